@@ -1,0 +1,86 @@
+# sluice - build, test, fuzz, format. `make quickstart` and `make test` set up everything on a
+# fresh Debian 12 machine (as root or with sudo).
+CC      ?= gcc
+PREFIX  ?= /usr/local
+WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-unused-parameter
+CSTD    := -std=c11 -D_GNU_SOURCE
+CFLAGS  ?= -O2 -g
+LDLIBS  := -lm
+SRCS    := $(shell find src -name '*.c' | sort)
+HDRS    := $(shell find src -name '*.h')
+LIBSRCS := $(filter-out src/main.c,$(SRCS))
+OBJS    := $(SRCS:src/%.c=build/obj/%.o)
+AOBJS   := $(SRCS:src/%.c=build/asan/obj/%.o)
+ASAN    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+UNIT    := $(sort $(wildcard tests/unit/*.c))
+DEB_PKGS := gcc make clang libclang-rt-14-dev clang-format libjansson-dev jq miller gawk python3
+
+.PHONY: all deps quickstart test unit fuzz format install clean bench docs asan
+all: build/sluice
+
+build/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(CFLAGS) $(WARN) -c $< -o $@
+
+build/asan/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(ASAN) $(WARN) -c $< -o $@
+
+build/sluice: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+build/asan/sluice: $(AOBJS)
+	$(CC) $(ASAN) -o $@ $(AOBJS) $(LDLIBS)
+
+# Test programs link every object but main.o.
+build/test_unit: $(UNIT) tests/unit/unit.h $(filter-out build/obj/main.o,$(OBJS))
+	$(CC) $(CSTD) $(CFLAGS) $(WARN) -Isrc -o $@ $(UNIT) $(filter-out build/obj/main.o,$(OBJS)) $(LDLIBS)
+build/asan/test_unit: $(UNIT) tests/unit/unit.h $(filter-out build/asan/obj/main.o,$(AOBJS))
+	$(CC) $(CSTD) $(ASAN) $(WARN) -Isrc -o $@ $(UNIT) $(filter-out build/asan/obj/main.o,$(AOBJS)) $(LDLIBS)
+build/test_json_diff: tests/unit/json_diff.c $(filter-out build/obj/main.o,$(OBJS))
+	$(CC) $(CSTD) $(CFLAGS) $(WARN) -Isrc -o $@ $^ $(LDLIBS) -ljansson
+build/asan/test_json_diff: tests/unit/json_diff.c $(filter-out build/asan/obj/main.o,$(AOBJS))
+	$(CC) $(CSTD) $(ASAN) $(WARN) -Isrc -o $@ $^ $(LDLIBS) -ljansson
+# Fuzz targets replayed over their corpora by a small driver (tests/fuzz/replay.c).
+build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(filter-out build/obj/main.o,$(OBJS))
+	$(CC) $(CSTD) $(CFLAGS) $(WARN) -Isrc -o $@ $^ $(LDLIBS)
+build/asan/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(filter-out build/asan/obj/main.o,$(AOBJS))
+	$(CC) $(CSTD) $(ASAN) $(WARN) -Isrc -o $@ $^ $(LDLIBS)
+
+FUZZERS := sql json csv
+TESTBINS := build/sluice build/test_unit build/test_json_diff $(FUZZERS:%=build/fuzz_replay_%)
+ASANBINS := build/asan/sluice build/asan/test_unit build/asan/test_json_diff $(FUZZERS:%=build/asan/fuzz_replay_%)
+
+deps:
+	@sh tools/deps.sh $(DEB_PKGS)
+
+quickstart: deps build/sluice
+	@sh examples/quickstart.sh
+
+test: deps
+	@$(MAKE) --no-print-directory $(TESTBINS) $(ASANBINS)
+	@bash tests/run.sh
+
+unit: build/test_unit
+	./build/test_unit
+
+asan: $(ASANBINS)
+
+fuzz: deps
+	@sh tests/fuzz/run.sh $(or $(FUZZ_SECONDS),30)
+
+bench: build/sluice
+	@sh bench/run.sh
+
+docs: build/sluice
+	./build/sluice docs connectors > docs/connectors.md
+
+format:
+	clang-format -i $(SRCS) $(HDRS) tests/unit/*.c tests/unit/*.h tests/fuzz/*.c
+
+install: build/sluice
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 build/sluice $(DESTDIR)$(PREFIX)/bin/sluice
+
+clean:
+	rm -rf build

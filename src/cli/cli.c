@@ -1,0 +1,244 @@
+/* cli.c - `sluice run|validate|explain|docs`: parses arguments, reads the pipeline file,
+ * compiles it, builds and runs the job, prints located errors and the run summary. Exit codes:
+ * 0 success, 1 runtime failure, 2 bad usage or bad SQL. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../plan/plan.h"
+#include "cli.h"
+
+static const char usage_main[] =
+    "sluice " SLUICE_VERSION " - streaming SQL pipelines in one binary\n"
+    "\n"
+    "usage: sluice COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  run PIPELINE.sql        run the pipeline (bounded inputs: until they are read)\n"
+    "  validate PIPELINE.sql   parse, bind and plan; report the first error with its position\n"
+    "  explain PIPELINE.sql    print the operator graph (--format text|dot|json)\n"
+    "  docs connectors|functions  print generated reference docs (markdown)\n"
+    "\n"
+    "options: --help (also per command), --version\n"
+    "exit status: 0 success, 1 runtime failure, 2 bad usage or SQL\n";
+
+static const char usage_run[] =
+    "usage: sluice run PIPELINE.sql [--set KEY=VALUE]... [--quiet]\n"
+    "\n"
+    "Runs every INSERT of the pipeline as one job; each source is read once.\n"
+    "  --set TABLE.OPTION=VALUE  override a table's WITH option (e.g. orders.path=x.jsonl)\n"
+    "  --set KEY=VALUE           a SET key (e.g. table.local-time-zone=+02:00)\n"
+    "  --quiet, -q               no summary on stderr\n"
+    "Option values may use ${VAR} and ${VAR:-default}. SIGINT/SIGTERM stop the sources,\n"
+    "then the sinks flush and commit what was read, and sluice exits 0.\n";
+
+static const char usage_validate[] =
+    "usage: sluice validate PIPELINE.sql [--set KEY=VALUE]...\n"
+    "\n"
+    "Parses, binds and plans the pipeline without reading or writing any data.\n"
+    "Prints 'ok' and exits 0, or prints the error as file:line:column with the line and a\n"
+    "caret, and exits 2.\n";
+
+static const char usage_explain[] =
+    "usage: sluice explain PIPELINE.sql [--format text|dot|json] [--set KEY=VALUE]...\n"
+    "\n"
+    "Prints the operator graph after planning: sources with the columns their decoders\n"
+    "read, Calc (filter + projection) operators, unions and sinks.\n";
+
+static const char usage_docs[] =
+    "usage: sluice docs connectors|functions\n"
+    "\n"
+    "Prints reference docs generated from the connector/format option tables or from the\n"
+    "function table, as markdown.\n";
+
+static volatile int stop_flag;
+static void on_signal(int sig) {
+  (void)sig;
+  stop_flag = 1;
+}
+
+typedef struct args {
+  const char *file;
+  const char **sets;
+  int nsets;
+  const char *format;
+  bool quiet;
+} args;
+
+static int usage_error(const char *cmd_usage, const char *fmt, const char *what) {
+  fprintf(stderr, "sluice: ");
+  fprintf(stderr, fmt, what);
+  fprintf(stderr, "\n\n%s", cmd_usage);
+  return 2;
+}
+
+static int parse_args(int argc, char **argv, const char *usage, bool explain, args *a) {
+  memset(a, 0, sizeof *a);
+  a->sets = xcalloc((size_t)argc + 1, sizeof(char *));
+  for (int i = 0; i < argc; i++) {
+    const char *s = argv[i];
+    if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+      fputs(usage, stdout);
+      return -1;
+    }
+    if (!strcmp(s, "--set") || !strncmp(s, "--set=", 6)) {
+      const char *v = s[5] == '=' ? s + 6 : (i + 1 < argc ? argv[++i] : NULL);
+      if (!v) return usage_error(usage, "%s needs KEY=VALUE", "--set");
+      if (!strchr(v, '=')) return usage_error(usage, "--set '%s': expected KEY=VALUE", v);
+      a->sets[a->nsets++] = v;
+      continue;
+    }
+    if (explain && (!strcmp(s, "--format") || !strncmp(s, "--format=", 9))) {
+      const char *v = s[8] == '=' ? s + 9 : (i + 1 < argc ? argv[++i] : NULL);
+      if (!v) return usage_error(usage, "%s needs a value: text, dot or json", "--format");
+      if (strcmp(v, "text") && strcmp(v, "dot") && strcmp(v, "json"))
+        return usage_error(usage, "unknown --format '%s'; valid: text, dot, json", v);
+      a->format = v;
+      continue;
+    }
+    if (!strcmp(s, "--quiet") || !strcmp(s, "-q")) {
+      a->quiet = true;
+      continue;
+    }
+    if (s[0] == '-' && s[1]) {
+      const char *valid = explain ? "--set, --format, --help" : "--set, --quiet, --help";
+      fprintf(stderr, "sluice: unknown option '%s'; valid options: %s\n\n%s", s, valid, usage);
+      return 2;
+    }
+    if (a->file) return usage_error(usage, "unexpected argument '%s' (one pipeline file only)", s);
+    a->file = s;
+  }
+  if (!a->file) return usage_error(usage, "%s", "missing the pipeline file");
+  return 0;
+}
+
+static int compile(const args *a, sl_source *src, char **text, sl_pipeline **p) {
+  sl_error e = {0};
+  size_t n;
+  *text = file_read_all(strcmp(a->file, "-") ? a->file : "/dev/stdin", &n, &e);
+  if (!*text) {
+    err_print(stderr, &e);
+    return 1;
+  }
+  src->name = a->file;
+  src->text = *text;
+  src->len = n;
+  plan_opts o = {SQL_FLINK, a->sets, a->nsets, NULL};
+  sl_status st = plan_compile(src, &o, p, &e);
+  if (st) {
+    err_print(stderr, &e);
+    return err_exit_code(st);
+  }
+  return 0;
+}
+
+static int cmd_run(int argc, char **argv, int mode) {
+  const char *usage = mode == 0 ? usage_run : mode == 1 ? usage_validate : usage_explain;
+  args a;
+  int rc = parse_args(argc, argv, usage, mode == 2, &a);
+  if (rc) {
+    free(a.sets);
+    return rc < 0 ? 0 : rc;
+  }
+  sl_source src;
+  char *text = NULL;
+  sl_pipeline *p = NULL;
+  sl_job *j = NULL;
+  sl_error e = {0};
+  double w0 = clock_wall_seconds(), c0 = clock_cpu_seconds();
+  rc = compile(&a, &src, &text, &p);
+  if (rc) goto out;
+  sl_status st = plan_build_job(p, mode != 0, &j, &e);
+  if (st) {
+    err_print(stderr, &e);
+    rc = err_exit_code(st);
+    goto out;
+  }
+  if (mode == 1) {
+    printf("ok: %d statement%s into %d sink%s\n", p->ninserts, p->ninserts == 1 ? "" : "s",
+           j->nsinks, j->nsinks == 1 ? "" : "s");
+    goto out;
+  }
+  if (mode == 2) {
+    explain_format f = !a.format || !strcmp(a.format, "text") ? EXPLAIN_TEXT
+                       : !strcmp(a.format, "dot")             ? EXPLAIN_DOT
+                                                              : EXPLAIN_JSON;
+    plan_explain(p, j, f, stdout);
+    goto out;
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  j->stop = &stop_flag;
+  st = job_run(j, &e);
+  fflush(stdout);
+  if (st) {
+    err_print(stderr, &e);
+    rc = err_exit_code(st);
+    goto out;
+  }
+  if (!a.quiet) {
+    if (stop_flag) fputs("sluice: stopped by a signal; output so far is committed\n", stderr);
+    job_summary(j, stderr, clock_wall_seconds() - w0, clock_cpu_seconds() - c0);
+  }
+out:
+  job_free(j);
+  plan_free(p);
+  free(text);
+  free(a.sets);
+  return rc;
+}
+
+static void docs_functions(FILE *f) {
+  int n;
+  const fn_def *fns = fn_table(&n);
+  static const char *const cats[] = {"string", "math", "conditional", "time"};
+  fputs("| function | description | example | result |\n|---|---|---|---|\n", f);
+  for (size_t c = 0; c < sizeof cats / sizeof cats[0]; c++)
+    for (int i = 0; i < n; i++) {
+      const fn_def *d = &fns[i];
+      if (!d->category || strcmp(d->category, cats[c])) continue;
+      fprintf(f, "| `%s` | %s | %s%s%s | %s%s%s |\n", d->signature, d->doc,
+              d->example ? "`" : "", d->example ? d->example : "-", d->example ? "`" : "",
+              d->result ? "`" : "", d->result ? d->result : "-", d->result ? "`" : "");
+    }
+}
+
+static int cmd_docs(int argc, char **argv) {
+  if (argc != 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) {
+    fputs(usage_docs, argc == 1 ? stdout : stderr);
+    return argc == 1 ? 0 : 2;
+  }
+  if (!strcmp(argv[0], "connectors")) conn_docs(stdout);
+  else if (!strcmp(argv[0], "functions")) docs_functions(stdout);
+  else return usage_error(usage_docs, "unknown docs topic '%s'; valid: connectors, functions", argv[0]);
+  return 0;
+}
+
+int cli_main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage_main, stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    fputs(usage_main, stdout);
+    return 0;
+  }
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+    printf("sluice %s\n", SLUICE_VERSION);
+    return 0;
+  }
+  if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2, 0);
+  if (!strcmp(cmd, "validate")) return cmd_run(argc - 2, argv + 2, 1);
+  if (!strcmp(cmd, "explain")) return cmd_run(argc - 2, argv + 2, 2);
+  if (!strcmp(cmd, "docs")) return cmd_docs(argc - 2, argv + 2);
+  static const char *const cmds[] = {"run", "validate", "explain", "docs"};
+  const char *best = str_closest(cmd, cmds, 4);
+  fprintf(stderr, "sluice: unknown command '%s'%s%s%s; valid commands: run, validate, explain, docs\n",
+          cmd, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
+  return 2;
+}

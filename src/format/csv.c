@@ -1,0 +1,315 @@
+/* csv.c - RFC 4180 CSV: quoted fields, doubled quotes, embedded line breaks, CRLF or LF, a
+ * configurable delimiter, quote character and NULL literal, and an optional header line that
+ * maps fields to columns by name. Fields are matched to columns by position unless the header
+ * option is on. This file is also the example to copy for a new format. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+
+static const opt_def csv_opts[] = {
+    {"csv.field-delimiter", OPT_CHAR, ",", NULL, false, "field delimiter (one character; '\\t' for tab)"},
+    {"csv.quote-character", OPT_CHAR, "\"", NULL, false, "quote character"},
+    {"csv.disable-quote-character", OPT_BOOL, "false", NULL, false,
+     "no quoting at all: quote characters are ordinary text"},
+    {"csv.null-literal", OPT_STRING, NULL, NULL, false,
+     "text that stands for NULL (read and written); by default an empty field is NULL for "
+     "non-string columns and an empty string for string columns"},
+    {"csv.ignore-parse-errors", OPT_BOOL, "false", NULL, false,
+     "a field that cannot be converted becomes NULL instead of failing the record"},
+    {"csv.allow-comments", OPT_BOOL, "false", NULL, false, "lines starting with '#' are skipped"},
+    {"csv.header", OPT_BOOL, "false", NULL, false,
+     "sluice extension: the first line of each file names the fields (the decoder maps them "
+     "to columns by name; the encoder writes it)"},
+    {NULL, 0, NULL, NULL, false, NULL}};
+
+static char opt_char(const opt_list *o, const char *key) {
+  const char *v = opt_get(o, csv_opts, key);
+  if (!v || !*v) return 0;
+  if (!strcmp(v, "\\t")) return '\t';
+  return v[0];
+}
+
+typedef struct csv_dec {
+  fmt_decoder base;
+  char delim, quote;
+  const char *null_lit;
+  size_t null_len;
+  bool ignore_errors, comments, header, expect_header;
+  int *map; /* field index -> column or -1 */
+  int nmap, mapcap;
+} csv_dec;
+
+static void csv_file_start(fmt_decoder *d) {
+  csv_dec *c = (csv_dec *)d;
+  if (c->header) c->expect_header = true;
+}
+
+static void set_map(csv_dec *c, int field, int col) {
+  if (field >= c->mapcap) {
+    int nc = c->mapcap ? c->mapcap * 2 : 16;
+    while (nc <= field) nc *= 2;
+    c->map = xrealloc(c->map, sizeof(int) * (size_t)nc);
+    c->mapcap = nc;
+  }
+  c->map[field] = col;
+  if (field >= c->nmap) c->nmap = field + 1;
+}
+
+/* One field: on return *s,*n hold its text (unescaped into the arena when it had doubled
+ * quotes), *quoted whether it was quoted; p advances past it. */
+static bool csv_field(csv_dec *c, const char **pp, const char *e, const char **s, size_t *n,
+                      bool *quoted, uint32_t *lines, sl_arena *a, char *why, size_t whyn) {
+  const char *p = *pp;
+  *quoted = false;
+  if (c->quote && p < e && *p == c->quote) {
+    *quoted = true;
+    const char *start = ++p;
+    bool doubled = false;
+    for (;;) {
+      const char *q = memchr(p, c->quote, (size_t)(e - p));
+      if (!q) {
+        snprintf(why, whyn, "unterminated quoted field");
+        *pp = e;
+        return false;
+      }
+      for (const char *x = p; x < q; x++) *lines += *x == '\n';
+      if (q + 1 < e && q[1] == c->quote) {
+        doubled = true;
+        p = q + 2;
+        continue;
+      }
+      *s = start;
+      *n = (size_t)(q - start);
+      p = q + 1;
+      break;
+    }
+    if (p < e && *p != c->delim && *p != '\n' && !(*p == '\r' && (p + 1 == e || p[1] == '\n'))) {
+      snprintf(why, whyn, "unexpected character after a closing quote");
+      *pp = p;
+      return false;
+    }
+    if (doubled) {
+      char *r = arena_alloc(a, *n + 1), *o = r;
+      for (size_t i = 0; i < *n; i++) {
+        *o++ = (*s)[i];
+        if ((*s)[i] == c->quote) i++;
+      }
+      *n = (size_t)(o - r);
+      *s = r;
+    }
+    *pp = p;
+    return true;
+  }
+  const char *start = p;
+  while (p < e && *p != c->delim && *p != '\n') p++;
+  size_t len = (size_t)(p - start);
+  if (p < e && *p == '\n' && len && start[len - 1] == '\r') len--;
+  *s = start;
+  *n = len;
+  *pp = p;
+  return true;
+}
+
+static sl_status csv_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *rec, sl_value *row,
+                            sl_arena *a, char *why, size_t whyn) {
+  csv_dec *c = (csv_dec *)d;
+  const char *e = p + n, *q = p;
+  rec->lines = 0;
+  rec->no_row = false;
+  why[0] = 0;
+  /* blank line or comment */
+  const char *t = q;
+  while (t < e && *t == '\r') t++;
+  if (t == e || *t == '\n' || (c->comments && *t == '#')) {
+    const char *nl = memchr(q, '\n', (size_t)(e - q));
+    rec->consumed = nl ? (size_t)(nl - p) + 1 : n;
+    rec->lines = nl ? 1 : 0;
+    rec->no_row = true;
+    return SL_OK;
+  }
+  const fmt_schema *sc = &d->schema;
+  int expected = c->header ? c->nmap : sc->ncols;
+  if (!c->expect_header)
+    for (int i = 0; i < sc->ncols; i++)
+      if (!sc->needed || sc->needed[i]) row[i] = value_null();
+  int field = 0;
+  bool bad = false;
+  for (;;) {
+    const char *s;
+    size_t len;
+    bool quoted;
+    if (!csv_field(c, &q, e, &s, &len, &quoted, &rec->lines, a, why, whyn)) {
+      bad = true;
+      break;
+    }
+    if (c->expect_header) {
+      int col = -1;
+      for (int i = 0; i < sc->ncols; i++)
+        if (strlen(sc->names[i]) == len && str_nieq(s, len, sc->names[i])) col = i;
+      set_map(c, field, col);
+    } else if (field < expected) {
+      int col = c->header ? c->map[field] : field;
+      if (col >= 0 && (!sc->needed || sc->needed[col])) {
+        sl_type ty = sc->types[col];
+        if (c->null_lit && len == c->null_len && !memcmp(s, c->null_lit, len) && !quoted) {
+          row[col] = value_null();
+        } else if (len == 0 && !quoted && ty.id != T_STRING) {
+          row[col] = value_null();
+        } else if (!fmt_text_to_value(s, len, ty, &row[col], why, whyn)) {
+          if (!c->ignore_errors) {
+            char inner[200];
+            snprintf(inner, sizeof inner, "%s", why);
+            snprintf(why, whyn, "field %d (%s): %s", field + 1, sc->names[col], inner);
+            bad = true;
+          }
+          row[col] = value_null();
+        }
+      }
+    }
+    field++;
+    if (q < e && *q == c->delim) {
+      q++;
+      continue;
+    }
+    break;
+  }
+  /* move to the end of the record */
+  if (bad) {
+    const char *nl = memchr(q, '\n', (size_t)(e - q));
+    q = nl ? nl : e;
+  }
+  if (q < e && *q == '\r') q++;
+  if (q < e && *q == '\n') {
+    q++;
+    rec->lines++;
+  }
+  rec->consumed = (size_t)(q - p);
+  if (bad) return SL_EDATA;
+  if (c->expect_header) {
+    c->expect_header = false;
+    rec->no_row = true;
+    for (int i = 0; i < sc->ncols; i++) {
+      bool found = false;
+      for (int f = 0; f < c->nmap; f++) found |= c->map[f] == i;
+      if (!found && (!sc->needed || sc->needed[i])) {
+        snprintf(why, whyn, "the header has no field named '%s'", sc->names[i]);
+        return SL_EDATA;
+      }
+    }
+    return SL_OK;
+  }
+  if (field != expected) {
+    snprintf(why, whyn, "expected %d fields, found %d", expected, field);
+    return SL_EDATA;
+  }
+  return SL_OK;
+}
+
+static void csv_dec_free(fmt_decoder *d) {
+  csv_dec *c = (csv_dec *)d;
+  free(c->map);
+  free(c);
+}
+
+static const fmt_decoder_vt csv_dec_vt = {csv_file_start, csv_decode, csv_dec_free};
+
+static fmt_decoder *csv_decoder_new(const fmt_schema *s, const opt_list *o) {
+  csv_dec *c = xcalloc(1, sizeof *c);
+  c->base.vt = &csv_dec_vt;
+  c->base.schema = *s;
+  c->delim = opt_char(o, "csv.field-delimiter");
+  c->quote = opt_get_bool(o, csv_opts, "csv.disable-quote-character")
+                 ? 0
+                 : opt_char(o, "csv.quote-character");
+  c->null_lit = opt_get(o, csv_opts, "csv.null-literal");
+  c->null_len = c->null_lit ? strlen(c->null_lit) : 0;
+  c->ignore_errors = opt_get_bool(o, csv_opts, "csv.ignore-parse-errors");
+  c->comments = opt_get_bool(o, csv_opts, "csv.allow-comments");
+  c->header = opt_get_bool(o, csv_opts, "csv.header");
+  return &c->base;
+}
+
+/* ---- encoder ---- */
+
+typedef struct csv_enc {
+  fmt_encoder base;
+  char delim, quote;
+  const char *null_lit;
+  bool header;
+  sl_buf tmp;
+} csv_enc;
+
+static void csv_put(csv_enc *c, const char *s, size_t n, sl_buf *out) {
+  bool need = false;
+  for (size_t i = 0; i < n && !need; i++)
+    need = s[i] == c->delim || s[i] == '\n' || s[i] == '\r' || (c->quote && s[i] == c->quote);
+  if (c->null_lit && n == strlen(c->null_lit) && !memcmp(s, c->null_lit, n)) need = true;
+  if (!need || !c->quote) {
+    buf_put(out, s, n);
+    return;
+  }
+  buf_putc(out, c->quote);
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == c->quote) buf_putc(out, c->quote);
+    buf_putc(out, s[i]);
+  }
+  buf_putc(out, c->quote);
+}
+
+static void csv_header(fmt_encoder *e, sl_buf *out) {
+  csv_enc *c = (csv_enc *)e;
+  if (!c->header) return;
+  for (int i = 0; i < e->schema.ncols; i++) {
+    if (i) buf_putc(out, c->delim);
+    csv_put(c, e->schema.names[i], strlen(e->schema.names[i]), out);
+  }
+  buf_putc(out, '\n');
+}
+
+static void csv_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
+  csv_enc *c = (csv_enc *)e;
+  for (int i = 0; i < e->schema.ncols; i++) {
+    if (i) buf_putc(out, c->delim);
+    if (row[i].null) {
+      if (c->null_lit) buf_puts(out, c->null_lit);
+      continue;
+    }
+    sl_type t = e->schema.types[i];
+    if (t.id == T_STRING) {
+      csv_put(c, row[i].u.s, row[i].len, out);
+    } else {
+      c->tmp.len = 0;
+      value_print(&row[i], t, &c->tmp);
+      csv_put(c, c->tmp.data, c->tmp.len, out);
+    }
+  }
+  buf_putc(out, '\n');
+}
+
+static void csv_enc_free(fmt_encoder *e) {
+  csv_enc *c = (csv_enc *)e;
+  buf_free(&c->tmp);
+  free(c);
+}
+
+static const fmt_encoder_vt csv_enc_vt = {csv_header, csv_encode, csv_enc_free};
+
+static fmt_encoder *csv_encoder_new(const fmt_schema *s, const opt_list *o) {
+  csv_enc *c = xcalloc(1, sizeof *c);
+  c->base.vt = &csv_enc_vt;
+  c->base.schema = *s;
+  c->delim = opt_char(o, "csv.field-delimiter");
+  c->quote = opt_get_bool(o, csv_opts, "csv.disable-quote-character")
+                 ? 0
+                 : opt_char(o, "csv.quote-character");
+  c->null_lit = opt_get(o, csv_opts, "csv.null-literal");
+  c->header = opt_get_bool(o, csv_opts, "csv.header");
+  return &c->base;
+}
+
+const fmt_def fmt_csv_def = {
+    "csv", csv_opts,
+    "RFC 4180 CSV: fields by position (or by header name with 'csv.header'), quoted fields may "
+    "hold delimiters, doubled quotes and line breaks.",
+    csv_decoder_new, csv_encoder_new};

@@ -1,0 +1,170 @@
+/* format.c - the format table, option lookup and validation helpers, and text-to-value
+ * conversion shared by the decoders. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+
+static const fmt_def *const formats[] = {&fmt_json_def, &fmt_csv_def};
+
+const fmt_def *fmt_lookup(const char *name) {
+  for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+    if (str_ieq(formats[i]->name, name)) return formats[i];
+  return NULL;
+}
+
+const fmt_def *const *fmt_table(int *n) {
+  *n = (int)(sizeof formats / sizeof formats[0]);
+  return formats;
+}
+
+const char *opt_get(const opt_list *o, const opt_def *defs, const char *key) {
+  for (int i = 0; o && i < o->n; i++)
+    if (!strcmp(o->v[i].key, key)) return o->v[i].value;
+  for (int i = 0; defs && defs[i].key; i++)
+    if (!strcmp(defs[i].key, key)) return defs[i].def;
+  return NULL;
+}
+
+bool opt_get_bool(const opt_list *o, const opt_def *defs, const char *key) {
+  const char *v = opt_get(o, defs, key);
+  return v && str_ieq(v, "true");
+}
+
+const char *opt_check_value(const opt_def *d, const char *v, sl_arena *a) {
+  switch (d->kind) {
+  case OPT_BOOL:
+    if (!str_ieq(v, "true") && !str_ieq(v, "false"))
+      return arena_printf(a, "option '%s' must be 'true' or 'false', not '%s'", d->key, v);
+    break;
+  case OPT_INT: {
+    char *end;
+    long x = strtol(v, &end, 10);
+    if (!*v || *end || x < 0)
+      return arena_printf(a, "option '%s' must be a non-negative integer, not '%s'", d->key, v);
+    break;
+  }
+  case OPT_CHAR:
+    if (strlen(v) != 1 && strcmp(v, "\\t"))
+      return arena_printf(a, "option '%s' must be a single character, not '%s'", d->key, v);
+    break;
+  case OPT_ENUM: {
+    const char *c = d->choices;
+    size_t vl = strlen(v);
+    while (c && *c) {
+      const char *bar = strchr(c, '|');
+      size_t l = bar ? (size_t)(bar - c) : strlen(c);
+      if (l == vl && !strncasecmp(c, v, l)) return NULL;
+      c = bar ? bar + 1 : NULL;
+    }
+    return arena_printf(a, "option '%s' must be one of %s, not '%s'", d->key, d->choices, v);
+  }
+  default: break;
+  }
+  return NULL;
+}
+
+static bool set_why(char *why, size_t whyn, const char *s, size_t n, sl_type t) {
+  char tn[48];
+  snprintf(why, whyn, "cannot read '%.*s' as %s", (int)(n > 60 ? 60 : n), s,
+           type_name(t, tn, sizeof tn));
+  return false;
+}
+
+bool fmt_text_to_value(const char *s, size_t n, sl_type t, sl_value *out, char *why,
+                       size_t whyn) {
+  switch (t.id) {
+  case T_STRING: *out = value_str(s, n); return true;
+  case T_BOOLEAN:
+    if (str_nieq(s, n, "true")) *out = value_int(1);
+    else if (str_nieq(s, n, "false")) *out = value_int(0);
+    else return set_why(why, whyn, s, n, t);
+    return true;
+  case T_INT:
+  case T_BIGINT: {
+    size_t i = 0;
+    while (i < n && s[i] == ' ') i++;
+    while (n > i && s[n - 1] == ' ') n--;
+    bool neg = false;
+    if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    if (i == n) return set_why(why, whyn, s, n, t);
+    uint64_t v = 0;
+    for (; i < n; i++) {
+      if (s[i] < '0' || s[i] > '9') return set_why(why, whyn, s, n, t);
+      if (v > (UINT64_MAX - 9) / 10) return set_why(why, whyn, s, n, t);
+      v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    uint64_t lim = t.id == T_INT ? (uint64_t)INT32_MAX : (uint64_t)INT64_MAX;
+    if (v > lim + (neg ? 1 : 0)) return set_why(why, whyn, s, n, t);
+    *out = value_int(neg ? (int64_t)(0 - v) : (int64_t)v);
+    return true;
+  }
+  case T_FLOAT:
+  case T_DOUBLE: {
+    char tmp[128];
+    if (n == 0 || n >= sizeof tmp) return set_why(why, whyn, s, n, t);
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    char *end;
+    double d = strtod(tmp, &end);
+    while (*end == ' ') end++;
+    if (*end || isspace((unsigned char)tmp[0]) || strchr(tmp, 'x') || strchr(tmp, 'X'))
+      return set_why(why, whyn, s, n, t);
+    *out = value_double(t.id == T_FLOAT ? (double)(float)d : d);
+    return true;
+  }
+  case T_DECIMAL: {
+    __int128 x;
+    if (!dec_parse(s, n, t.prec, t.scale, &x)) {
+      char tn[48];
+      snprintf(why, whyn, "cannot read '%.*s' as %s (bad number or too many digits)",
+               (int)(n > 60 ? 60 : n), s, type_name(t, tn, sizeof tn));
+      return false;
+    }
+    *out = value_decimal(x);
+    return true;
+  }
+  case T_DATE: {
+    int64_t d;
+    if (!date_parse(s, n, &d)) return set_why(why, whyn, s, n, t);
+    *out = value_int(d);
+    return true;
+  }
+  case T_TIMESTAMP:
+  case T_TIMESTAMP_LTZ: {
+    int64_t ms, off;
+    bool z;
+    if (!ts_parse(s, n, &ms, &z, &off)) return set_why(why, whyn, s, n, t);
+    *out = value_int(ms - off);
+    return true;
+  }
+  default: return set_why(why, whyn, s, n, t);
+  }
+}
+
+void fmt_json_escape(const char *s, size_t n, sl_buf *out) {
+  static const char hex[] = "0123456789abcdef";
+  buf_reserve(out, n + 2);
+  size_t start = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    buf_put(out, s + start, i - start);
+    start = i + 1;
+    switch (c) {
+    case '"': buf_put(out, "\\\"", 2); break;
+    case '\\': buf_put(out, "\\\\", 2); break;
+    case '\n': buf_put(out, "\\n", 2); break;
+    case '\r': buf_put(out, "\\r", 2); break;
+    case '\t': buf_put(out, "\\t", 2); break;
+    case '\b': buf_put(out, "\\b", 2); break;
+    case '\f': buf_put(out, "\\f", 2); break;
+    default: {
+      char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      buf_put(out, u, 6);
+    }
+    }
+  }
+  buf_put(out, s + start, n - start);
+}

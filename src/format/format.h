@@ -1,0 +1,102 @@
+/* format.h - record formats (json, csv): decoders that parse only the columns a plan needs
+ * straight into row cells, encoders that write rows, and the option tables every connector and
+ * format declares (these tables also generate docs/connectors.md). Public header of the format
+ * subsystem.
+ *
+ * Decoder contract: decode() is given the unread rest of the input [p, p+n) and consumes one
+ * record (framing is the format's business: CSV records may span lines). It reports how many
+ * bytes and lines it consumed, writes the needed columns of `row` (the others are left alone
+ * and stay NULL), and puts strings that are not plain slices of the input into `a`. On a bad
+ * record it still consumes it, returns SL_EDATA and writes the reason into why.
+ * To add a format: copy format/csv.c's tables and callbacks and add a row to fmt_defs[]. */
+#ifndef SLUICE_FORMAT_H
+#define SLUICE_FORMAT_H
+
+#include "../sql/sql.h"
+
+/* ---- option tables ---- */
+
+typedef enum opt_kind { OPT_STRING, OPT_BOOL, OPT_INT, OPT_ENUM, OPT_CHAR } opt_kind;
+
+typedef struct opt_def {
+  const char *key;
+  opt_kind kind;
+  const char *def;     /* default shown in docs and used when absent; NULL = none */
+  const char *choices; /* OPT_ENUM: "a|b|c" */
+  bool required;
+  const char *doc;
+} opt_def;
+
+/* A table's WITH options after ${VAR} substitution and --set overrides. */
+typedef struct opt_list {
+  const sql_option *v;
+  int n;
+} opt_list;
+
+/* The value of key (or the table default when absent). */
+const char *opt_get(const opt_list *o, const opt_def *defs, const char *key);
+bool opt_get_bool(const opt_list *o, const opt_def *defs, const char *key);
+/* Checks values against their kinds (bool, int, enum, single char). */
+const char *opt_check_value(const opt_def *d, const char *value, sl_arena *a);
+
+/* ---- decoders and encoders ---- */
+
+typedef struct fmt_schema {
+  int ncols;
+  const char *const *names;
+  const sl_type *types;
+  const bool *needed; /* NULL = all */
+} fmt_schema;
+
+typedef struct fmt_rec {
+  size_t consumed; /* bytes of this record including its terminator */
+  uint32_t lines;  /* line breaks consumed */
+  bool no_row;     /* consumed something that is not a record (blank line, header) */
+} fmt_rec;
+
+typedef struct fmt_decoder fmt_decoder;
+typedef struct fmt_decoder_vt {
+  /* Called at the start of every input file (CSV reads its header here). */
+  void (*file_start)(fmt_decoder *d);
+  sl_status (*decode)(fmt_decoder *d, const char *p, size_t n, fmt_rec *rec, sl_value *row,
+                      sl_arena *a, char *why, size_t whyn);
+  void (*free)(fmt_decoder *d);
+} fmt_decoder_vt;
+
+struct fmt_decoder {
+  const fmt_decoder_vt *vt;
+  fmt_schema schema;
+};
+
+typedef struct fmt_encoder fmt_encoder;
+typedef struct fmt_encoder_vt {
+  void (*header)(fmt_encoder *e, sl_buf *out); /* once per output file, may be NULL */
+  void (*encode)(fmt_encoder *e, const sl_value *row, sl_buf *out);
+  void (*free)(fmt_encoder *e);
+} fmt_encoder_vt;
+
+struct fmt_encoder {
+  const fmt_encoder_vt *vt;
+  fmt_schema schema;
+};
+
+typedef struct fmt_def {
+  const char *name;
+  const opt_def *opts; /* keys carry the format prefix, e.g. "json.ignore-parse-errors" */
+  const char *doc;
+  fmt_decoder *(*decoder_new)(const fmt_schema *s, const opt_list *o);
+  fmt_encoder *(*encoder_new)(const fmt_schema *s, const opt_list *o);
+} fmt_def;
+
+const fmt_def *fmt_lookup(const char *name);
+const fmt_def *const *fmt_table(int *n);
+
+/* Text (from CSV, or a JSON string for a non-string column) to a typed cell. Returns false with
+ * a reason in why. Strings are sliced, not copied. */
+bool fmt_text_to_value(const char *s, size_t n, sl_type t, sl_value *out, char *why, size_t whyn);
+/* JSON string escaping of s into out (without the quotes). */
+void fmt_json_escape(const char *s, size_t n, sl_buf *out);
+
+extern const fmt_def fmt_json_def, fmt_csv_def;
+
+#endif

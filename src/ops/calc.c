@@ -1,0 +1,157 @@
+/* calc.c - filter and projection in one pass over a batch (Flink's Calc): evaluates the
+ * predicate, then the projections into the operator's own output batch. A row whose
+ * expressions fail (a bad CAST, division by zero) is rejected through the job with the
+ * expression's position in the pipeline text; the batch goes on. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../format/format.h"
+#include "../pipeline/pipeline.h"
+
+typedef struct calc_op {
+  sl_op base;
+  sl_expr *pred;
+  sl_expr **proj;
+  int nproj;
+  sl_batch out;
+  const char *const *in_names;
+  int in_ncols;
+} calc_op;
+
+static void row_json(const sl_op *op, const calc_op *c, const sl_value *row, sl_buf *b) {
+  const sl_type *types = op->in[0]->types;
+  buf_putc(b, '{');
+  for (int i = 0; i < c->in_ncols; i++) {
+    if (i) buf_putc(b, ',');
+    buf_putc(b, '"');
+    fmt_json_escape(c->in_names[i], strlen(c->in_names[i]), b);
+    buf_puts(b, "\":");
+    if (row[i].null) {
+      buf_puts(b, "null");
+      continue;
+    }
+    sl_buf t = {0};
+    value_print(&row[i], types[i], &t);
+    bool quote = !(type_is_numeric(types[i]) || types[i].id == T_BOOLEAN);
+    if (quote) buf_putc(b, '"');
+    fmt_json_escape(t.data ? t.data : "", t.len, b);
+    if (quote) buf_putc(b, '"');
+    buf_free(&t);
+  }
+  buf_putc(b, '}');
+}
+
+static sl_status reject(calc_op *c, const sl_value *row, const sl_rowpos *pos, expr_ctx *ctx,
+                        sl_error *e) {
+  sl_job *j = c->base.job;
+  char reason[512];
+  if (j->sql) {
+    int line, col;
+    src_linecol(j->sql, ctx->erroff, &line, &col);
+    snprintf(reason, sizeof reason, "%s (expression at %s:%d:%d)", ctx->errmsg, j->sql->name,
+             line, col);
+  } else {
+    snprintf(reason, sizeof reason, "%s", ctx->errmsg);
+  }
+  sl_buf b = {0};
+  row_json(&c->base, c, row, &b);
+  sl_status st = job_reject(j, pos, "expression", reason, b.data, b.len, e);
+  buf_free(&b);
+  ctx->erroff = 0;
+  ctx->errmsg[0] = 0;
+  return st;
+}
+
+static sl_status calc_push(sl_op *op, const sl_batch *b, sl_error *e) {
+  calc_op *c = (calc_op *)op;
+  expr_ctx ctx = op->job->ctx;
+  ctx.arena = &c->out.arena;
+  ctx.erroff = 0;
+  sl_status st;
+  for (int r = 0; r < b->nrows; r++) {
+    const sl_value *row = batch_row(b, r);
+    if (c->pred) {
+      bool keep;
+      st = expr_eval_pred(c->pred, row, &ctx, &keep);
+      if (st == SL_EDATA) {
+        if ((st = reject(c, row, &b->pos[r], &ctx, e))) return st;
+        continue;
+      }
+      if (st) return st;
+      if (!keep) continue;
+    }
+    sl_value *o = batch_row(&c->out, c->out.nrows);
+    bool bad = false;
+    for (int i = 0; i < c->nproj; i++) {
+      st = expr_eval(c->proj[i], row, &ctx, &o[i]);
+      if (st == SL_EDATA) {
+        if ((st = reject(c, row, &b->pos[r], &ctx, e))) return st;
+        bad = true;
+        break;
+      }
+      if (st) return st;
+    }
+    if (bad) continue;
+    c->out.pos[c->out.nrows++] = b->pos[r];
+    if (c->out.nrows == c->out.cap) {
+      if ((st = op_emit(op, &c->out, e))) return st;
+      batch_clear(&c->out);
+    }
+  }
+  st = op_emit(op, &c->out, e);
+  batch_clear(&c->out);
+  return st;
+}
+
+static void calc_describe(const sl_op *op, sl_buf *out) {
+  const calc_op *c = (const calc_op *)op;
+  if (c->pred) {
+    buf_puts(out, "where ");
+    expr_format(c->pred, c->in_names, out);
+    buf_puts(out, "; ");
+  }
+  buf_puts(out, "select ");
+  for (int i = 0; i < c->nproj; i++) {
+    if (i) buf_puts(out, ", ");
+    sl_buf t = {0};
+    expr_format(c->proj[i], c->in_names, &t);
+    buf_put(out, t.data, t.len);
+    if (c->proj[i]->kind != E_COL || strcmp(buf_cstr(&t), op->cols[i]))
+      buf_printf(out, " AS %s", op->cols[i]);
+    buf_free(&t);
+  }
+}
+
+static void calc_free(sl_op *op) {
+  calc_op *c = (calc_op *)op;
+  expr_free_aux(c->pred);
+  for (int i = 0; i < c->nproj; i++) expr_free_aux(c->proj[i]);
+  batch_free(&c->out);
+  free(c);
+}
+
+static const op_vt calc_vt = {"Calc", calc_push, NULL, NULL, calc_describe, calc_free};
+
+sl_op *op_calc_new(sl_job *j, sl_expr *pred, sl_expr **proj, int nproj, const char *const *names,
+                   const sl_type *types, const char *const *in_names, int in_ncols,
+                   sl_error *e) {
+  calc_op *c = xcalloc(1, sizeof *c);
+  op_init(&c->base, &calc_vt, j, "calc");
+  c->pred = pred;
+  c->proj = proj;
+  c->nproj = nproj;
+  c->in_names = in_names;
+  c->in_ncols = in_ncols;
+  c->base.ncols = nproj;
+  c->base.cols = names;
+  c->base.types = types;
+  batch_init(&c->out, nproj, BATCH_ROWS);
+  const char *m = pred ? expr_prepare(pred, NULL) : NULL;
+  for (int i = 0; i < nproj && !m; i++) m = expr_prepare(proj[i], NULL);
+  if (m) {
+    calc_free(&c->base);
+    err_set(e, SL_ESQL, "%s", m);
+    return NULL;
+  }
+  return &c->base;
+}

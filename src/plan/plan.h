@@ -1,0 +1,103 @@
+/* plan.h - from a parsed script to a runnable job: the catalog (tables, views, SET keys), the
+ * binder (names and types against the catalog, implicit casts), the logical plan, rewrites
+ * (merging projections and filters, pushing them through UNION ALL, column pruning into the
+ * decoders), the physical graph and explain. Public header of the plan subsystem.
+ *
+ * Ownership: a compiled pipeline owns one arena with its AST, catalog and plan; plan_free
+ * releases it. The job built from it refers to that memory, so free the job first. */
+#ifndef SLUICE_PLAN_H
+#define SLUICE_PLAN_H
+
+#include "../connector/connector.h"
+#include "../expr/expr.h"
+#include "../sql/sql.h"
+
+typedef struct cat_column {
+  const char *name;
+  sl_type type;
+  bool not_null;
+  sl_expr *computed; /* over the physical columns; NULL for a physical column */
+  int phys;          /* index in the physical row, -1 for computed */
+  uint32_t off;
+} cat_column;
+
+typedef struct cat_table {
+  const char *name;
+  uint32_t off;
+  bool is_view, inferred; /* inferred: a sink declared without columns */
+  cat_column *cols;
+  int ncols, nphys;
+  const char **phys_names;
+  sl_type *phys_types;
+  sql_option *opts;
+  int nopts;
+  const conn_def *conn;
+  const fmt_def *fmt;
+  int wm_col; /* -1 without WATERMARK */
+  sl_expr *wm_expr;
+  int *pk;
+  int npk;
+  const sql_stmt *view; /* views: the statement, bound again at every use */
+  /* physical planning */
+  bool *needed;
+  sl_op *src_op, *sink_op;
+} cat_table;
+
+typedef enum plan_kind { P_SCAN = 1, P_ONEROW, P_CALC, P_UNION, P_SINK } plan_kind;
+
+typedef struct plan_node plan_node;
+struct plan_node {
+  int kind;
+  plan_node **in;
+  int nin;
+  const char **names; /* output columns */
+  sl_type *types;
+  int ncols;
+  cat_table *table; /* P_SCAN, P_SINK */
+  sl_expr *pred;    /* P_CALC */
+  sl_expr **proj;
+  uint32_t off;
+};
+
+typedef struct plan_set {
+  const char *key, *value;
+} plan_set;
+
+typedef struct sl_pipeline {
+  sl_arena arena;
+  sl_source src;
+  cat_table **tables;
+  int ntables;
+  plan_node **inserts;
+  int ninserts;
+  plan_set *sets;
+  int nsets;
+  int64_t tz_offset_ms;
+} sl_pipeline;
+
+typedef struct plan_opts {
+  sql_dialect dialect;
+  const char *const *sets; /* --set key=value, as given */
+  int nsets;
+  FILE *warnings; /* where warnings go (unknown SET keys); NULL = stderr */
+} plan_opts;
+
+/* Parses, binds and plans the pipeline text. src must stay alive while the pipeline is used. */
+sl_status plan_compile(const sl_source *src, const plan_opts *o, sl_pipeline **out, sl_error *e);
+void plan_free(sl_pipeline *p);
+/* Builds the operator graph. dry: for explain/validate, no file is listed, opened or made. */
+sl_status plan_build_job(sl_pipeline *p, bool dry, sl_job **out, sl_error *e);
+
+typedef enum explain_format { EXPLAIN_TEXT, EXPLAIN_DOT, EXPLAIN_JSON } explain_format;
+void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format f, FILE *out);
+
+/* ${VAR} and ${VAR:-default} in option values; an unset variable without default is an error
+ * located at the value. */
+sl_status plan_substitute_env(const sl_source *src, uint32_t val_off, const char *in,
+                              sl_arena *a, const char **out, sl_error *e);
+
+/* internal, shared by binder.c and physical.c */
+plan_node *plan_new_node(sl_arena *a, int kind, int nin, int ncols);
+sl_status plan_optimize(sl_pipeline *p, plan_node **node, sl_error *e);
+
+#endif

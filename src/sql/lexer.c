@@ -1,0 +1,147 @@
+/* lexer.c - turns pipeline text into tokens (kind + byte span). Keywords are not decided here:
+ * the parser matches bare identifiers against keywords, so a dialect can add or drop them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql.h"
+
+static bool ident_start(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+}
+static bool ident_char(unsigned char c) {
+  return ident_start(c) || (c >= '0' && c <= '9') || c == '$';
+}
+
+sl_status sql_lex(const sl_source *src, sql_dialect d, sl_arena *a, sql_token **toks, int *ntoks,
+                  sl_error *e) {
+  const char *s = src->text;
+  size_t n = src->len, i = 0;
+  int cap = 256, cnt = 0;
+  sql_token *t = xmalloc(sizeof *t * (size_t)cap);
+  sl_status st = SL_OK;
+  while (1) {
+    while (i < n) {
+      unsigned char c = (unsigned char)s[i];
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+        i++;
+      } else if (c == '-' && i + 1 < n && s[i + 1] == '-') {
+        while (i < n && s[i] != '\n') i++;
+      } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+        size_t start = i;
+        i += 2;
+        while (i + 1 < n && !(s[i] == '*' && s[i + 1] == '/')) i++;
+        if (i + 1 >= n) {
+          st = err_at(e, SL_ESQL, src, start, "unterminated comment: '/*' has no matching '*/'");
+          goto out;
+        }
+        i += 2;
+      } else {
+        break;
+      }
+    }
+    if (cnt + 1 >= cap) {
+      cap *= 2;
+      t = xrealloc(t, sizeof *t * (size_t)cap);
+    }
+    sql_token *k = &t[cnt++];
+    k->off = (uint32_t)i;
+    if (i >= n) {
+      k->kind = TK_EOF;
+      k->len = 0;
+      break;
+    }
+    unsigned char c = (unsigned char)s[i];
+    size_t start = i;
+    if (ident_start(c)) {
+      while (i < n && ident_char((unsigned char)s[i])) i++;
+      k->kind = TK_IDENT;
+    } else if ((c == '`' && d == SQL_FLINK) || (c == '"' && d == SQL_POSTGRES)) {
+      i++;
+      while (1) {
+        if (i >= n) {
+          st = err_at(e, SL_ESQL, src, start, "unterminated quoted identifier");
+          goto out;
+        }
+        if (s[i] == (char)c) {
+          if (i + 1 < n && s[i + 1] == (char)c) {
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        i++;
+      }
+      k->kind = TK_QIDENT;
+    } else if (c == '\'') {
+      i++;
+      while (1) {
+        if (i >= n) {
+          st = err_at(e, SL_ESQL, src, start, "unterminated string literal");
+          err_hint(e, "a string starts and ends with ' and a ' inside is written ''");
+          goto out;
+        }
+        if (s[i] == '\'') {
+          if (i + 1 < n && s[i + 1] == '\'') {
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        i++;
+      }
+      k->kind = TK_STRING;
+    } else if ((c >= '0' && c <= '9') || (c == '.' && i + 1 < n && s[i + 1] >= '0' &&
+                                          s[i + 1] <= '9')) {
+      bool frac = false, ex = false;
+      while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+      if (i < n && s[i] == '.' && !(i + 1 < n && s[i + 1] == '.')) {
+        frac = true;
+        i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+      }
+      if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t j = i + 1;
+        if (j < n && (s[j] == '+' || s[j] == '-')) j++;
+        if (j < n && s[j] >= '0' && s[j] <= '9') {
+          ex = true;
+          i = j;
+          while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        }
+      }
+      if (i < n && ident_start((unsigned char)s[i])) {
+        st = err_at(e, SL_ESQL, src, start, "malformed number");
+        goto out;
+      }
+      k->kind = (frac || ex) ? TK_NUMBER : TK_INTEGER;
+    } else {
+      static const char *two[] = {"<=", ">=", "<>", "!=", "||", "::"};
+      k->kind = TK_PUNCT;
+      i++;
+      for (size_t j = 0; j < sizeof two / sizeof two[0]; j++)
+        if (start + 1 < n && s[start] == two[j][0] && s[start + 1] == two[j][1]) {
+          i = start + 2;
+          break;
+        }
+      if (i == start + 1 && !strchr("(),.;+-*/%=<>[]:", c)) {
+        st = err_at(e, SL_ESQL, src, start, "unexpected character '%c'", c);
+        if (c == '"')
+          err_hint(e, "strings use single quotes; quote identifiers with backticks: `name`");
+        goto out;
+      }
+    }
+    k->len = (uint32_t)(i - start);
+  }
+out:
+  if (st != SL_OK) {
+    free(t);
+    return st;
+  }
+  sql_token *r = arena_alloc(a, sizeof *r * (size_t)cnt);
+  memcpy(r, t, sizeof *r * (size_t)cnt);
+  free(t);
+  *toks = r;
+  *ntoks = cnt;
+  return SL_OK;
+}

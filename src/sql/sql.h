@@ -1,0 +1,201 @@
+/* sql.h - the SQL front end: tokens, the abstract syntax tree and the parser. Public header of
+ * the sql subsystem. The parser is hand-written recursive descent (see ARCHITECTURE.md for why);
+ * it takes a dialect switch so that batch jobs in the PostgreSQL dialect go through the same
+ * code. Every AST node carries the byte offset of its first token for located errors.
+ *
+ * Ownership: every node and string of a parse lives in the arena passed to sql_parse.
+ * Must not touch: the catalog, types of columns, anything that runs. */
+#ifndef SLUICE_SQL_H
+#define SLUICE_SQL_H
+
+#include "../value/value.h"
+
+typedef enum sql_dialect { SQL_FLINK = 0, SQL_POSTGRES = 1 } sql_dialect;
+
+typedef enum sql_tok_kind {
+  TK_EOF = 0,
+  TK_IDENT,   /* bare identifier or keyword */
+  TK_QIDENT,  /* `quoted` (Flink) or "quoted" (PostgreSQL) identifier */
+  TK_STRING,  /* 'text' with '' escapes */
+  TK_INTEGER, /* 123 */
+  TK_NUMBER,  /* 1.5, .5, 1e3 */
+  TK_PUNCT,   /* operators and punctuation */
+} sql_tok_kind;
+
+typedef struct sql_token {
+  uint8_t kind;
+  uint32_t off, len;
+} sql_token;
+
+/* Lexes the whole text. Returns SL_ESQL with a position on an unterminated string/comment or
+ * a stray character. */
+sl_status sql_lex(const sl_source *src, sql_dialect d, sl_arena *a, sql_token **toks, int *ntoks,
+                  sl_error *e);
+
+typedef enum sql_expr_kind {
+  A_INT,      /* integer literal, text */
+  A_NUM,      /* exact decimal literal, text */
+  A_FLOAT,    /* approximate literal (has an exponent), text */
+  A_STR,      /* string literal, text unescaped */
+  A_BOOL,     /* ival 0/1 */
+  A_NULL,     /* NULL */
+  A_INTERVAL, /* ival milliseconds */
+  A_TYPED,    /* DATE '...' / TIMESTAMP '...': type + text */
+  A_COLUMN,   /* names[nnames], quoted bitmask in ival */
+  A_STAR,     /* * or t.* (names[0] = qualifier) */
+  A_UNARY,    /* op: '-', '+', 'N' (NOT) */
+  A_BINARY,   /* op: see sql_op */
+  A_FUNC,     /* text = name, args; flag 1 = DISTINCT, 2 = f(*) */
+  A_CAST,     /* args[0], type; flag 1 = TRY_CAST */
+  A_CASE,     /* args: [operand?] (when then)* [else?]; flag 1 = operand, 2 = else */
+  A_ISNULL,   /* args[0]; flag 1 = NOT */
+  A_ISBOOL,   /* IS [NOT] TRUE/FALSE/UNKNOWN: ival 1 true, 0 false, 2 unknown; flag 1 = NOT */
+  A_IN,       /* args[0] IN (args[1..]); flag 1 = NOT */
+  A_BETWEEN,  /* args[0] BETWEEN args[1] AND args[2]; flag 1 = NOT */
+  A_LIKE,     /* args[0] LIKE args[1] [ESCAPE args[2]]; flag 1 = NOT */
+  A_EXTRACT,  /* text = unit, args[0] */
+  A_FLOORTO,  /* FLOOR(args[0] TO unit): text = unit; flag 1 = CEIL */
+} sql_expr_kind;
+
+typedef enum sql_op {
+  OP_NONE = 0,
+  OP_OR,
+  OP_AND,
+  OP_EQ,
+  OP_NE,
+  OP_LT,
+  OP_LE,
+  OP_GT,
+  OP_GE,
+  OP_CONCAT,
+  OP_ADD,
+  OP_SUB,
+  OP_MUL,
+  OP_DIV,
+  OP_MOD,
+  OP_NEG,
+  OP_NOT,
+} sql_op;
+
+typedef struct sql_expr sql_expr;
+struct sql_expr {
+  uint8_t kind, op, flag;
+  uint32_t off;
+  const char *text;
+  size_t tlen;
+  const char **names;
+  int nnames;
+  sql_expr **args;
+  int nargs;
+  sl_type type;
+  int64_t ival;
+};
+
+typedef struct sql_query sql_query;
+
+typedef struct sql_select_item {
+  sql_expr *e; /* A_STAR for * and t.* */
+  const char *alias;
+  uint32_t off;
+} sql_select_item;
+
+typedef enum sql_from_kind { FROM_TABLE = 1, FROM_SUBQUERY } sql_from_kind;
+
+typedef struct sql_from {
+  int kind;
+  const char *name; /* FROM_TABLE */
+  bool quoted;
+  uint32_t off;
+  sql_query *sub; /* FROM_SUBQUERY */
+  const char *alias;
+} sql_from;
+
+typedef struct sql_cte {
+  const char *name;
+  uint32_t off;
+  sql_query *q;
+} sql_cte;
+
+typedef enum sql_query_kind { Q_SELECT = 1, Q_UNION_ALL } sql_query_kind;
+
+struct sql_query {
+  int kind;
+  uint32_t off;
+  sql_query *l, *r; /* Q_UNION_ALL */
+  sql_cte *ctes;
+  int nctes;
+  bool distinct;
+  sql_select_item *items;
+  int nitems;
+  sql_from *from; /* NULL: SELECT without FROM (one row) */
+  sql_expr *where;
+  sql_expr **group_by;
+  int ngroup;
+  uint32_t group_off;
+  sql_expr *having;
+  uint32_t order_off, limit_off; /* non-zero when present (not supported yet) */
+};
+
+typedef struct sql_column_def {
+  const char *name;
+  uint32_t off;
+  sl_type type;
+  bool not_null;
+  sql_expr *computed; /* c AS expr */
+  bool metadata;
+  const char *meta_key;
+} sql_column_def;
+
+typedef struct sql_option {
+  const char *key, *value;
+  uint32_t key_off, val_off;
+} sql_option;
+
+typedef enum sql_stmt_kind {
+  S_CREATE_TABLE = 1,
+  S_CREATE_VIEW,
+  S_INSERT,
+  S_SET,
+  S_STATEMENT_SET
+} sql_stmt_kind;
+
+typedef struct sql_stmt sql_stmt;
+struct sql_stmt {
+  int kind;
+  uint32_t off;
+  const char *name;
+  uint32_t name_off;
+  bool if_not_exists, has_columns;
+  sql_column_def *cols;
+  int ncols;
+  const char *wm_col;
+  uint32_t wm_off;
+  sql_expr *wm_expr;
+  const char **pk;
+  uint32_t *pk_off;
+  int npk;
+  sql_option *opts;
+  int nopts;
+  sql_query *query;
+  const char **insert_cols;
+  uint32_t *insert_col_off;
+  int ninsert_cols;
+  sql_stmt **stmts; /* S_STATEMENT_SET */
+  int nstmts;
+};
+
+typedef struct sql_script {
+  sql_stmt **stmts;
+  int n;
+} sql_script;
+
+sl_status sql_parse(const sl_source *src, sql_dialect d, sl_arena *a, sql_script *out,
+                    sl_error *e);
+/* Parses one expression (the whole text must be one expression). */
+sl_status sql_parse_expr(const sl_source *src, sql_dialect d, sl_arena *a, sql_expr **out,
+                         sl_error *e);
+/* Unquoted identifiers match case-insensitively; quoted ones exactly. */
+bool sql_name_match(const char *declared, const char *ref, bool quoted);
+const char *sql_op_text(int op);
+
+#endif
