@@ -12,7 +12,7 @@ LIBSRCS := $(filter-out src/main.c,$(SRCS))
 OBJS    := $(SRCS:src/%.c=build/obj/%.o)
 AOBJS   := $(SRCS:src/%.c=build/asan/obj/%.o)
 ASAN    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-UNIT    := $(sort $(wildcard tests/unit/*.c))
+UNIT    := $(sort $(filter-out tests/unit/json_diff.c,$(wildcard tests/unit/*.c)))
 DEB_PKGS := gcc make clang libclang-rt-14-dev clang-format libjansson-dev jq miller gawk python3
 
 .PHONY: all deps quickstart test unit fuzz format install clean bench docs asan

@@ -51,15 +51,15 @@ run_sql_case() {
   local rc=$? msg=""
   [ "$rc" = "$want_exit" ] || msg="exit $rc, expected $want_exit: $(cat "$dir/.stderr")"
   if [ -z "$msg" ] && [ -d "$dir/.expect" ]; then
-    for f in "$dir"/.expect/*; do
-      local b; b=$(basename "$f")
+    while IFS= read -r f; do
+      local b; b=${f#"$dir"/.expect/}
       local actual="$dir/$b"
       [ "$b" = "stdout" ] && actual="$dir/.stdout"
       [ "$b" = "stderr" ] && actual="$dir/.stderr"
       if [ ! -f "$actual" ]; then msg="missing output $b"; break; fi
       if ! diff -u "$f" "$actual" >"$dir/.diff" 2>&1; then msg="$b differs:
 $(cat "$dir/.diff")"; break; fi
-    done
+    done < <(find "$dir/.expect" -type f | sort)
   fi
   if [ -z "$msg" ]; then ok "$name"; else bad "$name" "$msg"; fi
   rm -rf "$dir"
@@ -76,7 +76,7 @@ run_error_case() {
 }
 
 run_suite() {
-  local SLUICE=$1 UNIT=$2 DIFF=$3 FUZZDIR=$4
+  local SLUICE=$ROOT/$1 UNIT=$ROOT/$2 DIFF=$ROOT/$3 FUZZDIR=$ROOT/$4
   VARIANT=$5
   export SLUICE
   if out=$("$UNIT" 2>&1); then ok "unit$VARIANT"; else bad "unit$VARIANT" "$out"; fi

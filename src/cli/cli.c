@@ -119,7 +119,7 @@ static int compile(const args *a, sl_source *src, char **text, sl_pipeline **p) 
   *text = file_read_all(strcmp(a->file, "-") ? a->file : "/dev/stdin", &n, &e);
   if (!*text) {
     err_print(stderr, &e);
-    return 1;
+    return 2; /* a pipeline file that cannot be read is bad usage */
   }
   src->name = a->file;
   src->text = *text;
@@ -214,6 +214,12 @@ static int cmd_docs(int argc, char **argv) {
   }
   if (!strcmp(argv[0], "connectors")) conn_docs(stdout);
   else if (!strcmp(argv[0], "functions")) docs_functions(stdout);
+  else if (!strcmp(argv[0], "function-examples")) { /* for the docs tests: example TAB result */
+    int n;
+    const fn_def *fns = fn_table(&n);
+    for (int i = 0; i < n; i++)
+      if (fns[i].example) printf("%s\t%s\n", fns[i].example, fns[i].result);
+  }
   else return usage_error(usage_docs, "unknown docs topic '%s'; valid: connectors, functions", argv[0]);
   return 0;
 }

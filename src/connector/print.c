@@ -22,6 +22,7 @@ typedef struct print_sink {
   char *prefix;
   bool blackhole;
   const sl_type *types;
+  int64_t tz;
 } print_sink;
 
 static sl_status print_push(sl_op *op, const sl_batch *b, sl_error *e) {
@@ -35,7 +36,7 @@ static sl_status print_push(sl_op *op, const sl_batch *b, sl_error *e) {
     buf_puts(&p->w.buf, "+I[");
     for (int i = 0; i < b->ncols; i++) {
       if (i) buf_puts(&p->w.buf, ", ");
-      value_print(&row[i], types[i], &p->w.buf);
+      value_print_tz(&row[i], types[i], p->tz, &p->w.buf);
     }
     buf_puts(&p->w.buf, "]\n");
   }
@@ -71,6 +72,7 @@ static sl_op *sink_new(const conn_ctx *c, bool blackhole) {
   op_init(&p->base, &print_vt, c->job, c->table);
   p->blackhole = blackhole;
   p->types = c->schema.types;
+  p->tz = c->schema.tz_offset_ms;
   p->w.fd = opt_get_bool(&c->opts, print_opts, "standard-error") ? 2 : 1;
   p->w.what = "standard output";
   const char *id = blackhole ? NULL : opt_get(&c->opts, print_opts, "print-identifier");

@@ -72,13 +72,9 @@ bool expr_implicit_ok(sl_type from, sl_type to) {
   if (from.id == T_NULL || type_equal(from, to)) return true;
   if (from.id == T_STRING && to.id == T_STRING) return true;
   if (type_is_numeric(from) && type_is_numeric(to)) {
-    if (to.id == T_DECIMAL && from.id == T_DECIMAL)
-      return to.prec - to.scale >= from.prec - from.scale && to.scale >= from.scale;
-    if (to.id == T_DECIMAL) {
-      if (from.id == T_FLOAT || from.id == T_DOUBLE) return false;
-      sl_type d = type_as_decimal(from);
-      return to.prec - to.scale >= d.prec - d.scale;
-    }
+    /* exact numerics go into any DECIMAL (a value that does not fit becomes NULL, as with
+     * CAST); approximate ones need an explicit CAST */
+    if (to.id == T_DECIMAL) return from.id != T_FLOAT && from.id != T_DOUBLE;
     return num_rank(from.id) <= num_rank(to.id);
   }
   if (from.id == T_DATE && to.id == T_TIMESTAMP) return true;
@@ -100,6 +96,17 @@ sl_expr *expr_coerce(sl_expr *x, sl_type t, sl_arena *a) {
   if (x->kind == E_LIT && x->lit.null) { /* retype NULL literals in place */
     sl_expr *c = expr_new(a, E_LIT, t, x->off);
     return c;
+  }
+  if (x->kind == E_LIT && x->type.id != T_TIMESTAMP_LTZ && t.id != T_TIMESTAMP_LTZ) {
+    /* fold: the cast happens once, at bind time (LTZ casts depend on the session zone) */
+    expr_ctx ctx = {0};
+    ctx.arena = a;
+    sl_value v;
+    if (expr_cast(&x->lit, x->type, t, &ctx, &v) == SL_OK) {
+      sl_expr *c = expr_new(a, E_LIT, t, x->off);
+      c->lit = v;
+      return c;
+    }
   }
   sl_expr *c = expr_new(a, E_CAST, t, x->off);
   c->args = arena_alloc(a, sizeof(sl_expr *));
@@ -183,7 +190,7 @@ sl_status expr_cast(const sl_value *v, sl_type from, sl_type to, expr_ctx *ctx, 
       return SL_OK;
     }
     sl_buf b = {0};
-    value_format(v, from, &b);
+    value_format_tz(v, from, ctx->tz_offset_ms, &b);
     char *s = arena_strndup(ctx->arena, b.data ? b.data : "", b.len);
     *out = value_str(s, b.len);
     buf_free(&b);

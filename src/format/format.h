@@ -46,6 +46,7 @@ typedef struct fmt_schema {
   const char *const *names;
   const sl_type *types;
   const bool *needed; /* NULL = all */
+  int64_t tz_offset_ms; /* session zone, for showing TIMESTAMP_LTZ */
 } fmt_schema;
 
 typedef struct fmt_rec {

@@ -5,6 +5,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "format.h"
 
@@ -96,12 +99,31 @@ static bool scan_string(jp *j, const char **s, size_t *n, bool *esc) {
   *esc = false;
   *s = p;
   for (;;) {
+#ifdef __SSE2__
+    /* 16 bytes at a time: quote, backslash, and (one signed compare) control or non-ASCII */
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+    while (p + 16 <= e) {
+      __m128i x = _mm_loadu_si128((const __m128i *)p);
+      __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                               _mm_cmplt_epi8(x, space));
+      int bits = _mm_movemask_epi8(m);
+      if (bits) {
+        p += __builtin_ctz((unsigned)bits);
+        goto special;
+      }
+      p += 16;
+    }
+#endif
     while (p + 8 <= e) {
       uint64_t x;
       memcpy(&x, p, 8);
       if (has_byte(x, '"') | has_byte(x, '\\') | has_less(x, 0x20) | (x & HIGHS)) break;
       p += 8;
     }
+#ifdef __SSE2__
+  special:
+#endif
     if (p >= e) {
       j->p = p;
       snprintf(j->why, j->whyn, "unterminated string");
@@ -538,7 +560,8 @@ static sl_status json_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *r
     if (kesc) ks = unescape(ks, kn, a, &kn);
     int k = -1;
     for (int i = 0; i < jd->nkeys; i++)
-      if (jd->keys[i].len == kn && memcmp(jd->keys[i].name, ks, kn) == 0) {
+      if (jd->keys[i].len == kn && (kn == 0 || jd->keys[i].name[0] == ks[0]) &&
+          memcmp(jd->keys[i].name, ks, kn) == 0) {
         k = i;
         break;
       }
@@ -685,7 +708,7 @@ static void json_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
     case T_TIMESTAMP:
     case T_TIMESTAMP_LTZ:
       buf_putc(out, '"');
-      ts_format(v->u.i, je->iso, je->iso && t.id == T_TIMESTAMP_LTZ, out);
+      ts_format(v->u.i, je->iso, t.id == T_TIMESTAMP_LTZ, out); /* LTZ: UTC with Z */
       buf_putc(out, '"');
       break;
     case T_DATE:

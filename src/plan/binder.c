@@ -412,8 +412,11 @@ static sl_expr *bind_expr(binder *b, const scope *sc, const sql_expr *x) {
       if (t.id == T_NULL) t = type_make(T_INT);
       sl_expr *y = node(b, E_CMP, type_make(T_BOOLEAN), x->off, 2);
       y->ival = op;
-      y->args[0] = expr_coerce(l, t, b->a);
-      y->args[1] = expr_coerce(r, t, b->a);
+      /* unscaled DECIMALs of one scale compare as they are, whatever their precision */
+      y->args[0] = t.id == T_DECIMAL && l->type.id == T_DECIMAL && l->type.scale == t.scale
+                       ? l : expr_coerce(l, t, b->a);
+      y->args[1] = t.id == T_DECIMAL && r->type.id == T_DECIMAL && r->type.scale == t.scale
+                       ? r : expr_coerce(r, t, b->a);
       return y;
     }
     if (op == OP_CONCAT) {
@@ -1063,10 +1066,10 @@ static void bind_insert(binder *b, const sql_stmt *s) {
     t->phys_names = arena_zalloc(b->a, sizeof(char *) * (size_t)q->ncols);
     t->phys_types = arena_zalloc(b->a, sizeof(sl_type) * (size_t)q->ncols);
     for (int i = 0; i < q->ncols; i++) {
-      if (!strncmp(q->names[i], "EXPR$", 5))
+      if (!strncmp(q->names[i], "EXPR$", 5) && t->conn->needs_format)
         fail(b, s->query->off, "column %d of the query has no name; give it one with AS, so "
                                "table '%s' can take its columns from the query", i + 1, t->name);
-      for (int j = 0; j < i; j++)
+      for (int j = 0; j < i && t->conn->needs_format; j++)
         if (str_ieq(q->names[j], q->names[i]))
           fail(b, s->query->off, "the query has two columns named '%s'; rename one with AS",
                q->names[i]);
@@ -1232,9 +1235,10 @@ sl_status plan_compile(const sl_source *src, const plan_opts *o, sl_pipeline **o
     bind_set(b, key, arena_strdup(b->a, eq + 1), 0, 0, true);
   }
   if (p->ninserts == 0) {
-    uint32_t off = (uint32_t)src->len;
-    return err_at(e, SL_ESQL, &p->src, off, "the pipeline has no INSERT INTO statement, so "
-                                            "there is nothing to run");
+    err_set(e, SL_ESQL, "%s: the pipeline has no INSERT INTO statement, so there is nothing to run",
+            src->name);
+    err_hint(e, "write the query into a table: INSERT INTO sink SELECT ...");
+    return SL_ESQL;
   }
   for (int i = 0; i < p->ntables; i++) {
     cat_table *t = p->tables[i];

@@ -144,7 +144,7 @@ static sl_op *build(builder *b, plan_node *n) {
     opt_list ol = {t->opts, t->nopts};
     const char *dlq = opt_get(&ol, conn_source_opts, "dlq.path");
     int idx = job_add_source(j, t->name, policy_of(&ol), dlq ? dlq : b->dlq_default);
-    conn_ctx c = {j, t->name, {t->nphys, t->phys_names, t->phys_types, needed_of(t)}, ol, t->fmt,
+    conn_ctx c = {j, t->name, {t->nphys, t->phys_names, t->phys_types, needed_of(t), b->p->tz_offset_ms}, ol, t->fmt,
                   idx, b->dry};
     sl_op *op = t->conn->source_new(&c, b->e);
     if (!op) return NULL;
@@ -190,7 +190,7 @@ static sl_op *build(builder *b, plan_node *n) {
     if (!in) return NULL;
     if (!t->sink_op) {
       opt_list ol = {t->opts, t->nopts};
-      conn_ctx c = {j, t->name, {t->nphys, t->phys_names, t->phys_types, NULL}, ol, t->fmt, -1,
+      conn_ctx c = {j, t->name, {t->nphys, t->phys_names, t->phys_types, NULL, b->p->tz_offset_ms}, ol, t->fmt, -1,
                     b->dry};
       sl_op *op = t->conn->sink_new(&c, b->e);
       if (!op) return NULL;

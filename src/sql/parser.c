@@ -102,6 +102,13 @@ static void *alloc(parser *p, size_t n) { return arena_zalloc(p->a, n); }
 static const char *ident(parser *p, bool *quoted, const char *what) {
   const sql_token *k = tok(p);
   if (k->kind == TK_IDENT) {
+    if (is_reserved_tok(p, k) && strcmp(what, "an expression")) {
+      err_at(p->e, SL_ESQL, p->src, k->off, "expected %s, found the reserved word '%.*s'", what,
+             (int)k->len, ttext(p, k));
+      err_hint(p->e, "to use it as a name, quote it with backticks: `%.*s`", (int)k->len,
+               ttext(p, k));
+      longjmp(p->jb, 1);
+    }
     if (is_reserved_tok(p, k)) fail_expected(p, what);
     p->i++;
     if (quoted) *quoted = false;
@@ -160,6 +167,7 @@ static void ev_push(parser *p, exprvec *ev, sql_expr *x) {
 }
 
 static sql_expr *parse_expr(parser *p);
+static sql_expr *parse_add(parser *p);
 static sql_query *parse_query(parser *p);
 
 /* ---- types ---- */
@@ -544,17 +552,10 @@ static sql_expr *parse_primary(parser *p) {
     if (is_kw(p, "POSITION") && is_p_at(p, 1, "(")) {
       p->i += 2;
       exprvec ev = {0};
-      /* POSITION(a IN b): parse a at additive level so IN is not taken as a predicate */
+      /* POSITION(a IN b): a at additive level, so IN is not taken as a predicate */
+      ev_push(p, &ev, parse_add(p));
+      expect_kw(p, "IN");
       ev_push(p, &ev, parse_expr(p));
-      if (ev.v[0]->kind == A_IN && ev.v[0]->nargs == 2 && !ev.v[0]->flag) {
-        sql_expr *in = ev.v[0];
-        ev.n = 0;
-        ev_push(p, &ev, in->args[0]);
-        ev_push(p, &ev, in->args[1]);
-      } else {
-        expect_kw(p, "IN");
-        ev_push(p, &ev, parse_expr(p));
-      }
       expect_p(p, ")");
       return func_node(p, "POSITION", off, &ev);
     }

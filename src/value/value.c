@@ -109,7 +109,8 @@ void double_format(double d, bool is_float, sl_buf *out) {
   }
 }
 
-static void value_text(const sl_value *v, sl_type t, sl_buf *out, bool upper_bool) {
+static void value_text(const sl_value *v, sl_type t, sl_buf *out, bool upper_bool,
+                       const int64_t *tz) {
   if (v->null) {
     buf_puts(out, "NULL");
     return;
@@ -130,8 +131,8 @@ static void value_text(const sl_value *v, sl_type t, sl_buf *out, bool upper_boo
   case T_DECIMAL: dec_format(value_dec(v), t.scale, out); break;
   case T_STRING: buf_put(out, v->u.s, v->len); break;
   case T_DATE: date_format(v->u.i, out); break;
-  case T_TIMESTAMP:
-  case T_TIMESTAMP_LTZ: ts_format(v->u.i, false, false, out); break;
+  case T_TIMESTAMP: ts_format(v->u.i, false, false, out); break;
+  case T_TIMESTAMP_LTZ: ts_format(v->u.i + (tz ? *tz : 0), false, !tz, out); break;
   case T_INTERVAL: {
     int64_t ms = v->u.i;
     char sign = ms < 0 ? '-' : '+';
@@ -146,8 +147,18 @@ static void value_text(const sl_value *v, sl_type t, sl_buf *out, bool upper_boo
   }
 }
 
-void value_format(const sl_value *v, sl_type t, sl_buf *out) { value_text(v, t, out, true); }
-void value_print(const sl_value *v, sl_type t, sl_buf *out) { value_text(v, t, out, false); }
+void value_format(const sl_value *v, sl_type t, sl_buf *out) {
+  value_text(v, t, out, true, NULL);
+}
+void value_print(const sl_value *v, sl_type t, sl_buf *out) {
+  value_text(v, t, out, false, NULL);
+}
+void value_format_tz(const sl_value *v, sl_type t, int64_t tz_ms, sl_buf *out) {
+  value_text(v, t, out, true, &tz_ms);
+}
+void value_print_tz(const sl_value *v, sl_type t, int64_t tz_ms, sl_buf *out) {
+  value_text(v, t, out, false, &tz_ms);
+}
 
 int value_compare(const sl_value *a, const sl_value *b, sl_type t) {
   switch (t.id) {

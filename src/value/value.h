@@ -131,6 +131,10 @@ static inline sl_value value_decimal(__int128 x) {
  * sink and CSV (same as value_format but BOOLEAN is lower case). */
 void value_format(const sl_value *v, sl_type t, sl_buf *out);
 void value_print(const sl_value *v, sl_type t, sl_buf *out);
+/* TIMESTAMP_LTZ shown in a session zone (offset in ms): value_format_tz is CAST AS STRING,
+ * value_print_tz the print sink. Without _tz an LTZ is written in UTC with a trailing Z. */
+void value_format_tz(const sl_value *v, sl_type t, int64_t tz_ms, sl_buf *out);
+void value_print_tz(const sl_value *v, sl_type t, int64_t tz_ms, sl_buf *out);
 void double_format(double d, bool is_float, sl_buf *out); /* Java Double/Float.toString */
 /* Order and equality of two non-NULL values of the same type; strings bytewise. */
 int value_compare(const sl_value *a, const sl_value *b, sl_type t);

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char *names[] = {"a", "b", "c", "d"};
   sl_type types[4] = {type_make(T_BIGINT), type_make(T_STRING), type_decimal(10, 2),
                       type_make(T_TIMESTAMP)};
-  fmt_schema s = {4, names, types, NULL};
+  fmt_schema s = {4, names, types, NULL, 0};
   uint8_t mode = data[0];
   sql_option opts[3] = {{"csv.header", mode & 1 ? "true" : "false", 0, 0},
                         {"csv.field-delimiter", mode & 2 ? ";" : ",", 0, 0},

@@ -220,7 +220,7 @@ int main(void) {
   static const char *names[] = {"a", "s", "d"};
   sl_type st3[3] = {type_make(T_STRING), type_make(T_STRING), type_make(T_STRING)};
   sl_type ty3[3] = {type_make(T_BIGINT), type_make(T_STRING), type_make(T_DOUBLE)};
-  fmt_schema ss = {3, names, st3, NULL}, ts = {3, names, ty3, NULL};
+  fmt_schema ss = {3, names, st3, NULL, 0}, ts = {3, names, ty3, NULL, 0};
   fmt_decoder *ds = fmt_json_def.decoder_new(&ss, NULL), *dt = fmt_json_def.decoder_new(&ts, NULL);
   static const char *const tricky[] = {
       "{}", "{\"a\":1,}", "{,}", "{\"a\" 1}", "{\"a\":1 \"s\":2}", "{\"a\":-}", "{\"a\":-0}",

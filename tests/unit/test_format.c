@@ -20,7 +20,7 @@ static sl_status dec1(fmt_decoder *d, const char *rec, sl_value *row, sl_arena *
 
 TEST(json_decode_values) {
   init_types();
-  fmt_schema s = {5, names, types, NULL};
+  fmt_schema s = {5, names, types, NULL, 0};
   fmt_decoder *d = fmt_json_def.decoder_new(&s, NULL);
   sl_arena a;
   arena_init(&a, 0);
@@ -49,7 +49,7 @@ TEST(json_decode_values) {
 TEST(json_decode_only_needed) {
   init_types();
   bool needed[5] = {true, false, false, false, false};
-  fmt_schema s = {5, names, types, needed};
+  fmt_schema s = {5, names, types, needed, 0};
   fmt_decoder *d = fmt_json_def.decoder_new(&s, NULL);
   sl_arena a;
   arena_init(&a, 0);
@@ -65,7 +65,7 @@ TEST(json_decode_only_needed) {
 
 TEST(csv_decode_rfc4180) {
   init_types();
-  fmt_schema s = {5, names, types, NULL};
+  fmt_schema s = {5, names, types, NULL, 0};
   fmt_decoder *d = fmt_csv_def.decoder_new(&s, NULL);
   d->vt->file_start(d);
   sl_arena a;
@@ -87,7 +87,7 @@ TEST(csv_decode_rfc4180) {
 
 TEST(encoders) {
   init_types();
-  fmt_schema s = {5, names, types, NULL};
+  fmt_schema s = {5, names, types, NULL, 0};
   fmt_encoder *e = fmt_json_def.encoder_new(&s, NULL);
   sl_value row[5] = {value_int(-1), value_str("q\"\x01", 3), value_decimal(-5), value_int(0),
                      value_null()};

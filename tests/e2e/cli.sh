@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# CLI behaviour: help and version, exit codes, --set, ${VAR} substitution, explain formats,
+# column pruning, shared sources, dry validate, atomic sinks. Fails on the first broken check.
+set -u
+S=${SLUICE:?}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+n=0
+check() { n=$((n + 1)); if ! eval "$2"; then echo "check $n failed: $1"; exit 1; fi; }
+
+$S --version | grep -q "^sluice [0-9]"; rc=$?; check "version" '[ $rc = 0 ]'
+for c in run validate explain docs; do
+  $S $c --help >out.txt; rc=$?; check "$c --help exits 0" '[ $rc = 0 ]'
+  check "$c --help prints usage" 'grep -q "usage: sluice $c" out.txt'
+done
+$S frobnicate 2>err.txt; rc=$?; check "unknown command exits 2" '[ $rc = 2 ]'
+$S rnu x.sql 2>err.txt; rc=$?; check "suggests run" 'grep -q "did you mean .run." err.txt'
+$S run 2>err.txt; rc=$?; check "missing file exits 2" '[ $rc = 2 ]'
+$S run nope.sql 2>err.txt; rc=$?; check "unreadable pipeline exits 2" '[ $rc = 2 ]'
+$S run x.sql --bogus 2>err.txt; rc=$?; check "unknown option exits 2" '[ $rc = 2 ]'
+check "unknown option lists valid ones" 'grep -q "valid options: --set" err.txt'
+
+cat > in.jsonl <<'J'
+{"id": 1, "name": "a", "amount": 2.5, "ts": "2024-01-01 00:00:00", "note": "x"}
+{"id": 2, "name": "b", "amount": 4.0, "ts": "2024-01-01 00:00:01", "note": "y"}
+{"id": 3, "name": "c", "amount": 1.0, "ts": "2024-01-01 00:00:02", "note": "z"}
+J
+cp in.jsonl other.jsonl
+sed -i 's/"a"/"A"/' other.jsonl
+cat > p.sql <<'Q'
+CREATE TABLE t (id BIGINT, name STRING, amount DOUBLE, ts TIMESTAMP(3), note STRING)
+WITH ('connector' = 'filesystem', 'path' = '${IN_DIR:-.}/in.jsonl', 'format' = 'json');
+CREATE TABLE big WITH ('connector' = 'filesystem', 'path' = 'out/big.jsonl', 'format' = 'json');
+CREATE TABLE names WITH ('connector' = 'filesystem', 'path' = 'out/names.csv', 'format' = 'csv');
+INSERT INTO big SELECT id, amount FROM t WHERE amount > 2;
+INSERT INTO names SELECT name FROM t;
+Q
+$S validate p.sql >out.txt; rc=$?; check "validate ok" '[ $rc = 0 ] && grep -q "^ok" out.txt'
+check "validate creates no files" '[ ! -e out ]'
+$S explain p.sql >plan.txt; rc=$?; check "explain exits 0" '[ $rc = 0 ]'
+check "one source operator for two INSERTs" '[ $(grep -c "Source t" plan.txt) = 1 ]'
+check "decoder reads only used columns" 'grep -q "reads 3 of 5 columns: id name amount" plan.txt'
+check "filter and projection fused, literal cast folded" 'grep -q "Calc <- \[1\]: where (amount > 2.0); select id, amount" plan.txt'
+$S explain p.sql --format json | jq -e ".nodes | length == 5" >/dev/null; rc=$?; check "explain json" '[ $rc = 0 ]'
+$S explain p.sql --format dot | grep -q -- "n1 -> n2"; rc=$?; check "explain dot" '[ $rc = 0 ]'
+$S explain p.sql --format yaml 2>err.txt; rc=$?; check "bad --format exits 2" '[ $rc = 2 ]'
+
+$S run p.sql 2>sum.txt; rc=$?; check "run exits 0" '[ $rc = 0 ]'
+check "source read once" 'grep -q "source t .* 3 rows read" sum.txt'
+check "sink counts" 'grep -q "sink   big .* 2 rows written to out/big.jsonl" sum.txt'
+check "big output" '[ "$(cat out/big.jsonl)" = "$(printf "{\"id\":1,\"amount\":2.5}\n{\"id\":2,\"amount\":4.0}")" ]'
+check "no temp files left" '[ -z "$(ls -A out | grep inprogress)" ]'
+
+$S run p.sql -q --set t.path=other.jsonl; rc=$?; check "--set table option" 'head -1 out/names.csv | grep -qx A'
+mkdir -p sub && cp in.jsonl sub/
+IN_DIR=sub $S run p.sql -q; rc=$?; check "env substitution" '[ $rc = 0 ] && head -1 out/names.csv | grep -qx a'
+IN_DIR=missing $S run p.sql -q 2>err.txt; rc=$?; check "missing input exits 1" '[ $rc = 1 ] && grep -q "cannot open .missing/in.jsonl." err.txt'
+$S run p.sql -q --set ordrs.path=x 2>err.txt; rc=$?; check "bad --set exits 2" '[ $rc = 2 ] && grep -q "not a known SET key" err.txt'
+$S run p.sql -q --set table.local-time-zone=+01:00; rc=$?; check "--set SET key" '[ $rc = 0 ]'
+$S run p.sql -q --set nokey 2>err.txt; rc=$?; check "--set without = exits 2" '[ $rc = 2 ]'
+
+# a failing run leaves no output file and no temp file behind
+cat > f.sql <<'Q'
+CREATE TABLE t (id INT) WITH ('connector' = 'filesystem', 'path' = 'bad.csv', 'format' = 'csv', 'on-error' = 'fail');
+CREATE TABLE o WITH ('connector' = 'filesystem', 'path' = 'fout/o.csv', 'format' = 'csv');
+INSERT INTO o SELECT id FROM t;
+Q
+printf '1\n2\nx\n' > bad.csv
+$S run f.sql 2>err.txt; rc=$?; check "on-error fail exits 1" '[ $rc = 1 ]'
+check "error names file and line" 'grep -q "bad.csv:3:" err.txt'
+check "nothing committed" '[ ! -e fout/o.csv ] && [ -z "$(ls -A fout)" ]'
+
+# secrets-free summary goes to stderr, data to stdout
+printf "CREATE TABLE p WITH ('connector' = 'print', 'print-identifier' = 'dbg');\nINSERT INTO p SELECT 1 AS x, 'y' AS s;\n" > pr.sql
+$S run pr.sql >so.txt 2>se.txt; rc=$?; check "print to stdout" '[ "$(cat so.txt)" = "dbg> +I[1, y]" ] && grep -q finished se.txt'
+echo "$n checks passed"

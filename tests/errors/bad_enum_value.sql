@@ -1,0 +1,2 @@
+CREATE TABLE t (id BIGINT)
+WITH ('connector' = 'filesystem', 'path' = 'x', 'format' = 'json', 'on-error' = 'ignore');

@@ -1,0 +1,2 @@
+CREATE TABLE s WITH ('connector' = 'print');
+INSERT INTO s SELECT REGEXP_EXTRACT('abc', '(a', 1);

@@ -1,0 +1,2 @@
+CREATE TABLE s WITH ('connector' = 'print');
+INSERT INTO s SELECT 1, 2 UNION ALL SELECT 3;

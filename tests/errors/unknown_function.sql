@@ -1,0 +1,2 @@
+CREATE TABLE s WITH ('connector' = 'print');
+INSERT INTO s SELECT UPER('x');

@@ -1,0 +1,3 @@
+CREATE TABLE orders (id BIGINT) WITH ('connector' = 'filesystem', 'path' = 'x', 'format' = 'json');
+CREATE TABLE s WITH ('connector' = 'print');
+INSERT INTO s SELECT id FROM ordrs;
