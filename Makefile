@@ -18,34 +18,38 @@ DEB_PKGS := gcc make clang libclang-rt-14-dev clang-format libjansson-dev jq mil
 .PHONY: all deps quickstart test unit fuzz format install clean bench docs asan
 all: build/sluice
 
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
 build/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(CFLAGS) $(WARN) -c $< -o $@
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) -c $< -o $@
 
 build/asan/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(ASAN) $(WARN) -c $< -o $@
+	@$(if $(V),,echo "  CC asan $<")
+	$(Q)$(CC) $(CSTD) $(ASAN) $(WARN) -c $< -o $@
 
 build/sluice: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 build/asan/sluice: $(AOBJS)
-	$(CC) $(ASAN) -o $@ $(AOBJS) $(LDLIBS)
+	$(Q)$(CC) $(ASAN) -o $@ $(AOBJS) $(LDLIBS)
 
 # Test programs link every object but main.o.
 build/test_unit: $(UNIT) tests/unit/unit.h $(filter-out build/obj/main.o,$(OBJS))
-	$(CC) $(CSTD) $(CFLAGS) $(WARN) -Isrc -o $@ $(UNIT) $(filter-out build/obj/main.o,$(OBJS)) $(LDLIBS)
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) -Isrc -o $@ $(UNIT) $(filter-out build/obj/main.o,$(OBJS)) $(LDLIBS)
 build/asan/test_unit: $(UNIT) tests/unit/unit.h $(filter-out build/asan/obj/main.o,$(AOBJS))
-	$(CC) $(CSTD) $(ASAN) $(WARN) -Isrc -o $@ $(UNIT) $(filter-out build/asan/obj/main.o,$(AOBJS)) $(LDLIBS)
+	$(Q)$(CC) $(CSTD) $(ASAN) $(WARN) -Isrc -o $@ $(UNIT) $(filter-out build/asan/obj/main.o,$(AOBJS)) $(LDLIBS)
 build/test_json_diff: tests/unit/json_diff.c $(filter-out build/obj/main.o,$(OBJS))
-	$(CC) $(CSTD) $(CFLAGS) $(WARN) -Isrc -o $@ $^ $(LDLIBS) -ljansson
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) -Isrc -o $@ $^ $(LDLIBS) -ljansson
 build/asan/test_json_diff: tests/unit/json_diff.c $(filter-out build/asan/obj/main.o,$(AOBJS))
-	$(CC) $(CSTD) $(ASAN) $(WARN) -Isrc -o $@ $^ $(LDLIBS) -ljansson
+	$(Q)$(CC) $(CSTD) $(ASAN) $(WARN) -Isrc -o $@ $^ $(LDLIBS) -ljansson
 # Fuzz targets replayed over their corpora by a small driver (tests/fuzz/replay.c).
 build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(filter-out build/obj/main.o,$(OBJS))
-	$(CC) $(CSTD) $(CFLAGS) $(WARN) -Isrc -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) -Isrc -o $@ $^ $(LDLIBS)
 build/asan/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(filter-out build/asan/obj/main.o,$(AOBJS))
-	$(CC) $(CSTD) $(ASAN) $(WARN) -Isrc -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CSTD) $(ASAN) $(WARN) -Isrc -o $@ $^ $(LDLIBS)
 
 FUZZERS := sql json csv
 TESTBINS := build/sluice build/test_unit build/test_json_diff $(FUZZERS:%=build/fuzz_replay_%)

@@ -201,9 +201,9 @@ static void docs_functions(FILE *f) {
     for (int i = 0; i < n; i++) {
       const fn_def *d = &fns[i];
       if (!d->category || strcmp(d->category, cats[c])) continue;
-      fprintf(f, "| `%s` | %s | %s%s%s | %s%s%s |\n", d->signature, d->doc,
-              d->example ? "`" : "", d->example ? d->example : "-", d->example ? "`" : "",
-              d->result ? "`" : "", d->result ? d->result : "-", d->result ? "`" : "");
+      fprintf(f, "| `%s` | %s | %s%s%s | %s%s%s |\n", d->signature, d->doc, d->example ? "`" : "",
+              d->example ? d->example : "-", d->example ? "`" : "", d->result ? "`" : "",
+              d->result ? d->result : "-", d->result ? "`" : "");
     }
 }
 
@@ -212,15 +212,18 @@ static int cmd_docs(int argc, char **argv) {
     fputs(usage_docs, argc == 1 ? stdout : stderr);
     return argc == 1 ? 0 : 2;
   }
-  if (!strcmp(argv[0], "connectors")) conn_docs(stdout);
-  else if (!strcmp(argv[0], "functions")) docs_functions(stdout);
+  if (!strcmp(argv[0], "connectors"))
+    conn_docs(stdout);
+  else if (!strcmp(argv[0], "functions"))
+    docs_functions(stdout);
   else if (!strcmp(argv[0], "function-examples")) { /* for the docs tests: example TAB result */
     int n;
     const fn_def *fns = fn_table(&n);
     for (int i = 0; i < n; i++)
       if (fns[i].example) printf("%s\t%s\n", fns[i].example, fns[i].result);
-  }
-  else return usage_error(usage_docs, "unknown docs topic '%s'; valid: connectors, functions", argv[0]);
+  } else
+    return usage_error(usage_docs, "unknown docs topic '%s'; valid: connectors, functions",
+                       argv[0]);
   return 0;
 }
 
@@ -244,7 +247,8 @@ int cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "docs")) return cmd_docs(argc - 2, argv + 2);
   static const char *const cmds[] = {"run", "validate", "explain", "docs"};
   const char *best = str_closest(cmd, cmds, 4);
-  fprintf(stderr, "sluice: unknown command '%s'%s%s%s; valid commands: run, validate, explain, docs\n",
-          cmd, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
+  fprintf(stderr,
+          "sluice: unknown command '%s'%s%s%s; valid commands: run, validate, explain, docs\n", cmd,
+          best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
   return 2;
 }

@@ -44,8 +44,8 @@ sl_status conn_writer_flush(conn_writer *w, sl_error *e) {
 
 static void opt_rows(FILE *f, const opt_def *d) {
   for (; d->key; d++) {
-    const char *kind = d->kind == OPT_BOOL ? "boolean"
-                       : d->kind == OPT_INT ? "integer"
+    const char *kind = d->kind == OPT_BOOL   ? "boolean"
+                       : d->kind == OPT_INT  ? "integer"
                        : d->kind == OPT_CHAR ? "character"
                        : d->kind == OPT_ENUM ? d->choices
                                              : "string";

@@ -111,7 +111,8 @@ static sl_status open_next(fs_source *f, sl_error *e) {
     f->size = (size_t)st.st_size;
     if (f->size) {
       void *m = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, f->fd, 0);
-      if (m == MAP_FAILED) return err_set(e, SL_ERUNTIME, "cannot map '%s': %s", path, strerror(errno));
+      if (m == MAP_FAILED)
+        return err_set(e, SL_ERUNTIME, "cannot map '%s': %s", path, strerror(errno));
       madvise(m, f->size, MADV_SEQUENTIAL);
       f->data = m;
       f->mapped = true;
@@ -192,8 +193,8 @@ static void fs_source_free(sl_op *op) {
   free(f);
 }
 
-static const op_vt fs_source_vt = {"Source", NULL, NULL, fs_pump, fs_source_describe,
-                                   fs_source_free};
+static const op_vt fs_source_vt = {"Source",           NULL,          NULL, fs_pump,
+                                   fs_source_describe, fs_source_free};
 
 static sl_op *fs_source_new(const conn_ctx *c, sl_error *e) {
   job_source *s = &c->job->sources[c->source_index];
@@ -272,8 +273,8 @@ static void fs_sink_free(sl_op *op) {
   free(f);
 }
 
-static const op_vt fs_sink_vt = {"Sink", fs_sink_push, fs_sink_finish, NULL, fs_sink_describe,
-                                 fs_sink_free};
+static const op_vt fs_sink_vt = {"Sink", fs_sink_push,     fs_sink_finish,
+                                 NULL,   fs_sink_describe, fs_sink_free};
 
 static sl_status mkdirs(const char *dir, sl_error *e) {
   char *p = xstrdup(dir);
@@ -347,7 +348,12 @@ static sl_op *fs_sink_new(const conn_ctx *c, sl_error *e) {
 }
 
 const conn_def conn_filesystem = {
-    "filesystem", fs_opts, true, true, true,
+    "filesystem",
+    fs_opts,
+    true,
+    true,
+    true,
     "Reads files (bounded: the run ends when all are read) and writes one file, committed "
     "atomically when the run ends.",
-    fs_source_new, fs_sink_new};
+    fs_source_new,
+    fs_sink_new};

@@ -12,8 +12,8 @@ static const opt_def print_opts[] = {
     {"standard-error", OPT_BOOL, "false", NULL, false, "print to stderr instead of stdout"},
     {NULL, 0, NULL, NULL, false, NULL}};
 
-static const opt_def blackhole_opts[] = {
-    {"connector", OPT_STRING, NULL, NULL, true, "blackhole"}, {NULL, 0, NULL, NULL, false, NULL}};
+static const opt_def blackhole_opts[] = {{"connector", OPT_STRING, NULL, NULL, true, "blackhole"},
+                                         {NULL, 0, NULL, NULL, false, NULL}};
 
 typedef struct print_sink {
   sl_op base;
@@ -55,7 +55,10 @@ static sl_status print_finish(sl_op *op, sl_error *e) {
 
 static void print_describe(const sl_op *op, sl_buf *out) {
   const print_sink *p = (const print_sink *)op;
-  buf_printf(out, "%s", p->blackhole ? "blackhole" : p->w.fd == 2 ? "print to stderr" : "print to stdout");
+  buf_printf(out, "%s",
+             p->blackhole   ? "blackhole"
+             : p->w.fd == 2 ? "print to stderr"
+                            : "print to stdout");
 }
 
 static void print_free(sl_op *op) {
@@ -82,7 +85,10 @@ static sl_op *sink_new(const conn_ctx *c, bool blackhole) {
     memcpy(p->prefix, id, n);
     memcpy(p->prefix + n, "> ", 3);
   }
-  p->sink = job_add_sink(c->job, c->table, blackhole ? "blackhole" : p->w.fd == 2 ? "stderr" : "stdout",
+  p->sink = job_add_sink(c->job, c->table,
+                         blackhole      ? "blackhole"
+                         : p->w.fd == 2 ? "stderr"
+                                        : "stdout",
                          &p->base);
   return &p->base;
 }
@@ -90,10 +96,16 @@ static sl_op *sink_new(const conn_ctx *c, bool blackhole) {
 static sl_op *print_sink_new(const conn_ctx *c, sl_error *e) { return sink_new(c, false); }
 static sl_op *blackhole_sink_new(const conn_ctx *c, sl_error *e) { return sink_new(c, true); }
 
-const conn_def conn_print = {"print", print_opts, false, true, false,
+const conn_def conn_print = {"print",
+                             print_opts,
+                             false,
+                             true,
+                             false,
                              "Writes every row to standard output as `+I[v1, v2, ...]`, as "
                              "Flink's print connector does.",
-                             NULL, print_sink_new};
-const conn_def conn_blackhole = {"blackhole", blackhole_opts, false, true, false,
-                                 "Counts rows and drops them (for benchmarks).", NULL,
-                                 blackhole_sink_new};
+                             NULL,
+                             print_sink_new};
+const conn_def conn_blackhole = {"blackhole", blackhole_opts,
+                                 false,       true,
+                                 false,       "Counts rows and drops them (for benchmarks).",
+                                 NULL,        blackhole_sink_new};

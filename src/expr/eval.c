@@ -8,11 +8,11 @@
 #include "../sql/sql.h"
 #include "expr.h"
 
-#define FAIL(ctx, x, ...)                                                                      \
-  do {                                                                                         \
-    snprintf((ctx)->errmsg, sizeof (ctx)->errmsg, __VA_ARGS__);                                \
-    (ctx)->erroff = (x)->off;                                                                  \
-    return SL_EDATA;                                                                           \
+#define FAIL(ctx, x, ...)                                                                          \
+  do {                                                                                             \
+    snprintf((ctx)->errmsg, sizeof(ctx)->errmsg, __VA_ARGS__);                                     \
+    (ctx)->erroff = (x)->off;                                                                      \
+    return SL_EDATA;                                                                               \
   } while (0)
 
 sl_expr *expr_new(sl_arena *a, int kind, sl_type t, uint32_t off) {
@@ -203,9 +203,12 @@ sl_status expr_cast(const sl_value *v, sl_type from, sl_type to, expr_ctx *ctx, 
     case T_BOOLEAN: {
       while (n && *s == ' ') s++, n--;
       while (n && s[n - 1] == ' ') n--;
-      if (str_nieq(s, n, "true") || str_nieq(s, n, "1")) *out = value_int(1);
-      else if (str_nieq(s, n, "false") || str_nieq(s, n, "0")) *out = value_int(0);
-      else return cast_fail(ctx, v, from, to);
+      if (str_nieq(s, n, "true") || str_nieq(s, n, "1"))
+        *out = value_int(1);
+      else if (str_nieq(s, n, "false") || str_nieq(s, n, "0"))
+        *out = value_int(0);
+      else
+        return cast_fail(ctx, v, from, to);
       return SL_OK;
     }
     case T_INT:
@@ -245,8 +248,10 @@ sl_status expr_cast(const sl_value *v, sl_type from, sl_type to, expr_ctx *ctx, 
       int64_t ms, off;
       bool z;
       if (!ts_parse(s, n, &ms, &z, &off)) return cast_fail(ctx, v, from, to);
-      if (to.id == T_TIMESTAMP_LTZ) ms -= z ? off : ctx->tz_offset_ms;
-      else if (z) ms = ms - off + ctx->tz_offset_ms;
+      if (to.id == T_TIMESTAMP_LTZ)
+        ms -= z ? off : ctx->tz_offset_ms;
+      else if (z)
+        ms = ms - off + ctx->tz_offset_ms;
       *out = value_int(ms);
       return SL_OK;
     }
@@ -256,18 +261,20 @@ sl_status expr_cast(const sl_value *v, sl_type from, sl_type to, expr_ctx *ctx, 
   if (type_is_numeric(from) || from.id == T_BOOLEAN) {
     switch (to.id) {
     case T_BOOLEAN:
-      *out = value_int(from.id == T_DECIMAL ? value_dec(v) != 0
+      *out = value_int(from.id == T_DECIMAL                          ? value_dec(v) != 0
                        : (from.id == T_FLOAT || from.id == T_DOUBLE) ? v->u.d != 0
                                                                      : v->u.i != 0);
       return SL_OK;
     case T_INT:
     case T_BIGINT: {
       int64_t i;
-      if (from.id == T_FLOAT || from.id == T_DOUBLE) i = d2l(v->u.d);
+      if (from.id == T_FLOAT || from.id == T_DOUBLE)
+        i = d2l(v->u.d);
       else if (from.id == T_DECIMAL) {
         __int128 x = value_dec(v) / dec_pow10[from.scale];
         i = (int64_t)x; /* Java's longValue(): low 64 bits */
-      } else i = v->u.i;
+      } else
+        i = v->u.i;
       if (to.id == T_INT) i = (int32_t)(uint32_t)(uint64_t)i; /* Java narrowing wraps */
       *out = value_int(i);
       return SL_OK;
@@ -281,10 +288,12 @@ sl_status expr_cast(const sl_value *v, sl_type from, sl_type to, expr_ctx *ctx, 
     case T_DECIMAL: {
       __int128 x;
       bool ok;
-      if (from.id == T_DECIMAL) ok = dec_rescale(value_dec(v), from.scale, to.scale, to.prec, &x);
+      if (from.id == T_DECIMAL)
+        ok = dec_rescale(value_dec(v), from.scale, to.scale, to.prec, &x);
       else if (from.id == T_FLOAT || from.id == T_DOUBLE)
         ok = dec_from_double(v->u.d, to.prec, to.scale, &x);
-      else ok = dec_rescale((__int128)v->u.i, 0, to.scale, to.prec, &x);
+      else
+        ok = dec_rescale((__int128)v->u.i, 0, to.scale, to.prec, &x);
       *out = ok ? value_decimal(x) : value_null(); /* Flink: overflow gives NULL */
       return SL_OK;
     }
@@ -328,8 +337,10 @@ static sl_status arith(const sl_expr *x, const sl_value *a, const sl_value *b, e
     const sl_value *tv = ta.id == T_INTERVAL ? b : a, *iv = ta.id == T_INTERVAL ? a : b;
     int64_t ms = iv->u.i;
     if (op == OP_SUB) ms = -ms;
-    if (t.id == T_DATE) *out = value_int(tv->u.i + floor_div(ms, 86400000));
-    else *out = value_int(tv->u.i + ms);
+    if (t.id == T_DATE)
+      *out = value_int(tv->u.i + floor_div(ms, 86400000));
+    else
+      *out = value_int(tv->u.i + ms);
     return SL_OK;
   }
   switch (t.id) {
@@ -345,8 +356,10 @@ static sl_status arith(const sl_expr *x, const sl_value *a, const sl_value *b, e
     case OP_DIV:
     case OP_MOD:
       if (b->u.i == 0) FAIL(ctx, x, "division by zero");
-      if (a->u.i == INT64_MIN && b->u.i == -1) r = op == OP_DIV ? INT64_MIN : 0;
-      else r = op == OP_DIV ? a->u.i / b->u.i : a->u.i % b->u.i;
+      if (a->u.i == INT64_MIN && b->u.i == -1)
+        r = op == OP_DIV ? INT64_MIN : 0;
+      else
+        r = op == OP_DIV ? a->u.i / b->u.i : a->u.i % b->u.i;
       break;
     default: FAIL(ctx, x, "bad operator");
     }
@@ -472,7 +485,8 @@ sl_status expr_eval(const sl_expr *x, const sl_value *row, expr_ctx *ctx, sl_val
     for (int i = 0; i < x->nargs; i++) {
       sl_value v;
       if ((st = expr_eval(x->args[i], row, ctx, &v))) return st;
-      if (v.null) saw_null = true;
+      if (v.null)
+        saw_null = true;
       else if ((v.u.i != 0) != is_and) {
         *out = value_int(!is_and);
         return SL_OK;
@@ -521,7 +535,8 @@ sl_status expr_eval(const sl_expr *x, const sl_value *row, expr_ctx *ctx, sl_val
     for (int i = 1; i < x->nargs; i++) {
       sl_value c;
       if ((st = expr_eval(x->args[i], row, ctx, &c))) return st;
-      if (c.null) saw_null = true;
+      if (c.null)
+        saw_null = true;
       else if (value_compare(&v, &c, x->args[0]->type) == 0) {
         *out = value_int(!(x->flag & 1));
         return SL_OK;
@@ -656,8 +671,10 @@ void expr_format(const sl_expr *x, const char *const *col_names, sl_buf *out) {
   char tn[48];
   switch (x->kind) {
   case E_COL:
-    if (col_names) buf_puts(out, col_names[x->col]);
-    else buf_printf(out, "$%d", x->col);
+    if (col_names)
+      buf_puts(out, col_names[x->col]);
+    else
+      buf_printf(out, "$%d", x->col);
     break;
   case E_LIT: format_lit(x, out); break;
   case E_CAST:
@@ -685,7 +702,9 @@ void expr_format(const sl_expr *x, const char *const *col_names, sl_buf *out) {
   case E_ISBOOL:
     expr_format(x->args[0], col_names, out);
     buf_printf(out, " IS %s%s", x->flag & 1 ? "NOT " : "",
-               x->ival == 1 ? "TRUE" : x->ival == 0 ? "FALSE" : "UNKNOWN");
+               x->ival == 1   ? "TRUE"
+               : x->ival == 0 ? "FALSE"
+                              : "UNKNOWN");
     break;
   case E_CASE: {
     buf_puts(out, "CASE");

@@ -14,20 +14,20 @@
 #include "../value/value.h"
 
 typedef enum expr_kind {
-  E_COL = 1,  /* input column `col` */
-  E_LIT,      /* constant `lit` */
-  E_CALL,     /* fn(args) */
-  E_CAST,     /* CAST(args[0] AS type); flag 1 = TRY_CAST (NULL on failure) */
-  E_AND,      /* three-valued */
+  E_COL = 1, /* input column `col` */
+  E_LIT,     /* constant `lit` */
+  E_CALL,    /* fn(args) */
+  E_CAST,    /* CAST(args[0] AS type); flag 1 = TRY_CAST (NULL on failure) */
+  E_AND,     /* three-valued */
   E_OR,
   E_NOT,
-  E_CASE,     /* args: (cond, value)* [else]; flag 1 = has else */
-  E_ISNULL,   /* flag 1 = IS NOT NULL */
-  E_ISBOOL,   /* ival 1 true / 0 false / 2 unknown; flag 1 = NOT */
-  E_IN,       /* args[0] IN args[1..]; flag 1 = NOT */
-  E_CMP,      /* op in ival: OP_EQ..OP_GE; operands of one type */
-  E_ARITH,    /* op in ival: OP_ADD..OP_MOD, OP_NEG; operands already in the result type except
-                 for DECIMAL (args keep their own scale) and time +/- interval */
+  E_CASE,   /* args: (cond, value)* [else]; flag 1 = has else */
+  E_ISNULL, /* flag 1 = IS NOT NULL */
+  E_ISBOOL, /* ival 1 true / 0 false / 2 unknown; flag 1 = NOT */
+  E_IN,     /* args[0] IN args[1..]; flag 1 = NOT */
+  E_CMP,    /* op in ival: OP_EQ..OP_GE; operands of one type */
+  E_ARITH,  /* op in ival: OP_ADD..OP_MOD, OP_NEG; operands already in the result type except
+               for DECIMAL (args keep their own scale) and time +/- interval */
   E_CONCAT,
 } expr_kind;
 
@@ -44,16 +44,16 @@ struct sl_expr {
   sl_expr **args;
   int nargs;
   int64_t ival;
-  void *aux;     /* per-node state made at bind time (compiled regex, LIKE pattern) */
-  uint32_t off;  /* position in the pipeline text, for runtime errors */
+  void *aux;         /* per-node state made at bind time (compiled regex, LIKE pattern) */
+  uint32_t off;      /* position in the pipeline text, for runtime errors */
   const char *label; /* source text of a column name, for explain */
 };
 
 struct expr_ctx {
-  sl_arena *arena;   /* where result strings go */
-  int64_t now_ms;    /* CURRENT_TIMESTAMP for this run (UTC epoch millis) */
+  sl_arena *arena;      /* where result strings go */
+  int64_t now_ms;       /* CURRENT_TIMESTAMP for this run (UTC epoch millis) */
   int64_t tz_offset_ms; /* session time zone ('table.local-time-zone'), fixed offset */
-  char errmsg[256];  /* set when evaluation fails on a row */
+  char errmsg[256];     /* set when evaluation fails on a row */
   uint32_t erroff;
 };
 

@@ -72,7 +72,8 @@ static const char *chk_str(sl_expr *call, sl_arena *a) {
 static const char *chk_str_ints(sl_expr *call, sl_arena *a, int nstr, sl_type_id result) {
   for (int i = 0; i < call->nargs; i++) {
     bool s = i < nstr;
-    const char *m = need(call, i, s ? is_str(A(i)) : is_int(A(i)), s ? "a string" : "an integer", a);
+    const char *m =
+        need(call, i, s ? is_str(A(i)) : is_int(A(i)), s ? "a string" : "an integer", a);
     if (m) return m;
     call->args[i] = expr_coerce(call->args[i], type_make(s ? T_STRING : T_BIGINT), a);
   }
@@ -282,8 +283,7 @@ static sl_status f_trim(const sl_expr *call, const sl_value *v, expr_ctx *ctx, s
   return SL_OK;
 }
 
-static sl_status f_substring(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
-                             sl_value *out) {
+static sl_status f_substring(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   int64_t len = utf8_len(v[0].u.s, v[0].len);
   int64_t start = v[1].u.i, n = call->nargs > 2 ? v[2].u.i : INT64_MAX / 2;
   if (call->nargs > 2 && n < 0) return fail(ctx, "SUBSTRING length must not be negative");
@@ -314,8 +314,7 @@ static sl_status f_concat(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
   return SL_OK;
 }
 
-static sl_status f_concat_ws(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
-                             sl_value *out) {
+static sl_status f_concat_ws(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   if (v[0].null) {
     *out = value_null();
     return SL_OK;
@@ -345,8 +344,7 @@ static const char *find(const char *h, size_t hn, const char *nd, size_t nn) {
   return memmem(h, hn, nd, nn);
 }
 
-static sl_status f_replace(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
-                           sl_value *out) {
+static sl_status f_replace(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   if (v[1].len == 0) {
     *out = v[0];
     return SL_OK;
@@ -366,8 +364,7 @@ static sl_status f_replace(const sl_expr *call, const sl_value *v, expr_ctx *ctx
   return SL_OK;
 }
 
-static sl_status f_position(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
-                            sl_value *out) {
+static sl_status f_position(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   const char *m = find(v[1].u.s, v[1].len, v[0].u.s, v[0].len);
   *out = value_int(m ? utf8_len(v[1].u.s, (size_t)(m - v[1].u.s)) + 1 : 0);
   return SL_OK;
@@ -394,8 +391,7 @@ static sl_status f_split_index(const sl_expr *call, const sl_value *v, expr_ctx 
   return SL_OK;
 }
 
-static sl_status f_initcap(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
-                           sl_value *out) {
+static sl_status f_initcap(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   char *r = arena_alloc(ctx->arena, v[0].len + 1);
   bool start = true;
   for (uint32_t i = 0; i < v[0].len; i++) {
@@ -433,9 +429,11 @@ static char *regex_translate(const char *p, size_t n) {
       case 'n': rep = "\n"; break;
       default: break;
       }
-      if (rep) buf_puts(&b, rep);
+      if (rep)
+        buf_puts(&b, rep);
       else {
-        if (in_class) buf_putc(&b, d); /* a literal inside [...] */
+        if (in_class)
+          buf_putc(&b, d); /* a literal inside [...] */
         else {
           buf_putc(&b, '\\');
           buf_putc(&b, d);
@@ -443,8 +441,10 @@ static char *regex_translate(const char *p, size_t n) {
       }
       continue;
     }
-    if (c == '[' && !in_class) in_class = true;
-    else if (c == ']' && in_class) in_class = false;
+    if (c == '[' && !in_class)
+      in_class = true;
+    else if (c == ']' && in_class)
+      in_class = false;
     buf_putc(&b, c);
   }
   char *r = xstrdup(buf_cstr(&b));
@@ -477,8 +477,8 @@ static sl_status f_regexp_extract(const sl_expr *call, const sl_value *v, expr_c
   regmatch_t m[10];
   char *s = arena_strndup(ctx->arena, v[0].u.s, v[0].len);
   *out = value_null();
-  if (idx >= 0 && idx < 10 && (size_t)idx <= re->re_nsub &&
-      regexec(re, s, 10, m, 0) == 0 && m[idx].rm_so >= 0)
+  if (idx >= 0 && idx < 10 && (size_t)idx <= re->re_nsub && regexec(re, s, 10, m, 0) == 0 &&
+      m[idx].rm_so >= 0)
     *out = value_str(s + m[idx].rm_so, (size_t)(m[idx].rm_eo - m[idx].rm_so));
   if (owned) regfree(re);
   return SL_OK;
@@ -579,7 +579,9 @@ static sl_status f_abs(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl
     *out = value_decimal(x < 0 ? -x : x);
     break;
   }
-  case T_INT: *out = value_int((int32_t)(v[0].u.i < 0 ? 0u - (uint32_t)v[0].u.i : (uint32_t)v[0].u.i)); break;
+  case T_INT:
+    *out = value_int((int32_t)(v[0].u.i < 0 ? 0u - (uint32_t)v[0].u.i : (uint32_t)v[0].u.i));
+    break;
   default: *out = value_int(v[0].u.i < 0 ? (int64_t)(0 - (uint64_t)v[0].u.i) : v[0].u.i); break;
   }
   return SL_OK;
@@ -600,7 +602,13 @@ static sl_status f_round(const sl_expr *call, const sl_value *v, expr_ctx *ctx, 
   case T_DOUBLE: {
     /* round the decimal text, as BigDecimal does, so 2.675 stays 2.68 only when it is */
     __int128 x;
-    if (isfinite(v[0].u.d) && dec_from_double(v[0].u.d, 38, d < 0 ? 0 : d > 17 ? 17 : d, &x) && d >= 0) {
+    if (isfinite(v[0].u.d) &&
+        dec_from_double(v[0].u.d, 38,
+                        d < 0    ? 0
+                        : d > 17 ? 17
+                                 : d,
+                        &x) &&
+        d >= 0) {
       *out = value_double(dec_to_double(x, d > 17 ? 17 : d));
     } else {
       *out = value_double(round_half_up(v[0].u.d, d));
@@ -626,8 +634,10 @@ static sl_status f_round(const sl_expr *call, const sl_value *v, expr_ctx *ctx, 
       int64_t p = 1;
       for (int i = 0; i < -d; i++) p *= 10;
       int64_t q = x / p, r = x % p;
-      if (r >= p / 2 + p % 2 - (p == 1)) q++;
-      else if (-r >= p / 2 + p % 2 - (p == 1)) q--;
+      if (r >= p / 2 + p % 2 - (p == 1))
+        q++;
+      else if (-r >= p / 2 + p % 2 - (p == 1))
+        q--;
       x = q * p;
     }
     *out = value_int(x);
@@ -674,16 +684,15 @@ static sl_status f_sqrt(const sl_expr *call, const sl_value *v, expr_ctx *ctx, s
   return SL_OK;
 }
 static sl_status f_ln(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
-  *out = value_double(call->fn->name[1] == 'N' ? log(v[0].u.d)
+  *out = value_double(call->fn->name[1] == 'N'   ? log(v[0].u.d)
                       : call->fn->name[0] == 'E' ? exp(v[0].u.d)
-                                                  : log10(v[0].u.d));
+                                                 : log10(v[0].u.d));
   return SL_OK;
 }
 
 /* ---- conditional ---- */
 
-static sl_status f_coalesce(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
-                            sl_value *out) {
+static sl_status f_coalesce(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   for (int i = 0; i < call->nargs; i++)
     if (!v[i].null) {
       *out = v[i];
@@ -695,15 +704,15 @@ static sl_status f_coalesce(const sl_expr *call, const sl_value *v, expr_ctx *ct
 static sl_status f_nullif(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   if (!v[0].null && !v[1].null && value_compare(&v[0], &v[1], call->type) == 0)
     *out = value_null();
-  else *out = v[0];
+  else
+    *out = v[0];
   return SL_OK;
 }
 static sl_status f_if(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   *out = (!v[0].null && v[0].u.i) ? v[1] : v[2];
   return SL_OK;
 }
-static sl_status f_greatest(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
-                            sl_value *out) {
+static sl_status f_greatest(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   bool least = call->fn->name[0] == 'L';
   *out = v[0];
   for (int i = 1; i < call->nargs; i++) {
@@ -715,10 +724,10 @@ static sl_status f_greatest(const sl_expr *call, const sl_value *v, expr_ctx *ct
 
 /* ---- date and time ---- */
 
-static const char *const month_names[] = {"January", "February", "March",     "April",
-                                          "May",     "June",     "July",      "August",
-                                          "September", "October", "November", "December"};
-static const char *const day_names[] = {"Thursday", "Friday", "Saturday", "Sunday",
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+                                          "May",       "June",     "July",     "August",
+                                          "September", "October",  "November", "December"};
+static const char *const day_names[] = {"Thursday", "Friday",  "Saturday", "Sunday",
                                         "Monday",   "Tuesday", "Wednesday"};
 
 void time_format_pattern(int64_t ms, const char *pat, size_t pn, sl_buf *out) {
@@ -750,13 +759,18 @@ void time_format_pattern(int64_t ms, const char *pat, size_t pn, sl_buf *out) {
     }
     switch (c) {
     case 'y':
-      if (k == 2) buf_printf(out, "%02d", (int)floor_mod(y, 100));
-      else buf_printf(out, "%0*lld", (int)k, (long long)y);
+      if (k == 2)
+        buf_printf(out, "%02d", (int)floor_mod(y, 100));
+      else
+        buf_printf(out, "%0*lld", (int)k, (long long)y);
       break;
     case 'M':
-      if (k >= 4) buf_puts(out, month_names[mo - 1]);
-      else if (k == 3) buf_put(out, month_names[mo - 1], 3);
-      else buf_printf(out, "%0*u", (int)k, mo);
+      if (k >= 4)
+        buf_puts(out, month_names[mo - 1]);
+      else if (k == 3)
+        buf_put(out, month_names[mo - 1], 3);
+      else
+        buf_printf(out, "%0*u", (int)k, mo);
       break;
     case 'd': buf_printf(out, "%0*u", (int)k, d); break;
     case 'D': buf_printf(out, "%0*d", (int)k, (int)(days - days_from_civil(y, 1, 1) + 1)); break;
@@ -773,8 +787,10 @@ void time_format_pattern(int64_t ms, const char *pat, size_t pn, sl_buf *out) {
     case 'a': buf_puts(out, H < 12 ? "AM" : "PM"); break;
     case 'E': {
       const char *dn = day_names[floor_mod(days, 7)];
-      if (k >= 4) buf_puts(out, dn);
-      else buf_put(out, dn, 3);
+      if (k >= 4)
+        buf_puts(out, dn);
+      else
+        buf_put(out, dn, 3);
       break;
     }
     case 'Z': buf_puts(out, "+0000"); break;
@@ -905,8 +921,7 @@ static sl_status f_to_timestamp(const sl_expr *call, const sl_value *v, expr_ctx
   return SL_OK;
 }
 
-static sl_status f_to_date(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
-                           sl_value *out) {
+static sl_status f_to_date(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   int64_t ms;
   if (call->nargs > 1) {
     *out = time_parse_pattern(v[0].u.s, v[0].len, v[1].u.s, v[1].len, &ms)
@@ -919,8 +934,7 @@ static sl_status f_to_date(const sl_expr *call, const sl_value *v, expr_ctx *ctx
   return SL_OK;
 }
 
-static sl_status f_to_ts_ltz(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
-                             sl_value *out) {
+static sl_status f_to_ts_ltz(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   double d = v[0].u.d * (call->ival == 0 ? 1000.0 : 1.0);
   if (!(d > -9.2e18 && d < 9.2e18)) return fail(ctx, "epoch value out of range");
   *out = value_int((int64_t)floor(d));
@@ -956,10 +970,10 @@ static sl_status f_from_unixtime(const sl_expr *call, const sl_value *v, expr_ct
 }
 
 /* units for EXTRACT / FLOOR TO / CEIL TO are stored in ival as an index into this list */
-static const char *const units[] = {"MILLISECOND", "SECOND", "MINUTE", "HOUR",    "DAY",
-                                    "WEEK",        "MONTH",  "QUARTER", "YEAR",   "DOW",
-                                    "DOY",         "EPOCH",  "DECADE", "CENTURY", "MILLENNIUM",
-                                    "ISODOW",      "ISOYEAR", "MICROSECOND", NULL};
+static const char *const units[] = {
+    "MILLISECOND", "SECOND", "MINUTE",  "HOUR",        "DAY",   "WEEK",   "MONTH",
+    "QUARTER",     "YEAR",   "DOW",     "DOY",         "EPOCH", "DECADE", "CENTURY",
+    "MILLENNIUM",  "ISODOW", "ISOYEAR", "MICROSECOND", NULL};
 
 int fn_unit_index(const char *u);
 int fn_unit_index(const char *u) {
@@ -975,8 +989,7 @@ static int64_t ms_of(const sl_expr *call, const sl_value *v, expr_ctx *ctx) {
   return v->u.i;
 }
 
-static sl_status f_extract(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
-                           sl_value *out) {
+static sl_status f_extract(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   int64_t ms = ms_of(call, &v[0], ctx);
   int64_t days = floor_div(ms, 86400000), rem = floor_mod(ms, 86400000);
   int64_t y;
@@ -990,7 +1003,7 @@ static sl_status f_extract(const sl_expr *call, const sl_value *v, expr_ctx *ctx
   case 2: r = rem / 60000 % 60; break;
   case 3: r = rem / 3600000; break;
   case 4: r = d; break;
-  case 5: { /* ISO week */
+  case 5: {                              /* ISO week */
     int64_t wd = floor_mod(days + 3, 7); /* 0 = Monday */
     int64_t thursday = days - wd + 3;
     int64_t ty;
@@ -1024,8 +1037,7 @@ static sl_status f_extract(const sl_expr *call, const sl_value *v, expr_ctx *ctx
   return SL_OK;
 }
 
-static sl_status f_floor_to(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
-                            sl_value *out) {
+static sl_status f_floor_to(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   bool ceil_ = call->fn->name[1] == 'C';
   sl_type t = call->args[0]->type;
   int64_t ms = ms_of(call, &v[0], ctx), r;
@@ -1067,8 +1079,10 @@ static sl_status f_floor_to(const sl_expr *call, const sl_value *v, expr_ctx *ct
   }
   default: return fail(ctx, "unsupported unit for FLOOR/CEIL");
   }
-  if (t.id == T_DATE) r = floor_div(r, 86400000);
-  else if (t.id == T_TIMESTAMP_LTZ) r -= ctx->tz_offset_ms;
+  if (t.id == T_DATE)
+    r = floor_div(r, 86400000);
+  else if (t.id == T_TIMESTAMP_LTZ)
+    r -= ctx->tz_offset_ms;
   *out = value_int(r);
   return SL_OK;
 }
@@ -1095,8 +1109,7 @@ static const fn_def fn_defs[] = {
     {"LOWER", 1, 1, chk_str, f_upper, true, STR, "LOWER(s)", "s in lower case (ASCII letters)",
      "LOWER('Sluice')", "sluice"},
     {"TRIM", 1, 2, chk_str, f_trim, true, STR, "TRIM([BOTH] [chars FROM] s)",
-     "s without leading and trailing spaces (or the given characters)", "TRIM('  a b  ')",
-     "a b"},
+     "s without leading and trailing spaces (or the given characters)", "TRIM('  a b  ')", "a b"},
     {"LTRIM", 1, 2, chk_str, f_trim, true, STR, "LTRIM(s) / TRIM(LEADING chars FROM s)",
      "s without leading spaces (or characters)", "TRIM(LEADING 'x' FROM 'xxabcxx')", "abcxx"},
     {"RTRIM", 1, 2, chk_str, f_trim, true, STR, "RTRIM(s) / TRIM(TRAILING chars FROM s)",
@@ -1121,16 +1134,14 @@ static const fn_def fn_defs[] = {
     {"POSITION", 2, 2, chk_position, f_position, true, STR, "POSITION(needle IN s)",
      "1-based position of needle in s, 0 when absent", "POSITION('am' IN 'stream')", "5"},
     {"REGEXP_EXTRACT", 2, 3, chk_regexp_extract, f_regexp_extract, true, STR,
-     "REGEXP_EXTRACT(s, regex [, group])",
-     "the group (default 1) of the first match, NULL if none", "REGEXP_EXTRACT('id=123;', 'id=(\\d+)', 1)",
-     "123"},
+     "REGEXP_EXTRACT(s, regex [, group])", "the group (default 1) of the first match, NULL if none",
+     "REGEXP_EXTRACT('id=123;', 'id=(\\d+)', 1)", "123"},
     {"REGEXP_REPLACE", 3, 3, chk_str, f_regexp_replace, true, STR,
-     "REGEXP_REPLACE(s, regex, replacement)",
-     "every match replaced ($1.. refer to groups)", "REGEXP_REPLACE('a1b22', '[0-9]+', '#')",
-     "a#b#"},
-    {"SPLIT_INDEX", 3, 3, chk_split_index, f_split_index, true, STR,
-     "SPLIT_INDEX(s, sep, index)", "the 0-based index-th field of s split by sep, NULL if none",
-     "SPLIT_INDEX('a,b,c', ',', 1)", "b"},
+     "REGEXP_REPLACE(s, regex, replacement)", "every match replaced ($1.. refer to groups)",
+     "REGEXP_REPLACE('a1b22', '[0-9]+', '#')", "a#b#"},
+    {"SPLIT_INDEX", 3, 3, chk_split_index, f_split_index, true, STR, "SPLIT_INDEX(s, sep, index)",
+     "the 0-based index-th field of s split by sep, NULL if none", "SPLIT_INDEX('a,b,c', ',', 1)",
+     "b"},
     {"INITCAP", 1, 1, chk_str, f_initcap, true, STR, "INITCAP(s)",
      "first letter of every word upper case, the rest lower", "INITCAP('hello sTREAM')",
      "Hello Stream"},
@@ -1140,21 +1151,19 @@ static const fn_def fn_defs[] = {
      "n rounded half up to d (default 0) decimal places", "ROUND(2.345, 2)", "2.35"},
     {"FLOOR", 1, 1, chk_floor, f_floor, true, MATH, "FLOOR(n)", "largest integer <= n",
      "FLOOR(-1.5)", "-2"},
-    {"CEIL", 1, 1, chk_floor, f_floor, true, MATH, "CEIL(n) / CEILING(n)",
-     "smallest integer >= n", "CEIL(1.2)", "2"},
-    {"CEILING", 1, 1, chk_floor, f_floor, true, MATH, "CEILING(n)", "same as CEIL",
-     "CEILING(1.2)", "2"},
+    {"CEIL", 1, 1, chk_floor, f_floor, true, MATH, "CEIL(n) / CEILING(n)", "smallest integer >= n",
+     "CEIL(1.2)", "2"},
+    {"CEILING", 1, 1, chk_floor, f_floor, true, MATH, "CEILING(n)", "same as CEIL", "CEILING(1.2)",
+     "2"},
     {"MOD", 2, 2, chk_mod, f_mod, true, MATH, "MOD(a, b)", "remainder of a / b (sign of a)",
      "MOD(17, 5)", "2"},
     {"POWER", 2, 2, chk_num_double, f_power, true, MATH, "POWER(a, b)", "a to the power b",
      "POWER(2, 10)", "1024.0"},
-    {"SQRT", 1, 1, chk_num_double, f_sqrt, true, MATH, "SQRT(n)", "square root", "SQRT(16)",
-     "4.0"},
+    {"SQRT", 1, 1, chk_num_double, f_sqrt, true, MATH, "SQRT(n)", "square root", "SQRT(16)", "4.0"},
     {"LN", 1, 1, chk_num_double, f_ln, true, MATH, "LN(n)", "natural logarithm", "LN(1)", "0.0"},
     {"LOG10", 1, 1, chk_num_double, f_ln, true, MATH, "LOG10(n)", "base-10 logarithm",
      "LOG10(1000)", "3.0"},
-    {"EXP", 1, 1, chk_num_double, f_ln, true, MATH, "EXP(n)", "e to the power n", "EXP(0)",
-     "1.0"},
+    {"EXP", 1, 1, chk_num_double, f_ln, true, MATH, "EXP(n)", "e to the power n", "EXP(0)", "1.0"},
     {"COALESCE", 1, -1, chk_coalesce, f_coalesce, false, COND, "COALESCE(a, b, ...)",
      "the first non-NULL argument", "COALESCE(CAST(NULL AS INT), 7)", "7"},
     {"NULLIF", 2, 2, chk_nullif, f_nullif, false, COND, "NULLIF(a, b)", "NULL if a = b, else a",

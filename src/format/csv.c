@@ -8,7 +8,8 @@
 #include "format.h"
 
 static const opt_def csv_opts[] = {
-    {"csv.field-delimiter", OPT_CHAR, ",", NULL, false, "field delimiter (one character; '\\t' for tab)"},
+    {"csv.field-delimiter", OPT_CHAR, ",", NULL, false,
+     "field delimiter (one character; '\\t' for tab)"},
     {"csv.quote-character", OPT_CHAR, "\"", NULL, false, "quote character"},
     {"csv.disable-quote-character", OPT_BOOL, "false", NULL, false,
      "no quoting at all: quote characters are ordinary text"},
@@ -30,19 +31,37 @@ static char opt_char(const opt_list *o, const char *key) {
   return v[0];
 }
 
-typedef struct csv_dec {
-  fmt_decoder base;
-  char delim, quote;
+/* The options the decoder and the encoder share. */
+typedef struct csv_conf {
+  char delim, quote; /* quote 0: no quoting */
   const char *null_lit;
   size_t null_len;
-  bool ignore_errors, comments, header, expect_header;
+  bool header;
+} csv_conf;
+
+static csv_conf csv_conf_read(const opt_list *o) {
+  csv_conf c;
+  c.delim = opt_char(o, "csv.field-delimiter");
+  c.quote = opt_get_bool(o, csv_opts, "csv.disable-quote-character")
+                ? 0
+                : opt_char(o, "csv.quote-character");
+  c.null_lit = opt_get(o, csv_opts, "csv.null-literal");
+  c.null_len = c.null_lit ? strlen(c.null_lit) : 0;
+  c.header = opt_get_bool(o, csv_opts, "csv.header");
+  return c;
+}
+
+typedef struct csv_dec {
+  fmt_decoder base;
+  csv_conf conf;
+  bool ignore_errors, comments, expect_header;
   int *map; /* field index -> column or -1 */
   int nmap, mapcap;
 } csv_dec;
 
 static void csv_file_start(fmt_decoder *d) {
   csv_dec *c = (csv_dec *)d;
-  if (c->header) c->expect_header = true;
+  if (c->conf.header) c->expect_header = true;
 }
 
 static void set_map(csv_dec *c, int field, int col) {
@@ -62,19 +81,19 @@ static bool csv_field(csv_dec *c, const char **pp, const char *e, const char **s
                       bool *quoted, uint32_t *lines, sl_arena *a, char *why, size_t whyn) {
   const char *p = *pp;
   *quoted = false;
-  if (c->quote && p < e && *p == c->quote) {
+  if (c->conf.quote && p < e && *p == c->conf.quote) {
     *quoted = true;
     const char *start = ++p;
     bool doubled = false;
     for (;;) {
-      const char *q = memchr(p, c->quote, (size_t)(e - p));
+      const char *q = memchr(p, c->conf.quote, (size_t)(e - p));
       if (!q) {
         snprintf(why, whyn, "unterminated quoted field");
         *pp = e;
         return false;
       }
       for (const char *x = p; x < q; x++) *lines += *x == '\n';
-      if (q + 1 < e && q[1] == c->quote) {
+      if (q + 1 < e && q[1] == c->conf.quote) {
         doubled = true;
         p = q + 2;
         continue;
@@ -84,7 +103,8 @@ static bool csv_field(csv_dec *c, const char **pp, const char *e, const char **s
       p = q + 1;
       break;
     }
-    if (p < e && *p != c->delim && *p != '\n' && !(*p == '\r' && (p + 1 == e || p[1] == '\n'))) {
+    if (p < e && *p != c->conf.delim && *p != '\n' &&
+        !(*p == '\r' && (p + 1 == e || p[1] == '\n'))) {
       snprintf(why, whyn, "unexpected character after a closing quote");
       *pp = p;
       return false;
@@ -93,7 +113,7 @@ static bool csv_field(csv_dec *c, const char **pp, const char *e, const char **s
       char *r = arena_alloc(a, *n + 1), *o = r;
       for (size_t i = 0; i < *n; i++) {
         *o++ = (*s)[i];
-        if ((*s)[i] == c->quote) i++;
+        if ((*s)[i] == c->conf.quote) i++;
       }
       *n = (size_t)(o - r);
       *s = r;
@@ -102,7 +122,7 @@ static bool csv_field(csv_dec *c, const char **pp, const char *e, const char **s
     return true;
   }
   const char *start = p;
-  while (p < e && *p != c->delim && *p != '\n') p++;
+  while (p < e && *p != c->conf.delim && *p != '\n') p++;
   size_t len = (size_t)(p - start);
   if (p < e && *p == '\n' && len && start[len - 1] == '\r') len--;
   *s = start;
@@ -129,7 +149,7 @@ static sl_status csv_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *re
     return SL_OK;
   }
   const fmt_schema *sc = &d->schema;
-  int expected = c->header ? c->nmap : sc->ncols;
+  int expected = c->conf.header ? c->nmap : sc->ncols;
   if (!c->expect_header)
     for (int i = 0; i < sc->ncols; i++)
       if (!sc->needed || sc->needed[i]) row[i] = value_null();
@@ -149,10 +169,11 @@ static sl_status csv_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *re
         if (strlen(sc->names[i]) == len && str_nieq(s, len, sc->names[i])) col = i;
       set_map(c, field, col);
     } else if (field < expected) {
-      int col = c->header ? c->map[field] : field;
+      int col = c->conf.header ? c->map[field] : field;
       if (col >= 0 && (!sc->needed || sc->needed[col])) {
         sl_type ty = sc->types[col];
-        if (c->null_lit && len == c->null_len && !memcmp(s, c->null_lit, len) && !quoted) {
+        if (c->conf.null_lit && len == c->conf.null_len && !memcmp(s, c->conf.null_lit, len) &&
+            !quoted) {
           row[col] = value_null();
         } else if (len == 0 && !quoted && ty.id != T_STRING) {
           row[col] = value_null();
@@ -168,7 +189,7 @@ static sl_status csv_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *re
       }
     }
     field++;
-    if (q < e && *q == c->delim) {
+    if (q < e && *q == c->conf.delim) {
       q++;
       continue;
     }
@@ -218,15 +239,9 @@ static fmt_decoder *csv_decoder_new(const fmt_schema *s, const opt_list *o) {
   csv_dec *c = xcalloc(1, sizeof *c);
   c->base.vt = &csv_dec_vt;
   c->base.schema = *s;
-  c->delim = opt_char(o, "csv.field-delimiter");
-  c->quote = opt_get_bool(o, csv_opts, "csv.disable-quote-character")
-                 ? 0
-                 : opt_char(o, "csv.quote-character");
-  c->null_lit = opt_get(o, csv_opts, "csv.null-literal");
-  c->null_len = c->null_lit ? strlen(c->null_lit) : 0;
+  c->conf = csv_conf_read(o);
   c->ignore_errors = opt_get_bool(o, csv_opts, "csv.ignore-parse-errors");
   c->comments = opt_get_bool(o, csv_opts, "csv.allow-comments");
-  c->header = opt_get_bool(o, csv_opts, "csv.header");
   return &c->base;
 }
 
@@ -234,34 +249,34 @@ static fmt_decoder *csv_decoder_new(const fmt_schema *s, const opt_list *o) {
 
 typedef struct csv_enc {
   fmt_encoder base;
-  char delim, quote;
-  const char *null_lit;
-  bool header;
+  csv_conf conf;
   sl_buf tmp;
 } csv_enc;
 
 static void csv_put(csv_enc *c, const char *s, size_t n, sl_buf *out) {
   bool need = false;
   for (size_t i = 0; i < n && !need; i++)
-    need = s[i] == c->delim || s[i] == '\n' || s[i] == '\r' || (c->quote && s[i] == c->quote);
-  if (c->null_lit && n == strlen(c->null_lit) && !memcmp(s, c->null_lit, n)) need = true;
-  if (!need || !c->quote) {
+    need = s[i] == c->conf.delim || s[i] == '\n' || s[i] == '\r' ||
+           (c->conf.quote && s[i] == c->conf.quote);
+  if (c->conf.null_lit && n == strlen(c->conf.null_lit) && !memcmp(s, c->conf.null_lit, n))
+    need = true;
+  if (!need || !c->conf.quote) {
     buf_put(out, s, n);
     return;
   }
-  buf_putc(out, c->quote);
+  buf_putc(out, c->conf.quote);
   for (size_t i = 0; i < n; i++) {
-    if (s[i] == c->quote) buf_putc(out, c->quote);
+    if (s[i] == c->conf.quote) buf_putc(out, c->conf.quote);
     buf_putc(out, s[i]);
   }
-  buf_putc(out, c->quote);
+  buf_putc(out, c->conf.quote);
 }
 
 static void csv_header(fmt_encoder *e, sl_buf *out) {
   csv_enc *c = (csv_enc *)e;
-  if (!c->header) return;
+  if (!c->conf.header) return;
   for (int i = 0; i < e->schema.ncols; i++) {
-    if (i) buf_putc(out, c->delim);
+    if (i) buf_putc(out, c->conf.delim);
     csv_put(c, e->schema.names[i], strlen(e->schema.names[i]), out);
   }
   buf_putc(out, '\n');
@@ -270,9 +285,9 @@ static void csv_header(fmt_encoder *e, sl_buf *out) {
 static void csv_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
   csv_enc *c = (csv_enc *)e;
   for (int i = 0; i < e->schema.ncols; i++) {
-    if (i) buf_putc(out, c->delim);
+    if (i) buf_putc(out, c->conf.delim);
     if (row[i].null) {
-      if (c->null_lit) buf_puts(out, c->null_lit);
+      if (c->conf.null_lit) buf_puts(out, c->conf.null_lit);
       continue;
     }
     sl_type t = e->schema.types[i];
@@ -299,12 +314,7 @@ static fmt_encoder *csv_encoder_new(const fmt_schema *s, const opt_list *o) {
   csv_enc *c = xcalloc(1, sizeof *c);
   c->base.vt = &csv_enc_vt;
   c->base.schema = *s;
-  c->delim = opt_char(o, "csv.field-delimiter");
-  c->quote = opt_get_bool(o, csv_opts, "csv.disable-quote-character")
-                 ? 0
-                 : opt_char(o, "csv.quote-character");
-  c->null_lit = opt_get(o, csv_opts, "csv.null-literal");
-  c->header = opt_get_bool(o, csv_opts, "csv.header");
+  c->conf = csv_conf_read(o);
   return &c->base;
 }
 

@@ -72,14 +72,16 @@ static bool set_why(char *why, size_t whyn, const char *s, size_t n, sl_type t) 
   return false;
 }
 
-bool fmt_text_to_value(const char *s, size_t n, sl_type t, sl_value *out, char *why,
-                       size_t whyn) {
+bool fmt_text_to_value(const char *s, size_t n, sl_type t, sl_value *out, char *why, size_t whyn) {
   switch (t.id) {
   case T_STRING: *out = value_str(s, n); return true;
   case T_BOOLEAN:
-    if (str_nieq(s, n, "true")) *out = value_int(1);
-    else if (str_nieq(s, n, "false")) *out = value_int(0);
-    else return set_why(why, whyn, s, n, t);
+    if (str_nieq(s, n, "true"))
+      *out = value_int(1);
+    else if (str_nieq(s, n, "false"))
+      *out = value_int(0);
+    else
+      return set_why(why, whyn, s, n, t);
     return true;
   case T_INT:
   case T_BIGINT: {

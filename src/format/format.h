@@ -45,7 +45,7 @@ typedef struct fmt_schema {
   int ncols;
   const char *const *names;
   const sl_type *types;
-  const bool *needed; /* NULL = all */
+  const bool *needed;   /* NULL = all */
   int64_t tz_offset_ms; /* session zone, for showing TIMESTAMP_LTZ */
 } fmt_schema;
 

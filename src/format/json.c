@@ -78,10 +78,14 @@ static int utf8_seq(const unsigned char *p, const unsigned char *e) {
   unsigned c = p[0];
   int n;
   unsigned v;
-  if (c >= 0xC2 && c <= 0xDF) n = 2, v = c & 0x1F;
-  else if (c >= 0xE0 && c <= 0xEF) n = 3, v = c & 0x0F;
-  else if (c >= 0xF0 && c <= 0xF4) n = 4, v = c & 0x07;
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2, v = c & 0x1F;
+  else if (c >= 0xE0 && c <= 0xEF)
+    n = 3, v = c & 0x0F;
+  else if (c >= 0xF0 && c <= 0xF4)
+    n = 4, v = c & 0x07;
+  else
+    return 0;
   if (e - p < n) return 0;
   for (int i = 1; i < n; i++) {
     if ((p[i] & 0xC0) != 0x80) return 0;
@@ -195,7 +199,8 @@ static bool scan_string(jp *j, const char **s, size_t *n, bool *esc) {
 
 static void put_utf8(char **o, unsigned cp) {
   char *q = *o;
-  if (cp < 0x80) *q++ = (char)cp;
+  if (cp < 0x80)
+    *q++ = (char)cp;
   else if (cp < 0x800) {
     *q++ = (char)(0xC0 | cp >> 6);
     *q++ = (char)(0x80 | (cp & 0x3F));
@@ -256,7 +261,8 @@ static bool scan_number(jp *j, const char **s, size_t *n, bool *is_int) {
   *is_int = true;
   if (p < e && *p == '-') p++;
   if (p >= e || *p < '0' || *p > '9') goto bad;
-  if (*p == '0') p++;
+  if (*p == '0')
+    p++;
   else
     while (p < e && *p >= '0' && *p <= '9') p++;
   if (p < e && *p == '.') {
@@ -492,8 +498,10 @@ static bool read_value(jp *j, sl_type t, sl_value *out, sl_arena *a) {
     bool v = c == 't';
     const char *start = j->p;
     if (!scan_literal(j, v ? "true" : "false", v ? 4 : 5)) return false;
-    if (t.id == T_BOOLEAN) *out = value_int(v);
-    else if (t.id == T_STRING) *out = value_str(start, (size_t)(j->p - start));
+    if (t.id == T_BOOLEAN)
+      *out = value_int(v);
+    else if (t.id == T_STRING)
+      *out = value_str(start, (size_t)(j->p - start));
     else {
       char tn[48];
       snprintf(j->why, j->whyn, "a boolean cannot be read as %s", type_name(t, tn, sizeof tn));
@@ -517,8 +525,8 @@ static bool read_value(jp *j, sl_type t, sl_value *out, sl_arena *a) {
   return false;
 }
 
-static sl_status json_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *rec,
-                             sl_value *row, sl_arena *a, char *why, size_t whyn) {
+static sl_status json_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *rec, sl_value *row,
+                             sl_arena *a, char *why, size_t whyn) {
   json_dec *jd = (json_dec *)d;
   const char *nl = memchr(p, '\n', n);
   size_t len = nl ? (size_t)(nl - p) : n;

@@ -48,8 +48,8 @@ static sl_status reject(calc_op *c, const sl_value *row, const sl_rowpos *pos, e
   if (j->sql) {
     int line, col;
     src_linecol(j->sql, ctx->erroff, &line, &col);
-    snprintf(reason, sizeof reason, "%s (expression at %s:%d:%d)", ctx->errmsg, j->sql->name,
-             line, col);
+    snprintf(reason, sizeof reason, "%s (expression at %s:%d:%d)", ctx->errmsg, j->sql->name, line,
+             col);
   } else {
     snprintf(reason, sizeof reason, "%s", ctx->errmsg);
   }
@@ -133,8 +133,7 @@ static void calc_free(sl_op *op) {
 static const op_vt calc_vt = {"Calc", calc_push, NULL, NULL, calc_describe, calc_free};
 
 sl_op *op_calc_new(sl_job *j, sl_expr *pred, sl_expr **proj, int nproj, const char *const *names,
-                   const sl_type *types, const char *const *in_names, int in_ncols,
-                   sl_error *e) {
+                   const sl_type *types, const char *const *in_names, int in_ncols, sl_error *e) {
   calc_op *c = xcalloc(1, sizeof *c);
   op_init(&c->base, &calc_vt, j, "calc");
   c->pred = pred;

@@ -6,9 +6,7 @@
 
 static sl_status union_push(sl_op *op, const sl_batch *b, sl_error *e) { return op_emit(op, b, e); }
 
-static void union_describe(const sl_op *op, sl_buf *out) {
-  buf_printf(out, "%d inputs", op->nin);
-}
+static void union_describe(const sl_op *op, sl_buf *out) { buf_printf(out, "%d inputs", op->nin); }
 
 static void union_free(sl_op *op) { free(op); }
 

@@ -142,7 +142,8 @@ sl_status job_reject(sl_job *j, const sl_rowpos *pos, const char *stage, const c
     buf_puts(&b, "\"}\n");
     size_t w = fwrite(b.data, 1, b.len, s->dlq->f);
     buf_free(&b);
-    if (w == 0) return err_set(e, SL_ERUNTIME, "cannot write the dead-letter file '%s'", s->dlq_path);
+    if (w == 0)
+      return err_set(e, SL_ERUNTIME, "cannot write the dead-letter file '%s'", s->dlq_path);
     s->dead_lettered++;
     return SL_OK;
   }
@@ -187,7 +188,8 @@ void job_summary(const sl_job *j, FILE *f, double wall, double cpu) {
     fprintf(f, "  source %-16s %llu rows read", s->name, (unsigned long long)s->rows_read);
     if (s->dead_lettered)
       fprintf(f, ", %llu dead-lettered to %s", (unsigned long long)s->dead_lettered, s->dlq_path);
-    if (s->skipped) fprintf(f, ", %llu skipped ('on-error' = 'skip')", (unsigned long long)s->skipped);
+    if (s->skipped)
+      fprintf(f, ", %llu skipped ('on-error' = 'skip')", (unsigned long long)s->skipped);
     fputc('\n', f);
   }
   for (int i = 0; i < j->nsinks; i++) {

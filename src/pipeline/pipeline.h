@@ -37,9 +37,9 @@ struct sl_op {
   sl_op **in;
   int nin, incap, nin_done;
   uint64_t rows_in, rows_out;
-  int ncols;                /* width of the rows this operator emits */
-  const char *const *cols;  /* their names */
-  const sl_type *types;     /* and types */
+  int ncols;               /* width of the rows this operator emits */
+  const char *const *cols; /* their names */
+  const sl_type *types;    /* and types */
 };
 
 void op_init(sl_op *op, const op_vt *vt, sl_job *job, const char *name);
@@ -75,7 +75,7 @@ struct sl_job {
   job_sink *sinks;
   int nsinks;
   struct dlq_file *dlqs;
-  expr_ctx ctx; /* now and session zone; arena set per batch by the operators */
+  expr_ctx ctx;         /* now and session zone; arena set per batch by the operators */
   const sl_source *sql; /* the pipeline text, to locate expression errors */
   bool quiet;
   volatile int *stop; /* set by SIGINT/SIGTERM: sources stop, sinks flush and commit */
@@ -101,8 +101,7 @@ void job_summary(const sl_job *j, FILE *f, double wall, double cpu);
 /* ---- operators (ops/) ---- */
 /* Filter + project in one pass (Flink's Calc). pred may be NULL; proj[i] makes column i. */
 sl_op *op_calc_new(sl_job *j, sl_expr *pred, sl_expr **proj, int nproj, const char *const *names,
-                   const sl_type *types, const char *const *in_names, int in_ncols,
-                   sl_error *e);
+                   const sl_type *types, const char *const *in_names, int in_ncols, sl_error *e);
 sl_op *op_union_new(sl_job *j, int ncols, const char *const *names, const sl_type *types);
 /* SELECT without FROM: one row of zero columns. */
 sl_op *op_onerow_new(sl_job *j, int source_index);

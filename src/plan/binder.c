@@ -55,6 +55,25 @@ static _Noreturn void fail_hint(binder *b, uint32_t off, const char *hint, const
   longjmp(b->jb, 1);
 }
 
+/* "unknown <what> 'value'", a "did you mean" when a name is close, and, when list is set, every
+ * valid name: the one shape of all unknown-name errors. */
+static _Noreturn void fail_unknown(binder *b, uint32_t off, const char *what, const char *value,
+                                   const char *const *names, int n, const char *list) {
+  char msg[300];
+  sl_buf hint = {0};
+  snprintf(msg, sizeof msg, "unknown %s '%s'", what, value);
+  const char *best = str_closest(value, names, n);
+  if (best) buf_printf(&hint, "did you mean '%s'?", best);
+  if (list) {
+    buf_printf(&hint, "%svalid %s: ", best ? " " : "", list);
+    for (int i = 0; i < n; i++) buf_printf(&hint, "%s%s", i ? ", " : "", names[i]);
+  }
+  err_at(b->e, SL_ESQL, &b->p->src, off, "%s", msg);
+  if (hint.len) err_hint(b->e, "%s", buf_cstr(&hint));
+  buf_free(&hint);
+  longjmp(b->jb, 1);
+}
+
 static const char *tn(sl_type t, char *buf) { return type_name(t, buf, 48); }
 
 plan_node *plan_new_node(sl_arena *a, int kind, int nin, int ncols) {
@@ -74,18 +93,21 @@ static cat_table *find_table(sl_pipeline *p, const char *name) {
   return NULL;
 }
 
-static const char *closest_table(binder *b, const char *name, cte_env *env) {
+static _Noreturn void fail_unknown(binder *b, uint32_t off, const char *what, const char *value,
+                                   const char *const *names, int n, const char *list);
+
+static _Noreturn void fail_unknown_table(binder *b, uint32_t off, const char *name, cte_env *env) {
   const char *names[256];
   int n = 0;
   for (int i = 0; i < b->p->ntables && n < 256; i++) names[n++] = b->p->tables[i]->name;
   for (cte_env *c = env; c && n < 256; c = c->next) names[n++] = c->cte->name;
-  return str_closest(name, names, n);
+  fail_unknown(b, off, "table", name, names, n, NULL);
 }
 
 /* ---- environment substitution ---- */
 
-sl_status plan_substitute_env(const sl_source *src, uint32_t val_off, const char *in,
-                              sl_arena *a, const char **out, sl_error *e) {
+sl_status plan_substitute_env(const sl_source *src, uint32_t val_off, const char *in, sl_arena *a,
+                              const char **out, sl_error *e) {
   if (!strstr(in, "${")) {
     *out = in;
     return SL_OK;
@@ -122,8 +144,10 @@ sl_status plan_substitute_env(const sl_source *src, uint32_t val_off, const char
     memcpy(name, d + 2, nl);
     name[nl] = 0;
     const char *v = getenv(name);
-    if (v) buf_puts(&b, v);
-    else if (dflt) buf_put(&b, dflt, dl);
+    if (v)
+      buf_puts(&b, v);
+    else if (dflt)
+      buf_put(&b, dflt, dl);
     else {
       buf_free(&b);
       err_at(e, SL_ESQL, src, pos, "environment variable '%s' is not set", name);
@@ -253,10 +277,10 @@ static sl_expr *bind_arith(binder *b, int op, sl_expr *l, sl_expr *r, uint32_t o
   return x;
 }
 
-static const char *const aggregates[] = {"COUNT", "SUM", "AVG", "MIN", "MAX", "STDDEV_POP",
-                                         "STDDEV_SAMP", "VAR_POP", "VAR_SAMP", "COLLECT",
-                                         "LISTAGG", "FIRST_VALUE", "LAST_VALUE", "ROW_NUMBER",
-                                         "RANK", "DENSE_RANK", NULL};
+static const char *const aggregates[] = {
+    "COUNT",       "SUM",        "AVG",      "MIN",        "MAX",     "STDDEV_POP",
+    "STDDEV_SAMP", "VAR_POP",    "VAR_SAMP", "COLLECT",    "LISTAGG", "FIRST_VALUE",
+    "LAST_VALUE",  "ROW_NUMBER", "RANK",     "DENSE_RANK", NULL};
 
 static sl_expr *bind_call(binder *b, const fn_def *fn, sl_expr **args, int nargs, uint32_t off) {
   sl_expr *x = node(b, E_CALL, type_make(T_NULL), off, nargs);
@@ -283,14 +307,14 @@ static sl_expr *resolve_column(binder *b, const scope *sc, const sql_expr *x) {
   for (int i = 0; i < sc->n; i++) {
     if (!sql_name_match(sc->cols[i].name, name, quoted)) continue;
     if (qual && (!sc->cols[i].qual || !str_ieq(sc->cols[i].qual, qual))) continue;
-    if (found >= 0)
-      fail(b, x->off, "column '%s' is ambiguous; qualify it with a table name", name);
+    if (found >= 0) fail(b, x->off, "column '%s' is ambiguous; qualify it with a table name", name);
     found = i;
   }
   if (found < 0) {
     if (qual) {
       bool qual_known = false;
-      for (int i = 0; i < sc->n; i++) qual_known |= sc->cols[i].qual && str_ieq(sc->cols[i].qual, qual);
+      for (int i = 0; i < sc->n; i++)
+        qual_known |= sc->cols[i].qual && str_ieq(sc->cols[i].qual, qual);
       if (!qual_known) {
         const char *quals[256];
         int nq = 0;
@@ -306,12 +330,15 @@ static sl_expr *resolve_column(binder *b, const scope *sc, const sql_expr *x) {
     const char *names[512];
     int nn = 0;
     for (int i = 0; i < sc->n && nn < 512; i++)
-      if (!qual || (sc->cols[i].qual && str_ieq(sc->cols[i].qual, qual))) names[nn++] = sc->cols[i].name;
+      if (!qual || (sc->cols[i].qual && str_ieq(sc->cols[i].qual, qual)))
+        names[nn++] = sc->cols[i].name;
     const char *best = str_closest(name, names, nn);
     char hint[160], msg[200];
     if (best) snprintf(hint, sizeof hint, "did you mean '%s'?", best);
-    if (sc->n == 0) snprintf(msg, sizeof msg, "unknown column '%s' (this query has no FROM)", name);
-    else snprintf(msg, sizeof msg, "unknown column '%s'", name);
+    if (sc->n == 0)
+      snprintf(msg, sizeof msg, "unknown column '%s' (this query has no FROM)", name);
+    else
+      snprintf(msg, sizeof msg, "unknown column '%s'", name);
     fail_hint(b, x->off, best ? hint : NULL, msg);
   }
   sl_expr *r = expr_new(b->a, E_COL, sc->cols[found].type, x->off);
@@ -333,7 +360,8 @@ static sl_expr *bind_expr(binder *b, const scope *sc, const sql_expr *x) {
     int digits = 0, scale = 0;
     bool dot = false;
     for (; *s; s++) {
-      if (*s == '.') dot = true;
+      if (*s == '.')
+        dot = true;
       else if (*s >= '0' && *s <= '9') {
         digits++;
         if (dot) scale++;
@@ -367,8 +395,10 @@ static sl_expr *bind_expr(binder *b, const scope *sc, const sql_expr *x) {
     } else {
       if (!ts_parse(x->text, x->tlen, &v, &z, &off))
         fail(b, x->off, "invalid TIMESTAMP literal '%s'", x->text);
-      if (x->type.id == T_TIMESTAMP_LTZ) v -= z ? off : b->p->tz_offset_ms;
-      else if (z) v -= off;
+      if (x->type.id == T_TIMESTAMP_LTZ)
+        v -= z ? off : b->p->tz_offset_ms;
+      else if (z)
+        v -= off;
     }
     return lit(b, x->type, value_int(v), x->off);
   }
@@ -403,7 +433,8 @@ static sl_expr *bind_expr(binder *b, const scope *sc, const sql_expr *x) {
       for (int i = 0; i < 2; i++) {
         if (parts[i]->kind == kind)
           for (int j = 0; j < parts[i]->nargs; j++) y->args[k++] = parts[i]->args[j];
-        else y->args[k++] = parts[i];
+        else
+          y->args[k++] = parts[i];
       }
       return y;
     }
@@ -414,9 +445,11 @@ static sl_expr *bind_expr(binder *b, const scope *sc, const sql_expr *x) {
       y->ival = op;
       /* unscaled DECIMALs of one scale compare as they are, whatever their precision */
       y->args[0] = t.id == T_DECIMAL && l->type.id == T_DECIMAL && l->type.scale == t.scale
-                       ? l : expr_coerce(l, t, b->a);
+                       ? l
+                       : expr_coerce(l, t, b->a);
       y->args[1] = t.id == T_DECIMAL && r->type.id == T_DECIMAL && r->type.scale == t.scale
-                       ? r : expr_coerce(r, t, b->a);
+                       ? r
+                       : expr_coerce(r, t, b->a);
       return y;
     }
     if (op == OP_CONCAT) {
@@ -432,8 +465,10 @@ static sl_expr *bind_expr(binder *b, const scope *sc, const sql_expr *x) {
   case A_FUNC: {
     for (int i = 0; aggregates[i]; i++)
       if (str_ieq(x->text, aggregates[i]))
-        fail(b, x->off, "aggregate function %s is not supported yet (GROUP BY comes with the "
-                        "windowed aggregation issue)", aggregates[i]);
+        fail(b, x->off,
+             "aggregate function %s is not supported yet (GROUP BY comes with the "
+             "windowed aggregation issue)",
+             aggregates[i]);
     const fn_def *fn = fn_lookup(x->text);
     if (!fn || fn->name[0] == '$') {
       int n;
@@ -442,11 +477,7 @@ static sl_expr *bind_expr(binder *b, const scope *sc, const sql_expr *x) {
       int k = 0;
       for (int i = 0; i < n && k < 128; i++)
         if (all[i].name[0] != '$') names[k++] = all[i].name;
-      const char *best = str_closest(x->text, names, k);
-      char hint[128], msg[200];
-      if (best) snprintf(hint, sizeof hint, "did you mean %s?", best);
-      snprintf(msg, sizeof msg, "unknown function %s", x->text);
-      fail_hint(b, x->off, best ? hint : NULL, msg);
+      fail_unknown(b, x->off, "function", x->text, names, k, NULL);
     }
     if (x->flag & 1) fail(b, x->off, "DISTINCT is only allowed in aggregate functions");
     if (x->flag & 2) fail(b, x->off, "%s(*) is not allowed", fn->name);
@@ -529,7 +560,8 @@ static sl_expr *bind_expr(binder *b, const scope *sc, const sql_expr *x) {
     y->flag = x->flag;
     for (int i = 0; i < x->nargs; i++) y->args[i] = bind_expr(b, sc, x->args[i]);
     sl_type t = y->args[0]->type;
-    for (int i = 1; i < x->nargs; i++) t = cmp_type(b, &(sl_expr){.type = t}, y->args[i], y->args[i]->off, "IN");
+    for (int i = 1; i < x->nargs; i++)
+      t = cmp_type(b, &(sl_expr){.type = t}, y->args[i], y->args[i]->off, "IN");
     if (t.id == T_NULL) t = type_make(T_INT);
     for (int i = 0; i < x->nargs; i++) y->args[i] = expr_coerce(y->args[i], t, b->a);
     return y;
@@ -644,13 +676,7 @@ static bound bind_from(binder *b, const sql_from *f, cte_env *env) {
       return r;
     }
   cat_table *t = find_table(b->p, f->name);
-  if (!t) {
-    const char *best = closest_table(b, f->name, env);
-    char hint[160], msg[200];
-    if (best) snprintf(hint, sizeof hint, "did you mean '%s'?", best);
-    snprintf(msg, sizeof msg, "unknown table '%s'", f->name);
-    fail_hint(b, f->off, best ? hint : NULL, msg);
-  }
+  if (!t) fail_unknown_table(b, f->off, f->name, env);
   if (t->is_view) {
     if (++b->view_depth > 32) fail(b, f->off, "views nest too deeply (a view that uses itself?)");
     plan_node *n = bind_query(b, t->view->query, NULL);
@@ -688,7 +714,9 @@ static scope make_scope(binder *b, plan_node *n, const char *qual) {
 }
 
 static plan_node *bind_select(binder *b, const sql_query *q, cte_env *env) {
-  if (q->ngroup) fail(b, q->group_off, "GROUP BY is not supported yet (it comes with the windowed aggregation issue)");
+  if (q->ngroup)
+    fail(b, q->group_off,
+         "GROUP BY is not supported yet (it comes with the windowed aggregation issue)");
   if (q->having) fail(b, q->having->off, "HAVING is not supported yet");
   if (q->distinct) fail(b, q->off, "SELECT DISTINCT is not supported yet");
   bound in;
@@ -710,7 +738,8 @@ static plan_node *bind_select(binder *b, const sql_query *q, cte_env *env) {
         n += sc.n;
       } else {
         int k = 0;
-        for (int j = 0; j < sc.n; j++) k += sc.cols[j].qual && str_ieq(sc.cols[j].qual, x->names[0]);
+        for (int j = 0; j < sc.n; j++)
+          k += sc.cols[j].qual && str_ieq(sc.cols[j].qual, x->names[0]);
         if (!k) fail(b, x->off, "unknown table or alias '%s'", x->names[0]);
         n += k;
       }
@@ -737,9 +766,12 @@ static plan_node *bind_select(binder *b, const sql_query *q, cte_env *env) {
     sl_expr *y = bind_expr(b, &sc, x);
     c->proj[k] = y;
     c->types[k] = y->type;
-    if (it->alias) c->names[k] = it->alias;
-    else if (x->kind == A_COLUMN) c->names[k] = x->names[x->nnames - 1];
-    else c->names[k] = arena_printf(b->a, "EXPR$%d", k);
+    if (it->alias)
+      c->names[k] = it->alias;
+    else if (x->kind == A_COLUMN)
+      c->names[k] = x->names[x->nnames - 1];
+    else
+      c->names[k] = arena_printf(b->a, "EXPR$%d", k);
     k++;
   }
   if (q->where) {
@@ -860,26 +892,17 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
   const char *cname = opt_get(&ol, NULL, "connector");
   int nconn;
   const conn_def *const *conns = conn_table(&nconn);
-  if (!cname) fail_hint(b, s->name_off, "add WITH ('connector' = 'filesystem', ...)", "table has no 'connector' option");
+  if (!cname)
+    fail_hint(b, s->name_off, "add WITH ('connector' = 'filesystem', ...)",
+              "table has no 'connector' option");
   t->conn = conn_lookup(cname);
   if (!t->conn) {
-    const char *names[8];
-    int n = 0;
-    sl_buf lst = {0};
-    for (int i = 0; i < nconn && n < 8; i++) {
-      names[n++] = conns[i]->name;
-      buf_printf(&lst, "%s%s", i ? ", " : "", conns[i]->name);
-    }
-    const char *best = str_closest(cname, names, n);
+    const char *names[16];
+    for (int i = 0; i < nconn && i < 16; i++) names[i] = conns[i]->name;
     uint32_t off = s->name_off;
     for (int i = 0; i < nopts; i++)
       if (!strcmp(opts[i].key, "connector")) off = opts[i].val_off;
-    char hint[300], msg[200];
-    snprintf(hint, sizeof hint, "%s%s%svalid connectors: %s", best ? "did you mean '" : "",
-             best ? best : "", best ? "'? " : "", buf_cstr(&lst));
-    buf_free(&lst);
-    snprintf(msg, sizeof msg, "unknown connector '%s'", cname);
-    fail_hint(b, off, hint, msg);
+    fail_unknown(b, off, "connector", cname, names, nconn < 16 ? nconn : 16, "connectors");
   }
   if (t->conn->needs_format) {
     const char *fname = opt_get(&ol, NULL, "format");
@@ -894,18 +917,8 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
       int nf;
       const fmt_def *const *fmts = fmt_table(&nf);
       const char *names[16];
-      sl_buf lst = {0};
-      for (int i = 0; i < nf && i < 16; i++) {
-        names[i] = fmts[i]->name;
-        buf_printf(&lst, "%s%s", i ? ", " : "", fmts[i]->name);
-      }
-      const char *best = str_closest(fname, names, nf < 16 ? nf : 16);
-      char hint[300], msg[200];
-      snprintf(hint, sizeof hint, "%s%s%svalid formats: %s", best ? "did you mean '" : "",
-               best ? best : "", best ? "'? " : "", buf_cstr(&lst));
-      buf_free(&lst);
-      snprintf(msg, sizeof msg, "unknown format '%s'", fname);
-      fail_hint(b, off, hint, msg);
+      for (int i = 0; i < nf && i < 16; i++) names[i] = fmts[i]->name;
+      fail_unknown(b, off, "format", fname, names, nf < 16 ? nf : 16, "formats");
     }
   }
   for (int i = 0; i < nopts; i++) {
@@ -916,22 +929,14 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
     if (!d) {
       const char *names[64];
       int n = 0;
-      sl_buf lst = {0};
       const opt_def *tabs[3] = {t->conn->opts, t->fmt ? t->fmt->opts : NULL,
                                 t->conn->has_source ? conn_source_opts : NULL};
       for (int ti = 0; ti < 3; ti++)
-        for (const opt_def *od = tabs[ti]; od && od->key && n < 64; od++) {
-          names[n++] = od->key;
-          buf_printf(&lst, "%s%s", lst.len ? ", " : "", od->key);
-        }
-      const char *best = str_closest(k, names, n);
-      char hint[900], msg[300];
-      snprintf(hint, sizeof hint, "%s%s%svalid options: %s", best ? "did you mean '" : "",
-               best ? best : "", best ? "'? " : "", buf_cstr(&lst));
-      buf_free(&lst);
-      snprintf(msg, sizeof msg, "unknown option '%s' for connector '%s'%s%s", k, t->conn->name,
-               t->fmt ? " with format " : "", t->fmt ? t->fmt->name : "");
-      fail_hint(b, opts[i].key_off, hint, msg);
+        for (const opt_def *od = tabs[ti]; od && od->key && n < 64; od++) names[n++] = od->key;
+      char list[160];
+      snprintf(list, sizeof list, "options of connector '%s'%s%s%s", t->conn->name,
+               t->fmt ? " with format '" : "", t->fmt ? t->fmt->name : "", t->fmt ? "'" : "");
+      fail_unknown(b, opts[i].key_off, "option", k, names, n, list);
     }
     const char *m = opt_check_value(d, opts[i].value, b->a);
     if (m) fail(b, opts[i].val_off, "%s", m);
@@ -961,8 +966,7 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
     c->off = cd->off;
     c->not_null = cd->not_null;
     c->phys = -1;
-    if (cd->metadata)
-      fail(b, cd->off, "connector '%s' has no metadata columns", t->conn->name);
+    if (cd->metadata) fail(b, cd->off, "connector '%s' has no metadata columns", t->conn->name);
     if (!cd->computed) {
       c->type = cd->type;
       c->phys = phys.n;
@@ -990,8 +994,9 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
     sl_type ct = t->cols[k].type;
     char t1[48];
     if (ct.id != T_TIMESTAMP && ct.id != T_TIMESTAMP_LTZ)
-      fail(b, s->wm_off, "the event-time column '%s' must be TIMESTAMP(3) or TIMESTAMP_LTZ(3), not %s",
-           s->wm_col, tn(ct, t1));
+      fail(b, s->wm_off,
+           "the event-time column '%s' must be TIMESTAMP(3) or TIMESTAMP_LTZ(3), not %s", s->wm_col,
+           tn(ct, t1));
     scope all = {arena_zalloc(b->a, sizeof(scope_col) * (size_t)t->ncols), t->ncols};
     for (int i = 0; i < t->ncols; i++) {
       all.cols[i].name = t->cols[i].name;
@@ -1045,13 +1050,7 @@ static void bind_insert(binder *b, const sql_stmt *s) {
   sl_pipeline *p = b->p;
   cat_table *t = find_table(p, s->name);
   char t1[48], t2[48];
-  if (!t) {
-    const char *best = closest_table(b, s->name, NULL);
-    char hint[160], msg[200];
-    if (best) snprintf(hint, sizeof hint, "did you mean '%s'?", best);
-    snprintf(msg, sizeof msg, "unknown table '%s'", s->name);
-    fail_hint(b, s->name_off, best ? hint : NULL, msg);
-  }
+  if (!t) fail_unknown_table(b, s->name_off, s->name, NULL);
   if (t->is_view) fail(b, s->name_off, "cannot INSERT INTO view '%s'", t->name);
   if (!t->conn->has_sink)
     fail(b, s->name_off, "table '%s' uses connector '%s', which cannot be written to", t->name,
@@ -1067,8 +1066,10 @@ static void bind_insert(binder *b, const sql_stmt *s) {
     t->phys_types = arena_zalloc(b->a, sizeof(sl_type) * (size_t)q->ncols);
     for (int i = 0; i < q->ncols; i++) {
       if (!strncmp(q->names[i], "EXPR$", 5) && t->conn->needs_format)
-        fail(b, s->query->off, "column %d of the query has no name; give it one with AS, so "
-                               "table '%s' can take its columns from the query", i + 1, t->name);
+        fail(b, s->query->off,
+             "column %d of the query has no name; give it one with AS, so "
+             "table '%s' can take its columns from the query",
+             i + 1, t->name);
       for (int j = 0; j < i && t->conn->needs_format; j++)
         if (str_ieq(q->names[j], q->names[i]))
           fail(b, s->query->off, "the query has two columns named '%s'; rename one with AS",
@@ -1088,21 +1089,25 @@ static void bind_insert(binder *b, const sql_stmt *s) {
       int k = -1;
       for (int j = 0; j < t->ncols; j++)
         if (str_ieq(t->cols[j].name, s->insert_cols[i])) k = j;
-      if (k < 0) fail(b, s->insert_col_off[i], "table '%s' has no column '%s'", t->name, s->insert_cols[i]);
-      if (t->cols[k].phys < 0) fail(b, s->insert_col_off[i], "cannot write computed column '%s'", t->cols[k].name);
-      if (src_of[t->cols[k].phys] >= 0) fail(b, s->insert_col_off[i], "column '%s' is listed twice", t->cols[k].name);
+      if (k < 0)
+        fail(b, s->insert_col_off[i], "table '%s' has no column '%s'", t->name, s->insert_cols[i]);
+      if (t->cols[k].phys < 0)
+        fail(b, s->insert_col_off[i], "cannot write computed column '%s'", t->cols[k].name);
+      if (src_of[t->cols[k].phys] >= 0)
+        fail(b, s->insert_col_off[i], "column '%s' is listed twice", t->cols[k].name);
       src_of[t->cols[k].phys] = i;
     }
     nexpected = s->ninsert_cols;
     for (int j = 0; j < t->ncols; j++)
       if (t->cols[j].phys >= 0 && src_of[t->cols[j].phys] < 0 && t->cols[j].not_null)
-        fail(b, s->name_off, "column '%s' is NOT NULL but the INSERT does not give it", t->cols[j].name);
+        fail(b, s->name_off, "column '%s' is NOT NULL but the INSERT does not give it",
+             t->cols[j].name);
   } else {
     for (int i = 0; i < t->nphys; i++) src_of[i] = i;
   }
   if (q->ncols != nexpected)
-    fail(b, s->query->off, "the query gives %d columns but table '%s' takes %d", q->ncols,
-         t->name, nexpected);
+    fail(b, s->query->off, "the query gives %d columns but table '%s' takes %d", q->ncols, t->name,
+         nexpected);
   plan_node *c = calc_node(b, q, t->nphys, s->off);
   bool identity = q->ncols == t->nphys;
   for (int i = 0; i < t->nphys; i++) {
@@ -1117,8 +1122,9 @@ static void bind_insert(binder *b, const sql_stmt *s) {
     if (k != i) identity = false;
     if (!expr_implicit_ok(q->types[k], t->phys_types[i])) {
       char msg[300];
-      snprintf(msg, sizeof msg, "column %d ('%s') of the query is %s but column '%s' of table '%s' is %s",
-               k + 1, q->names[k], tn(q->types[k], t1), t->phys_names[i], t->name,
+      snprintf(msg, sizeof msg,
+               "column %d ('%s') of the query is %s but column '%s' of table '%s' is %s", k + 1,
+               q->names[k], tn(q->types[k], t1), t->phys_names[i], t->name,
                tn(t->phys_types[i], t2));
       fail_hint(b, s->query->off, "add a CAST in the query", msg);
     }
@@ -1139,10 +1145,16 @@ static void bind_insert(binder *b, const sql_stmt *s) {
   p->inserts[p->ninserts++] = sink;
 }
 
-static const char *const known_sets[] = {
-    "table.local-time-zone", "pipeline.name", "parallelism.default", "execution.runtime-mode",
-    "execution.checkpointing.interval", "table.exec.source.idle-timeout", "table.dml-sync",
-    "sql-client.execution.result-mode", "table.exec.state.ttl", NULL};
+static const char *const known_sets[] = {"table.local-time-zone",
+                                         "pipeline.name",
+                                         "parallelism.default",
+                                         "execution.runtime-mode",
+                                         "execution.checkpointing.interval",
+                                         "table.exec.source.idle-timeout",
+                                         "table.dml-sync",
+                                         "sql-client.execution.result-mode",
+                                         "table.exec.state.ttl",
+                                         NULL};
 
 static bool parse_tz(const char *v, int64_t *off) {
   if (str_ieq(v, "UTC") || str_ieq(v, "GMT") || str_ieq(v, "Z") || str_ieq(v, "Etc/UTC")) {
@@ -1174,7 +1186,8 @@ static void bind_set(binder *b, const char *key, const char *value, uint32_t key
     fail(b, val_off, "%s", m);
   }
   if (!known) {
-    const char *best = str_closest(key, known_sets, (int)(sizeof known_sets / sizeof known_sets[0]) - 1);
+    const char *best =
+        str_closest(key, known_sets, (int)(sizeof known_sets / sizeof known_sets[0]) - 1);
     if (from_cli) {
       err_set(b->e, SL_EUSAGE, "--set %s: no table of that name and not a known SET key", key);
       if (best) err_hint(b->e, "did you mean '%s'?", best);
@@ -1183,9 +1196,8 @@ static void bind_set(binder *b, const char *key, const char *value, uint32_t key
     int line, col;
     src_linecol(&p->src, key_off, &line, &col);
     fprintf(b->o->warnings ? b->o->warnings : stderr,
-            "%s:%d:%d: warning: SET '%s' is not used by sluice and is ignored%s%s%s\n",
-            p->src.name, line, col, key, best ? " (did you mean '" : "", best ? best : "",
-            best ? "'?)" : "");
+            "%s:%d:%d: warning: SET '%s' is not used by sluice and is ignored%s%s%s\n", p->src.name,
+            line, col, key, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
   }
   p->sets = xrealloc(p->sets, sizeof(plan_set) * (size_t)(p->nsets + 1));
   p->sets[p->nsets].key = key;

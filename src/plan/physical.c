@@ -144,8 +144,10 @@ static sl_op *build(builder *b, plan_node *n) {
     opt_list ol = {t->opts, t->nopts};
     const char *dlq = opt_get(&ol, conn_source_opts, "dlq.path");
     int idx = job_add_source(j, t->name, policy_of(&ol), dlq ? dlq : b->dlq_default);
-    conn_ctx c = {j, t->name, {t->nphys, t->phys_names, t->phys_types, needed_of(t), b->p->tz_offset_ms}, ol, t->fmt,
-                  idx, b->dry};
+    conn_ctx c = {
+        j,     t->name, {t->nphys, t->phys_names, t->phys_types, needed_of(t), b->p->tz_offset_ms},
+        ol,    t->fmt,  idx,
+        b->dry};
     sl_op *op = t->conn->source_new(&c, b->e);
     if (!op) return NULL;
     op->ncols = t->nphys;
@@ -164,8 +166,8 @@ static sl_op *build(builder *b, plan_node *n) {
   case P_CALC: {
     sl_op *in = build(b, n->in[0]);
     if (!in) return NULL;
-    sl_op *op = op_calc_new(j, n->pred, n->proj, n->ncols, n->names, n->types, in->cols,
-                            in->ncols, b->e);
+    sl_op *op =
+        op_calc_new(j, n->pred, n->proj, n->ncols, n->names, n->types, in->cols, in->ncols, b->e);
     if (!op) return NULL;
     job_add_op(j, op);
     op_connect(in, op);
@@ -190,8 +192,10 @@ static sl_op *build(builder *b, plan_node *n) {
     if (!in) return NULL;
     if (!t->sink_op) {
       opt_list ol = {t->opts, t->nopts};
-      conn_ctx c = {j, t->name, {t->nphys, t->phys_names, t->phys_types, NULL, b->p->tz_offset_ms}, ol, t->fmt, -1,
-                    b->dry};
+      conn_ctx c = {
+          j,     t->name, {t->nphys, t->phys_names, t->phys_types, NULL, b->p->tz_offset_ms},
+          ol,    t->fmt,  -1,
+          b->dry};
       sl_op *op = t->conn->sink_new(&c, b->e);
       if (!op) return NULL;
       op->ncols = t->nphys;
@@ -248,7 +252,8 @@ static void dot_escape(FILE *f, const char *s, size_t n) {
 
 void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format fmt, FILE *f) {
   (void)p;
-  if (fmt == EXPLAIN_DOT) fputs("digraph sluice {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n", f);
+  if (fmt == EXPLAIN_DOT)
+    fputs("digraph sluice {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n", f);
   if (fmt == EXPLAIN_JSON) fputs("{\"nodes\": [", f);
   for (int i = 0; i < j->nops; i++) {
     const sl_op *op = j->ops[i];

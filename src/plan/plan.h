@@ -93,8 +93,8 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format f, FILE 
 
 /* ${VAR} and ${VAR:-default} in option values; an unset variable without default is an error
  * located at the value. */
-sl_status plan_substitute_env(const sl_source *src, uint32_t val_off, const char *in,
-                              sl_arena *a, const char **out, sl_error *e);
+sl_status plan_substitute_env(const sl_source *src, uint32_t val_off, const char *in, sl_arena *a,
+                              const char **out, sl_error *e);
 
 /* internal, shared by binder.c and physical.c */
 plan_node *plan_new_node(sl_arena *a, int kind, int nin, int ncols);

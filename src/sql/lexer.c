@@ -92,8 +92,8 @@ sl_status sql_lex(const sl_source *src, sql_dialect d, sl_arena *a, sql_token **
         i++;
       }
       k->kind = TK_STRING;
-    } else if ((c >= '0' && c <= '9') || (c == '.' && i + 1 < n && s[i + 1] >= '0' &&
-                                          s[i + 1] <= '9')) {
+    } else if ((c >= '0' && c <= '9') ||
+               (c == '.' && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9')) {
       bool frac = false, ex = false;
       while (i < n && s[i] >= '0' && s[i] <= '9') i++;
       if (i < n && s[i] == '.' && !(i + 1 < n && s[i + 1] == '.')) {

@@ -22,12 +22,12 @@ typedef struct parser {
 
 /* Words that end an expression or a FROM item, so they are never taken as an implicit alias. */
 static const char *const reserved[] = {
-    "FROM",  "WHERE",  "GROUP",  "HAVING", "ORDER",     "LIMIT",  "UNION",  "JOIN",   "INNER",
-    "LEFT",  "RIGHT",  "FULL",   "CROSS",  "ON",        "AS",     "SELECT", "WITH",   "AND",
-    "OR",    "NOT",    "IS",     "IN",     "BETWEEN",   "LIKE",   "CASE",   "WHEN",   "THEN",
-    "ELSE",  "END",    "WINDOW", "EXCEPT", "INTERSECT", "VALUES", "INSERT", "INTO",   "TABLE",
-    "NULL",  "TRUE",   "FALSE",  "FOR",    "LATERAL",   "OVER",   "DISTINCT", "ALL",  "ESCAPE",
-    "USING", "NATURAL", "OFFSET", "FETCH",  "EMIT",     NULL};
+    "FROM",  "WHERE",   "GROUP",  "HAVING", "ORDER",     "LIMIT",  "UNION",    "JOIN", "INNER",
+    "LEFT",  "RIGHT",   "FULL",   "CROSS",  "ON",        "AS",     "SELECT",   "WITH", "AND",
+    "OR",    "NOT",     "IS",     "IN",     "BETWEEN",   "LIKE",   "CASE",     "WHEN", "THEN",
+    "ELSE",  "END",     "WINDOW", "EXCEPT", "INTERSECT", "VALUES", "INSERT",   "INTO", "TABLE",
+    "NULL",  "TRUE",    "FALSE",  "FOR",    "LATERAL",   "OVER",   "DISTINCT", "ALL",  "ESCAPE",
+    "USING", "NATURAL", "OFFSET", "FETCH",  "EMIT",      NULL};
 
 static const sql_token *tok(parser *p) { return &p->t[p->i]; }
 static const char *ttext(parser *p, const sql_token *k) { return p->src->text + k->off; }
@@ -46,8 +46,7 @@ static _Noreturn __attribute__((format(printf, 3, 4))) void fail(parser *p, uint
 static _Noreturn void fail_expected(parser *p, const char *what) {
   const sql_token *k = tok(p);
   if (k->kind == TK_EOF) fail(p, k->off, "expected %s, found end of input", what);
-  fail(p, k->off, "expected %s, found '%.*s'", what, (int)(k->len > 40 ? 40 : k->len),
-       ttext(p, k));
+  fail(p, k->off, "expected %s, found '%.*s'", what, (int)(k->len > 40 ? 40 : k->len), ttext(p, k));
 }
 
 static bool is_kw(parser *p, const char *kw) {
@@ -278,11 +277,10 @@ static sl_type parse_type(parser *p) {
 
 /* ---- expressions ---- */
 
-static const char *const time_units[] = {"MILLISECOND", "SECOND", "MINUTE", "HOUR",   "DAY",
-                                         "WEEK",        "MONTH",  "QUARTER", "YEAR",  "DOW",
-                                         "DOY",         "EPOCH",  "MILLENNIUM", "CENTURY",
-                                         "DECADE",      "ISODOW", "ISOYEAR", "MICROSECOND",
-                                         NULL};
+static const char *const time_units[] = {
+    "MILLISECOND", "SECOND", "MINUTE",  "HOUR",        "DAY",   "WEEK",       "MONTH",
+    "QUARTER",     "YEAR",   "DOW",     "DOY",         "EPOCH", "MILLENNIUM", "CENTURY",
+    "DECADE",      "ISODOW", "ISOYEAR", "MICROSECOND", NULL};
 
 static const char *time_unit(parser *p) {
   const sql_token *k = tok(p);
@@ -326,8 +324,7 @@ static sql_expr *parse_interval(parser *p, uint32_t off) {
   if (k->kind == TK_IDENT)
     for (int i = 0; time_units[i]; i++)
       if (str_nieq(ttext(p, k), k->len, time_units[i]) ||
-          (k->len == strlen(time_units[i]) + 1 &&
-           str_nieq(ttext(p, k), k->len - 1, time_units[i])))
+          (k->len == strlen(time_units[i]) + 1 && str_nieq(ttext(p, k), k->len - 1, time_units[i])))
         has_unit = true;
   if (has_unit) {
     uint32_t uoff = tok(p)->off;
@@ -340,8 +337,10 @@ static sql_expr *parse_interval(parser *p, uint32_t off) {
     if (accept_kw(p, "TO")) u2 = time_unit(p);
     int64_t m1 = unit_ms(u1), m2 = unit_ms(u2);
     if (!m1 || !m2)
-      fail(p, uoff, "year-month intervals (%s) are not supported yet; use DAY, HOUR, MINUTE or "
-                    "SECOND", u1);
+      fail(p, uoff,
+           "year-month intervals (%s) are not supported yet; use DAY, HOUR, MINUTE or "
+           "SECOND",
+           u1);
     /* fields separated by space or ':' from u1 down to u2; the last may have a fraction */
     static const int64_t steps[] = {86400000, 3600000, 60000, 1000};
     int si = 0;
@@ -349,8 +348,10 @@ static sql_expr *parse_interval(parser *p, uint32_t off) {
     const char *q = s;
     bool sneg = false;
     while (*q == ' ') q++;
-    if (*q == '-') sneg = true, q++;
-    else if (*q == '+') q++;
+    if (*q == '-')
+      sneg = true, q++;
+    else if (*q == '+')
+      q++;
     int64_t cur = m1;
     bool any = false;
     while (*q) {
@@ -480,8 +481,7 @@ static sql_expr *parse_primary(parser *p) {
     }
     if (is_p(p, "*")) fail(p, off, "'*' is only allowed in a select list or in COUNT(*)");
     fail_expected(p, "an expression");
-  case TK_QIDENT:
-    break;
+  case TK_QIDENT: break;
   case TK_IDENT: {
     if (accept_kw(p, "NULL")) return node(p, A_NULL, off);
     if (accept_kw(p, "TRUE") || accept_kw(p, "FALSE")) {
@@ -575,9 +575,12 @@ static sql_expr *parse_primary(parser *p) {
     if (is_kw(p, "TRIM") && is_p_at(p, 1, "(")) {
       p->i += 2;
       const char *fn = "TRIM";
-      if (accept_kw(p, "BOTH")) fn = "TRIM";
-      else if (accept_kw(p, "LEADING")) fn = "LTRIM";
-      else if (accept_kw(p, "TRAILING")) fn = "RTRIM";
+      if (accept_kw(p, "BOTH"))
+        fn = "TRIM";
+      else if (accept_kw(p, "LEADING"))
+        fn = "LTRIM";
+      else if (accept_kw(p, "TRAILING"))
+        fn = "RTRIM";
       exprvec ev = {0};
       if (accept_kw(p, "FROM")) {
         ev_push(p, &ev, parse_expr(p));
@@ -594,8 +597,9 @@ static sql_expr *parse_primary(parser *p) {
       expect_p(p, ")");
       return func_node(p, fn, off, &ev);
     }
-    static const char *const niladic[] = {"CURRENT_TIMESTAMP", "CURRENT_DATE", "LOCALTIMESTAMP",
-                                          "NOW", "CURRENT_ROW_TIMESTAMP", NULL};
+    static const char *const niladic[] = {"CURRENT_TIMESTAMP",     "CURRENT_DATE",
+                                          "LOCALTIMESTAMP",        "NOW",
+                                          "CURRENT_ROW_TIMESTAMP", NULL};
     for (int j = 0; niladic[j]; j++)
       if (is_kw(p, niladic[j]) && !is_p_at(p, 1, "(")) {
         p->i++;
@@ -622,8 +626,10 @@ static sql_expr *parse_primary(parser *p) {
       return x;
     }
     bool distinct = false;
-    if (accept_kw(p, "DISTINCT")) distinct = true;
-    else accept_kw(p, "ALL");
+    if (accept_kw(p, "DISTINCT"))
+      distinct = true;
+    else
+      accept_kw(p, "ALL");
     if (!is_p(p, ")")) {
       do {
         ev_push(p, &ev, parse_expr(p));
@@ -906,8 +912,10 @@ static sql_query *parse_select(parser *p) {
   q->kind = Q_SELECT;
   q->off = tok(p)->off;
   expect_kw(p, "SELECT");
-  if (accept_kw(p, "DISTINCT")) q->distinct = true;
-  else accept_kw(p, "ALL");
+  if (accept_kw(p, "DISTINCT"))
+    q->distinct = true;
+  else
+    accept_kw(p, "ALL");
   int cap = 8;
   q->items = alloc(p, sizeof *q->items * (size_t)cap);
   do {
@@ -986,8 +994,7 @@ static sql_query *parse_query(parser *p) {
     } while (accept_p(p, ","));
   }
   sql_query *q = parse_query_term(p);
-  while (is_kw(p, "UNION") || is_kw(p, "EXCEPT") || is_kw(p, "INTERSECT") ||
-         is_kw(p, "MINUS")) {
+  while (is_kw(p, "UNION") || is_kw(p, "EXCEPT") || is_kw(p, "INTERSECT") || is_kw(p, "MINUS")) {
     uint32_t uoff = tok(p)->off;
     if (!is_kw(p, "UNION")) fail(p, uoff, "EXCEPT and INTERSECT are not supported yet");
     p->i++;
@@ -1037,7 +1044,8 @@ static void parse_options(parser *p, sql_stmt *s) {
       o->val_off = tok(p)->off;
       o->value = string_lit(p, "an option value in single quotes");
       for (int j = 0; j < s->nopts - 1; j++)
-        if (!strcmp(s->opts[j].key, o->key)) fail(p, o->key_off, "option '%s' is set twice", o->key);
+        if (!strcmp(s->opts[j].key, o->key))
+          fail(p, o->key_off, "option '%s' is set twice", o->key);
     } while (accept_p(p, ","));
   expect_p(p, ")");
 }
@@ -1132,7 +1140,8 @@ static void parse_create_table(parser *p, sql_stmt *s) {
           uint32_t pkoff = tok(p)->off;
           p->i++;
           expect_kw(p, "KEY");
-          if (!accept_kw(p, "NOT")) fail(p, tok(p)->off, "PRIMARY KEY must be declared NOT ENFORCED");
+          if (!accept_kw(p, "NOT"))
+            fail(p, tok(p)->off, "PRIMARY KEY must be declared NOT ENFORCED");
           expect_kw(p, "ENFORCED");
           if (s->npk) fail(p, pkoff, "a table can have only one PRIMARY KEY");
           s->pk = alloc(p, sizeof(char *));
@@ -1144,13 +1153,13 @@ static void parse_create_table(parser *p, sql_stmt *s) {
       }
       skip_comment_clause(p);
       for (int j = 0; j < s->ncols - 1; j++)
-        if (str_ieq(s->cols[j].name, c->name)) fail(p, off, "column '%s' is declared twice", c->name);
+        if (str_ieq(s->cols[j].name, c->name))
+          fail(p, off, "column '%s' is declared twice", c->name);
     } while (accept_p(p, ","));
     expect_p(p, ")");
   }
   skip_comment_clause(p);
-  if (is_kw(p, "PARTITIONED"))
-    fail(p, tok(p)->off, "PARTITIONED BY is not supported yet");
+  if (is_kw(p, "PARTITIONED")) fail(p, tok(p)->off, "PARTITIONED BY is not supported yet");
   if (is_kw(p, "LIKE")) fail(p, tok(p)->off, "CREATE TABLE ... LIKE is not supported yet");
   if (!is_kw(p, "WITH")) fail_expected(p, "WITH ('connector' = ...)");
   p->i++;
@@ -1331,7 +1340,7 @@ bool sql_name_match(const char *declared, const char *ref, bool quoted) {
 }
 
 const char *sql_op_text(int op) {
-  static const char *const t[] = {"?", "OR", "AND", "=",  "<>", "<", "<=", ">",  ">=",
-                                  "||", "+", "-",   "*",  "/",  "%", "-",  "NOT"};
+  static const char *const t[] = {
+      "?", "OR", "AND", "=", "<>", "<", "<=", ">", ">=", "||", "+", "-", "*", "/", "%", "-", "NOT"};
   return op >= 0 && op < (int)(sizeof t / sizeof t[0]) ? t[op] : "?";
 }

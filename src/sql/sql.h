@@ -189,8 +189,7 @@ typedef struct sql_script {
   int n;
 } sql_script;
 
-sl_status sql_parse(const sl_source *src, sql_dialect d, sl_arena *a, sql_script *out,
-                    sl_error *e);
+sl_status sql_parse(const sl_source *src, sql_dialect d, sl_arena *a, sql_script *out, sl_error *e);
 /* Parses one expression (the whole text must be one expression). */
 sl_status sql_parse_expr(const sl_source *src, sql_dialect d, sl_arena *a, sql_expr **out,
                          sl_error *e);

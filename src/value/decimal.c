@@ -128,12 +128,15 @@ bool dec_parse(const char *s, size_t n, int prec, int scale, __int128 *out) {
   }
   if (i != n) return false;
   if (round_digit >= 5) v += 1; /* HALF_UP on digits we could not hold */
-  int cur = frac - exp;          /* v * 10^-cur */
+  int cur = frac - exp;         /* v * 10^-cur */
   if (neg) v = -v;
-  if (cur < -40) return v == 0 ? (*out = 0, true) : false;
+  if (v == 0) {
+    *out = 0;
+    return true;
+  }
   if (cur > 80) cur = 80, v = 0;
   if (cur < 0) {
-    if (v != 0 && dec_digits(v) - cur > 38) return false;
+    if (dec_digits(v) - cur > 38) return false; /* also keeps -cur <= 37 */
     v *= dec_pow10[-cur];
     cur = 0;
   }

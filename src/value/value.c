@@ -137,22 +137,17 @@ static void value_text(const sl_value *v, sl_type t, sl_buf *out, bool upper_boo
     int64_t ms = v->u.i;
     char sign = ms < 0 ? '-' : '+';
     uint64_t a = ms < 0 ? (uint64_t)(-(ms + 1)) + 1 : (uint64_t)ms;
-    buf_printf(out, "%c%llu %02llu:%02llu:%02llu.%03llu", sign,
-               (unsigned long long)(a / 86400000), (unsigned long long)(a / 3600000 % 24),
-               (unsigned long long)(a / 60000 % 60), (unsigned long long)(a / 1000 % 60),
-               (unsigned long long)(a % 1000));
+    buf_printf(out, "%c%llu %02llu:%02llu:%02llu.%03llu", sign, (unsigned long long)(a / 86400000),
+               (unsigned long long)(a / 3600000 % 24), (unsigned long long)(a / 60000 % 60),
+               (unsigned long long)(a / 1000 % 60), (unsigned long long)(a % 1000));
     break;
   }
   default: buf_puts(out, "NULL"); break;
   }
 }
 
-void value_format(const sl_value *v, sl_type t, sl_buf *out) {
-  value_text(v, t, out, true, NULL);
-}
-void value_print(const sl_value *v, sl_type t, sl_buf *out) {
-  value_text(v, t, out, false, NULL);
-}
+void value_format(const sl_value *v, sl_type t, sl_buf *out) { value_text(v, t, out, true, NULL); }
+void value_print(const sl_value *v, sl_type t, sl_buf *out) { value_text(v, t, out, false, NULL); }
 void value_format_tz(const sl_value *v, sl_type t, int64_t tz_ms, sl_buf *out) {
   value_text(v, t, out, true, &tz_ms);
 }

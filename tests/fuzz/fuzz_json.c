@@ -9,9 +9,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char *names[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i"};
-  sl_type types[9] = {type_make(T_BIGINT), type_make(T_STRING), type_decimal(12, 3),
+  sl_type types[9] = {type_make(T_BIGINT), type_make(T_STRING),    type_decimal(12, 3),
                       type_make(T_DOUBLE), type_make(T_TIMESTAMP), type_make(T_BOOLEAN),
-                      type_make(T_INT), type_make(T_DATE), type_make(T_FLOAT)};
+                      type_make(T_INT),    type_make(T_DATE),      type_make(T_FLOAT)};
   fmt_schema s = {9, names, types, NULL, 0};
   sql_option opt = {"json.ignore-parse-errors", size && data[0] & 1 ? "true" : "false", 0, 0};
   opt_list ol = {&opt, 1};

@@ -25,9 +25,22 @@ static void gen_ws(sl_buf *b) {
 }
 
 static void gen_string(sl_buf *b) {
-  static const char *const pieces[] = {"a", "Z", " ", "\\\"", "\\\\", "\\/", "\\n", "\\t",
-                                       "\\u00e9", "\\ud83d\\ude00", "\xc3\xa9", "\xe2\x82\xac",
-                                       "\xf0\x9f\x98\x80", "\\u0000", "\\u001f", "long-text-"};
+  static const char *const pieces[] = {"a",
+                                       "Z",
+                                       " ",
+                                       "\\\"",
+                                       "\\\\",
+                                       "\\/",
+                                       "\\n",
+                                       "\\t",
+                                       "\\u00e9",
+                                       "\\ud83d\\ude00",
+                                       "\xc3\xa9",
+                                       "\xe2\x82\xac",
+                                       "\xf0\x9f\x98\x80",
+                                       "\\u0000",
+                                       "\\u001f",
+                                       "long-text-"};
   buf_putc(b, '"');
   int n = (int)rnd(12);
   for (int i = 0; i < n; i++) buf_puts(b, pieces[rnd(16)]);
@@ -37,7 +50,9 @@ static void gen_string(sl_buf *b) {
 static void gen_number(sl_buf *b, bool integer) {
   if (rnd(2)) buf_putc(b, '-');
   if (integer || rnd(2)) {
-    buf_printf(b, "%llu", (unsigned long long)(rnd(3) ? rnd(100000) : ((uint64_t)rnd(1u << 31) << 31) + rnd(1000)));
+    buf_printf(
+        b, "%llu",
+        (unsigned long long)(rnd(3) ? rnd(100000) : ((uint64_t)rnd(1u << 31) << 31) + rnd(1000)));
   } else {
     buf_printf(b, "%u.%0*u", rnd(1000), (int)(1 + rnd(6)), rnd(100000));
     if (rnd(4) == 0) buf_printf(b, "e%s%u", rnd(2) ? "-" : "+", rnd(20));
@@ -77,8 +92,8 @@ static void gen_value(sl_buf *b, int depth) {
   }
 }
 
-static const char *const keys[] = {"\"a\"", "\"s\"", "\"d\"", "\"other\"", "\"\\u0061\"",
-                                   "\"s\\u0020\"", "\"\xc3\xa9\""};
+static const char *const keys[] = {"\"a\"",       "\"s\"",        "\"d\"",       "\"other\"",
+                                   "\"\\u0061\"", "\"s\\u0020\"", "\"\xc3\xa9\""};
 
 static void gen_record(sl_buf *b) {
   buf_putc(b, '{');
@@ -91,9 +106,12 @@ static void gen_record(sl_buf *b) {
     gen_ws(b);
     buf_putc(b, ':');
     gen_ws(b);
-    if (k == 0 || k == 4) gen_number(b, true);
-    else if (k == 2) gen_number(b, false);
-    else gen_value(b, 0);
+    if (k == 0 || k == 4)
+      gen_number(b, true);
+    else if (k == 2)
+      gen_number(b, false);
+    else
+      gen_value(b, 0);
   }
   gen_ws(b);
   buf_putc(b, '}');
@@ -155,8 +173,10 @@ static void check_strings(fmt_decoder *d, const char *rec, size_t n) {
   checked++;
   if ((st == SL_OK) != jvalid) {
     report(rec, n, jvalid ? "we reject, jansson accepts" : "we accept, jansson rejects");
-    if (st != SL_OK) fprintf(stderr, "  our reason: %s\n", why);
-    else fprintf(stderr, "  jansson: %s\n", jerr.text);
+    if (st != SL_OK)
+      fprintf(stderr, "  our reason: %s\n", why);
+    else
+      fprintf(stderr, "  jansson: %s\n", jerr.text);
   } else if (jvalid) {
     static const char *names[] = {"a", "s", "d"};
     for (int i = 0; i < 3; i++) {
@@ -208,8 +228,10 @@ static void check_typed(fmt_decoder *d, const char *rec, size_t n) {
     report(rec, n, "typed: rejected");
     fprintf(stderr, "  our reason: %s\n", why);
   } else {
-    if (va && json_is_integer(va) && row[0].u.i != json_integer_value(va)) report(rec, n, "typed: BIGINT differs");
-    if (vd && json_is_number(vd) && row[2].u.d != json_number_value(vd)) report(rec, n, "typed: DOUBLE differs");
+    if (va && json_is_integer(va) && row[0].u.i != json_integer_value(va))
+      report(rec, n, "typed: BIGINT differs");
+    if (vd && json_is_number(vd) && row[2].u.d != json_number_value(vd))
+      report(rec, n, "typed: DOUBLE differs");
   }
   checked++;
   arena_free(&a);
@@ -222,19 +244,60 @@ int main(void) {
   sl_type ty3[3] = {type_make(T_BIGINT), type_make(T_STRING), type_make(T_DOUBLE)};
   fmt_schema ss = {3, names, st3, NULL, 0}, ts = {3, names, ty3, NULL, 0};
   fmt_decoder *ds = fmt_json_def.decoder_new(&ss, NULL), *dt = fmt_json_def.decoder_new(&ts, NULL);
-  static const char *const tricky[] = {
-      "{}", "{\"a\":1,}", "{,}", "{\"a\" 1}", "{\"a\":1 \"s\":2}", "{\"a\":-}", "{\"a\":-0}",
-      "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":1e+}", "{\"a\":0x1}", "{\"a\":+1}",
-      "{\"a\":01}", "{\"s\":\"\\x\"}", "{\"s\":\"\\u12\"}", "{\"s\":\"\\uDC00\"}",
-      "{\"s\":\"\\uD800\\u0041\"}", "{\"s\":\"\\uD800\"}", "{\"s\":\"\\uD83D\\uDE00\"}",
-      "{\"s\":\"\t\"}", "{\"s\":\"\xed\xa0\x80\"}", "{\"s\":\"\xf4\x90\x80\x80\"}",
-      "{\"s\":\"\xe0\x80\xaf\"}", "{\"s\":\"\xc2\"}", "{\"s\":tru}", "{\"s\":nul}", "{\"s\":True}",
-      "{\"s\":[1,2,]}", "{\"s\":[1 2]}", "{\"s\":{\"x\":}}", "{\"s\":{\"x\":1}}", "{\"s\":[]}",
-      "{\"a\":1}}", "{\"a\":1} {}", "[]", "\"x\"", "1", "{\"a\":1,\"a\":2}",
-      "{\"\\u0061\":5}", "{\"s\":\"\\u0000\"}", "{\"d\":1e308}", "{\"d\":-0.0}", "{\"d\":5e-324}",
-      "{\"a\":9223372036854775807}", "{\"a\":-9223372036854775808}", " \t{ \"a\" : 1 } \r",
-      "{\"s\":\"\xef\xbb\xbf\"}", "\xef\xbb\xbf{}", "{\"s\":\"a\xc3\"}", "{\"d\":0.30000000000000004}",
-      "{\"d\":123456789012345678901234567890}", "{\"d\":1.7976931348623157e308}", NULL};
+  static const char *const tricky[] = {"{}",
+                                       "{\"a\":1,}",
+                                       "{,}",
+                                       "{\"a\" 1}",
+                                       "{\"a\":1 \"s\":2}",
+                                       "{\"a\":-}",
+                                       "{\"a\":-0}",
+                                       "{\"a\":1.}",
+                                       "{\"a\":.5}",
+                                       "{\"a\":1e}",
+                                       "{\"a\":1e+}",
+                                       "{\"a\":0x1}",
+                                       "{\"a\":+1}",
+                                       "{\"a\":01}",
+                                       "{\"s\":\"\\x\"}",
+                                       "{\"s\":\"\\u12\"}",
+                                       "{\"s\":\"\\uDC00\"}",
+                                       "{\"s\":\"\\uD800\\u0041\"}",
+                                       "{\"s\":\"\\uD800\"}",
+                                       "{\"s\":\"\\uD83D\\uDE00\"}",
+                                       "{\"s\":\"\t\"}",
+                                       "{\"s\":\"\xed\xa0\x80\"}",
+                                       "{\"s\":\"\xf4\x90\x80\x80\"}",
+                                       "{\"s\":\"\xe0\x80\xaf\"}",
+                                       "{\"s\":\"\xc2\"}",
+                                       "{\"s\":tru}",
+                                       "{\"s\":nul}",
+                                       "{\"s\":True}",
+                                       "{\"s\":[1,2,]}",
+                                       "{\"s\":[1 2]}",
+                                       "{\"s\":{\"x\":}}",
+                                       "{\"s\":{\"x\":1}}",
+                                       "{\"s\":[]}",
+                                       "{\"a\":1}}",
+                                       "{\"a\":1} {}",
+                                       "[]",
+                                       "\"x\"",
+                                       "1",
+                                       "{\"a\":1,\"a\":2}",
+                                       "{\"\\u0061\":5}",
+                                       "{\"s\":\"\\u0000\"}",
+                                       "{\"d\":1e308}",
+                                       "{\"d\":-0.0}",
+                                       "{\"d\":5e-324}",
+                                       "{\"a\":9223372036854775807}",
+                                       "{\"a\":-9223372036854775808}",
+                                       " \t{ \"a\" : 1 } \r",
+                                       "{\"s\":\"\xef\xbb\xbf\"}",
+                                       "\xef\xbb\xbf{}",
+                                       "{\"s\":\"a\xc3\"}",
+                                       "{\"d\":0.30000000000000004}",
+                                       "{\"d\":123456789012345678901234567890}",
+                                       "{\"d\":1.7976931348623157e308}",
+                                       NULL};
   for (int i = 0; tricky[i]; i++) {
     check_strings(ds, tricky[i], strlen(tricky[i]));
     check_typed(dt, tricky[i], strlen(tricky[i]));
@@ -252,7 +315,8 @@ int main(void) {
   buf_free(&b);
   ds->vt->free(ds);
   dt->vt->free(dt);
-  printf("json diff: %d records checked, %d excluded (jansson limits: 64-bit integers, real overflow, NUL in keys), %d mismatches\n",
+  printf("json diff: %d records checked, %d excluded (jansson limits: 64-bit integers, real "
+         "overflow, NUL in keys), %d mismatches\n",
          checked, excluded, failures);
   return failures ? 1 : 0;
 }

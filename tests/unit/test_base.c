@@ -48,5 +48,6 @@ TEST(error_position_and_caret) {
   fclose(f);
   CHECK_STR(buf, "p.sql:2:8: error: boom\n  FROM x y z\n         ^\n");
   free(buf);
-  CHECK(err_exit_code(SL_ESQL) == 2 && err_exit_code(SL_ERUNTIME) == 1 && err_exit_code(SL_OK) == 0);
+  CHECK(err_exit_code(SL_ESQL) == 2 && err_exit_code(SL_ERUNTIME) == 1 &&
+        err_exit_code(SL_OK) == 0);
 }

@@ -26,8 +26,9 @@ TEST(json_decode_values) {
   arena_init(&a, 0);
   sl_value row[5];
   char why[256];
-  CHECK(dec1(d, "{\"id\":9007199254740993,\"name\":\"a\\u00e9\\ud83d\\ude00\\n\",\"amount\":1.005,"
-                "\"ts\":\"2024-01-02T03:04:05Z\",\"ok\":true,\"x\":[1,{\"y\":[]}]}",
+  CHECK(dec1(d,
+             "{\"id\":9007199254740993,\"name\":\"a\\u00e9\\ud83d\\ude00\\n\",\"amount\":1.005,"
+             "\"ts\":\"2024-01-02T03:04:05Z\",\"ok\":true,\"x\":[1,{\"y\":[]}]}",
              row, &a, why) == SL_OK);
   CHECK(row[0].u.i == 9007199254740993LL);
   CHECK(row[1].len == 8 && memcmp(row[1].u.s, "a\xc3\xa9\xf0\x9f\x98\x80\n", 8) == 0);
@@ -93,8 +94,9 @@ TEST(encoders) {
                      value_null()};
   sl_buf b = {0};
   e->vt->encode(e, row, &b);
-  CHECK_STR(buf_cstr(&b), "{\"id\":-1,\"name\":\"q\\\"\\u0001\",\"amount\":-0.05,\"ts\":\"1970-01-01 "
-                          "00:00:00.000\",\"ok\":null}\n");
+  CHECK_STR(buf_cstr(&b),
+            "{\"id\":-1,\"name\":\"q\\\"\\u0001\",\"amount\":-0.05,\"ts\":\"1970-01-01 "
+            "00:00:00.000\",\"ok\":null}\n");
   e->vt->free(e);
   b.len = 0;
   e = fmt_csv_def.encoder_new(&s, NULL);

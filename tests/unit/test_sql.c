@@ -20,7 +20,8 @@ TEST(lexer_tokens) {
   int n;
   sl_error e;
   CHECK(sql_lex(&src, SQL_FLINK, &a, &t, &n, &e) == SL_OK);
-  int kinds[] = {TK_IDENT, TK_PUNCT, TK_IDENT, TK_PUNCT, TK_STRING, TK_NUMBER, TK_QIDENT, TK_INTEGER, TK_EOF};
+  int kinds[] = {TK_IDENT,  TK_PUNCT,  TK_IDENT,   TK_PUNCT, TK_STRING,
+                 TK_NUMBER, TK_QIDENT, TK_INTEGER, TK_EOF};
   CHECK(n == 9);
   for (int i = 0; i < n && i < 9; i++) CHECK(t[i].kind == kinds[i]);
   src.text = "'open";
@@ -40,7 +41,8 @@ TEST(parse_statements) {
       "SECOND, PRIMARY KEY (a) NOT ENFORCED) WITH ('connector' = 'filesystem');\n"
       "CREATE TABLE s WITH ('connector' = 'print');\n"
       "CREATE VIEW v AS SELECT a FROM t;\n"
-      "EXECUTE STATEMENT SET BEGIN INSERT INTO s SELECT * FROM v; INSERT INTO s SELECT a FROM t; END;";
+      "EXECUTE STATEMENT SET BEGIN INSERT INTO s SELECT * FROM v; INSERT INTO s SELECT a FROM t; "
+      "END;";
   CHECK(parse(text, SQL_FLINK, &s, &a, &e) == SL_OK);
   CHECK(s.n == 5);
   CHECK(s.stmts[0]->kind == S_SET);
@@ -85,8 +87,8 @@ TEST(dialects) {
   CHECK(sql_parse_expr(&src, SQL_FLINK, &a, &x, &e) == SL_ESQL);
   src.text = "\"Col\" + 1";
   src.len = strlen(src.text);
-  CHECK(sql_parse_expr(&src, SQL_POSTGRES, &a, &x, &e) == SL_OK &&
-        x->args[0]->kind == A_COLUMN && x->args[0]->ival == 1);
+  CHECK(sql_parse_expr(&src, SQL_POSTGRES, &a, &x, &e) == SL_OK && x->args[0]->kind == A_COLUMN &&
+        x->args[0]->ival == 1);
   src.text = "INTERVAL '3 hours'";
   src.len = strlen(src.text);
   CHECK(sql_parse_expr(&src, SQL_POSTGRES, &a, &x, &e) == SL_OK && x->ival == 3 * 3600000);

@@ -30,6 +30,9 @@ TEST(decimal_parse_round_format) {
   CHECK_STR(dec_text(-5, 2), "-0.05");
   CHECK_STR(dec_text(0, 3), "0.000");
   CHECK_STR(dec_text(123456, 2), "1234.56");
+  CHECK(dec_parse("0e39", 4, 10, 2, &v) && v == 0); /* found by the CSV fuzzer */
+  CHECK(!dec_parse("1e39", 4, 38, 0, &v));
+  CHECK(dec_parse("1e-90", 5, 10, 2, &v) && v == 0);
   CHECK(dec_rescale(1235, 2, 1, 10, &v) && v == 124);
   CHECK(!dec_rescale(999, 0, 2, 4, &v));
 }
