@@ -170,6 +170,7 @@ static int cmd_run(int argc, char **argv, int mode) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART; /* a read in progress goes on; the pump loop sees the flag */
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   j->stop = &stop_flag;
