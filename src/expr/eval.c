@@ -189,11 +189,12 @@ sl_status expr_cast(const sl_value *v, sl_type from, sl_type to, expr_ctx *ctx, 
       *out = *v;
       return SL_OK;
     }
-    sl_buf b = {0};
-    value_format_tz(v, from, ctx->tz_offset_ms, &b);
-    char *s = arena_strndup(ctx->arena, b.data ? b.data : "", b.len);
-    *out = value_str(s, b.len);
-    buf_free(&b);
+    sl_buf local = {0}, *b = ctx->scratch ? ctx->scratch : &local;
+    b->len = 0;
+    value_format_tz(v, from, ctx->tz_offset_ms, b);
+    char *s = arena_strndup(ctx->arena, b->data ? b->data : "", b->len);
+    *out = value_str(s, b->len);
+    if (b == &local) buf_free(&local);
     return SL_OK;
   }
   if (from.id == T_STRING) {

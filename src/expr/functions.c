@@ -22,6 +22,19 @@ static sl_value str_out(expr_ctx *ctx, const char *s, size_t n) {
   return value_str(r, n);
 }
 
+/* Text a function builds goes through the operator's scratch buffer (no heap allocation per
+ * row) and is then copied into the batch arena by done(). */
+static sl_buf *scratch(expr_ctx *ctx, sl_buf *local) {
+  sl_buf *b = ctx->scratch ? ctx->scratch : local;
+  b->len = 0;
+  return b;
+}
+static sl_value done(expr_ctx *ctx, sl_buf *b, sl_buf *local) {
+  sl_value v = str_out(ctx, b->data ? b->data : "", b->len);
+  if (b == local) buf_free(local);
+  return v;
+}
+
 static sl_status fail(expr_ctx *ctx, const char *msg) {
   snprintf(ctx->errmsg, sizeof ctx->errmsg, "%s", msg);
   return SL_EDATA;
@@ -319,16 +332,15 @@ static sl_status f_concat_ws(const sl_expr *call, const sl_value *v, expr_ctx *c
     *out = value_null();
     return SL_OK;
   }
-  sl_buf b = {0};
+  sl_buf local = {0}, *b = scratch(ctx, &local);
   bool first = true;
   for (int i = 1; i < call->nargs; i++) {
     if (v[i].null) continue;
-    if (!first) buf_put(&b, v[0].u.s, v[0].len);
-    buf_put(&b, v[i].u.s, v[i].len);
+    if (!first) buf_put(b, v[0].u.s, v[0].len);
+    buf_put(b, v[i].u.s, v[i].len);
     first = false;
   }
-  *out = str_out(ctx, b.data ? b.data : "", b.len);
-  buf_free(&b);
+  *out = done(ctx, b, &local);
   return SL_OK;
 }
 
@@ -349,18 +361,17 @@ static sl_status f_replace(const sl_expr *call, const sl_value *v, expr_ctx *ctx
     *out = v[0];
     return SL_OK;
   }
-  sl_buf b = {0};
+  sl_buf local = {0}, *b = scratch(ctx, &local);
   const char *s = v[0].u.s, *end = s + v[0].len;
   while (s < end) {
     const char *m = find(s, (size_t)(end - s), v[1].u.s, v[1].len);
     if (!m) break;
-    buf_put(&b, s, (size_t)(m - s));
-    buf_put(&b, v[2].u.s, v[2].len);
+    buf_put(b, s, (size_t)(m - s));
+    buf_put(b, v[2].u.s, v[2].len);
     s = m + v[1].len;
   }
-  buf_put(&b, s, (size_t)(end - s));
-  *out = str_out(ctx, b.data ? b.data : "", b.len);
-  buf_free(&b);
+  buf_put(b, s, (size_t)(end - s));
+  *out = done(ctx, b, &local);
   return SL_OK;
 }
 
@@ -490,35 +501,34 @@ static sl_status f_regexp_replace(const sl_expr *call, const sl_value *v, expr_c
   bool owned;
   if (!(re = regex_for(call, &v[1], &tmp, &owned))) return fail(ctx, "invalid regular expression");
   char *s = arena_strndup(ctx->arena, v[0].u.s, v[0].len);
-  sl_buf b = {0};
+  sl_buf local = {0}, *b = scratch(ctx, &local);
   regmatch_t m[10];
   size_t pos = 0;
   int flags = 0;
   while (pos <= v[0].len && regexec(re, s + pos, 10, m, flags) == 0) {
-    buf_put(&b, s + pos, (size_t)m[0].rm_so);
+    buf_put(b, s + pos, (size_t)m[0].rm_so);
     for (uint32_t i = 0; i < v[2].len; i++) { /* $n group references, \$ escapes */
       char c = v[2].u.s[i];
       if (c == '\\' && i + 1 < v[2].len) {
-        buf_putc(&b, v[2].u.s[++i]);
+        buf_putc(b, v[2].u.s[++i]);
       } else if (c == '$' && i + 1 < v[2].len && isdigit((unsigned char)v[2].u.s[i + 1])) {
         int g = v[2].u.s[++i] - '0';
         if ((size_t)g <= re->re_nsub && m[g].rm_so >= 0)
-          buf_put(&b, s + pos + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+          buf_put(b, s + pos + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
       } else {
-        buf_putc(&b, c);
+        buf_putc(b, c);
       }
     }
     if (m[0].rm_eo == m[0].rm_so) { /* empty match: copy one char and move on */
-      if (pos + (size_t)m[0].rm_eo < v[0].len) buf_putc(&b, s[pos + (size_t)m[0].rm_eo]);
+      if (pos + (size_t)m[0].rm_eo < v[0].len) buf_putc(b, s[pos + (size_t)m[0].rm_eo]);
       pos += (size_t)m[0].rm_eo + 1;
     } else {
       pos += (size_t)m[0].rm_eo;
     }
     flags = REG_NOTBOL;
   }
-  if (pos < v[0].len) buf_put(&b, s + pos, v[0].len - pos);
-  *out = str_out(ctx, b.data ? b.data : "", b.len);
-  buf_free(&b);
+  if (pos < v[0].len) buf_put(b, s + pos, v[0].len - pos);
+  *out = done(ctx, b, &local);
   if (owned) regfree(re);
   return SL_OK;
 }
@@ -899,10 +909,9 @@ static sl_status f_date_format(const sl_expr *call, const sl_value *v, expr_ctx 
                                sl_value *out) {
   int64_t ms = v[0].u.i;
   if (call->args[0]->type.id == T_TIMESTAMP_LTZ) ms += ctx->tz_offset_ms;
-  sl_buf b = {0};
-  time_format_pattern(ms, v[1].u.s, v[1].len, &b);
-  *out = str_out(ctx, b.data ? b.data : "", b.len);
-  buf_free(&b);
+  sl_buf local = {0}, *b = scratch(ctx, &local);
+  time_format_pattern(ms, v[1].u.s, v[1].len, b);
+  *out = done(ctx, b, &local);
   return SL_OK;
 }
 
@@ -960,12 +969,11 @@ static sl_status f_unix_timestamp(const sl_expr *call, const sl_value *v, expr_c
 
 static sl_status f_from_unixtime(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
                                  sl_value *out) {
-  sl_buf b = {0};
+  sl_buf local = {0}, *b = scratch(ctx, &local);
   const char *pat = call->nargs > 1 ? v[1].u.s : default_pat;
   size_t pn = call->nargs > 1 ? v[1].len : sizeof default_pat - 1;
-  time_format_pattern(v[0].u.i * 1000 + ctx->tz_offset_ms, pat, pn, &b);
-  *out = str_out(ctx, b.data ? b.data : "", b.len);
-  buf_free(&b);
+  time_format_pattern(v[0].u.i * 1000 + ctx->tz_offset_ms, pat, pn, b);
+  *out = done(ctx, b, &local);
   return SL_OK;
 }
 

@@ -14,6 +14,7 @@ typedef struct calc_op {
   sl_expr **proj;
   int nproj;
   sl_batch out;
+  sl_buf scratch; /* text built by expressions, reused for every row */
   const char *const *in_names;
   int in_ncols;
 } calc_op;
@@ -66,6 +67,7 @@ static sl_status calc_push(sl_op *op, const sl_batch *b, sl_error *e) {
   calc_op *c = (calc_op *)op;
   expr_ctx ctx = op->job->ctx;
   ctx.arena = &c->out.arena;
+  ctx.scratch = &c->scratch;
   ctx.erroff = 0;
   sl_status st;
   for (int r = 0; r < b->nrows; r++) {
@@ -127,6 +129,7 @@ static void calc_free(sl_op *op) {
   expr_free_aux(c->pred);
   for (int i = 0; i < c->nproj; i++) expr_free_aux(c->proj[i]);
   batch_free(&c->out);
+  buf_free(&c->scratch);
   free(c);
 }
 

@@ -143,7 +143,9 @@ bool dec_parse(const char *s, size_t n, int prec, int scale, __int128 *out) {
   return dec_rescale(v, cur, scale, prec, out);
 }
 
-void dec_format(__int128 v, int scale, sl_buf *out) {
+/* Digits of v with a decimal point at `scale`, NUL-terminated, into buf[48]; returns the
+ * length. The one formatter: dec_format and the double conversions use it. */
+static int dec_chars(__int128 v, int scale, char *buf) {
   char tmp[48];
   int n = 0;
   bool neg = v < 0;
@@ -153,28 +155,37 @@ void dec_format(__int128 v, int scale, sl_buf *out) {
     u /= 10;
   } while (u);
   while (n <= scale) tmp[n++] = '0';
-  if (neg) buf_putc(out, '-');
+  char *o = buf;
+  if (neg) *o++ = '-';
   for (int i = n - 1; i >= 0; i--) {
-    buf_putc(out, tmp[i]);
-    if (i == scale && scale > 0) buf_putc(out, '.');
+    *o++ = tmp[i];
+    if (i == scale && scale > 0) *o++ = '.';
   }
+  *o = 0;
+  return (int)(o - buf);
+}
+
+void dec_format(__int128 v, int scale, sl_buf *out) {
+  char buf[48];
+  int n = dec_chars(v, scale, buf);
+  buf_put(out, buf, (size_t)n);
 }
 
 double dec_to_double(__int128 v, int scale) {
-  sl_buf b = {0};
-  dec_format(v, scale, &b);
-  double d = strtod(buf_cstr(&b), NULL);
-  buf_free(&b);
-  return d;
+  /* exact when the digits fit a double's mantissa and 10^scale is exact (Clinger) */
+  static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  if (v > -((__int128)1 << 53) && v < ((__int128)1 << 53) && scale <= 22)
+    return (double)(int64_t)v / p10[scale];
+  char buf[48];
+  dec_chars(v, scale, buf);
+  return strtod(buf, NULL);
 }
 
 bool dec_from_double(double d, int prec, int scale, __int128 *out) {
   if (isnan(d) || isinf(d)) return false;
-  char tmp[64];
-  sl_buf b = {0};
-  double_format(d, false, &b);
-  size_t n = b.len < sizeof tmp - 1 ? b.len : sizeof tmp - 1;
-  memcpy(tmp, b.data, n);
-  buf_free(&b);
-  return dec_parse(tmp, n, prec, scale, out);
+  char buf[40];
+  int n = double_chars(d, false, buf);
+  return dec_parse(buf, (size_t)n, prec, scale, out);
 }

@@ -51,20 +51,12 @@ const char *type_name(sl_type t, char *buf, size_t n) {
 }
 
 /* Java's Double.toString / Float.toString: the shortest digits that read back to the same
- * number, plain notation for 1e-3 <= |d| < 1e7 (at least one fraction digit), else d.dddE±n. */
-void double_format(double d, bool is_float, sl_buf *out) {
-  if (isnan(d)) {
-    buf_puts(out, "NaN");
-    return;
-  }
-  if (isinf(d)) {
-    buf_puts(out, d > 0 ? "Infinity" : "-Infinity");
-    return;
-  }
-  if (d == 0) {
-    buf_puts(out, signbit(d) ? "-0.0" : "0.0");
-    return;
-  }
+ * number, plain notation for 1e-3 <= |d| < 1e7 (at least one fraction digit), else d.dddE±n.
+ * Writes at most 32 bytes and a NUL into out[40]; returns the length. */
+int double_chars(double d, bool is_float, char *out) {
+  if (isnan(d)) return sprintf(out, "NaN");
+  if (isinf(d)) return sprintf(out, d > 0 ? "Infinity" : "-Infinity");
+  if (d == 0) return sprintf(out, signbit(d) ? "-0.0" : "0.0");
   char tmp[40];
   int prec;
   for (prec = 1; prec <= 17; prec++) {
@@ -73,40 +65,46 @@ void double_format(double d, bool is_float, sl_buf *out) {
   }
   /* tmp is "-d.ddde±XX": take digits and exponent */
   char digits[24];
-  int nd = 0, neg = 0;
+  int nd = 0;
   const char *p = tmp;
-  if (*p == '-') {
-    neg = 1;
-    p++;
-  }
+  char *o = out;
+  if (*p == '-') *o++ = *p++;
   for (; *p && *p != 'e'; p++)
     if (*p >= '0' && *p <= '9') digits[nd++] = *p;
   int exp = atoi(p + 1);
   while (nd > 1 && digits[nd - 1] == '0') nd--;
-  if (neg) buf_putc(out, '-');
   double ad = fabs(d);
   if (ad >= 1e-3 && ad < 1e7) {
     if (exp >= 0) {
-      for (int i = 0; i <= exp; i++) buf_putc(out, i < nd ? digits[i] : '0');
-      buf_putc(out, '.');
+      for (int i = 0; i <= exp; i++) *o++ = i < nd ? digits[i] : '0';
+      *o++ = '.';
       if (nd > exp + 1)
-        buf_put(out, digits + exp + 1, (size_t)(nd - exp - 1));
+        for (int i = exp + 1; i < nd; i++) *o++ = digits[i];
       else
-        buf_putc(out, '0');
+        *o++ = '0';
     } else {
-      buf_puts(out, "0.");
-      for (int i = 0; i < -exp - 1; i++) buf_putc(out, '0');
-      buf_put(out, digits, (size_t)nd);
+      *o++ = '0';
+      *o++ = '.';
+      for (int i = 0; i < -exp - 1; i++) *o++ = '0';
+      for (int i = 0; i < nd; i++) *o++ = digits[i];
     }
   } else {
-    buf_putc(out, digits[0]);
-    buf_putc(out, '.');
+    *o++ = digits[0];
+    *o++ = '.';
     if (nd > 1)
-      buf_put(out, digits + 1, (size_t)(nd - 1));
+      for (int i = 1; i < nd; i++) *o++ = digits[i];
     else
-      buf_putc(out, '0');
-    buf_printf(out, "E%d", exp);
+      *o++ = '0';
+    o += sprintf(o, "E%d", exp);
   }
+  *o = 0;
+  return (int)(o - out);
+}
+
+void double_format(double d, bool is_float, sl_buf *out) {
+  char buf[40];
+  int n = double_chars(d, is_float, buf);
+  buf_put(out, buf, (size_t)n);
 }
 
 static void value_text(const sl_value *v, sl_type t, sl_buf *out, bool upper_bool,

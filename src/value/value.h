@@ -136,6 +136,7 @@ void value_print(const sl_value *v, sl_type t, sl_buf *out);
 void value_format_tz(const sl_value *v, sl_type t, int64_t tz_ms, sl_buf *out);
 void value_print_tz(const sl_value *v, sl_type t, int64_t tz_ms, sl_buf *out);
 void double_format(double d, bool is_float, sl_buf *out); /* Java Double/Float.toString */
+int double_chars(double d, bool is_float, char *out);     /* the same into out[40] */
 /* Order and equality of two non-NULL values of the same type; strings bytewise. */
 int value_compare(const sl_value *a, const sl_value *b, sl_type t);
 
