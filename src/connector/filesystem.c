@@ -124,7 +124,6 @@ static sl_status open_next(fs_source *f, sl_error *e) {
     f->data = f->heap;
     f->size = n;
   }
-  s->bytes_read += f->size;
   f->dec->vt->file_start(f->dec);
   return SL_OK;
 }
@@ -297,20 +296,9 @@ static sl_status mkdirs(const char *dir, sl_error *e) {
   return SL_OK;
 }
 
-static sl_op *fs_sink_new(const conn_ctx *c, sl_error *e) {
-  const char *path = opt_get(&c->opts, fs_opts, "path");
+/* Makes the hidden temp file next to path (creating missing directories); NULL on error. */
+static char *open_temp(const conn_ctx *c, const char *path, int *fd, sl_error *e) {
   struct stat st;
-  if (c->dry) {
-    fs_sink *f = xcalloc(1, sizeof *f);
-    op_init(&f->base, &fs_sink_vt, c->job, c->table);
-    f->path = xstrdup(path);
-    f->w.fd = -1;
-    f->committed = true;
-    f->enc = c->fmt->encoder_new(&c->schema, &c->opts);
-    f->fmt = c->fmt->name;
-    f->sink = job_add_sink(c->job, c->table, f->path, &f->base);
-    return &f->base;
-  }
   if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
     err_set(e, SL_ERUNTIME, "sink '%s': '%s' is a directory; give the file to write", c->table,
             path);
@@ -318,26 +306,33 @@ static sl_op *fs_sink_new(const conn_ctx *c, sl_error *e) {
   }
   char *copy = xstrdup(path), *base = xstrdup(path);
   const char *dir = dirname(copy);
-  if (strcmp(dir, ".") && mkdirs(dir, e)) {
-    free(copy);
-    free(base);
-    return NULL;
+  char *tmp = NULL;
+  if (!strcmp(dir, ".") || mkdirs(dir, e) == SL_OK) {
+    size_t n = strlen(dir) + strlen(basename(base)) + 32;
+    tmp = xmalloc(n);
+    snprintf(tmp, n, "%s/.%s.inprogress.%d", dir, basename(base), (int)getpid());
+    *fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (*fd < 0) {
+      err_set(e, SL_ERUNTIME, "sink '%s': cannot create '%s': %s", c->table, tmp, strerror(errno));
+      free(tmp);
+      tmp = NULL;
+    }
   }
-  size_t n = strlen(dir) + strlen(basename(base)) + 32;
-  char *tmp = xmalloc(n);
-  snprintf(tmp, n, "%s/.%s.inprogress.%d", dir, basename(base), (int)getpid());
   free(copy);
   free(base);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    err_set(e, SL_ERUNTIME, "sink '%s': cannot create '%s': %s", c->table, tmp, strerror(errno));
-    free(tmp);
-    return NULL;
-  }
+  return tmp;
+}
+
+static sl_op *fs_sink_new(const conn_ctx *c, sl_error *e) {
+  const char *path = opt_get(&c->opts, fs_opts, "path");
+  int fd = -1;
+  char *tmp = NULL;
+  if (!c->dry && !(tmp = open_temp(c, path, &fd, e))) return NULL;
   fs_sink *f = xcalloc(1, sizeof *f);
   op_init(&f->base, &fs_sink_vt, c->job, c->table);
   f->path = xstrdup(path);
   f->tmp = tmp;
+  f->committed = c->dry; /* a dry sink has nothing to commit or clean up */
   f->w.fd = fd;
   f->w.what = f->path;
   f->enc = c->fmt->encoder_new(&c->schema, &c->opts);

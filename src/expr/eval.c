@@ -127,42 +127,6 @@ static sl_status cast_fail(expr_ctx *ctx, const sl_value *v, sl_type from, sl_ty
   return SL_EDATA;
 }
 
-static bool parse_int64(const char *s, size_t n, int64_t *out) {
-  while (n && (*s == ' ' || *s == '\t')) s++, n--;
-  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
-  if (!n) return false;
-  bool neg = false;
-  size_t i = 0;
-  if (s[0] == '-' || s[0] == '+') neg = s[i++] == '-';
-  if (i == n) return false;
-  uint64_t v = 0;
-  for (; i < n; i++) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    uint64_t d = (uint64_t)(s[i] - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  if (neg ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX) return false;
-  *out = neg ? (int64_t)(0 - v) : (int64_t)v;
-  return true;
-}
-
-static bool parse_double(const char *s, size_t n, double *out) {
-  char tmp[128];
-  while (n && (*s == ' ' || *s == '\t')) s++, n--;
-  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
-  if (!n || n >= sizeof tmp) return false;
-  memcpy(tmp, s, n);
-  tmp[n] = 0;
-  char *end;
-  double d = strtod(tmp, &end);
-  if (*end) return false;
-  if (!strncasecmp(tmp, "0x", 2) || !strncasecmp(tmp + (tmp[0] == '-' || tmp[0] == '+'), "0x", 2))
-    return false;
-  *out = d;
-  return true;
-}
-
 static double to_double(const sl_value *v, sl_type t) {
   switch (t.id) {
   case T_FLOAT:
@@ -215,7 +179,7 @@ sl_status expr_cast(const sl_value *v, sl_type from, sl_type to, expr_ctx *ctx, 
     case T_INT:
     case T_BIGINT: {
       int64_t i;
-      if (!parse_int64(s, n, &i)) return cast_fail(ctx, v, from, to);
+      if (!text_to_int64(s, n, &i)) return cast_fail(ctx, v, from, to);
       if (to.id == T_INT && (i < INT32_MIN || i > INT32_MAX)) return cast_fail(ctx, v, from, to);
       *out = value_int(i);
       return SL_OK;
@@ -223,7 +187,7 @@ sl_status expr_cast(const sl_value *v, sl_type from, sl_type to, expr_ctx *ctx, 
     case T_FLOAT:
     case T_DOUBLE: {
       double d;
-      if (!parse_double(s, n, &d)) return cast_fail(ctx, v, from, to);
+      if (!text_to_double(s, n, &d)) return cast_fail(ctx, v, from, to);
       *out = value_double(to.id == T_FLOAT ? (double)(float)d : d);
       return SL_OK;
     }

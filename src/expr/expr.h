@@ -107,7 +107,8 @@ void expr_free_aux(sl_expr *x);
 void expr_format(const sl_expr *x, const char *const *col_names, sl_buf *out);
 /* Marks used input columns in used[] (size = input width). */
 void expr_columns(const sl_expr *x, bool *used);
-/* Deep copy with every E_COL i replaced by a copy of repl[i] (used to merge projections). */
+/* Deep copy with every E_COL i replaced by a copy of repl[i] (used to merge projections);
+ * repl NULL: a plain deep copy. */
 sl_expr *expr_substitute(const sl_expr *x, sl_expr *const *repl, sl_arena *a);
 sl_expr *expr_new(sl_arena *a, int kind, sl_type t, uint32_t off);
 

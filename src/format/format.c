@@ -1,6 +1,5 @@
 /* format.c - the format table, option lookup and validation helpers, and text-to-value
  * conversion shared by the decoders. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,34 +84,16 @@ bool fmt_text_to_value(const char *s, size_t n, sl_type t, sl_value *out, char *
     return true;
   case T_INT:
   case T_BIGINT: {
-    size_t i = 0;
-    while (i < n && s[i] == ' ') i++;
-    while (n > i && s[n - 1] == ' ') n--;
-    bool neg = false;
-    if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
-    if (i == n) return set_why(why, whyn, s, n, t);
-    uint64_t v = 0;
-    for (; i < n; i++) {
-      if (s[i] < '0' || s[i] > '9') return set_why(why, whyn, s, n, t);
-      if (v > (UINT64_MAX - 9) / 10) return set_why(why, whyn, s, n, t);
-      v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    uint64_t lim = t.id == T_INT ? (uint64_t)INT32_MAX : (uint64_t)INT64_MAX;
-    if (v > lim + (neg ? 1 : 0)) return set_why(why, whyn, s, n, t);
-    *out = value_int(neg ? (int64_t)(0 - v) : (int64_t)v);
+    int64_t i;
+    if (!text_to_int64(s, n, &i) || (t.id == T_INT && (i < INT32_MIN || i > INT32_MAX)))
+      return set_why(why, whyn, s, n, t);
+    *out = value_int(i);
     return true;
   }
   case T_FLOAT:
   case T_DOUBLE: {
-    char tmp[128];
-    if (n == 0 || n >= sizeof tmp) return set_why(why, whyn, s, n, t);
-    memcpy(tmp, s, n);
-    tmp[n] = 0;
-    char *end;
-    double d = strtod(tmp, &end);
-    while (*end == ' ') end++;
-    if (*end || isspace((unsigned char)tmp[0]) || strchr(tmp, 'x') || strchr(tmp, 'X'))
-      return set_why(why, whyn, s, n, t);
+    double d;
+    if (!text_to_double(s, n, &d)) return set_why(why, whyn, s, n, t);
     *out = value_double(t.id == T_FLOAT ? (double)(float)d : d);
     return true;
   }

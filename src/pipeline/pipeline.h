@@ -58,7 +58,7 @@ typedef struct job_source {
   struct dlq_file *dlq;
   char **files; /* input files, for positions */
   int nfiles;
-  uint64_t rows_read, dead_lettered, skipped, bytes_read;
+  uint64_t rows_read, dead_lettered, skipped;
 } job_source;
 
 typedef struct job_sink {
@@ -77,7 +77,6 @@ struct sl_job {
   struct dlq_file *dlqs;
   expr_ctx ctx;         /* now and session zone; arena set per batch by the operators */
   const sl_source *sql; /* the pipeline text, to locate expression errors */
-  bool quiet;
   volatile int *stop; /* set by SIGINT/SIGTERM: sources stop, sinks flush and commit */
 };
 

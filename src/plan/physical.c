@@ -19,20 +19,17 @@ static sl_expr *and_of(sl_arena *a, sl_expr *x, sl_expr *y) {
   return r;
 }
 
-static sl_expr *expr_copy(sl_arena *a, const sl_expr *x, int width) {
-  sl_expr **id = arena_alloc(a, sizeof(sl_expr *) * (size_t)(width ? width : 1));
-  for (int i = 0; i < width; i++) {
-    id[i] = expr_new(a, E_COL, type_make(T_NULL), x->off);
-    id[i]->col = i;
+/* A Calc over `in` with n's output columns (names, types) and room for its projections. */
+static plan_node *calc_shaped_like(sl_arena *a, const plan_node *n, plan_node *in) {
+  plan_node *m = plan_new_node(a, P_CALC, 1, n->ncols);
+  m->in[0] = in;
+  m->off = n->off;
+  m->proj = arena_alloc(a, sizeof(sl_expr *) * (size_t)(n->ncols ? n->ncols : 1));
+  for (int i = 0; i < n->ncols; i++) {
+    m->names[i] = n->names[i];
+    m->types[i] = n->types[i];
   }
-  /* substitute E_COL i by a copy of itself: the types of the originals are kept */
-  sl_expr *c = expr_substitute(x, id, a);
-  return c;
-}
-
-static void fix_col_types(sl_expr *x, const sl_type *types) {
-  if (x->kind == E_COL && x->type.id == T_NULL) x->type = types[x->col];
-  for (int i = 0; i < x->nargs; i++) fix_col_types(x->args[i], types);
+  return m;
 }
 
 static bool is_identity(const plan_node *n) {
@@ -49,15 +46,8 @@ static plan_node *opt(sl_arena *a, plan_node *n) {
   if (n->kind != P_CALC) return n;
   plan_node *c = n->in[0];
   if (c->kind == P_CALC) { /* Calc(Calc(x)) -> Calc(x) */
-    plan_node *m = plan_new_node(a, P_CALC, 1, n->ncols);
-    m->in[0] = c->in[0];
-    m->off = n->off;
-    m->proj = arena_alloc(a, sizeof(sl_expr *) * (size_t)(n->ncols ? n->ncols : 1));
-    for (int i = 0; i < n->ncols; i++) {
-      m->names[i] = n->names[i];
-      m->types[i] = n->types[i];
-      m->proj[i] = expr_substitute(n->proj[i], c->proj, a);
-    }
+    plan_node *m = calc_shaped_like(a, n, c->in[0]);
+    for (int i = 0; i < n->ncols; i++) m->proj[i] = expr_substitute(n->proj[i], c->proj, a);
     m->pred = and_of(a, c->pred, n->pred ? expr_substitute(n->pred, c->proj, a) : NULL);
     return opt(a, m);
   }
@@ -69,20 +59,10 @@ static plan_node *opt(sl_arena *a, plan_node *n) {
       u->types[i] = n->types[i];
     }
     for (int k = 0; k < c->nin; k++) {
-      plan_node *b = plan_new_node(a, P_CALC, 1, n->ncols);
-      b->in[0] = c->in[k];
-      b->off = n->off;
-      b->proj = arena_alloc(a, sizeof(sl_expr *) * (size_t)(n->ncols ? n->ncols : 1));
-      for (int i = 0; i < n->ncols; i++) {
-        b->names[i] = n->names[i];
-        b->types[i] = n->types[i];
-        b->proj[i] = expr_copy(a, n->proj[i], c->ncols);
-        fix_col_types(b->proj[i], c->types);
-      }
-      if (n->pred) {
-        b->pred = expr_copy(a, n->pred, c->ncols);
-        fix_col_types(b->pred, c->types);
-      }
+      /* every branch gets its own copy of the expressions (per-node state is not shared) */
+      plan_node *b = calc_shaped_like(a, n, c->in[k]);
+      for (int i = 0; i < n->ncols; i++) b->proj[i] = expr_substitute(n->proj[i], NULL, a);
+      if (n->pred) b->pred = expr_substitute(n->pred, NULL, a);
       u->in[k] = opt(a, b);
     }
     return u;

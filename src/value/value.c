@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "value.h"
 
@@ -151,6 +152,42 @@ void value_format_tz(const sl_value *v, sl_type t, int64_t tz_ms, sl_buf *out) {
 }
 void value_print_tz(const sl_value *v, sl_type t, int64_t tz_ms, sl_buf *out) {
   value_text(v, t, out, false, &tz_ms);
+}
+
+bool text_to_int64(const char *s, size_t n, int64_t *out) {
+  while (n && (*s == ' ' || *s == '\t')) s++, n--;
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+  if (!n) return false;
+  bool neg = false;
+  size_t i = 0;
+  if (s[0] == '-' || s[0] == '+') neg = s[i++] == '-';
+  if (i == n) return false;
+  uint64_t v = 0;
+  for (; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    uint64_t d = (uint64_t)(s[i] - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  if (neg ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX) return false;
+  *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+  return true;
+}
+
+bool text_to_double(const char *s, size_t n, double *out) {
+  char tmp[128];
+  while (n && (*s == ' ' || *s == '\t')) s++, n--;
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+  if (!n || n >= sizeof tmp) return false;
+  memcpy(tmp, s, n);
+  tmp[n] = 0;
+  char *end;
+  double d = strtod(tmp, &end);
+  if (*end) return false;
+  if (!strncasecmp(tmp, "0x", 2) || !strncasecmp(tmp + (tmp[0] == '-' || tmp[0] == '+'), "0x", 2))
+    return false;
+  *out = d;
+  return true;
 }
 
 int value_compare(const sl_value *a, const sl_value *b, sl_type t) {

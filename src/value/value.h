@@ -137,6 +137,11 @@ void value_format_tz(const sl_value *v, sl_type t, int64_t tz_ms, sl_buf *out);
 void value_print_tz(const sl_value *v, sl_type t, int64_t tz_ms, sl_buf *out);
 void double_format(double d, bool is_float, sl_buf *out); /* Java Double/Float.toString */
 int double_chars(double d, bool is_float, char *out);     /* the same into out[40] */
+/* Numbers from text (spaces and tabs around them allowed): an optionally signed decimal
+ * integer that fits 64 bits; a decimal floating-point number (no hex, NaN/Infinity allowed).
+ * The one parser used by CAST and by the decoders. */
+bool text_to_int64(const char *s, size_t n, int64_t *out);
+bool text_to_double(const char *s, size_t n, double *out);
 /* Order and equality of two non-NULL values of the same type; strings bytewise. */
 int value_compare(const sl_value *a, const sl_value *b, sl_type t);
 
