@@ -205,7 +205,7 @@ static sl_op *fs_source_new(const conn_ctx *c, sl_error *e) {
   f->fd = -1;
   f->dec = c->fmt->decoder_new(&c->schema, &c->opts);
   f->fmt = c->fmt->name;
-  batch_init(&f->b, c->schema.ncols, BATCH_ROWS);
+  batch_init(&f->b, c->schema.ncols, c->job->batch_rows);
   return &f->base;
 }
 

@@ -147,7 +147,7 @@ sl_op *op_calc_new(sl_job *j, sl_expr *pred, sl_expr **proj, int nproj, const ch
   c->base.ncols = nproj;
   c->base.cols = names;
   c->base.types = types;
-  batch_init(&c->out, nproj, BATCH_ROWS);
+  batch_init(&c->out, nproj, j->batch_rows);
   const char *m = pred ? expr_prepare(pred, NULL) : NULL;
   for (int i = 0; i < nproj && !m; i++) m = expr_prepare(proj[i], NULL);
   if (m) {

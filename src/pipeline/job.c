@@ -62,6 +62,7 @@ sl_status op_finish_outputs(sl_op *op, sl_error *e) {
 sl_job *job_new(void) {
   sl_job *j = xcalloc(1, sizeof *j);
   j->ctx.now_ms = (int64_t)time(NULL) * 1000;
+  j->batch_rows = BATCH_ROWS;
   return j;
 }
 

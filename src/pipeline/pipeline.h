@@ -75,6 +75,7 @@ struct sl_job {
   job_sink *sinks;
   int nsinks;
   struct dlq_file *dlqs;
+  int batch_rows;       /* rows per batch a source or operator fills ('sluice.batch-size') */
   expr_ctx ctx;         /* now and session zone; arena set per batch by the operators */
   const sl_source *sql; /* the pipeline text, to locate expression errors */
   volatile int *stop; /* set by SIGINT/SIGTERM: sources stop, sinks flush and commit */

@@ -1154,6 +1154,7 @@ static const char *const known_sets[] = {"table.local-time-zone",
                                          "table.dml-sync",
                                          "sql-client.execution.result-mode",
                                          "table.exec.state.ttl",
+                                         "sluice.batch-size",
                                          NULL};
 
 static bool parse_tz(const char *v, int64_t *off) {
@@ -1185,6 +1186,19 @@ static void bind_set(binder *b, const char *key, const char *value, uint32_t key
     }
     fail(b, val_off, "%s", m);
   }
+  if (!strcmp(key, "sluice.batch-size")) {
+    char *end;
+    long n = strtol(value, &end, 10);
+    if (*end || n < 1 || n > 65536) {
+      const char *m = "'sluice.batch-size' must be a whole number of rows from 1 to 65536";
+      if (from_cli) {
+        err_set(b->e, SL_EUSAGE, "--set %s=%s: %s", key, value, m);
+        longjmp(b->jb, 1);
+      }
+      fail(b, val_off, "%s", m);
+    }
+    p->batch_rows = (int)n;
+  }
   if (!known) {
     const char *best =
         str_closest(key, known_sets, (int)(sizeof known_sets / sizeof known_sets[0]) - 1);
@@ -1209,6 +1223,7 @@ sl_status plan_compile(const sl_source *src, const plan_opts *o, sl_pipeline **o
   sl_pipeline *p = xcalloc(1, sizeof *p);
   arena_init(&p->arena, 64 * 1024);
   p->src = *src;
+  p->batch_rows = BATCH_ROWS;
   *out = p;
   sql_script script;
   sl_status st = sql_parse(&p->src, o->dialect, &p->arena, &script, e);

@@ -197,6 +197,7 @@ sl_status plan_build_job(sl_pipeline *p, bool dry, sl_job **out, sl_error *e) {
   *out = j;
   j->sql = &p->src;
   j->ctx.tz_offset_ms = p->tz_offset_ms;
+  j->batch_rows = p->batch_rows;
   for (int i = 0; i < p->ntables; i++) {
     cat_table *t = p->tables[i];
     free(t->needed);

@@ -73,6 +73,7 @@ typedef struct sl_pipeline {
   plan_set *sets;
   int nsets;
   int64_t tz_offset_ms;
+  int batch_rows; /* rows per batch ('sluice.batch-size', default BATCH_ROWS) */
 } sl_pipeline;
 
 typedef struct plan_opts {
