@@ -30,8 +30,10 @@ static const char usage_run[] =
     "  --set TABLE.OPTION=VALUE  override a table's WITH option (e.g. orders.path=x.jsonl)\n"
     "  --set KEY=VALUE           a SET key (e.g. table.local-time-zone=+02:00)\n"
     "  --quiet, -q               no summary on stderr\n"
-    "Option values may use ${VAR} and ${VAR:-default}. SIGINT/SIGTERM stop the sources,\n"
-    "then the sinks flush and commit what was read, and sluice exits 0.\n";
+    "  Option values may use ${VAR} and ${VAR:-default}.\n"
+    "SIGINT/SIGTERM stop the run (a stop is not the end of the input). An unbounded run\n"
+    "(a monitored source) publishes what it wrote and exits 0. A bounded run stopped before\n"
+    "the end of its input publishes nothing (previous outputs stay) and exits 128+signal.\n";
 
 static const char usage_validate[] =
     "usage: sluice validate PIPELINE.sql [--set KEY=VALUE]...\n"
@@ -51,12 +53,6 @@ static const char usage_docs[] =
     "\n"
     "Prints reference docs generated from the connector/format option tables or from the\n"
     "function table, as markdown.\n";
-
-static volatile int stop_flag;
-static void on_signal(int sig) {
-  (void)sig;
-  stop_flag = 1;
-}
 
 typedef struct args {
   const char *file;
@@ -167,13 +163,7 @@ static int cmd_run(int argc, char **argv, int mode) {
     plan_explain(p, j, f, stdout);
     goto out;
   }
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sa.sa_flags = SA_RESTART; /* a read in progress goes on; the pump loop sees the flag */
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  j->stop = &stop_flag;
+  j->handle_signals = true;
   st = job_run(j, &e);
   fflush(stdout);
   if (st) {
@@ -181,10 +171,20 @@ static int cmd_run(int argc, char **argv, int mode) {
     rc = err_exit_code(st);
     goto out;
   }
-  if (!a.quiet) {
-    if (stop_flag) fputs("sluice: stopped by a signal; output so far is committed\n", stderr);
-    job_summary(j, stderr, clock_wall_seconds() - w0, clock_cpu_seconds() - c0);
+  if (j->stopped) {
+    const char *sig = j->stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
+    if (j->bounded) {
+      /* a scheduler must never take a bounded run cut short for a success */
+      fprintf(stderr,
+              "sluice: stopped by %s before the end of the input; outputs not published "
+              "(previous files stay)\n",
+              sig);
+      rc = 128 + j->stop_signal;
+    } else {
+      fprintf(stderr, "sluice: stopped by %s; what was written is published\n", sig);
+    }
   }
+  if (!a.quiet) job_summary(j, stderr, clock_wall_seconds() - w0, clock_cpu_seconds() - c0);
 out:
   job_free(j);
   plan_free(p);

@@ -128,7 +128,7 @@ static sl_status open_next(fs_source *f, sl_error *e) {
   return SL_OK;
 }
 
-static sl_status fs_pump(sl_op *op, bool *done, sl_error *e) {
+static sl_status fs_pump(sl_op *op, pump_result *r, sl_error *e) {
   fs_source *f = (fs_source *)op;
   job_source *s = &op->job->sources[f->source];
   char why[512];
@@ -136,7 +136,7 @@ static sl_status fs_pump(sl_op *op, bool *done, sl_error *e) {
   while (!f->data || f->pos >= f->size) {
     if (f->cur >= 0) close_file(f);
     if (++f->cur >= s->nfiles) {
-      *done = true;
+      *r = PUMP_ENDED;
       return SL_OK;
     }
     if ((st = open_next(f, e))) return st;
@@ -192,8 +192,8 @@ static void fs_source_free(sl_op *op) {
   free(f);
 }
 
-static const op_vt fs_source_vt = {"Source",           NULL,          NULL, fs_pump,
-                                   fs_source_describe, fs_source_free};
+static const op_vt fs_source_vt = {
+    .kind = "Source", .pump = fs_pump, .describe = fs_source_describe, .free = fs_source_free};
 
 static sl_op *fs_source_new(const conn_ctx *c, sl_error *e) {
   job_source *s = &c->job->sources[c->source_index];
@@ -221,7 +221,7 @@ typedef struct fs_sink {
   bool committed;
 } fs_sink;
 
-static sl_status fs_sink_push(sl_op *op, const sl_batch *b, sl_error *e) {
+static sl_status fs_sink_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
   fs_sink *f = (fs_sink *)op;
   for (int r = 0; r < b->nrows; r++) f->enc->vt->encode(f->enc, batch_row(b, r), &f->w.buf);
   op->job->sinks[f->sink].rows_written += (uint64_t)b->nrows;
@@ -252,8 +252,13 @@ static sl_status fs_sink_finish(sl_op *op, sl_error *e) {
     return err_set(e, SL_ERUNTIME, "cannot rename '%s' to '%s': %s", f->tmp, f->path,
                    strerror(errno));
   f->committed = true;
-  if ((st = fsync_dir_of(f->path, e))) return st;
-  return op_finish_outputs(op, e);
+  return fsync_dir_of(f->path, e);
+}
+
+/* A stop: an unbounded run publishes what was written; a bounded one leaves the previous
+ * file (fs_sink_free removes the temp file). */
+static sl_status fs_sink_stop(sl_op *op, bool publish, sl_error *e) {
+  return publish ? fs_sink_finish(op, e) : SL_OK;
 }
 
 static void fs_sink_describe(const sl_op *op, sl_buf *out) {
@@ -272,8 +277,12 @@ static void fs_sink_free(sl_op *op) {
   free(f);
 }
 
-static const op_vt fs_sink_vt = {"Sink", fs_sink_push,     fs_sink_finish,
-                                 NULL,   fs_sink_describe, fs_sink_free};
+static const op_vt fs_sink_vt = {.kind = "Sink",
+                                 .push = fs_sink_push,
+                                 .finish = fs_sink_finish,
+                                 .stop = fs_sink_stop,
+                                 .describe = fs_sink_describe,
+                                 .free = fs_sink_free};
 
 static sl_status mkdirs(const char *dir, sl_error *e) {
   char *p = xstrdup(dir);

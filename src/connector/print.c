@@ -1,5 +1,8 @@
-/* print.c - the print sink (rows to stdout as +I[a, b, c], Flink's form) and the blackhole
- * sink (counts and drops). The example to copy for a new sink. */
+/* print.c - the print sink (rows to stdout as +I[a, b, c], -U[...], +U[...], -D[...]: Flink's
+ * form with the row kind) and the blackhole sink (counts and drops). Output is buffered and
+ * written when the buffer fills and whenever the pipeline goes idle (flush), so a row appended
+ * to a monitored file shows up at once. Both accept changelogs. The example to copy for a new
+ * sink. Must not touch: the rows it is given. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,7 +28,7 @@ typedef struct print_sink {
   int64_t tz;
 } print_sink;
 
-static sl_status print_push(sl_op *op, const sl_batch *b, sl_error *e) {
+static sl_status print_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
   print_sink *p = (print_sink *)op;
   op->job->sinks[p->sink].rows_written += (uint64_t)b->nrows;
   if (p->blackhole) return SL_OK;
@@ -33,7 +36,8 @@ static sl_status print_push(sl_op *op, const sl_batch *b, sl_error *e) {
   for (int r = 0; r < b->nrows; r++) {
     const sl_value *row = batch_row(b, r);
     if (p->prefix) buf_puts(&p->w.buf, p->prefix);
-    buf_puts(&p->w.buf, "+I[");
+    buf_puts(&p->w.buf, rowkind_short(b->kind[r]));
+    buf_putc(&p->w.buf, '[');
     for (int i = 0; i < b->ncols; i++) {
       if (i) buf_puts(&p->w.buf, ", ");
       value_print_tz(&row[i], types[i], p->tz, &p->w.buf);
@@ -44,14 +48,13 @@ static sl_status print_push(sl_op *op, const sl_batch *b, sl_error *e) {
   return SL_OK;
 }
 
-static sl_status print_finish(sl_op *op, sl_error *e) {
+static sl_status print_flush(sl_op *op, sl_error *e) {
   print_sink *p = (print_sink *)op;
-  if (!p->blackhole) {
-    sl_status st = conn_writer_flush(&p->w, e);
-    if (st) return st;
-  }
-  return op_finish_outputs(op, e);
+  return p->blackhole || !p->w.buf.len ? SL_OK : conn_writer_flush(&p->w, e);
 }
+
+/* Rows already printed cannot be taken back, so a stop prints what is buffered too. */
+static sl_status print_stop(sl_op *op, bool publish, sl_error *e) { return print_flush(op, e); }
 
 static void print_describe(const sl_op *op, sl_buf *out) {
   const print_sink *p = (const print_sink *)op;
@@ -68,12 +71,19 @@ static void print_free(sl_op *op) {
   free(p);
 }
 
-static const op_vt print_vt = {"Sink", print_push, print_finish, NULL, print_describe, print_free};
+static const op_vt print_vt = {.kind = "Sink",
+                               .push = print_push,
+                               .finish = print_flush,
+                               .stop = print_stop,
+                               .flush = print_flush,
+                               .describe = print_describe,
+                               .free = print_free};
 
 static sl_op *sink_new(const conn_ctx *c, bool blackhole) {
   print_sink *p = xcalloc(1, sizeof *p);
   op_init(&p->base, &print_vt, c->job, c->table);
   p->blackhole = blackhole;
+  p->base.accepts_updates = true;
   p->types = c->schema.types;
   p->tz = c->schema.tz_offset_ms;
   p->w.fd = opt_get_bool(&c->opts, print_opts, "standard-error") ? 2 : 1;

@@ -1,15 +1,18 @@
 /* calc.c - filter and projection in one pass over a batch (Flink's Calc): evaluates the
- * predicate, then the projections into the operator's own output batch. A row whose
- * expressions fail (a bad CAST, division by zero) is rejected through the job with the
- * expression's position in the pipeline text; the batch goes on. */
+ * predicate, then the projections into the operator's own output batch; each row keeps its
+ * change kind. A row whose expressions fail (a bad CAST, division by zero) is rejected through
+ * the job with the expression's position in the pipeline text; the batch goes on. Each
+ * instance runs its own copy of the plan's expressions (their compiled regexes included).
+ * Must not touch: the plan's expression trees (they are shared by every instance). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../format/format.h"
-#include "../pipeline/pipeline.h"
+#include "ops.h"
 
 typedef struct calc_op {
   sl_op base;
+  sl_arena exprs; /* this instance's copies of the expressions */
   sl_expr *pred;
   sl_expr **proj;
   int nproj;
@@ -63,7 +66,7 @@ static sl_status reject(calc_op *c, const sl_value *row, const sl_rowpos *pos, e
   return st;
 }
 
-static sl_status calc_push(sl_op *op, const sl_batch *b, sl_error *e) {
+static sl_status calc_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
   calc_op *c = (calc_op *)op;
   expr_ctx ctx = op->job->ctx;
   ctx.arena = &c->out.arena;
@@ -94,6 +97,7 @@ static sl_status calc_push(sl_op *op, const sl_batch *b, sl_error *e) {
       if (st) return st;
     }
     if (bad) continue;
+    c->out.kind[c->out.nrows] = b->kind[r];
     c->out.pos[c->out.nrows++] = b->pos[r];
     if (c->out.nrows == c->out.cap) {
       if ((st = op_emit(op, &c->out, e))) return st;
@@ -130,17 +134,22 @@ static void calc_free(sl_op *op) {
   for (int i = 0; i < c->nproj; i++) expr_free_aux(c->proj[i]);
   batch_free(&c->out);
   buf_free(&c->scratch);
+  arena_free(&c->exprs);
   free(c);
 }
 
-static const op_vt calc_vt = {"Calc", calc_push, NULL, NULL, calc_describe, calc_free};
+static const op_vt calc_vt = {
+    .kind = "Calc", .push = calc_push, .describe = calc_describe, .free = calc_free};
 
-sl_op *op_calc_new(sl_job *j, sl_expr *pred, sl_expr **proj, int nproj, const char *const *names,
-                   const sl_type *types, const char *const *in_names, int in_ncols, sl_error *e) {
+sl_op *op_calc_new(sl_job *j, const sl_expr *pred, sl_expr *const *proj, int nproj,
+                   const char *const *names, const sl_type *types, const char *const *in_names,
+                   int in_ncols, sl_error *e) {
   calc_op *c = xcalloc(1, sizeof *c);
   op_init(&c->base, &calc_vt, j, "calc");
-  c->pred = pred;
-  c->proj = proj;
+  arena_init(&c->exprs, 4096);
+  c->pred = pred ? expr_substitute(pred, NULL, &c->exprs) : NULL;
+  c->proj = arena_alloc(&c->exprs, sizeof(sl_expr *) * (size_t)(nproj ? nproj : 1));
+  for (int i = 0; i < nproj; i++) c->proj[i] = expr_substitute(proj[i], NULL, &c->exprs);
   c->nproj = nproj;
   c->in_names = in_names;
   c->in_ncols = in_ncols;
@@ -148,8 +157,8 @@ sl_op *op_calc_new(sl_job *j, sl_expr *pred, sl_expr **proj, int nproj, const ch
   c->base.cols = names;
   c->base.types = types;
   batch_init(&c->out, nproj, j->batch_rows);
-  const char *m = pred ? expr_prepare(pred, NULL) : NULL;
-  for (int i = 0; i < nproj && !m; i++) m = expr_prepare(proj[i], NULL);
+  const char *m = c->pred ? expr_prepare(c->pred, NULL) : NULL;
+  for (int i = 0; i < nproj && !m; i++) m = expr_prepare(c->proj[i], NULL);
   if (m) {
     calc_free(&c->base);
     err_set(e, SL_ESQL, "%s", m);

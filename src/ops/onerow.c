@@ -1,7 +1,8 @@
-/* onerow.c - the source of SELECT without FROM: a single row with no columns, then the end. */
+/* onerow.c - the source of SELECT without FROM: a single row with no columns, then the end.
+ * Must not touch: anything but its one batch. */
 #include <stdlib.h>
 
-#include "../pipeline/pipeline.h"
+#include "ops.h"
 
 typedef struct onerow_op {
   sl_op base;
@@ -9,14 +10,14 @@ typedef struct onerow_op {
   sl_batch b;
 } onerow_op;
 
-static sl_status onerow_pump(sl_op *op, bool *done, sl_error *e) {
+static sl_status onerow_pump(sl_op *op, pump_result *r, sl_error *e) {
   onerow_op *o = (onerow_op *)op;
   o->b.nrows = 1;
   o->b.pos[0].source = (uint32_t)o->source;
   o->b.pos[0].file = 0;
   o->b.pos[0].line = 0;
   op->job->sources[o->source].rows_read++;
-  *done = true;
+  *r = PUMP_ENDED;
   return op_emit(op, &o->b, e);
 }
 
@@ -27,7 +28,8 @@ static void onerow_free(sl_op *op) {
   free(op);
 }
 
-static const op_vt onerow_vt = {"Values", NULL, NULL, onerow_pump, onerow_describe, onerow_free};
+static const op_vt onerow_vt = {
+    .kind = "Values", .pump = onerow_pump, .describe = onerow_describe, .free = onerow_free};
 
 sl_op *op_onerow_new(sl_job *j, int source_index) {
   onerow_op *o = xcalloc(1, sizeof *o);

@@ -1,68 +1,21 @@
-/* job.c - the job: operator registry, the single-threaded executor that pumps the sources
- * round-robin, dead-letter files and the run summary. Threads come with keyed state: each
- * shard will run this same loop over its own operators, with SPSC queues between shards. */
-#include <errno.h>
+/* job.c - the job: operator registry, the executor that pumps the ready sources round-robin
+ * and sleeps in the event loop when none is ready, stop versus end, and the run summary. With
+ * parallel execution each worker runs this same loop over its own operators, with queues
+ * between workers that wake each other through loop_wake.
+ * Must not touch: what operators do with rows (op.c routes them) or dead letters (dlq.c). */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "../format/format.h"
 #include "pipeline.h"
-
-typedef struct dlq_file {
-  char *path;
-  FILE *f;
-  struct dlq_file *next;
-} dlq_file;
-
-void op_init(sl_op *op, const op_vt *vt, sl_job *job, const char *name) {
-  memset(op, 0, sizeof *op);
-  op->vt = vt;
-  op->job = job;
-  op->name = name;
-}
-
-void op_connect(sl_op *from, sl_op *to) {
-  if (from->nout == from->outcap) {
-    from->outcap = from->outcap ? from->outcap * 2 : 2;
-    from->out = xrealloc(from->out, sizeof(sl_op *) * (size_t)from->outcap);
-  }
-  from->out[from->nout++] = to;
-  if (to->nin == to->incap) {
-    to->incap = to->incap ? to->incap * 2 : 2;
-    to->in = xrealloc(to->in, sizeof(sl_op *) * (size_t)to->incap);
-  }
-  to->in[to->nin++] = from;
-}
-
-sl_status op_emit(sl_op *op, const sl_batch *b, sl_error *e) {
-  if (b->nrows == 0) return SL_OK;
-  op->rows_out += (uint64_t)b->nrows;
-  for (int i = 0; i < op->nout; i++) {
-    sl_op *o = op->out[i];
-    o->rows_in += (uint64_t)b->nrows;
-    sl_status st = o->vt->push(o, b, e);
-    if (st) return st;
-  }
-  return SL_OK;
-}
-
-sl_status op_finish_outputs(sl_op *op, sl_error *e) {
-  for (int i = 0; i < op->nout; i++) {
-    sl_op *o = op->out[i];
-    if (++o->nin_done == o->nin) {
-      sl_status st = o->vt->finish ? o->vt->finish(o, e) : op_finish_outputs(o, e);
-      if (st) return st;
-    }
-  }
-  return SL_OK;
-}
 
 sl_job *job_new(void) {
   sl_job *j = xcalloc(1, sizeof *j);
   j->ctx.now_ms = (int64_t)time(NULL) * 1000;
   j->batch_rows = BATCH_ROWS;
+  j->loop = loop_new();
   return j;
 }
 
@@ -95,91 +48,91 @@ int job_add_sink(sl_job *j, const char *name, const char *target, sl_op *op) {
   return j->nsinks++;
 }
 
-static sl_status dlq_open(sl_job *j, job_source *s, sl_error *e) {
-  for (dlq_file *d = j->dlqs; d; d = d->next)
-    if (!strcmp(d->path, s->dlq_path)) {
-      s->dlq = d;
-      return SL_OK;
-    }
-  FILE *f = fopen(s->dlq_path, "a");
-  if (!f)
-    return err_set(e, SL_ERUNTIME, "cannot open the dead-letter file '%s': %s", s->dlq_path,
-                   strerror(errno));
-  dlq_file *d = xcalloc(1, sizeof *d);
-  d->path = xstrdup(s->dlq_path);
-  d->f = f;
-  d->next = j->dlqs;
-  j->dlqs = d;
-  s->dlq = d;
-  return SL_OK;
+static int stop_requested(const sl_job *j) {
+  return __atomic_load_n(&j->stop_signal, __ATOMIC_ACQUIRE);
 }
 
-sl_status job_reject(sl_job *j, const sl_rowpos *pos, const char *stage, const char *reason,
-                     const char *raw, size_t rawlen, sl_error *e) {
-  job_source *s = &j->sources[pos->source];
-  const char *file = pos->file < (uint32_t)s->nfiles ? s->files[pos->file] : "";
-  switch (s->policy) {
-  case ON_ERROR_FAIL:
-    if (*file)
-      return err_set(e, SL_ERUNTIME, "%s:%llu: %s (source '%s', 'on-error' = 'fail')", file,
-                     (unsigned long long)pos->line, reason, s->name);
-    return err_set(e, SL_ERUNTIME, "%s (source '%s', 'on-error' = 'fail')", reason, s->name);
-  case ON_ERROR_SKIP: s->skipped++; return SL_OK;
-  case ON_ERROR_DLQ: {
-    if (!s->dlq) {
-      sl_status st = dlq_open(j, s, e);
+void job_request_stop(sl_job *j, int signo) {
+  __atomic_store_n(&j->stop_signal, signo, __ATOMIC_RELEASE);
+  if (j->loop) loop_wake(j->loop);
+}
+
+static void on_signal(sl_loop *l, int signo, void *arg) {
+  sl_job *j = arg;
+  if (stop_requested(j)) { /* a second signal: the user insists, leave at once */
+    static const char msg[] = "sluice: second signal, exiting without cleanup\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(128 + signo);
+  }
+  job_request_stop(j, signo);
+}
+
+/* Writes out what sinks buffer: before the executor sleeps, so idle means delivered. */
+static sl_status flush_all(sl_job *j, sl_error *e) {
+  for (int i = 0; i < j->nops; i++) {
+    sl_op *op = j->ops[i];
+    if (op->vt->flush && !op->ended) {
+      sl_status st = op->vt->flush(op, e);
       if (st) return st;
     }
-    sl_buf b = {0};
-    buf_puts(&b, "{\"source\":\"");
-    fmt_json_escape(s->name, strlen(s->name), &b);
-    buf_puts(&b, "\",\"file\":\"");
-    fmt_json_escape(file, strlen(file), &b);
-    buf_printf(&b, "\",\"line\":%llu,\"stage\":\"%s\",\"reason\":\"", (unsigned long long)pos->line,
-               stage);
-    fmt_json_escape(reason, strlen(reason), &b);
-    buf_puts(&b, "\",\"raw\":\"");
-    fmt_json_escape(raw ? raw : "", raw ? rawlen : 0, &b);
-    buf_puts(&b, "\"}\n");
-    size_t w = fwrite(b.data, 1, b.len, s->dlq->f);
-    buf_free(&b);
-    if (w == 0)
-      return err_set(e, SL_ERUNTIME, "cannot write the dead-letter file '%s'", s->dlq_path);
-    s->dead_lettered++;
-    return SL_OK;
   }
-  }
-  return SL_OK;
+  return job_dlq_flush(j, e);
 }
 
 sl_status job_run(sl_job *j, sl_error *e) {
+  if (!j->loop) return err_set(e, SL_ERUNTIME, "cannot create the event loop (epoll)");
+  if (j->handle_signals) {
+    static const int sigs[] = {SIGINT, SIGTERM};
+    if (loop_watch_signals(j->loop, sigs, 2, on_signal, j) != 0)
+      return err_set(e, SL_ERUNTIME, "cannot watch SIGINT/SIGTERM (signalfd)");
+  }
   sl_op **live = xmalloc(sizeof(sl_op *) * (size_t)(j->nops + 1));
   int nlive = 0;
+  j->bounded = true;
   for (int i = 0; i < j->nops; i++)
-    if (j->ops[i]->vt->pump) live[nlive++] = j->ops[i];
-  sl_status st = SL_OK;
-  while (nlive > 0 && st == SL_OK) {
-    if (j->stop && *j->stop) { /* end every source where it is: the graph finishes cleanly */
-      for (int i = 0; i < nlive && st == SL_OK; i++) st = op_finish_outputs(live[i], e);
-      nlive = 0;
-      break;
+    if (j->ops[i]->vt->pump) {
+      live[nlive++] = j->ops[i];
+      if (!j->ops[i]->bounded) j->bounded = false;
     }
+  /* Look at the loop (timers, signals) about every 256 rows of a busy source. */
+  int poll_every = j->batch_rows >= 256 ? 1 : 256 / j->batch_rows, rounds = 0;
+  sl_status st = SL_OK;
+  while (nlive > 0 && st == SL_OK && !stop_requested(j)) {
+    bool pumped = false;
     for (int i = 0; i < nlive && st == SL_OK; i++) {
-      bool done = false;
-      st = live[i]->vt->pump(live[i], &done, e);
-      if (st == SL_OK && done) {
-        sl_op *src = live[i];
-        live[i] = live[--nlive];
-        i--;
-        st = op_finish_outputs(src, e);
+      sl_op *src = live[i];
+      if (!src->ready) continue;
+      pumped = true;
+      pump_result r = PUMP_EMITTED;
+      if ((st = src->vt->pump(src, &r, e))) break;
+      if (r == PUMP_WAIT) src->ready = false;
+      if (r == PUMP_ENDED) {
+        live[i--] = live[--nlive];
+        st = op_end_source(src, e);
       }
+    }
+    if (st || nlive == 0) break;
+    if (!pumped) {
+      if ((st = flush_all(j, e))) break;
+      if (loop_poll(j->loop, -1) < 0) st = err_set(e, SL_ERUNTIME, "the event loop failed");
+    } else if (++rounds >= poll_every) {
+      rounds = 0;
+      loop_poll(j->loop, 0);
     }
   }
   free(live);
-  for (dlq_file *d = j->dlqs; d; d = d->next)
-    if (fflush(d->f) != 0 && st == SL_OK)
-      st = err_set(e, SL_ERUNTIME, "cannot write the dead-letter file '%s'", d->path);
-  return st;
+  if (st == SL_OK && stop_requested(j)) {
+    /* Stop is not end: no END, no +infinity watermark. An unbounded run publishes what it
+     * wrote; a bounded one stopped early keeps the previous outputs. */
+    j->stopped = true;
+    for (int i = 0; i < j->nops && st == SL_OK; i++) {
+      sl_op *op = j->ops[i];
+      if (op->vt->stop && !op->ended) st = op->vt->stop(op, !j->bounded, e);
+    }
+  }
+  sl_status st2 = job_dlq_flush(j, e);
+  return st ? st : st2;
 }
 
 void job_summary(const sl_job *j, FILE *f, double wall, double cpu) {
@@ -206,6 +159,7 @@ void job_free(sl_job *j) {
     sl_op *op = j->ops[i];
     free(op->out);
     free(op->in);
+    free(op->ports);
     if (op->vt->free) op->vt->free(op);
   }
   free(j->ops);
@@ -215,12 +169,7 @@ void job_free(sl_job *j) {
   }
   free(j->sources);
   free(j->sinks);
-  while (j->dlqs) {
-    dlq_file *d = j->dlqs;
-    j->dlqs = d->next;
-    fclose(d->f);
-    free(d->path);
-    free(d);
-  }
+  job_dlq_close(j);
+  loop_free(j->loop);
   free(j);
 }

@@ -1,41 +1,127 @@
-/* pipeline.h - the running job: operators connected in a graph, the executor that drives the
- * sources, dead-letter routing and per-source/sink counters. Public header of the pipeline
- * subsystem.
+/* pipeline.h - the running job: the event loop each worker runs, operators connected by
+ * numbered ports, the signals that flow with the data, the executor that drives the sources,
+ * dead-letter routing and per-source/sink counters. Public header of the pipeline subsystem.
  *
- * Operator contract: push() receives a batch it must not modify or keep: the batch and the
- * strings its rows point to are valid only during the call (a source reuses its batch and its
- * input buffer). An operator that outputs rows fills its own batch and calls op_emit() before
- * returning. finish() is called once after every input has ended; the operator flushes and
- * then ends its outputs (op_finish_outputs). Later issues add watermark() and barrier() to the
- * same table: they flow through op_emit's path in order with the data.
+ * Operator contract.
+ * - push(op, port, batch) delivers rows on one input port. The batch and the strings its rows
+ *   point to are valid only during the call (a source reuses its batch and its input buffer):
+ *   an operator that keeps a row copies it with state_keep_row (state/state.h). An operator
+ *   that outputs rows fills its own batch and calls op_emit() before returning.
+ * - signal(op, port, sig) delivers WATERMARK, IDLE, ACTIVE, END (and later BARRIER) in order
+ *   with the data. NULL means op_signal_default: it keeps the minimum watermark over the
+ *   non-idle ports and forwards it when it rises (never backwards), forwards IDLE when every
+ *   port is idle and ACTIVE when one wakes, and when every port has ended calls finish() and
+ *   sends END on. Stateless operators need no signal code at all. An operator that handles
+ *   signals itself calls op_signal_default for the kinds it does not care about.
+ * - finish(op) runs once, when every input has ended (after the +infinity watermark of a
+ *   bounded input): emit what is buffered, commit (sinks). NULL: nothing to do.
+ * - Sources have pump(): read and emit at most one batch, then answer PUMP_EMITTED (call
+ *   again), PUMP_WAIT (nothing now: the source has registered an fd or a timer with the job's
+ *   loop and calls op_source_ready when it fires) or PUMP_ENDED (its input is exhausted; the
+ *   executor sends the +infinity watermark and END). Nothing busy-waits.
+ * - stop(op, publish) is a stop (SIGINT/SIGTERM), not an end: no END and no +infinity
+ *   watermark flow. Sources release their inputs; sinks publish what was written when
+ *   `publish` (an unbounded run) or discard it and leave the previous output (a bounded run
+ *   stopped before its end). NULL: nothing to do.
+ * - flush(op) (sinks, optional) writes buffered output out; the executor calls it before it
+ *   sleeps, so a row reaches a print sink as soon as the pipeline goes idle.
+ * Nothing is pushed or signalled after END: op_emit and op_signal_emit fail with an internal
+ * error if an operator tries.
  * To add an operator: copy ops/union.c (the smallest) and fill an op_vt. */
 #ifndef SLUICE_PIPELINE_H
 #define SLUICE_PIPELINE_H
 
 #include "../expr/expr.h"
 
+/* ---- the event loop (loop.c): epoll + timerfd + eventfd + signalfd, one per worker ---- */
+
+typedef struct sl_loop sl_loop;
+enum { LOOP_READ = 1, LOOP_WRITE = 2 };
+typedef void (*loop_fd_fn)(sl_loop *l, int fd, int mask, void *arg);
+typedef void (*loop_timer_fn)(sl_loop *l, uint64_t id, void *arg);
+typedef void (*loop_signal_fn)(sl_loop *l, int signo, void *arg);
+
+sl_loop *loop_new(void); /* NULL when the kernel refuses (errno set) */
+void loop_free(sl_loop *l);
+/* Calls fn when fd is readable/writable (level-triggered). 0, or -1 with errno. */
+int loop_add_fd(sl_loop *l, int fd, int mask, loop_fd_fn fn, void *arg);
+void loop_del_fd(sl_loop *l, int fd);
+/* A timer firing after `after_ms`, then every `every_ms` (0: once). Returns its id (never 0). */
+uint64_t loop_add_timer(sl_loop *l, int64_t after_ms, int64_t every_ms, loop_timer_fn fn,
+                        void *arg);
+void loop_del_timer(sl_loop *l, uint64_t id);
+/* Blocks the signals in the calling thread and delivers them through a signalfd. */
+int loop_watch_signals(sl_loop *l, const int *signals, int n, loop_signal_fn fn, void *arg);
+/* Wakes the loop from any thread (eventfd); a sleeping loop_poll returns. */
+void loop_wake(sl_loop *l);
+/* Waits up to timeout_ms (-1: until something happens; 0: just look) and runs the callbacks
+ * of what is ready. Returns the number of callbacks run, or -1 on an epoll error. */
+int loop_poll(sl_loop *l, int timeout_ms);
+int64_t loop_now_ms(void); /* CLOCK_MONOTONIC milliseconds */
+
+/* ---- operators ---- */
+
 typedef struct sl_op sl_op;
 typedef struct sl_job sl_job;
 
+typedef enum sl_signal_kind {
+  SIG_WATERMARK = 1, /* ts: event time up to which the input is complete */
+  SIG_IDLE,          /* the input will send nothing for a while: do not wait for it */
+  SIG_ACTIVE,        /* an idle input has data again */
+  SIG_END,           /* the input has ended; nothing follows */
+  SIG_BARRIER,       /* epoch: checkpoint barrier (the checkpoint issue) */
+} sl_signal_kind;
+
+#define WM_NONE INT64_MIN     /* no watermark yet */
+#define WM_INFINITY INT64_MAX /* the end of a bounded input: every window closes */
+
+typedef struct sl_signal {
+  int kind;
+  int64_t ts;     /* SIG_WATERMARK */
+  uint64_t epoch; /* SIG_BARRIER */
+} sl_signal;
+
+typedef enum pump_result { PUMP_EMITTED = 0, PUMP_WAIT, PUMP_ENDED } pump_result;
+
 typedef struct op_vt {
   const char *kind;
-  sl_status (*push)(sl_op *op, const sl_batch *b, sl_error *e);
+  sl_status (*push)(sl_op *op, int port, const sl_batch *b, sl_error *e);
+  sl_status (*signal)(sl_op *op, int port, const sl_signal *sig, sl_error *e);
   sl_status (*finish)(sl_op *op, sl_error *e);
-  /* Sources only: read and emit at most one batch; *done when the input is exhausted. */
-  sl_status (*pump)(sl_op *op, bool *done, sl_error *e);
+  sl_status (*pump)(sl_op *op, pump_result *r, sl_error *e);
+  sl_status (*stop)(sl_op *op, bool publish, sl_error *e);
+  sl_status (*flush)(sl_op *op, sl_error *e);
   void (*describe)(const sl_op *op, sl_buf *out); /* one line for explain */
   void (*free)(sl_op *op);
 } op_vt;
+
+typedef struct op_port {
+  int64_t wm; /* highest watermark seen on this port */
+  bool idle, ended;
+} op_port;
+
+typedef struct op_edge {
+  sl_op *to;
+  int port;
+} op_edge;
 
 struct sl_op {
   const op_vt *vt;
   sl_job *job;
   int id;
   const char *name; /* table name for sources and sinks */
-  sl_op **out;
+  op_edge *out;
   int nout, outcap;
-  sl_op **in;
-  int nin, incap, nin_done;
+  sl_op **in; /* in[p] feeds port p */
+  op_port *ports;
+  int nin, incap, nin_ended;
+  int64_t wm;           /* the watermark last forwarded */
+  bool idle;            /* IDLE forwarded and not yet ACTIVE */
+  bool ended;           /* END forwarded: nothing may follow */
+  bool bounded;         /* sources: the input ends by itself (no monitoring) */
+  bool ready;           /* sources: pump may have rows (set by op_source_ready) */
+  bool updating;        /* emits a changelog (-U/+U/-D rows), not only +I */
+  bool accepts_updates; /* sinks: can consume a changelog */
   uint64_t rows_in, rows_out;
   int ncols;               /* width of the rows this operator emits */
   const char *const *cols; /* their names */
@@ -43,10 +129,21 @@ struct sl_op {
 };
 
 void op_init(sl_op *op, const op_vt *vt, sl_job *job, const char *name);
-void op_connect(sl_op *from, sl_op *to);
+/* Connects from's output to a new input port of `to`; returns the port number. */
+int op_connect(sl_op *from, sl_op *to);
+/* Pushes b to every output (nothing when b is empty). */
 sl_status op_emit(sl_op *op, const sl_batch *b, sl_error *e);
-/* Default finish: end every output. */
-sl_status op_finish_outputs(sl_op *op, sl_error *e);
+/* Sends a signal to every output. */
+sl_status op_signal_emit(sl_op *op, const sl_signal *sig, sl_error *e);
+sl_status op_signal_default(sl_op *op, int port, const sl_signal *sig, sl_error *e);
+/* Delivers a signal to an operator's port (its own handler or the default). */
+sl_status op_deliver(sl_op *to, int port, const sl_signal *sig, sl_error *e);
+/* The end of a source's input: the +infinity watermark, then END. */
+sl_status op_end_source(sl_op *op, sl_error *e);
+/* A source's fd or timer fired: the executor will pump it again. */
+void op_source_ready(sl_op *op);
+
+/* ---- the job ---- */
 
 /* What a source does with a record it cannot decode or a row an expression fails on. */
 typedef enum on_error { ON_ERROR_DLQ = 0, ON_ERROR_SKIP, ON_ERROR_FAIL } on_error;
@@ -75,10 +172,14 @@ struct sl_job {
   job_sink *sinks;
   int nsinks;
   struct dlq_file *dlqs;
+  sl_loop *loop;        /* this worker's event loop */
   int batch_rows;       /* rows per batch a source or operator fills ('sluice.batch-size') */
   expr_ctx ctx;         /* now and session zone; arena set per batch by the operators */
   const sl_source *sql; /* the pipeline text, to locate expression errors */
-  volatile int *stop; /* set by SIGINT/SIGTERM: sources stop, sinks flush and commit */
+  bool handle_signals;  /* job_run takes SIGINT/SIGTERM through the loop (the CLI sets it) */
+  int stop_signal;      /* the signal that stopped the run, 0 if none */
+  bool stopped;         /* stopped before the end of its input */
+  bool bounded;         /* every source ends by itself */
 };
 
 sl_job *job_new(void);
@@ -86,24 +187,22 @@ void job_free(sl_job *j);
 void job_add_op(sl_job *j, sl_op *op);
 int job_add_source(sl_job *j, const char *name, on_error policy, const char *dlq_path);
 int job_add_sink(sl_job *j, const char *name, const char *target, sl_op *op);
+/* Asks the run to stop (as SIGTERM does, without a signal): thread-safe via the loop. */
+void job_request_stop(sl_job *j, int signo);
 
 /* A record or row that cannot go on: per its source's policy it is dead-lettered (a JSON line
  * with source, file, line, stage, reason and the raw text), counted as skipped, or fails the
- * run with a located error. */
+ * run with a located error. (dlq.c) */
 sl_status job_reject(sl_job *j, const sl_rowpos *pos, const char *stage, const char *reason,
                      const char *raw, size_t rawlen, sl_error *e);
+sl_status job_dlq_flush(sl_job *j, sl_error *e);
+void job_dlq_close(sl_job *j);
 
-/* Runs every source to its end (bounded inputs) and finishes the graph. */
+/* Runs the sources until every one has ended (then the graph finishes: END reaches the sinks,
+ * which commit) or a stop arrives (then sources stop and sinks publish or discard, see
+ * op_vt.stop; j->stopped and j->stop_signal say so). */
 sl_status job_run(sl_job *j, sl_error *e);
 /* The end-of-run summary: rows per source and sink, dead letters, time. */
 void job_summary(const sl_job *j, FILE *f, double wall, double cpu);
-
-/* ---- operators (ops/) ---- */
-/* Filter + project in one pass (Flink's Calc). pred may be NULL; proj[i] makes column i. */
-sl_op *op_calc_new(sl_job *j, sl_expr *pred, sl_expr **proj, int nproj, const char *const *names,
-                   const sl_type *types, const char *const *in_names, int in_ncols, sl_error *e);
-sl_op *op_union_new(sl_job *j, int ncols, const char *const *names, const sl_type *types);
-/* SELECT without FROM: one row of zero columns. */
-sl_op *op_onerow_new(sl_job *j, int source_index);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../ops/ops.h"
 #include "plan.h"
 
 static sl_expr *and_of(sl_arena *a, sl_expr *x, sl_expr *y) {
@@ -271,9 +272,9 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format fmt, FIL
   for (int i = 0; i < j->nops; i++) {
     const sl_op *op = j->ops[i];
     for (int k = 0; k < op->nout; k++) {
-      if (fmt == EXPLAIN_DOT) fprintf(f, "  n%d -> n%d;\n", op->id, op->out[k]->id);
+      if (fmt == EXPLAIN_DOT) fprintf(f, "  n%d -> n%d;\n", op->id, op->out[k].to->id);
       if (fmt == EXPLAIN_JSON)
-        fprintf(f, "%s\n  {\"from\": %d, \"to\": %d}", first ? "" : ",", op->id, op->out[k]->id);
+        fprintf(f, "%s\n  {\"from\": %d, \"to\": %d}", first ? "" : ",", op->id, op->out[k].to->id);
       first = false;
     }
   }

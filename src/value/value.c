@@ -216,7 +216,13 @@ void batch_init(sl_batch *b, int ncols, int cap) {
   b->v = xmalloc(cells * sizeof(sl_value));
   for (size_t i = 0; i < cells; i++) b->v[i] = value_null();
   b->pos = xcalloc((size_t)cap, sizeof(sl_rowpos));
+  b->kind = xcalloc((size_t)cap, 1);
   arena_init(&b->arena, 64 * 1024);
+}
+
+const char *rowkind_short(int kind) {
+  static const char *const k[] = {"+I", "-U", "+U", "-D"};
+  return kind >= 0 && kind < 4 ? k[kind] : "?";
 }
 
 void batch_clear(sl_batch *b) {
@@ -227,7 +233,9 @@ void batch_clear(sl_batch *b) {
 void batch_free(sl_batch *b) {
   free(b->v);
   free(b->pos);
+  free(b->kind);
   arena_free(&b->arena);
   b->v = NULL;
   b->pos = NULL;
+  b->kind = NULL;
 }

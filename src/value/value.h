@@ -60,10 +60,22 @@ typedef struct sl_rowpos {
   uint64_t line;   /* 1-based line (first line of the record) */
 } sl_rowpos;
 
+/* The change a row carries, as Flink's RowKind: an append-only stream has only +I; an updating
+ * stream retracts a previous row (-U, then its replacement +U) or deletes one (-D). */
+typedef enum sl_rowkind {
+  RK_INSERT = 0,    /* +I */
+  RK_UPDATE_BEFORE, /* -U */
+  RK_UPDATE_AFTER,  /* +U */
+  RK_DELETE,        /* -D */
+} sl_rowkind;
+/* "+I", "-U", "+U", "-D" */
+const char *rowkind_short(int kind);
+
 typedef struct sl_batch {
   int ncols, nrows, cap;
   sl_value *v;
   sl_rowpos *pos;
+  uint8_t *kind; /* sl_rowkind per row; all RK_INSERT (0) in an append-only stream */
   sl_arena arena;
 } sl_batch;
 

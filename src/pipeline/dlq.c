@@ -1,0 +1,92 @@
+/* dlq.c - the dead-letter writer: records and rows that cannot go on, as one JSON line each
+ * (source, file, line, stage, reason and the raw text, always valid JSON), or counted as
+ * skipped, or a located failure, per the source's 'on-error' policy. Files are opened on the
+ * first rejected record and shared by the sources that name the same path.
+ * Must not touch: the executor or operators; it is called from them. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../format/format.h"
+#include "pipeline.h"
+
+typedef struct dlq_file {
+  char *path;
+  FILE *f;
+  struct dlq_file *next;
+} dlq_file;
+
+static sl_status dlq_open(sl_job *j, job_source *s, sl_error *e) {
+  for (dlq_file *d = j->dlqs; d; d = d->next)
+    if (!strcmp(d->path, s->dlq_path)) {
+      s->dlq = d;
+      return SL_OK;
+    }
+  FILE *f = fopen(s->dlq_path, "a");
+  if (!f)
+    return err_set(e, SL_ERUNTIME, "cannot open the dead-letter file '%s': %s", s->dlq_path,
+                   strerror(errno));
+  dlq_file *d = xcalloc(1, sizeof *d);
+  d->path = xstrdup(s->dlq_path);
+  d->f = f;
+  d->next = j->dlqs;
+  j->dlqs = d;
+  s->dlq = d;
+  return SL_OK;
+}
+
+sl_status job_reject(sl_job *j, const sl_rowpos *pos, const char *stage, const char *reason,
+                     const char *raw, size_t rawlen, sl_error *e) {
+  job_source *s = &j->sources[pos->source];
+  const char *file = pos->file < (uint32_t)s->nfiles ? s->files[pos->file] : "";
+  switch (s->policy) {
+  case ON_ERROR_FAIL:
+    if (*file)
+      return err_set(e, SL_ERUNTIME, "%s:%llu: %s (source '%s', 'on-error' = 'fail')", file,
+                     (unsigned long long)pos->line, reason, s->name);
+    return err_set(e, SL_ERUNTIME, "%s (source '%s', 'on-error' = 'fail')", reason, s->name);
+  case ON_ERROR_SKIP: s->skipped++; return SL_OK;
+  case ON_ERROR_DLQ: {
+    if (!s->dlq) {
+      sl_status st = dlq_open(j, s, e);
+      if (st) return st;
+    }
+    sl_buf b = {0};
+    buf_puts(&b, "{\"source\":\"");
+    fmt_json_escape(s->name, strlen(s->name), &b);
+    buf_puts(&b, "\",\"file\":\"");
+    fmt_json_escape(file, strlen(file), &b);
+    buf_printf(&b, "\",\"line\":%llu,\"stage\":\"%s\",\"reason\":\"", (unsigned long long)pos->line,
+               stage);
+    fmt_json_escape(reason, strlen(reason), &b);
+    buf_puts(&b, "\",\"raw\":\"");
+    fmt_json_escape(raw ? raw : "", raw ? rawlen : 0, &b);
+    buf_puts(&b, "\"}\n");
+    size_t w = fwrite(b.data, 1, b.len, s->dlq->f);
+    buf_free(&b);
+    if (w == 0)
+      return err_set(e, SL_ERUNTIME, "cannot write the dead-letter file '%s'", s->dlq_path);
+    s->dead_lettered++;
+    return SL_OK;
+  }
+  }
+  return SL_OK;
+}
+
+sl_status job_dlq_flush(sl_job *j, sl_error *e) {
+  for (dlq_file *d = j->dlqs; d; d = d->next)
+    if (fflush(d->f) != 0)
+      return err_set(e, SL_ERUNTIME, "cannot write the dead-letter file '%s': %s", d->path,
+                     strerror(errno));
+  return SL_OK;
+}
+
+void job_dlq_close(sl_job *j) {
+  while (j->dlqs) {
+    dlq_file *d = j->dlqs;
+    j->dlqs = d->next;
+    fclose(d->f);
+    free(d->path);
+    free(d);
+  }
+}

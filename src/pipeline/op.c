@@ -1,0 +1,154 @@
+/* op.c - the operator graph: ports and edges, pushing batches and signals downstream, and the
+ * default signal handling every operator gets for free (the minimum watermark over its ports,
+ * idleness, END once every port has ended). It also enforces the contract that nothing flows
+ * after END. Must not touch: sources, sinks or the executor's scheduling (job.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+
+void op_init(sl_op *op, const op_vt *vt, sl_job *job, const char *name) {
+  memset(op, 0, sizeof *op);
+  op->vt = vt;
+  op->job = job;
+  op->name = name;
+  op->wm = WM_NONE;
+  op->bounded = true;
+  op->ready = true;
+}
+
+int op_connect(sl_op *from, sl_op *to) {
+  if (from->nout == from->outcap) {
+    from->outcap = from->outcap ? from->outcap * 2 : 2;
+    from->out = xrealloc(from->out, sizeof(op_edge) * (size_t)from->outcap);
+  }
+  int port = to->nin;
+  from->out[from->nout++] = (op_edge){to, port};
+  if (to->nin == to->incap) {
+    to->incap = to->incap ? to->incap * 2 : 2;
+    to->in = xrealloc(to->in, sizeof(sl_op *) * (size_t)to->incap);
+    to->ports = xrealloc(to->ports, sizeof(op_port) * (size_t)to->incap);
+  }
+  to->in[port] = from;
+  to->ports[port] = (op_port){WM_NONE, false, false};
+  to->nin++;
+  if (from->updating) to->updating = true;
+  return port;
+}
+
+static sl_status after_end(sl_op *op, const char *what, sl_error *e) {
+  return err_set(e, SL_EINTERNAL, "operator %d (%s %s) %s after END", op->id, op->vt->kind,
+                 op->name ? op->name : "", what);
+}
+
+sl_status op_emit(sl_op *op, const sl_batch *b, sl_error *e) {
+  if (b->nrows == 0) return SL_OK;
+  if (op->ended) return after_end(op, "pushed rows", e);
+  op->rows_out += (uint64_t)b->nrows;
+  for (int i = 0; i < op->nout; i++) {
+    sl_op *o = op->out[i].to;
+    int port = op->out[i].port;
+    if (o->ports[port].ended) return after_end(op, "pushed rows into an ended port", e);
+    o->rows_in += (uint64_t)b->nrows;
+    sl_status st = o->vt->push(o, port, b, e);
+    if (st) return st;
+  }
+  return SL_OK;
+}
+
+sl_status op_deliver(sl_op *to, int port, const sl_signal *sig, sl_error *e) {
+  if (to->ports[port].ended) return after_end(to->in[port], "signalled an ended port", e);
+  return to->vt->signal ? to->vt->signal(to, port, sig, e) : op_signal_default(to, port, sig, e);
+}
+
+sl_status op_signal_emit(sl_op *op, const sl_signal *sig, sl_error *e) {
+  if (op->ended) return after_end(op, "sent a signal", e);
+  if (sig->kind == SIG_END) op->ended = true;
+  if (sig->kind == SIG_WATERMARK) op->wm = sig->ts;
+  if (sig->kind == SIG_IDLE) op->idle = true;
+  if (sig->kind == SIG_ACTIVE) op->idle = false;
+  for (int i = 0; i < op->nout; i++) {
+    sl_status st = op_deliver(op->out[i].to, op->out[i].port, sig, e);
+    if (st) return st;
+  }
+  return SL_OK;
+}
+
+/* The watermark of an operator: the minimum over its live ports. Idle ports do not hold it
+ * back (unless every port is idle); ended ports have sent +infinity. */
+static int64_t min_watermark(const sl_op *op, bool *all_idle) {
+  int64_t wm = WM_INFINITY;
+  bool any_active = false;
+  for (int p = 0; p < op->nin; p++)
+    if (!op->ports[p].idle && !op->ports[p].ended) any_active = true;
+  *all_idle = !any_active;
+  for (int p = 0; p < op->nin; p++) {
+    const op_port *pt = &op->ports[p];
+    if (pt->ended) continue;
+    if (any_active && pt->idle) continue;
+    if (pt->wm < wm) wm = pt->wm;
+  }
+  return wm;
+}
+
+static sl_status advance(sl_op *op, sl_error *e) {
+  bool all_idle;
+  int64_t wm = min_watermark(op, &all_idle);
+  if (wm > op->wm && wm != WM_NONE) {
+    sl_signal s = {SIG_WATERMARK, wm, 0};
+    return op_signal_emit(op, &s, e);
+  }
+  return SL_OK;
+}
+
+sl_status op_signal_default(sl_op *op, int port, const sl_signal *sig, sl_error *e) {
+  op_port *pt = &op->ports[port];
+  switch (sig->kind) {
+  case SIG_WATERMARK:
+    if (sig->ts > pt->wm) pt->wm = sig->ts; /* never backwards */
+    return advance(op, e);
+  case SIG_IDLE: {
+    pt->idle = true;
+    bool all_idle;
+    min_watermark(op, &all_idle);
+    if (all_idle && !op->idle) {
+      sl_signal s = {SIG_IDLE, 0, 0};
+      sl_status st = op_signal_emit(op, &s, e);
+      if (st) return st;
+    }
+    return advance(op, e);
+  }
+  case SIG_ACTIVE:
+    pt->idle = false;
+    if (op->idle) {
+      sl_signal s = {SIG_ACTIVE, 0, 0};
+      return op_signal_emit(op, &s, e);
+    }
+    return SL_OK;
+  case SIG_END: {
+    pt->ended = true;
+    if (++op->nin_ended < op->nin) return advance(op, e);
+    sl_status st = advance(op, e);
+    if (!st && op->vt->finish) st = op->vt->finish(op, e);
+    if (st) return st;
+    sl_signal s = {SIG_END, 0, 0};
+    return op_signal_emit(op, &s, e);
+  }
+  default: /* BARRIER: aligned by the checkpoint issue; forwarded as is until then */
+    return op_signal_emit(op, sig, e);
+  }
+}
+
+sl_status op_end_source(sl_op *op, sl_error *e) {
+  sl_status st = SL_OK;
+  if (op->vt->finish) st = op->vt->finish(op, e);
+  if (st) return st;
+  if (op->wm != WM_INFINITY) {
+    sl_signal w = {SIG_WATERMARK, WM_INFINITY, 0};
+    if ((st = op_signal_emit(op, &w, e))) return st;
+  }
+  sl_signal s = {SIG_END, 0, 0};
+  return op_signal_emit(op, &s, e);
+}
+
+void op_source_ready(sl_op *op) { op->ready = true; }
