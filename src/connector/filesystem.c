@@ -143,7 +143,7 @@ static sl_status fs_pump(sl_op *op, pump_result *r, sl_error *e) {
   }
   sl_batch *b = &f->b;
   while (b->nrows < b->cap && f->pos < f->size) {
-    fmt_rec rec;
+    fmt_rec rec = {0};
     const char *p = f->data + f->pos;
     sl_value *row = batch_row(b, b->nrows);
     st = f->dec->vt->decode(f->dec, p, f->size - f->pos, &rec, row, &b->arena, why, sizeof why);
@@ -163,6 +163,7 @@ static sl_status fs_pump(sl_op *op, pump_result *r, sl_error *e) {
     }
     if (st) return st;
     if (rec.no_row) continue;
+    b->kind[b->nrows] = rec.kind;
     b->pos[b->nrows].source = (uint32_t)f->source;
     b->pos[b->nrows].file = (uint32_t)f->cur;
     b->pos[b->nrows].line = line;
@@ -205,6 +206,7 @@ static sl_op *fs_source_new(const conn_ctx *c, sl_error *e) {
   f->fd = -1;
   f->dec = c->fmt->decoder_new(&c->schema, &c->opts);
   f->fmt = c->fmt->name;
+  f->base.updating = c->fmt->changelog;
   batch_init(&f->b, c->schema.ncols, c->job->batch_rows);
   return &f->base;
 }
@@ -346,6 +348,7 @@ static sl_op *fs_sink_new(const conn_ctx *c, sl_error *e) {
   f->w.what = f->path;
   f->enc = c->fmt->encoder_new(&c->schema, &c->opts);
   f->fmt = c->fmt->name;
+  f->base.accepts_updates = c->fmt->changelog;
   if (f->enc->vt->header) f->enc->vt->header(f->enc, &f->w.buf);
   f->sink = job_add_sink(c->job, c->table, f->path, &f->base);
   return &f->base;

@@ -322,4 +322,4 @@ const fmt_def fmt_csv_def = {
     "csv", csv_opts,
     "RFC 4180 CSV: fields by position (or by header name with 'csv.header'), quoted fields may "
     "hold delimiters, doubled quotes and line breaks.",
-    csv_decoder_new, csv_encoder_new};
+    csv_decoder_new, csv_encoder_new, false};

@@ -53,6 +53,7 @@ typedef struct fmt_rec {
   size_t consumed; /* bytes of this record including its terminator */
   uint32_t lines;  /* line breaks consumed */
   bool no_row;     /* consumed something that is not a record (blank line, header) */
+  uint8_t kind;    /* the row's change kind (sl_rowkind); +I unless the format is a changelog */
 } fmt_rec;
 
 typedef struct fmt_decoder fmt_decoder;
@@ -87,6 +88,7 @@ typedef struct fmt_def {
   const char *doc;
   fmt_decoder *(*decoder_new)(const fmt_schema *s, const opt_list *o);
   fmt_encoder *(*encoder_new)(const fmt_schema *s, const opt_list *o);
+  bool changelog; /* rows carry change kinds: the decoder sets rec.kind, the encoder writes them */
 } fmt_def;
 
 const fmt_def *fmt_lookup(const char *name);

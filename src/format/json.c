@@ -765,4 +765,4 @@ const fmt_def fmt_json_def = {
     "json", json_opts,
     "JSON lines: one JSON object per line; fields are matched to columns by name "
     "(case-sensitive), unknown fields are skipped, missing ones are NULL.",
-    json_decoder_new, json_encoder_new};
+    json_decoder_new, json_encoder_new, false};

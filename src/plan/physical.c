@@ -185,6 +185,15 @@ static sl_op *build(builder *b, plan_node *n) {
       job_add_op(j, op);
       t->sink_op = op;
     }
+    if (in->updating && !t->sink_op->accepts_updates) {
+      err_at(b->e, SL_ESQL, &b->p->src, n->off,
+             "INSERT INTO %s: the query produces an updating stream (rows that retract or "
+             "replace earlier ones: -U/+U/-D), but sink '%s' accepts only appends (+I)",
+             t->name, t->name);
+      err_hint(b->e, "write it to a sink that takes a changelog ('print', or a changelog format "
+                     "such as 'debezium-json'), or make the query append-only");
+      return NULL;
+    }
     op_connect(in, t->sink_op);
     return t->sink_op;
   }
