@@ -80,6 +80,12 @@ static sl_status flush_all(sl_job *j, sl_error *e) {
   return job_dlq_flush(j, e);
 }
 
+/* While sources are busy, sinks are flushed at least this often, so a row that passed a
+ * selective filter does not wait in a buffer for the next one. */
+#define FLUSH_EVERY_MS 100
+
+static void flush_tick(sl_loop *l, uint64_t id, void *arg) { ((sl_job *)arg)->flush_due = true; }
+
 sl_status job_run(sl_job *j, sl_error *e) {
   if (!j->loop) return err_set(e, SL_ERUNTIME, "cannot create the event loop (epoll)");
   if (j->handle_signals) {
@@ -95,6 +101,7 @@ sl_status job_run(sl_job *j, sl_error *e) {
       live[nlive++] = j->ops[i];
       if (!j->ops[i]->bounded) j->bounded = false;
     }
+  uint64_t flush_timer = loop_add_timer(j->loop, FLUSH_EVERY_MS, FLUSH_EVERY_MS, flush_tick, j);
   /* Look at the loop (timers, signals) about every 256 rows of a busy source. */
   int poll_every = j->batch_rows >= 256 ? 1 : 256 / j->batch_rows, rounds = 0;
   sl_status st = SL_OK;
@@ -119,8 +126,13 @@ sl_status job_run(sl_job *j, sl_error *e) {
     } else if (++rounds >= poll_every) {
       rounds = 0;
       loop_poll(j->loop, 0);
+      if (j->flush_due) {
+        j->flush_due = false;
+        st = flush_all(j, e);
+      }
     }
   }
+  loop_del_timer(j->loop, flush_timer);
   free(live);
   if (st == SL_OK && stop_requested(j)) {
     /* Stop is not end: no END, no +infinity watermark. An unbounded run publishes what it

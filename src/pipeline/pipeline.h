@@ -24,7 +24,8 @@
  *   `publish` (an unbounded run) or discard it and leave the previous output (a bounded run
  *   stopped before its end). NULL: nothing to do.
  * - flush(op) (sinks, optional) writes buffered output out; the executor calls it before it
- *   sleeps, so a row reaches a print sink as soon as the pipeline goes idle.
+ *   sleeps, so a row reaches a print sink as soon as the pipeline goes idle, and every 100 ms
+ *   while sources are busy.
  * Nothing is pushed or signalled after END: op_emit and op_signal_emit fail with an internal
  * error if an operator tries.
  * To add an operator: copy ops/union.c (the smallest) and fill an op_vt. */
@@ -180,6 +181,7 @@ struct sl_job {
   int stop_signal;      /* the signal that stopped the run, 0 if none */
   bool stopped;         /* stopped before the end of its input */
   bool bounded;         /* every source ends by itself */
+  bool flush_due;       /* the flush timer fired: flush sinks at the next chance */
 };
 
 sl_job *job_new(void);

@@ -258,7 +258,8 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format fmt, FIL
         fputs(" <-", f);
         for (int k = 0; k < op->nin; k++) fprintf(f, " [%d]", op->in[k]->id);
       }
-      fprintf(f, ": %s\n", d.data);
+      fprintf(f, ": %s%s%s\n", d.data, op->vt->pump && !op->bounded ? " [unbounded]" : "",
+              op->updating ? " [changelog]" : "");
     } else if (fmt == EXPLAIN_DOT) {
       fprintf(f, "  n%d [label=\"%s%s%s\\n", op->id, op->vt->kind, named ? " " : "",
               named ? op->name : "");
@@ -269,8 +270,11 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format fmt, FIL
       fmt_json_escape(d.data, d.len, &s);
       sl_buf nm = {0};
       fmt_json_escape(op->name, strlen(op->name), &nm);
-      fprintf(f, "%s\n  {\"id\": %d, \"kind\": \"%s\", \"name\": \"%s\", \"detail\": \"%s\"}",
-              i ? "," : "", op->id, op->vt->kind, buf_cstr(&nm), buf_cstr(&s));
+      fprintf(f,
+              "%s\n  {\"id\": %d, \"kind\": \"%s\", \"name\": \"%s\", \"detail\": \"%s\", "
+              "\"bounded\": %s, \"changelog\": %s}",
+              i ? "," : "", op->id, op->vt->kind, buf_cstr(&nm), buf_cstr(&s),
+              op->bounded ? "true" : "false", op->updating ? "true" : "false");
       buf_free(&s);
       buf_free(&nm);
     }
