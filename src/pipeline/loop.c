@@ -179,9 +179,19 @@ static int run_timers(sl_loop *l) {
   int ran = 0;
   /* A callback may add or delete timers: collect the due ids first. */
   uint64_t due[64];
+  int64_t when[64];
   int ndue = 0;
   for (int i = 0; i < l->ntimers && ndue < 64; i++)
-    if (l->timers[i].due <= now) due[ndue++] = l->timers[i].id;
+    if (l->timers[i].due <= now) { /* insertion sort: timers due together fire in order */
+      int k = ndue++;
+      while (k > 0 && when[k - 1] > l->timers[i].due) {
+        due[k] = due[k - 1];
+        when[k] = when[k - 1];
+        k--;
+      }
+      due[k] = l->timers[i].id;
+      when[k] = l->timers[i].due;
+    }
   for (int k = 0; k < ndue; k++) {
     for (int i = 0; i < l->ntimers; i++) {
       if (l->timers[i].id != due[k]) continue;
