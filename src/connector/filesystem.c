@@ -20,7 +20,7 @@ static const opt_def fs_opts[] = {
     {"connector", OPT_STRING, NULL, NULL, true, "filesystem"},
     {"path", OPT_STRING, NULL, NULL, true,
      "source: a file, a directory or a glob (data/*.jsonl); sink: the file to write"},
-    {"format", OPT_ENUM, NULL, "json|csv", true, "record format"},
+    {"format", OPT_ENUM, NULL, "json|csv|debezium-json", true, "record format"},
     {NULL, 0, NULL, NULL, false, NULL}};
 
 /* ---- source ---- */
@@ -150,7 +150,7 @@ static sl_status fs_pump(sl_op *op, pump_result *r, sl_error *e) {
     uint64_t line = f->line + 1;
     f->pos += rec.consumed;
     f->line += rec.lines;
-    if (rec.consumed == 0) { /* a decoder must always make progress */
+    if (rec.consumed == 0 && !rec.again) { /* a decoder must always make progress */
       return err_set(e, SL_EINTERNAL, "decoder made no progress at %s:%llu", s->files[f->cur],
                      (unsigned long long)line);
     }
@@ -225,7 +225,11 @@ typedef struct fs_sink {
 
 static sl_status fs_sink_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
   fs_sink *f = (fs_sink *)op;
-  for (int r = 0; r < b->nrows; r++) f->enc->vt->encode(f->enc, batch_row(b, r), &f->w.buf);
+  if (f->enc->vt->encode_change)
+    for (int r = 0; r < b->nrows; r++)
+      f->enc->vt->encode_change(f->enc, b->kind[r], batch_row(b, r), &f->w.buf);
+  else
+    for (int r = 0; r < b->nrows; r++) f->enc->vt->encode(f->enc, batch_row(b, r), &f->w.buf);
   op->job->sinks[f->sink].rows_written += (uint64_t)b->nrows;
   if (f->w.buf.len > (1 << 20)) return conn_writer_flush(&f->w, e);
   return SL_OK;

@@ -308,7 +308,7 @@ static void csv_enc_free(fmt_encoder *e) {
   free(c);
 }
 
-static const fmt_encoder_vt csv_enc_vt = {csv_header, csv_encode, csv_enc_free};
+static const fmt_encoder_vt csv_enc_vt = {csv_header, csv_encode, csv_enc_free, NULL};
 
 static fmt_encoder *csv_encoder_new(const fmt_schema *s, const opt_list *o) {
   csv_enc *c = xcalloc(1, sizeof *c);

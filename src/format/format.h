@@ -54,6 +54,8 @@ typedef struct fmt_rec {
   uint32_t lines;  /* line breaks consumed */
   bool no_row;     /* consumed something that is not a record (blank line, header) */
   uint8_t kind;    /* the row's change kind (sl_rowkind); +I unless the format is a changelog */
+  bool again;      /* the record holds another row (an update's +U after its -U): consumed is
+                      0 and the caller decodes the same bytes once more for it */
 } fmt_rec;
 
 typedef struct fmt_decoder fmt_decoder;
@@ -75,6 +77,8 @@ typedef struct fmt_encoder_vt {
   void (*header)(fmt_encoder *e, sl_buf *out); /* once per output file, may be NULL */
   void (*encode)(fmt_encoder *e, const sl_value *row, sl_buf *out);
   void (*free)(fmt_encoder *e);
+  /* Changelog formats: encodes a row with its change kind (sl_rowkind). NULL otherwise. */
+  void (*encode_change)(fmt_encoder *e, int kind, const sl_value *row, sl_buf *out);
 } fmt_encoder_vt;
 
 struct fmt_encoder {
@@ -100,6 +104,6 @@ bool fmt_text_to_value(const char *s, size_t n, sl_type t, sl_value *out, char *
 /* JSON string escaping of s into out (without the quotes). */
 void fmt_json_escape(const char *s, size_t n, sl_buf *out);
 
-extern const fmt_def fmt_json_def, fmt_csv_def;
+extern const fmt_def fmt_json_def, fmt_csv_def, fmt_debezium_json_def;
 
 #endif

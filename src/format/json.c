@@ -739,7 +739,7 @@ static void json_enc_free(fmt_encoder *e) {
   free(je);
 }
 
-static const fmt_encoder_vt json_enc_vt = {NULL, json_encode, json_enc_free};
+static const fmt_encoder_vt json_enc_vt = {NULL, json_encode, json_enc_free, NULL};
 
 static fmt_encoder *json_encoder_new(const fmt_schema *s, const opt_list *o) {
   json_enc *je = xcalloc(1, sizeof *je);

@@ -186,10 +186,21 @@ static sl_op *build(builder *b, plan_node *n) {
       t->sink_op = op;
     }
     if (in->updating && !t->sink_op->accepts_updates) {
+      const sl_op *why = in; /* the operator that makes the stream updating */
+      for (bool more = true; more;) {
+        more = false;
+        for (int k = 0; k < why->nin; k++)
+          if (why->in[k]->updating) {
+            why = why->in[k];
+            more = true;
+            break;
+          }
+      }
       err_at(b->e, SL_ESQL, &b->p->src, n->off,
              "INSERT INTO %s: the query produces an updating stream (rows that retract or "
-             "replace earlier ones: -U/+U/-D), but sink '%s' accepts only appends (+I)",
-             t->name, t->name);
+             "replace earlier ones: -U/+U/-D) because %s '%s' does, but sink '%s' accepts only "
+             "appends (+I)",
+             t->name, why->vt->pump ? "source" : "operator", why->name, t->name);
       err_hint(b->e, "write it to a sink that takes a changelog ('print', or a changelog format "
                      "such as 'debezium-json'), or make the query append-only");
       return NULL;
