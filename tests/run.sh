@@ -8,6 +8,23 @@
 #   docs     every example in docs/*.md that is followed by its expected output
 #   fuzz     the fuzz corpora replayed through the fuzz targets
 #   jsondiff the JSON decoder against jansson on generated and tricky records
+#
+# A .test file is a list of sections, each starting with a line "--- KIND [ARG]":
+#   --- file PATH              an input file (PATH relative to the case's temp dir)
+#   --- pipeline               the SQL, run as `sluice run pipeline.sql -q`
+#   --- args ARGS...           extra command-line arguments (shell words)
+#   --- exit N                 the expected exit code (default 0)
+#   --- expect PATH            PATH must equal this text exactly, line for line, in order
+#                              (PATH "stdout" and "stderr" name the run's own streams)
+#   --- expect-unordered PATH  PATH must hold the same lines as this text, each as many times,
+#                              in any order (compared as sorted multisets of lines). Use it only
+#                              where SQL leaves the order open: several sources, UNION ALL of
+#                              different sources, one sink written by several INSERTs. Where
+#                              the order is defined (one file source through filters and
+#                              projections keeps file order) keep the exact "expect".
+# Every case runs once per batch size in SQL_BATCH_SIZES (default "1 7 1024", given to sluice
+# as --set sluice.batch-size=N), and its name says which: sql/union_cte_view@7. The output must
+# not depend on the batch size.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -24,10 +41,11 @@ bad() {
   return 0
 }
 
-# run_sql_case FILE: split the .test sections into a temp dir, run, compare.
+# run_sql_case FILE [BATCH]: split the .test sections into a temp dir, run with BATCH rows per
+# batch (no --set when empty), compare.
 run_sql_case() {
-  local t=$1 name dir
-  name="sql/$(basename "$t" .test)$VARIANT"
+  local t=$1 bs=${2:-} name dir
+  name="sql/$(basename "$t" .test)${bs:+@$bs}$VARIANT"
   dir=$(mktemp -d)
   awk -v dir="$dir" '
     /^--- / {
@@ -36,31 +54,43 @@ run_sql_case() {
       if (kind == "file") out = dir "/" arg
       else if (kind == "pipeline") out = dir "/pipeline.sql"
       else if (kind == "expect") { system("mkdir -p " dir "/.expect"); out = dir "/.expect/" arg }
+      else if (kind == "expect-unordered") { system("mkdir -p " dir "/.unordered"); out = dir "/.unordered/" arg }
       else if (kind == "exit") { print arg > (dir "/.exit"); close(dir "/.exit"); out = "" }
       else if (kind == "args") { sub(/^--- args /, ""); print > (dir "/.args"); close(dir "/.args"); out = "" }
-      else out = ""
+      else { print "unknown section: " $0 > (dir "/.badsection"); out = "" }
       if (out != "") { d = out; sub(/\/[^\/]*$/, "", d); system("mkdir -p \"" d "\""); printf "" > out }
       next
     }
     out != "" { print >> out }
   ' "$t"
-  local want_exit=0 args=""
+  local want_exit=0 args="" msg=""
   [ -f "$dir/.exit" ] && want_exit=$(cat "$dir/.exit")
   [ -f "$dir/.args" ] && args=$(cat "$dir/.args")
-  (cd "$dir" && eval "\"$SLUICE\" run pipeline.sql -q $args" >.stdout 2>.stderr)
-  local rc=$? msg=""
-  [ "$rc" = "$want_exit" ] || msg="exit $rc, expected $want_exit: $(cat "$dir/.stderr")"
-  if [ -z "$msg" ] && [ -d "$dir/.expect" ]; then
+  [ -n "$bs" ] && args="--set sluice.batch-size=$bs $args"
+  [ -f "$dir/.badsection" ] && msg=$(cat "$dir/.badsection")
+  if [ -z "$msg" ]; then
+    (cd "$dir" && eval "\"$SLUICE\" run pipeline.sql -q $args" >.stdout 2>.stderr)
+    local rc=$?
+    [ "$rc" = "$want_exit" ] || msg="exit $rc, expected $want_exit: $(cat "$dir/.stderr")"
+  fi
+  local mode
+  for mode in expect unordered; do
+    [ -z "$msg" ] && [ -d "$dir/.$mode" ] || continue
     while IFS= read -r f; do
-      local b; b=${f#"$dir"/.expect/}
+      local b; b=${f#"$dir"/."$mode"/}
       local actual="$dir/$b"
       [ "$b" = "stdout" ] && actual="$dir/.stdout"
       [ "$b" = "stderr" ] && actual="$dir/.stderr"
       if [ ! -f "$actual" ]; then msg="missing output $b"; break; fi
-      if ! diff -u "$f" "$actual" >"$dir/.diff" 2>&1; then msg="$b differs:
-$(cat "$dir/.diff")"; break; fi
-    done < <(find "$dir/.expect" -type f | sort)
-  fi
+      if [ "$mode" = expect ]; then
+        diff -u "$f" "$actual" >"$dir/.diff" 2>&1
+      else
+        diff -u --label "$b (expected, sorted)" --label "$b (actual, sorted)" \
+          <(LC_ALL=C sort "$f") <(LC_ALL=C sort "$actual") >"$dir/.diff" 2>&1
+      fi || { msg="$b differs:
+$(cat "$dir/.diff")"; break; }
+    done < <(find "$dir/.$mode" -type f | sort)
+  done
   if [ -z "$msg" ]; then ok "$name"; else bad "$name" "$msg"; fi
   rm -rf "$dir"
 }
@@ -80,7 +110,9 @@ run_suite() {
   VARIANT=$5
   export SLUICE
   if out=$("$UNIT" 2>&1); then ok "unit$VARIANT"; else bad "unit$VARIANT" "$out"; fi
-  for t in tests/sql/*.test; do run_sql_case "$t"; done
+  for t in tests/sql/*.test; do
+    for bs in ${SQL_BATCH_SIZES:-1 7 1024}; do run_sql_case "$t" "$bs"; done
+  done
   for t in tests/errors/*.sql; do run_error_case "$t"; done
   for t in tests/e2e/*.sh; do
     if out=$(SLUICE="$SLUICE" ROOT="$ROOT" bash "$t" 2>&1); then ok "e2e/$(basename "$t" .sh)$VARIANT"
