@@ -347,75 +347,24 @@ static sl_status arith(const sl_expr *x, const sl_value *a, const sl_value *b, e
     return SL_OK;
   }
   case T_DECIMAL: {
+    /* exact (256-bit intermediate), rounded HALF_UP to the result type; a result that does
+     * not fit its precision is NULL, as in Flink */
     __int128 va = value_dec(a), vb = value_dec(b), r;
     int sa = ta.scale, sb = tb.scale;
+    bool ok;
     switch (op) {
-    case OP_ADD:
-    case OP_SUB:
-    case OP_MOD: {
-      int s = sa > sb ? sa : sb;
-      if (!dec_rescale(va, sa, s, 38, &va) || !dec_rescale(vb, sb, s, 38, &vb)) goto overflow;
-      if (op == OP_MOD) {
-        if (vb == 0) FAIL(ctx, x, "division by zero");
-        r = va % vb;
-      } else {
-        r = op == OP_ADD ? va + vb : va - vb;
-      }
-      if (!dec_rescale(r, s, t.scale, t.prec, &r)) goto overflow;
-      break;
-    }
-    case OP_MUL: {
-      if (dec_digits(va) + dec_digits(vb) > 38) {
-        double d = dec_to_double(va, sa) * dec_to_double(vb, sb);
-        if (!dec_from_double(d, t.prec, t.scale, &r)) goto overflow;
-        break;
-      }
-      r = va * vb;
-      if (!dec_rescale(r, sa + sb, t.scale, t.prec, &r)) goto overflow;
-      break;
-    }
-    case OP_DIV: {
+    case OP_ADD: ok = dec_add(va, sa, vb, sb, t.prec, t.scale, &r); break;
+    case OP_SUB: ok = dec_add(va, sa, -vb, sb, t.prec, t.scale, &r); break;
+    case OP_MUL: ok = dec_mul(va, sa, vb, sb, t.prec, t.scale, &r); break;
+    case OP_DIV:
+    case OP_MOD:
       if (vb == 0) FAIL(ctx, x, "division by zero");
-      /* q = va / vb at scale t.scale: va * 10^(t.scale - sa + sb) / vb, HALF_UP, digit by
-       * digit so the intermediate never overflows */
-      int k = t.scale - sa + sb;
-      bool neg = (va < 0) != (vb < 0);
-      if (va < 0) va = -va;
-      if (vb < 0) vb = -vb;
-      __int128 q, rem;
-      if (k >= 0) {
-        q = va / vb;
-        rem = va % vb;
-        for (int i = 0; i < k + 1; i++) { /* one extra digit for rounding */
-          if (q > dec_pow10[37]) goto overflow;
-          if (rem > dec_pow10[37]) { /* would overflow: scale divisor down */
-            rem /= 10;
-            vb /= 10;
-            if (vb == 0) goto overflow;
-          }
-          rem *= 10;
-          q = q * 10 + rem / vb;
-          rem %= vb;
-        }
-      } else {
-        q = va / vb;
-        for (int i = 0; i < -k - 1; i++) q /= 10;
-        if (-k - 1 < 0) q *= 10; /* unreachable: k < 0 here */
-      }
-      /* q has one digit more than wanted */
-      __int128 last = q % 10;
-      q /= 10;
-      if (last >= 5) q++;
-      r = neg ? -q : q;
-      if (!dec_fits(r, t.prec)) goto overflow;
+      ok = op == OP_DIV ? dec_div(va, sa, vb, sb, t.prec, t.scale, &r)
+                        : dec_mod(va, sa, vb, sb, t.prec, t.scale, &r);
       break;
-    }
     default: FAIL(ctx, x, "bad operator");
     }
-    *out = value_decimal(r);
-    return SL_OK;
-  overflow:
-    *out = value_null(); /* Flink: DECIMAL overflow gives NULL */
+    *out = ok ? value_decimal(r) : value_null();
     return SL_OK;
   }
   default: FAIL(ctx, x, "bad arithmetic type");

@@ -231,17 +231,17 @@ static sl_expr *bind_arith(binder *b, int op, sl_expr *l, sl_expr *r, uint32_t o
         t = dec_adjust(ip + s + 1, s);
         break;
       }
-      case OP_MUL: t = dec_adjust(p1 + p2, s1 + s2); break;
+      case OP_MUL: t = dec_adjust(p1 + p2 + 1, s1 + s2); break;
       case OP_DIV: {
         int intd = p1 - s1 + s2;
         int s = 6 > s1 + p2 + 1 ? 6 : s1 + p2 + 1;
         t = dec_adjust(intd + s, s);
         break;
       }
-      default: {
+      default: { /* MOD; Flink keeps the divisor's type when both scales are 0 */
         int s = s1 > s2 ? s1 : s2;
         int ip = p1 - s1 < p2 - s2 ? p1 - s1 : p2 - s2;
-        t = dec_adjust(ip + s, s);
+        t = s1 == 0 && s2 == 0 ? db : dec_adjust(ip + s, s);
         break;
       }
       }

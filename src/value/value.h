@@ -164,6 +164,14 @@ void dec_format(__int128 v, int scale, sl_buf *out);
 double dec_to_double(__int128 v, int scale);
 bool dec_from_double(double d, int prec, int scale, __int128 *out);
 int dec_digits(__int128 v);
+/* Exact a (scale sa) op b (scale sb) into unscaled *out at `scale`, HALF_UP, as Flink's
+ * DecimalDataUtils does (division: the quotient is first rounded to 38 significant digits).
+ * False when the result needs more than prec digits (Flink's NULL). dec_div and dec_mod need
+ * b != 0. The intermediate is 256 bits, so no operand size loses a digit. */
+bool dec_add(__int128 a, int sa, __int128 b, int sb, int prec, int scale, __int128 *out);
+bool dec_mul(__int128 a, int sa, __int128 b, int sb, int prec, int scale, __int128 *out);
+bool dec_div(__int128 a, int sa, __int128 b, int sb, int prec, int scale, __int128 *out);
+bool dec_mod(__int128 a, int sa, __int128 b, int sb, int prec, int scale, __int128 *out);
 
 /* ---- date and time ---- */
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
