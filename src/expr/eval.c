@@ -166,20 +166,15 @@ sl_status expr_cast(const sl_value *v, sl_type from, sl_type to, expr_ctx *ctx, 
     size_t n = v->len;
     switch (to.id) {
     case T_BOOLEAN: {
-      while (n && *s == ' ') s++, n--;
-      while (n && s[n - 1] == ' ') n--;
-      if (str_nieq(s, n, "true") || str_nieq(s, n, "1"))
-        *out = value_int(1);
-      else if (str_nieq(s, n, "false") || str_nieq(s, n, "0"))
-        *out = value_int(0);
-      else
-        return cast_fail(ctx, v, from, to);
+      bool b;
+      if (!text_to_bool(s, n, &b)) return cast_fail(ctx, v, from, to);
+      *out = value_int(b);
       return SL_OK;
     }
     case T_INT:
     case T_BIGINT: {
       int64_t i;
-      if (!text_to_int64(s, n, &i)) return cast_fail(ctx, v, from, to);
+      if (!text_to_int64_cast(s, n, &i)) return cast_fail(ctx, v, from, to);
       if (to.id == T_INT && (i < INT32_MIN || i > INT32_MAX)) return cast_fail(ctx, v, from, to);
       *out = value_int(i);
       return SL_OK;
@@ -233,14 +228,17 @@ sl_status expr_cast(const sl_value *v, sl_type from, sl_type to, expr_ctx *ctx, 
     case T_INT:
     case T_BIGINT: {
       int64_t i;
-      if (from.id == T_FLOAT || from.id == T_DOUBLE)
-        i = d2l(v->u.d);
-      else if (from.id == T_DECIMAL) {
+      if (from.id == T_FLOAT || from.id == T_DOUBLE) {
+        i = d2l(v->u.d); /* Java's (long) and (int) of a double both saturate */
+        if (to.id == T_INT) i = i < INT32_MIN ? INT32_MIN : i > INT32_MAX ? INT32_MAX : i;
+      } else if (from.id == T_DECIMAL) {
         __int128 x = value_dec(v) / dec_pow10[from.scale];
         i = (int64_t)x; /* Java's longValue(): low 64 bits */
-      } else
+        if (to.id == T_INT) i = (int32_t)(uint32_t)(uint64_t)i; /* Java narrowing wraps */
+      } else {
         i = v->u.i;
-      if (to.id == T_INT) i = (int32_t)(uint32_t)(uint64_t)i; /* Java narrowing wraps */
+        if (to.id == T_INT) i = (int32_t)(uint32_t)(uint64_t)i;
+      }
       *out = value_int(i);
       return SL_OK;
     }

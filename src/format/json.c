@@ -419,15 +419,68 @@ static double parse_double(const char *s, size_t n) {
   return d;
 }
 
+/* A JSON number into INT/BIGINT as Flink's JSON format reads it (Jackson's canConvertToInt /
+ * asInt): an integer exactly; 1.0, 1e2 or 2.7 through a double, truncated toward zero, when it
+ * is within the type's range; anything else is an error. */
 static bool num_to_int(const char *s, size_t n, bool is_int, sl_type t, sl_value *out, char *why,
                        size_t whyn) {
   if (!is_int) {
+    double d = parse_double(s, n);
+    double lo = t.id == T_INT ? -2147483648.0 : -9223372036854775808.0;
+    double hi = t.id == T_INT ? 2147483647.0 : 9223372036854775807.0;
+    if (d >= lo && d <= hi) {
+      *out = value_int(d >= 9223372036854775807.0 ? INT64_MAX : (int64_t)d);
+      return true;
+    }
     char tn[48];
-    snprintf(why, whyn, "%.*s is not a valid %s", (int)(n > 60 ? 60 : n), s,
+    snprintf(why, whyn, "%.*s is out of range for %s", (int)(n > 60 ? 60 : n), s,
              type_name(t, tn, sizeof tn));
     return false;
   }
   return fmt_text_to_value(s, n, t, out, why, whyn);
+}
+
+/* Compact text of a valid JSON object or array, as Flink (Jackson's toString) puts one into a
+ * STRING column: no whitespace between tokens, strings with the canonical escapes (", \ and
+ * control characters escaped, everything else as UTF-8). Never longer than the input. */
+static const char *json_compact(const char *s, size_t n, sl_arena *a, size_t *outn) {
+  char *o = arena_alloc(a, n + 1), *w = o;
+  sl_buf b = {0};
+  for (size_t i = 0; i < n;) {
+    char c = s[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      i++;
+      continue;
+    }
+    if (c != '"') {
+      *w++ = c;
+      i++;
+      continue;
+    }
+    size_t k = i + 1;
+    bool esc = false;
+    while (s[k] != '"') {
+      if (s[k] == '\\') esc = true, k++;
+      k++;
+    }
+    if (!esc) {
+      memcpy(w, s + i, k + 1 - i);
+      w += k + 1 - i;
+    } else {
+      size_t un;
+      const char *u = unescape(s + i + 1, k - i - 1, a, &un);
+      b.len = 0;
+      fmt_json_escape(u, un, &b);
+      *w++ = '"';
+      memcpy(w, b.data, b.len);
+      w += b.len;
+      *w++ = '"';
+    }
+    i = k + 1;
+  }
+  buf_free(&b);
+  *outn = (size_t)(w - o);
+  return o;
 }
 
 /* Reads a value into a typed cell. */
@@ -512,8 +565,10 @@ static bool read_value(jp *j, sl_type t, sl_value *out, sl_arena *a) {
   if (c == '{' || c == '[') {
     const char *start = j->p;
     if (!skip_value(j)) return false;
-    if (t.id == T_STRING) { /* nested JSON as its text, as Flink does */
-      *out = value_str(start, (size_t)(j->p - start));
+    if (t.id == T_STRING) { /* nested JSON as compact text, as Flink does */
+      size_t cn;
+      const char *cs = json_compact(start, (size_t)(j->p - start), a, &cn);
+      *out = value_str(cs, cn);
       return true;
     }
     char tn[48];

@@ -142,6 +142,11 @@ int double_chars(double d, bool is_float, char *out);     /* the same into out[4
  * The one parser used by CAST and by the decoders. */
 bool text_to_int64(const char *s, size_t n, int64_t *out);
 bool text_to_double(const char *s, size_t n, double *out);
+/* CAST(text AS INT/BIGINT) as Flink parses it (BinaryStringDataUtil.toLong): an optional sign,
+ * digits, and an optional '.' followed only by digits, which are dropped ('1.9' is 1). */
+bool text_to_int64_cast(const char *s, size_t n, int64_t *out);
+/* CAST(text AS BOOLEAN): t/true/y/yes/1 and f/false/n/no/0 in any case (Flink's lists). */
+bool text_to_bool(const char *s, size_t n, bool *out);
 /* Order and equality of two non-NULL values of the same type; strings bytewise. */
 int value_compare(const sl_value *a, const sl_value *b, sl_type t);
 

@@ -40,9 +40,19 @@ TEST(json_decode_values) {
   CHECK(dec1(d, "{\"name\":\"\\ud800\"}", row, &a, why) == SL_EDATA);
   CHECK(dec1(d, "{\"name\":\"\xc0\xaf\"}", row, &a, why) == SL_EDATA);
   CHECK(dec1(d, "{\"id\":9223372036854775808}", row, &a, why) == SL_EDATA);
-  CHECK(dec1(d, "{\"id\":1.5}", row, &a, why) == SL_EDATA);
+  /* a JSON number with a fraction or exponent into BIGINT: truncated when in range (Flink) */
+  CHECK(dec1(d, "{\"id\":1.5}", row, &a, why) == SL_OK && row[0].u.i == 1);
+  CHECK(dec1(d, "{\"id\":1e2}", row, &a, why) == SL_OK && row[0].u.i == 100);
+  CHECK(dec1(d, "{\"id\":-2.0}", row, &a, why) == SL_OK && row[0].u.i == -2);
+  CHECK(dec1(d, "{\"id\":1e19}", row, &a, why) == SL_EDATA);
+  CHECK(dec1(d, "{\"id\":\"1.5\"}", row, &a, why) == SL_EDATA); /* a string is parsed strictly */
   CHECK(dec1(d, "[1]", row, &a, why) == SL_EDATA);
   CHECK(dec1(d, "{\"name\":{\"a\":[1,2]}}", row, &a, why) == SL_OK && row[1].len == 11);
+  /* nested JSON into a STRING column: compact text with canonical escapes */
+  CHECK(dec1(d, "{\"name\": { \"a\" : [ 1, 2 ],\t \"b\": \"x\\u00e9\\/\\u0001\" } }", row, &a,
+             why) == SL_OK);
+  CHECK(row[1].len == 28 &&
+        memcmp(row[1].u.s, "{\"a\":[1,2],\"b\":\"x\xc3\xa9/\\u0001\"}", 28) == 0);
   d->vt->free(d);
   arena_free(&a);
 }
