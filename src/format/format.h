@@ -95,8 +95,14 @@ const fmt_def *const *fmt_table(int *n);
 /* Text (from CSV, or a JSON string for a non-string column) to a typed cell. Returns false with
  * a reason in why. Strings are sliced, not copied. */
 bool fmt_text_to_value(const char *s, size_t n, sl_type t, sl_value *out, char *why, size_t whyn);
-/* JSON string escaping of s into out (without the quotes). */
+/* JSON string escaping of s into out (without the quotes). Invalid UTF-8 becomes U+FFFD (one
+ * per maximal invalid subsequence, as Java's decoders do), so the output is always valid. */
 void fmt_json_escape(const char *s, size_t n, sl_buf *out);
+/* Whether s is valid UTF-8; s with each invalid sequence replaced by U+FFFD, appended to out. */
+bool fmt_utf8_valid(const char *s, size_t n);
+void fmt_utf8_sanitize(const char *s, size_t n, sl_buf *out);
+/* 3 when p starts with a UTF-8 byte-order mark (decoders skip it at the start of a file). */
+size_t fmt_bom(const char *p, size_t n);
 
 extern const fmt_def fmt_json_def, fmt_csv_def;
 

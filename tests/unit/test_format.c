@@ -115,3 +115,31 @@ TEST(encoders) {
   e->vt->free(e);
   buf_free(&b);
 }
+
+static const char *esc(const char *s) {
+  static char out[128];
+  sl_buf b = {0};
+  fmt_json_escape(s, strlen(s), &b);
+  snprintf(out, sizeof out, "%s", buf_cstr(&b));
+  buf_free(&b);
+  return out;
+}
+
+TEST(json_escape_invalid_utf8) {
+  /* one U+FFFD per maximal invalid subpart (Unicode's and Java's count) */
+  CHECK_STR(esc("a\x80"
+                "b"),
+            "a\xef\xbf\xbd"
+            "b");
+  CHECK_STR(esc("\xe2\x82"), "\xef\xbf\xbd");             /* truncated 3-byte sequence */
+  CHECK_STR(esc("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd"); /* overlong */
+  CHECK_STR(esc("\xed\xa0\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* surrogate */
+  CHECK_STR(esc("\xf4\x90\x80\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  CHECK_STR(esc("\xf0\x9f\x98"
+                "x"),
+            "\xef\xbf\xbd"
+            "x");
+  CHECK_STR(esc("\xc3\xa9\xf0\x9f\x98\x80\"\x01"), "\xc3\xa9\xf0\x9f\x98\x80\\\"\\u0001");
+  CHECK(fmt_utf8_valid("\xc3\xa9", 2) && !fmt_utf8_valid("\xc3", 1));
+  CHECK(fmt_bom("\xef\xbb\xbf{", 4) == 3 && fmt_bom("\xef\xbb", 2) == 0);
+}
