@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sql/sql.h"
 #include "expr.h"
 
 #define FAIL(ctx, x, ...)                                                                          \
@@ -23,6 +22,12 @@ sl_expr *expr_new(sl_arena *a, int kind, sl_type t, uint32_t off) {
   x->col = -1;
   x->lit = value_null();
   return x;
+}
+
+const char *expr_op_text(int op) {
+  static const char *const t[] = {"?",  "?",  "?", "=", "<>", "<", "<=", ">",
+                                  ">=", "||", "+", "-", "*",  "/", "%",  "-"};
+  return op >= 0 && op < (int)(sizeof t / sizeof t[0]) ? t[op] : "?";
 }
 
 /* ---- type rules ---- */
@@ -284,7 +289,7 @@ static sl_status arith(const sl_expr *x, const sl_value *a, const sl_value *b, e
   int op = (int)x->ival;
   sl_type t = x->type;
   sl_type ta = x->args[0]->type;
-  if (op == OP_NEG) {
+  if (op == EOP_NEG) {
     switch (t.id) {
     case T_INT: *out = value_int((int32_t)(0u - (uint32_t)a->u.i)); return SL_OK;
     case T_BIGINT:
@@ -299,7 +304,7 @@ static sl_status arith(const sl_expr *x, const sl_value *a, const sl_value *b, e
   if (t.id == T_TIMESTAMP || t.id == T_TIMESTAMP_LTZ || t.id == T_DATE) {
     const sl_value *tv = ta.id == T_INTERVAL ? b : a, *iv = ta.id == T_INTERVAL ? a : b;
     int64_t ms = iv->u.i;
-    if (op == OP_SUB) ms = -ms;
+    if (op == EOP_SUB) ms = -ms;
     if (t.id == T_DATE)
       *out = value_int(tv->u.i + floor_div(ms, 86400000));
     else
@@ -313,16 +318,16 @@ static sl_status arith(const sl_expr *x, const sl_value *a, const sl_value *b, e
     uint64_t ua = (uint64_t)a->u.i, ub = (uint64_t)b->u.i;
     int64_t r;
     switch (op) {
-    case OP_ADD: r = (int64_t)(ua + ub); break;
-    case OP_SUB: r = (int64_t)(ua - ub); break;
-    case OP_MUL: r = (int64_t)(ua * ub); break;
-    case OP_DIV:
-    case OP_MOD:
+    case EOP_ADD: r = (int64_t)(ua + ub); break;
+    case EOP_SUB: r = (int64_t)(ua - ub); break;
+    case EOP_MUL: r = (int64_t)(ua * ub); break;
+    case EOP_DIV:
+    case EOP_MOD:
       if (b->u.i == 0) FAIL(ctx, x, "division by zero");
       if (a->u.i == INT64_MIN && b->u.i == -1)
-        r = op == OP_DIV ? INT64_MIN : 0;
+        r = op == EOP_DIV ? INT64_MIN : 0;
       else
-        r = op == OP_DIV ? a->u.i / b->u.i : a->u.i % b->u.i;
+        r = op == EOP_DIV ? a->u.i / b->u.i : a->u.i % b->u.i;
       break;
     default: FAIL(ctx, x, "bad operator");
     }
@@ -334,11 +339,11 @@ static sl_status arith(const sl_expr *x, const sl_value *a, const sl_value *b, e
   case T_DOUBLE: {
     double da = to_double(a, ta), db = to_double(b, tb), r;
     switch (op) {
-    case OP_ADD: r = da + db; break;
-    case OP_SUB: r = da - db; break;
-    case OP_MUL: r = da * db; break;
-    case OP_DIV: r = da / db; break;
-    case OP_MOD: r = fmod(da, db); break;
+    case EOP_ADD: r = da + db; break;
+    case EOP_SUB: r = da - db; break;
+    case EOP_MUL: r = da * db; break;
+    case EOP_DIV: r = da / db; break;
+    case EOP_MOD: r = fmod(da, db); break;
     default: FAIL(ctx, x, "bad operator");
     }
     *out = value_double(t.id == T_FLOAT ? (double)(float)r : r);
@@ -351,14 +356,14 @@ static sl_status arith(const sl_expr *x, const sl_value *a, const sl_value *b, e
     int sa = ta.scale, sb = tb.scale;
     bool ok;
     switch (op) {
-    case OP_ADD: ok = dec_add(va, sa, vb, sb, t.prec, t.scale, &r); break;
-    case OP_SUB: ok = dec_add(va, sa, -vb, sb, t.prec, t.scale, &r); break;
-    case OP_MUL: ok = dec_mul(va, sa, vb, sb, t.prec, t.scale, &r); break;
-    case OP_DIV:
-    case OP_MOD:
+    case EOP_ADD: ok = dec_add(va, sa, vb, sb, t.prec, t.scale, &r); break;
+    case EOP_SUB: ok = dec_add(va, sa, -vb, sb, t.prec, t.scale, &r); break;
+    case EOP_MUL: ok = dec_mul(va, sa, vb, sb, t.prec, t.scale, &r); break;
+    case EOP_DIV:
+    case EOP_MOD:
       if (vb == 0) FAIL(ctx, x, "division by zero");
-      ok = op == OP_DIV ? dec_div(va, sa, vb, sb, t.prec, t.scale, &r)
-                        : dec_mod(va, sa, vb, sb, t.prec, t.scale, &r);
+      ok = op == EOP_DIV ? dec_div(va, sa, vb, sb, t.prec, t.scale, &r)
+                         : dec_mod(va, sa, vb, sb, t.prec, t.scale, &r);
       break;
     default: FAIL(ctx, x, "bad operator");
     }
@@ -468,17 +473,17 @@ sl_status expr_eval(const sl_expr *x, const sl_value *row, expr_ctx *ctx, sl_val
     int c;
     sl_type t = x->args[0]->type;
     if ((t.id == T_DOUBLE || t.id == T_FLOAT) && (isnan(a.u.d) || isnan(b.u.d))) {
-      *out = value_int(x->ival == OP_NE);
+      *out = value_int(x->ival == EOP_NE);
       return SL_OK;
     }
     c = value_compare(&a, &b, t);
     bool r;
     switch (x->ival) {
-    case OP_EQ: r = c == 0; break;
-    case OP_NE: r = c != 0; break;
-    case OP_LT: r = c < 0; break;
-    case OP_LE: r = c <= 0; break;
-    case OP_GT: r = c > 0; break;
+    case EOP_EQ: r = c == 0; break;
+    case EOP_NE: r = c != 0; break;
+    case EOP_LT: r = c < 0; break;
+    case EOP_LE: r = c <= 0; break;
+    case EOP_GT: r = c > 0; break;
     default: r = c >= 0; break;
     }
     *out = value_int(r);
@@ -646,14 +651,14 @@ void expr_format(const sl_expr *x, const char *const *col_names, sl_buf *out) {
   case E_CMP:
   case E_ARITH:
   case E_CONCAT:
-    if (x->kind == E_ARITH && x->ival == OP_NEG) {
+    if (x->kind == E_ARITH && x->ival == EOP_NEG) {
       buf_putc(out, '-');
       expr_format(x->args[0], col_names, out);
       break;
     }
     buf_putc(out, '(');
     expr_format(x->args[0], col_names, out);
-    buf_printf(out, " %s ", x->kind == E_CONCAT ? "||" : sql_op_text((int)x->ival));
+    buf_printf(out, " %s ", x->kind == E_CONCAT ? "||" : expr_op_text((int)x->ival));
     expr_format(x->args[1], col_names, out);
     buf_putc(out, ')');
     break;

@@ -12,7 +12,7 @@
 #ifndef SLUICE_FORMAT_H
 #define SLUICE_FORMAT_H
 
-#include "../sql/sql.h"
+#include "../value/value.h"
 
 /* ---- option tables ---- */
 
@@ -27,9 +27,13 @@ typedef struct opt_def {
   const char *doc;
 } opt_def;
 
-/* A table's WITH options after ${VAR} substitution and --set overrides. */
+/* One WITH option, and a table's options after ${VAR} substitution and --set overrides (the
+ * planner fills these; format/ does not depend on the SQL front end). */
+typedef struct opt_kv {
+  const char *key, *value;
+} opt_kv;
 typedef struct opt_list {
-  const sql_option *v;
+  const opt_kv *v;
   int n;
 } opt_list;
 
