@@ -1,5 +1,6 @@
-/* format.c - the format table, option lookup and validation helpers, and text-to-value
- * conversion shared by the decoders. */
+/* format.c - the format table, option lookup and validation helpers, text-to-value conversion
+ * shared by the decoders, and the UTF-8 rules every output follows (byte-order mark, U+FFFD for
+ * invalid sequences, JSON string escaping). Owns no format's framing. */
 #include <stdlib.h>
 #include <string.h>
 
