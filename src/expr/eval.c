@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sql/sql.h"
 #include "expr.h"
 
 #define FAIL(ctx, x, ...)                                                                          \
@@ -23,6 +22,12 @@ sl_expr *expr_new(sl_arena *a, int kind, sl_type t, uint32_t off) {
   x->col = -1;
   x->lit = value_null();
   return x;
+}
+
+const char *expr_op_text(int op) {
+  static const char *const t[] = {"?",  "?",  "?", "=", "<>", "<", "<=", ">",
+                                  ">=", "||", "+", "-", "*",  "/", "%",  "-"};
+  return op >= 0 && op < (int)(sizeof t / sizeof t[0]) ? t[op] : "?";
 }
 
 /* ---- type rules ---- */
@@ -166,20 +171,15 @@ sl_status expr_cast(const sl_value *v, sl_type from, sl_type to, expr_ctx *ctx, 
     size_t n = v->len;
     switch (to.id) {
     case T_BOOLEAN: {
-      while (n && *s == ' ') s++, n--;
-      while (n && s[n - 1] == ' ') n--;
-      if (str_nieq(s, n, "true") || str_nieq(s, n, "1"))
-        *out = value_int(1);
-      else if (str_nieq(s, n, "false") || str_nieq(s, n, "0"))
-        *out = value_int(0);
-      else
-        return cast_fail(ctx, v, from, to);
+      bool b;
+      if (!text_to_bool(s, n, &b)) return cast_fail(ctx, v, from, to);
+      *out = value_int(b);
       return SL_OK;
     }
     case T_INT:
     case T_BIGINT: {
       int64_t i;
-      if (!text_to_int64(s, n, &i)) return cast_fail(ctx, v, from, to);
+      if (!text_to_int64_cast(s, n, &i)) return cast_fail(ctx, v, from, to);
       if (to.id == T_INT && (i < INT32_MIN || i > INT32_MAX)) return cast_fail(ctx, v, from, to);
       *out = value_int(i);
       return SL_OK;
@@ -233,14 +233,17 @@ sl_status expr_cast(const sl_value *v, sl_type from, sl_type to, expr_ctx *ctx, 
     case T_INT:
     case T_BIGINT: {
       int64_t i;
-      if (from.id == T_FLOAT || from.id == T_DOUBLE)
-        i = d2l(v->u.d);
-      else if (from.id == T_DECIMAL) {
+      if (from.id == T_FLOAT || from.id == T_DOUBLE) {
+        i = d2l(v->u.d); /* Java's (long) and (int) of a double both saturate */
+        if (to.id == T_INT) i = i < INT32_MIN ? INT32_MIN : i > INT32_MAX ? INT32_MAX : i;
+      } else if (from.id == T_DECIMAL) {
         __int128 x = value_dec(v) / dec_pow10[from.scale];
         i = (int64_t)x; /* Java's longValue(): low 64 bits */
-      } else
+        if (to.id == T_INT) i = (int32_t)(uint32_t)(uint64_t)i; /* Java narrowing wraps */
+      } else {
         i = v->u.i;
-      if (to.id == T_INT) i = (int32_t)(uint32_t)(uint64_t)i; /* Java narrowing wraps */
+        if (to.id == T_INT) i = (int32_t)(uint32_t)(uint64_t)i;
+      }
       *out = value_int(i);
       return SL_OK;
     }
@@ -286,7 +289,7 @@ static sl_status arith(const sl_expr *x, const sl_value *a, const sl_value *b, e
   int op = (int)x->ival;
   sl_type t = x->type;
   sl_type ta = x->args[0]->type;
-  if (op == OP_NEG) {
+  if (op == EOP_NEG) {
     switch (t.id) {
     case T_INT: *out = value_int((int32_t)(0u - (uint32_t)a->u.i)); return SL_OK;
     case T_BIGINT:
@@ -301,7 +304,7 @@ static sl_status arith(const sl_expr *x, const sl_value *a, const sl_value *b, e
   if (t.id == T_TIMESTAMP || t.id == T_TIMESTAMP_LTZ || t.id == T_DATE) {
     const sl_value *tv = ta.id == T_INTERVAL ? b : a, *iv = ta.id == T_INTERVAL ? a : b;
     int64_t ms = iv->u.i;
-    if (op == OP_SUB) ms = -ms;
+    if (op == EOP_SUB) ms = -ms;
     if (t.id == T_DATE)
       *out = value_int(tv->u.i + floor_div(ms, 86400000));
     else
@@ -315,16 +318,16 @@ static sl_status arith(const sl_expr *x, const sl_value *a, const sl_value *b, e
     uint64_t ua = (uint64_t)a->u.i, ub = (uint64_t)b->u.i;
     int64_t r;
     switch (op) {
-    case OP_ADD: r = (int64_t)(ua + ub); break;
-    case OP_SUB: r = (int64_t)(ua - ub); break;
-    case OP_MUL: r = (int64_t)(ua * ub); break;
-    case OP_DIV:
-    case OP_MOD:
+    case EOP_ADD: r = (int64_t)(ua + ub); break;
+    case EOP_SUB: r = (int64_t)(ua - ub); break;
+    case EOP_MUL: r = (int64_t)(ua * ub); break;
+    case EOP_DIV:
+    case EOP_MOD:
       if (b->u.i == 0) FAIL(ctx, x, "division by zero");
       if (a->u.i == INT64_MIN && b->u.i == -1)
-        r = op == OP_DIV ? INT64_MIN : 0;
+        r = op == EOP_DIV ? INT64_MIN : 0;
       else
-        r = op == OP_DIV ? a->u.i / b->u.i : a->u.i % b->u.i;
+        r = op == EOP_DIV ? a->u.i / b->u.i : a->u.i % b->u.i;
       break;
     default: FAIL(ctx, x, "bad operator");
     }
@@ -336,86 +339,35 @@ static sl_status arith(const sl_expr *x, const sl_value *a, const sl_value *b, e
   case T_DOUBLE: {
     double da = to_double(a, ta), db = to_double(b, tb), r;
     switch (op) {
-    case OP_ADD: r = da + db; break;
-    case OP_SUB: r = da - db; break;
-    case OP_MUL: r = da * db; break;
-    case OP_DIV: r = da / db; break;
-    case OP_MOD: r = fmod(da, db); break;
+    case EOP_ADD: r = da + db; break;
+    case EOP_SUB: r = da - db; break;
+    case EOP_MUL: r = da * db; break;
+    case EOP_DIV: r = da / db; break;
+    case EOP_MOD: r = fmod(da, db); break;
     default: FAIL(ctx, x, "bad operator");
     }
     *out = value_double(t.id == T_FLOAT ? (double)(float)r : r);
     return SL_OK;
   }
   case T_DECIMAL: {
+    /* exact (256-bit intermediate), rounded HALF_UP to the result type; a result that does
+     * not fit its precision is NULL, as in Flink */
     __int128 va = value_dec(a), vb = value_dec(b), r;
     int sa = ta.scale, sb = tb.scale;
+    bool ok;
     switch (op) {
-    case OP_ADD:
-    case OP_SUB:
-    case OP_MOD: {
-      int s = sa > sb ? sa : sb;
-      if (!dec_rescale(va, sa, s, 38, &va) || !dec_rescale(vb, sb, s, 38, &vb)) goto overflow;
-      if (op == OP_MOD) {
-        if (vb == 0) FAIL(ctx, x, "division by zero");
-        r = va % vb;
-      } else {
-        r = op == OP_ADD ? va + vb : va - vb;
-      }
-      if (!dec_rescale(r, s, t.scale, t.prec, &r)) goto overflow;
-      break;
-    }
-    case OP_MUL: {
-      if (dec_digits(va) + dec_digits(vb) > 38) {
-        double d = dec_to_double(va, sa) * dec_to_double(vb, sb);
-        if (!dec_from_double(d, t.prec, t.scale, &r)) goto overflow;
-        break;
-      }
-      r = va * vb;
-      if (!dec_rescale(r, sa + sb, t.scale, t.prec, &r)) goto overflow;
-      break;
-    }
-    case OP_DIV: {
+    case EOP_ADD: ok = dec_add(va, sa, vb, sb, t.prec, t.scale, &r); break;
+    case EOP_SUB: ok = dec_add(va, sa, -vb, sb, t.prec, t.scale, &r); break;
+    case EOP_MUL: ok = dec_mul(va, sa, vb, sb, t.prec, t.scale, &r); break;
+    case EOP_DIV:
+    case EOP_MOD:
       if (vb == 0) FAIL(ctx, x, "division by zero");
-      /* q = va / vb at scale t.scale: va * 10^(t.scale - sa + sb) / vb, HALF_UP, digit by
-       * digit so the intermediate never overflows */
-      int k = t.scale - sa + sb;
-      bool neg = (va < 0) != (vb < 0);
-      if (va < 0) va = -va;
-      if (vb < 0) vb = -vb;
-      __int128 q, rem;
-      if (k >= 0) {
-        q = va / vb;
-        rem = va % vb;
-        for (int i = 0; i < k + 1; i++) { /* one extra digit for rounding */
-          if (q > dec_pow10[37]) goto overflow;
-          if (rem > dec_pow10[37]) { /* would overflow: scale divisor down */
-            rem /= 10;
-            vb /= 10;
-            if (vb == 0) goto overflow;
-          }
-          rem *= 10;
-          q = q * 10 + rem / vb;
-          rem %= vb;
-        }
-      } else {
-        q = va / vb;
-        for (int i = 0; i < -k - 1; i++) q /= 10;
-        if (-k - 1 < 0) q *= 10; /* unreachable: k < 0 here */
-      }
-      /* q has one digit more than wanted */
-      __int128 last = q % 10;
-      q /= 10;
-      if (last >= 5) q++;
-      r = neg ? -q : q;
-      if (!dec_fits(r, t.prec)) goto overflow;
+      ok = op == EOP_DIV ? dec_div(va, sa, vb, sb, t.prec, t.scale, &r)
+                         : dec_mod(va, sa, vb, sb, t.prec, t.scale, &r);
       break;
-    }
     default: FAIL(ctx, x, "bad operator");
     }
-    *out = value_decimal(r);
-    return SL_OK;
-  overflow:
-    *out = value_null(); /* Flink: DECIMAL overflow gives NULL */
+    *out = ok ? value_decimal(r) : value_null();
     return SL_OK;
   }
   default: FAIL(ctx, x, "bad arithmetic type");
@@ -521,17 +473,17 @@ sl_status expr_eval(const sl_expr *x, const sl_value *row, expr_ctx *ctx, sl_val
     int c;
     sl_type t = x->args[0]->type;
     if ((t.id == T_DOUBLE || t.id == T_FLOAT) && (isnan(a.u.d) || isnan(b.u.d))) {
-      *out = value_int(x->ival == OP_NE);
+      *out = value_int(x->ival == EOP_NE);
       return SL_OK;
     }
     c = value_compare(&a, &b, t);
     bool r;
     switch (x->ival) {
-    case OP_EQ: r = c == 0; break;
-    case OP_NE: r = c != 0; break;
-    case OP_LT: r = c < 0; break;
-    case OP_LE: r = c <= 0; break;
-    case OP_GT: r = c > 0; break;
+    case EOP_EQ: r = c == 0; break;
+    case EOP_NE: r = c != 0; break;
+    case EOP_LT: r = c < 0; break;
+    case EOP_LE: r = c <= 0; break;
+    case EOP_GT: r = c > 0; break;
     default: r = c >= 0; break;
     }
     *out = value_int(r);
@@ -699,14 +651,14 @@ void expr_format(const sl_expr *x, const char *const *col_names, sl_buf *out) {
   case E_CMP:
   case E_ARITH:
   case E_CONCAT:
-    if (x->kind == E_ARITH && x->ival == OP_NEG) {
+    if (x->kind == E_ARITH && x->ival == EOP_NEG) {
       buf_putc(out, '-');
       expr_format(x->args[0], col_names, out);
       break;
     }
     buf_putc(out, '(');
     expr_format(x->args[0], col_names, out);
-    buf_printf(out, " %s ", x->kind == E_CONCAT ? "||" : sql_op_text((int)x->ival));
+    buf_printf(out, " %s ", x->kind == E_CONCAT ? "||" : expr_op_text((int)x->ival));
     expr_format(x->args[1], col_names, out);
     buf_putc(out, ')');
     break;

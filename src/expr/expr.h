@@ -25,11 +25,31 @@ typedef enum expr_kind {
   E_ISNULL, /* flag 1 = IS NOT NULL */
   E_ISBOOL, /* ival 1 true / 0 false / 2 unknown; flag 1 = NOT */
   E_IN,     /* args[0] IN args[1..]; flag 1 = NOT */
-  E_CMP,    /* op in ival: OP_EQ..OP_GE; operands of one type */
-  E_ARITH,  /* op in ival: OP_ADD..OP_MOD, OP_NEG; operands already in the result type except
+  E_CMP,    /* op in ival: EOP_EQ..EOP_GE; operands of one type */
+  E_ARITH,  /* op in ival: EOP_ADD..EOP_MOD, EOP_NEG; operands already in the result type except
                for DECIMAL (args keep their own scale) and time +/- interval */
   E_CONCAT,
 } expr_kind;
+
+/* Operators of E_CMP and E_ARITH (in ival). The numbering is the SQL front end's sql_op, so
+ * the binder passes its codes through; plan/binder.c checks that at compile time. */
+typedef enum expr_op {
+  EOP_EQ = 3,
+  EOP_NE,
+  EOP_LT,
+  EOP_LE,
+  EOP_GT,
+  EOP_GE,
+  EOP_CONCAT,
+  EOP_ADD,
+  EOP_SUB,
+  EOP_MUL,
+  EOP_DIV,
+  EOP_MOD,
+  EOP_NEG,
+} expr_op;
+/* "+", "<=" ... for explain. */
+const char *expr_op_text(int op);
 
 typedef struct sl_expr sl_expr;
 typedef struct expr_ctx expr_ctx;

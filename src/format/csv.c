@@ -54,7 +54,7 @@ static csv_conf csv_conf_read(const opt_list *o) {
 typedef struct csv_dec {
   fmt_decoder base;
   csv_conf conf;
-  bool ignore_errors, comments, expect_header;
+  bool ignore_errors, comments, expect_header, at_file_start;
   int *map; /* field index -> column or -1 */
   int nmap, mapcap;
 } csv_dec;
@@ -62,6 +62,7 @@ typedef struct csv_dec {
 static void csv_file_start(fmt_decoder *d) {
   csv_dec *c = (csv_dec *)d;
   if (c->conf.header) c->expect_header = true;
+  c->at_file_start = true;
 }
 
 static void set_map(csv_dec *c, int field, int col) {
@@ -134,6 +135,15 @@ static bool csv_field(csv_dec *c, const char **pp, const char *e, const char **s
 static sl_status csv_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *rec, sl_value *row,
                             sl_arena *a, char *why, size_t whyn) {
   csv_dec *c = (csv_dec *)d;
+  if (c->at_file_start) { /* a UTF-8 byte-order mark is not part of the header or first field */
+    c->at_file_start = false;
+    size_t bom = fmt_bom(p, n);
+    if (bom) {
+      sl_status st = csv_decode(d, p + bom, n - bom, rec, row, a, why, whyn);
+      rec->consumed += bom;
+      return st;
+    }
+  }
   const char *e = p + n, *q = p;
   rec->lines = 0;
   rec->no_row = false;
@@ -177,6 +187,12 @@ static sl_status csv_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *re
           row[col] = value_null();
         } else if (len == 0 && !quoted && ty.id != T_STRING) {
           row[col] = value_null();
+        } else if (ty.id == T_STRING && !fmt_utf8_valid(s, len)) {
+          /* invalid UTF-8 is read as Java's decoder reads it: U+FFFD for each bad sequence */
+          sl_buf b = {0};
+          fmt_utf8_sanitize(s, len, &b);
+          row[col] = value_str(arena_strndup(a, b.data, b.len), b.len);
+          buf_free(&b);
         } else if (!fmt_text_to_value(s, len, ty, &row[col], why, whyn)) {
           if (!c->ignore_errors) {
             char inner[200];
@@ -291,8 +307,12 @@ static void csv_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
       continue;
     }
     sl_type t = e->schema.types[i];
-    if (t.id == T_STRING) {
+    if (t.id == T_STRING && fmt_utf8_valid(row[i].u.s, row[i].len)) {
       csv_put(c, row[i].u.s, row[i].len, out);
+    } else if (t.id == T_STRING) { /* invalid UTF-8 is written as U+FFFD */
+      c->tmp.len = 0;
+      fmt_utf8_sanitize(row[i].u.s, row[i].len, &c->tmp);
+      csv_put(c, c->tmp.data, c->tmp.len, out);
     } else {
       c->tmp.len = 0;
       value_print(&row[i], t, &c->tmp);
@@ -321,5 +341,7 @@ static fmt_encoder *csv_encoder_new(const fmt_schema *s, const opt_list *o) {
 const fmt_def fmt_csv_def = {
     "csv", csv_opts,
     "RFC 4180 CSV: fields by position (or by header name with 'csv.header'), quoted fields may "
-    "hold delimiters, doubled quotes and line breaks.",
+    "hold delimiters, doubled quotes and line breaks. A UTF-8 byte-order mark at the start of a "
+    "file is skipped. Invalid UTF-8 in a string field is read as Java reads it, each invalid "
+    "sequence as U+FFFD, and the encoder writes valid UTF-8 only.",
     csv_decoder_new, csv_encoder_new, false};

@@ -1,5 +1,6 @@
-/* format.c - the format table, option lookup and validation helpers, and text-to-value
- * conversion shared by the decoders. */
+/* format.c - the format table, option lookup and validation helpers, text-to-value conversion
+ * shared by the decoders, and the UTF-8 rules every output follows (byte-order mark, U+FFFD for
+ * invalid sequences, JSON string escaping). Owns no format's framing. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,13 +127,89 @@ bool fmt_text_to_value(const char *s, size_t n, sl_type t, sl_value *out, char *
   }
 }
 
+size_t fmt_bom(const char *p, size_t n) { return n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3) ? 3 : 0; }
+
+/* Length of the valid UTF-8 sequence at p (p[0] >= 0x80) as a positive number, or minus the
+ * length of its maximal invalid subpart (the bytes one U+FFFD replaces, as Java's and the
+ * Unicode standard's decoders count them). */
+static int utf8_at(const unsigned char *p, const unsigned char *e) {
+  unsigned c = p[0];
+  int need;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF)
+    need = 1;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    need = 2;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 3;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else
+    return -1;
+  for (int k = 1; k <= need; k++) {
+    if (p + k >= e || p[k] < lo || p[k] > hi) return -k;
+    lo = 0x80, hi = 0xBF;
+  }
+  return need + 1;
+}
+
+static const char REPL[3] = {(char)0xEF, (char)0xBF, (char)0xBD}; /* U+FFFD */
+
+bool fmt_utf8_valid(const char *s, size_t n) {
+  const unsigned char *p = (const unsigned char *)s, *e = p + n;
+  while (p < e) {
+    if (*p < 0x80) {
+      p++;
+      continue;
+    }
+    int k = utf8_at(p, e);
+    if (k < 0) return false;
+    p += k;
+  }
+  return true;
+}
+
+void fmt_utf8_sanitize(const char *s, size_t n, sl_buf *out) {
+  const unsigned char *p = (const unsigned char *)s, *e = p + n, *start = p;
+  while (p < e) {
+    if (*p < 0x80) {
+      p++;
+      continue;
+    }
+    int k = utf8_at(p, e);
+    if (k > 0) {
+      p += k;
+      continue;
+    }
+    buf_put(out, (const char *)start, (size_t)(p - start));
+    buf_put(out, REPL, 3);
+    p += -k;
+    start = p;
+  }
+  buf_put(out, (const char *)start, (size_t)(p - start));
+}
+
 void fmt_json_escape(const char *s, size_t n, sl_buf *out) {
   static const char hex[] = "0123456789abcdef";
   buf_reserve(out, n + 2);
   size_t start = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) continue;
+    if (c >= 0x80) {
+      int k = utf8_at((const unsigned char *)s + i, (const unsigned char *)s + n);
+      if (k > 0) {
+        i += (size_t)k - 1;
+        continue;
+      }
+      buf_put(out, s + start, i - start);
+      buf_put(out, REPL, 3); /* invalid UTF-8: U+FFFD, as Java's decoders do */
+      i += (size_t)-k - 1;
+      start = i + 1;
+      continue;
+    }
     buf_put(out, s + start, i - start);
     start = i + 1;
     switch (c) {

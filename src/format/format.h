@@ -12,7 +12,7 @@
 #ifndef SLUICE_FORMAT_H
 #define SLUICE_FORMAT_H
 
-#include "../sql/sql.h"
+#include "../value/value.h"
 
 /* ---- option tables ---- */
 
@@ -27,9 +27,13 @@ typedef struct opt_def {
   const char *doc;
 } opt_def;
 
-/* A table's WITH options after ${VAR} substitution and --set overrides. */
+/* One WITH option, and a table's options after ${VAR} substitution and --set overrides (the
+ * planner fills these; format/ does not depend on the SQL front end). */
+typedef struct opt_kv {
+  const char *key, *value;
+} opt_kv;
 typedef struct opt_list {
-  const sql_option *v;
+  const opt_kv *v;
   int n;
 } opt_list;
 
@@ -101,9 +105,17 @@ const fmt_def *const *fmt_table(int *n);
 /* Text (from CSV, or a JSON string for a non-string column) to a typed cell. Returns false with
  * a reason in why. Strings are sliced, not copied. */
 bool fmt_text_to_value(const char *s, size_t n, sl_type t, sl_value *out, char *why, size_t whyn);
-/* JSON string escaping of s into out (without the quotes). */
+/* JSON string escaping of s into out (without the quotes). Invalid UTF-8 becomes U+FFFD (one
+ * per maximal invalid subsequence, as Java's decoders do), so the output is always valid. */
 void fmt_json_escape(const char *s, size_t n, sl_buf *out);
+/* Whether s is valid UTF-8; s with each invalid sequence replaced by U+FFFD, appended to out. */
+bool fmt_utf8_valid(const char *s, size_t n);
+void fmt_utf8_sanitize(const char *s, size_t n, sl_buf *out);
+/* 3 when p starts with a UTF-8 byte-order mark (decoders skip it at the start of a file). */
+size_t fmt_bom(const char *p, size_t n);
 
 extern const fmt_def fmt_json_def, fmt_csv_def, fmt_debezium_json_def;
+/* The JSON encoder (json_enc.c), for fmt_json_def. */
+fmt_encoder *fmt_json_encoder_new(const fmt_schema *s, const opt_list *o);
 
 #endif

@@ -1,7 +1,8 @@
 /* json.c - JSON lines: a decoder that validates the whole record (RFC 8259: escapes, \u
  * surrogate pairs, UTF-8, number grammar, nesting) but converts only the needed columns, with
  * no DOM; and the encoder with Flink's conventions. The string scanner tests 8 bytes at a time
- * for quote, backslash, control and non-ASCII bytes: this is the hot path. */
+ * for quote, backslash, control and non-ASCII bytes: this is the hot path. The encoder is in
+ * json_enc.c. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ typedef struct json_dec {
   json_key *keys;
   int nkeys;
   bool fail_missing, ignore_errors;
+  bool at_file_start;
 } json_dec;
 
 typedef struct jp {
@@ -419,15 +421,68 @@ static double parse_double(const char *s, size_t n) {
   return d;
 }
 
+/* A JSON number into INT/BIGINT as Flink's JSON format reads it (Jackson's canConvertToInt /
+ * asInt): an integer exactly; 1.0, 1e2 or 2.7 through a double, truncated toward zero, when it
+ * is within the type's range; anything else is an error. */
 static bool num_to_int(const char *s, size_t n, bool is_int, sl_type t, sl_value *out, char *why,
                        size_t whyn) {
   if (!is_int) {
+    double d = parse_double(s, n);
+    double lo = t.id == T_INT ? -2147483648.0 : -9223372036854775808.0;
+    double hi = t.id == T_INT ? 2147483647.0 : 9223372036854775807.0;
+    if (d >= lo && d <= hi) {
+      *out = value_int(d >= 9223372036854775807.0 ? INT64_MAX : (int64_t)d);
+      return true;
+    }
     char tn[48];
-    snprintf(why, whyn, "%.*s is not a valid %s", (int)(n > 60 ? 60 : n), s,
+    snprintf(why, whyn, "%.*s is out of range for %s", (int)(n > 60 ? 60 : n), s,
              type_name(t, tn, sizeof tn));
     return false;
   }
   return fmt_text_to_value(s, n, t, out, why, whyn);
+}
+
+/* Compact text of a valid JSON object or array, as Flink (Jackson's toString) puts one into a
+ * STRING column: no whitespace between tokens, strings with the canonical escapes (", \ and
+ * control characters escaped, everything else as UTF-8). Never longer than the input. */
+static const char *json_compact(const char *s, size_t n, sl_arena *a, size_t *outn) {
+  char *o = arena_alloc(a, n + 1), *w = o;
+  sl_buf b = {0};
+  for (size_t i = 0; i < n;) {
+    char c = s[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      i++;
+      continue;
+    }
+    if (c != '"') {
+      *w++ = c;
+      i++;
+      continue;
+    }
+    size_t k = i + 1;
+    bool esc = false;
+    while (s[k] != '"') {
+      if (s[k] == '\\') esc = true, k++;
+      k++;
+    }
+    if (!esc) {
+      memcpy(w, s + i, k + 1 - i);
+      w += k + 1 - i;
+    } else {
+      size_t un;
+      const char *u = unescape(s + i + 1, k - i - 1, a, &un);
+      b.len = 0;
+      fmt_json_escape(u, un, &b);
+      *w++ = '"';
+      memcpy(w, b.data, b.len);
+      w += b.len;
+      *w++ = '"';
+    }
+    i = k + 1;
+  }
+  buf_free(&b);
+  *outn = (size_t)(w - o);
+  return o;
 }
 
 /* Reads a value into a typed cell. */
@@ -512,8 +567,10 @@ static bool read_value(jp *j, sl_type t, sl_value *out, sl_arena *a) {
   if (c == '{' || c == '[') {
     const char *start = j->p;
     if (!skip_value(j)) return false;
-    if (t.id == T_STRING) { /* nested JSON as its text, as Flink does */
-      *out = value_str(start, (size_t)(j->p - start));
+    if (t.id == T_STRING) { /* nested JSON as compact text, as Flink does */
+      size_t cn;
+      const char *cs = json_compact(start, (size_t)(j->p - start), a, &cn);
+      *out = value_str(cs, cn);
       return true;
     }
     char tn[48];
@@ -528,6 +585,15 @@ static bool read_value(jp *j, sl_type t, sl_value *out, sl_arena *a) {
 static sl_status json_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *rec, sl_value *row,
                              sl_arena *a, char *why, size_t whyn) {
   json_dec *jd = (json_dec *)d;
+  if (jd->at_file_start) { /* a UTF-8 byte-order mark is not part of the first record */
+    jd->at_file_start = false;
+    size_t bom = fmt_bom(p, n);
+    if (bom) {
+      sl_status st = json_decode(d, p + bom, n - bom, rec, row, a, why, whyn);
+      rec->consumed += bom;
+      return st;
+    }
+  }
   const char *nl = memchr(p, '\n', n);
   size_t len = nl ? (size_t)(nl - p) : n;
   rec->consumed = nl ? len + 1 : n;
@@ -655,9 +721,9 @@ static void json_dec_free(fmt_decoder *d) {
   free(jd);
 }
 
-static void no_file_start(fmt_decoder *d) {}
+static void json_file_start(fmt_decoder *d) { ((json_dec *)d)->at_file_start = true; }
 
-static const fmt_decoder_vt json_dec_vt = {no_file_start, json_decode, json_dec_free};
+static const fmt_decoder_vt json_dec_vt = {json_file_start, json_decode, json_dec_free};
 
 static fmt_decoder *json_decoder_new(const fmt_schema *s, const opt_list *o) {
   json_dec *jd = xcalloc(1, sizeof *jd);
@@ -676,93 +742,10 @@ static fmt_decoder *json_decoder_new(const fmt_schema *s, const opt_list *o) {
   return &jd->base;
 }
 
-/* ---- encoder ---- */
-
-typedef struct json_enc {
-  fmt_encoder base;
-  char **keys; /* "\"name\":" pre-escaped */
-  size_t *keylen;
-  bool iso;
-} json_enc;
-
-static void json_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
-  json_enc *je = (json_enc *)e;
-  buf_putc(out, '{');
-  for (int i = 0; i < e->schema.ncols; i++) {
-    if (i) buf_putc(out, ',');
-    buf_put(out, je->keys[i], je->keylen[i]);
-    const sl_value *v = &row[i];
-    sl_type t = e->schema.types[i];
-    if (v->null) {
-      buf_put(out, "null", 4);
-      continue;
-    }
-    switch (t.id) {
-    case T_STRING:
-      buf_putc(out, '"');
-      fmt_json_escape(v->u.s, v->len, out);
-      buf_putc(out, '"');
-      break;
-    case T_FLOAT:
-    case T_DOUBLE:
-      if (isnan(v->u.d) || isinf(v->u.d)) {
-        buf_putc(out, '"');
-        value_print(v, t, out);
-        buf_putc(out, '"');
-      } else {
-        value_print(v, t, out);
-      }
-      break;
-    case T_TIMESTAMP:
-    case T_TIMESTAMP_LTZ:
-      buf_putc(out, '"');
-      ts_format(v->u.i, je->iso, t.id == T_TIMESTAMP_LTZ, out); /* LTZ: UTC with Z */
-      buf_putc(out, '"');
-      break;
-    case T_DATE:
-    case T_INTERVAL:
-      buf_putc(out, '"');
-      value_print(v, t, out);
-      buf_putc(out, '"');
-      break;
-    default: value_print(v, t, out); break;
-    }
-  }
-  buf_put(out, "}\n", 2);
-}
-
-static void json_enc_free(fmt_encoder *e) {
-  json_enc *je = (json_enc *)e;
-  for (int i = 0; i < e->schema.ncols; i++) free(je->keys[i]);
-  free(je->keys);
-  free(je->keylen);
-  free(je);
-}
-
-static const fmt_encoder_vt json_enc_vt = {NULL, json_encode, json_enc_free, NULL};
-
-static fmt_encoder *json_encoder_new(const fmt_schema *s, const opt_list *o) {
-  json_enc *je = xcalloc(1, sizeof *je);
-  je->base.vt = &json_enc_vt;
-  je->base.schema = *s;
-  je->keys = xcalloc((size_t)s->ncols, sizeof(char *));
-  je->keylen = xcalloc((size_t)s->ncols, sizeof(size_t));
-  for (int i = 0; i < s->ncols; i++) {
-    sl_buf b = {0};
-    buf_putc(&b, '"');
-    fmt_json_escape(s->names[i], strlen(s->names[i]), &b);
-    buf_puts(&b, "\":");
-    je->keys[i] = xstrdup(buf_cstr(&b));
-    je->keylen[i] = b.len;
-    buf_free(&b);
-  }
-  const char *std = opt_get(o, json_opts, "json.timestamp-format.standard");
-  je->iso = std && str_ieq(std, "ISO-8601");
-  return &je->base;
-}
-
 const fmt_def fmt_json_def = {
     "json", json_opts,
     "JSON lines: one JSON object per line; fields are matched to columns by name "
-    "(case-sensitive), unknown fields are skipped, missing ones are NULL.",
-    json_decoder_new, json_encoder_new, false};
+    "(case-sensitive), unknown fields are skipped, missing ones are NULL. A UTF-8 byte-order "
+    "mark at the start of a file is skipped; a string with invalid UTF-8 is a bad record. "
+    "The encoder writes valid UTF-8 only: each invalid sequence becomes U+FFFD.",
+    json_decoder_new, fmt_json_encoder_new, false};

@@ -196,6 +196,12 @@ static sl_type cmp_type(binder *b, sl_expr *l, sl_expr *r, uint32_t off, const c
   fail(b, off, "cannot compare %s with %s using '%s'", tn(l->type, t1), tn(r->type, t2), op);
 }
 
+/* expr/ has its own operator codes; the binder passes sql_op codes through unchanged. */
+_Static_assert((int)EOP_EQ == (int)OP_EQ && (int)EOP_GE == (int)OP_GE &&
+                   (int)EOP_CONCAT == (int)OP_CONCAT && (int)EOP_ADD == (int)OP_ADD &&
+                   (int)EOP_MOD == (int)OP_MOD && (int)EOP_NEG == (int)OP_NEG,
+               "expr_op and sql_op numbering differ");
+
 static sl_type dec_adjust(int p, int s) {
   if (p <= 38) return type_decimal(p, s);
   int intd = p - s;
@@ -231,17 +237,17 @@ static sl_expr *bind_arith(binder *b, int op, sl_expr *l, sl_expr *r, uint32_t o
         t = dec_adjust(ip + s + 1, s);
         break;
       }
-      case OP_MUL: t = dec_adjust(p1 + p2, s1 + s2); break;
+      case OP_MUL: t = dec_adjust(p1 + p2 + 1, s1 + s2); break;
       case OP_DIV: {
         int intd = p1 - s1 + s2;
         int s = 6 > s1 + p2 + 1 ? 6 : s1 + p2 + 1;
         t = dec_adjust(intd + s, s);
         break;
       }
-      default: {
+      default: { /* MOD; Flink keeps the divisor's type when both scales are 0 */
         int s = s1 > s2 ? s1 : s2;
         int ip = p1 - s1 < p2 - s2 ? p1 - s1 : p2 - s2;
-        t = dec_adjust(ip + s, s);
+        t = s1 == 0 && s2 == 0 ? db : dec_adjust(ip + s, s);
         break;
       }
       }
@@ -888,7 +894,10 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
   apply_set_overrides(b, s, &opts, &nopts);
   t->opts = opts;
   t->nopts = nopts;
-  opt_list ol = {opts, nopts};
+  opt_kv *kv = arena_zalloc(b->a, sizeof *kv * (size_t)(nopts ? nopts : 1));
+  for (int i = 0; i < nopts; i++) kv[i] = (opt_kv){opts[i].key, opts[i].value};
+  t->ol = (opt_list){kv, nopts};
+  opt_list ol = t->ol;
   const char *cname = opt_get(&ol, NULL, "connector");
   int nconn;
   const conn_def *const *conns = conn_table(&nconn);

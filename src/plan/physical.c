@@ -122,7 +122,7 @@ static sl_op *build(builder *b, plan_node *n) {
   case P_SCAN: {
     cat_table *t = n->table;
     if (t->src_op) return t->src_op;
-    opt_list ol = {t->opts, t->nopts};
+    opt_list ol = t->ol;
     const char *dlq = opt_get(&ol, conn_source_opts, "dlq.path");
     int idx = job_add_source(j, t->name, policy_of(&ol), dlq ? dlq : b->dlq_default);
     conn_ctx c = {
@@ -172,7 +172,7 @@ static sl_op *build(builder *b, plan_node *n) {
     sl_op *in = build(b, n->in[0]);
     if (!in) return NULL;
     if (!t->sink_op) {
-      opt_list ol = {t->opts, t->nopts};
+      opt_list ol = t->ol;
       conn_ctx c = {
           j,     t->name, {t->nphys, t->phys_names, t->phys_types, NULL, b->p->tz_offset_ms},
           ol,    t->fmt,  -1,
@@ -232,7 +232,7 @@ sl_status plan_build_job(sl_pipeline *p, bool dry, sl_job **out, sl_error *e) {
   for (int i = 0; i < p->ninserts; i++) {
     cat_table *t = p->inserts[i]->table;
     if (t->conn != &conn_filesystem) continue;
-    opt_list ol = {t->opts, t->nopts};
+    opt_list ol = t->ol;
     const char *path = opt_get(&ol, NULL, "path");
     char *copy = arena_strdup(&p->arena, path);
     b.dlq_default = arena_printf(&p->arena, "%s/sluice-dlq.jsonl", dirname(copy));

@@ -31,6 +31,7 @@ typedef struct cat_table {
   sl_type *phys_types;
   sql_option *opts;
   int nopts;
+  opt_list ol; /* the same options as format/ and connector/ take them */
   const conn_def *conn;
   const fmt_def *fmt;
   int wm_col; /* -1 without WATERMARK */

@@ -1,5 +1,7 @@
-/* decimal.c - exact DECIMAL(p,s) arithmetic helpers on 128-bit unscaled integers: parse from
- * text, rescale with HALF_UP rounding (Flink/Java BigDecimal's default for casts), format. */
+/* decimal.c - exact DECIMAL(p,s) on 128-bit unscaled integers: parse from text, rescale with
+ * HALF_UP rounding (Flink/Java BigDecimal's default), format, and the four operations through a
+ * 256-bit intermediate so no operand size loses a digit (Flink's DecimalDataUtils semantics).
+ * Owns only value arithmetic: result types are the binder's, NULL-on-overflow the caller's. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,4 +190,228 @@ bool dec_from_double(double d, int prec, int scale, __int128 *out) {
   char buf[40];
   int n = double_chars(d, false, buf);
   return dec_parse(buf, (size_t)n, prec, scale, out);
+}
+
+/* ---- exact arithmetic through 256 bits ----
+ * Magnitudes are unsigned 256-bit integers (four 64-bit limbs, least significant first); signs
+ * are kept apart. Operands are below 10^38, so products and operands aligned to a common scale
+ * stay below 10^77 < 2^256. */
+
+typedef struct u256 {
+  uint64_t w[4];
+} u256;
+
+typedef unsigned __int128 u128;
+
+static const uint64_t P19 = 10000000000000000000ULL; /* 10^19, the largest power in a limb */
+
+static u256 u256_of(u128 x) {
+  u256 r = {{(uint64_t)x, (uint64_t)(x >> 64), 0, 0}};
+  return r;
+}
+static bool u256_fits128(const u256 *a) { return !a->w[2] && !a->w[3]; }
+static u128 u256_lo128(const u256 *a) { return ((u128)a->w[1] << 64) | a->w[0]; }
+static bool u256_zero(const u256 *a) { return !(a->w[0] | a->w[1] | a->w[2] | a->w[3]); }
+
+static int u256_cmp(const u256 *a, const u256 *b) {
+  for (int i = 3; i >= 0; i--)
+    if (a->w[i] != b->w[i]) return a->w[i] < b->w[i] ? -1 : 1;
+  return 0;
+}
+static u256 u256_add(u256 a, const u256 *b) {
+  u128 c = 0;
+  for (int i = 0; i < 4; i++) {
+    c += (u128)a.w[i] + b->w[i];
+    a.w[i] = (uint64_t)c;
+    c >>= 64;
+  }
+  return a;
+}
+static u256 u256_sub(u256 a, const u256 *b) { /* a >= b */
+  uint64_t borrow = 0;
+  for (int i = 0; i < 4; i++) {
+    uint64_t x = a.w[i], y = b->w[i];
+    uint64_t d = x - y - borrow;
+    borrow = (x < y) || (x == y && borrow) ? 1 : 0;
+    a.w[i] = d;
+  }
+  return a;
+}
+static u256 u256_mul64(u256 a, uint64_t m) { /* caller keeps the product below 2^256 */
+  u128 c = 0;
+  for (int i = 0; i < 4; i++) {
+    c += (u128)a.w[i] * m;
+    a.w[i] = (uint64_t)c;
+    c >>= 64;
+  }
+  return a;
+}
+static u256 u256_mul128(u128 a, u128 b) {
+  uint64_t x[2] = {(uint64_t)a, (uint64_t)(a >> 64)}, y[2] = {(uint64_t)b, (uint64_t)(b >> 64)};
+  u256 r = {{0, 0, 0, 0}};
+  for (int i = 0; i < 2; i++) {
+    u128 c = 0;
+    for (int j = 0; j < 2; j++) {
+      c += (u128)x[i] * y[j] + r.w[i + j];
+      r.w[i + j] = (uint64_t)c;
+      c >>= 64;
+    }
+    r.w[i + 2] = (uint64_t)c;
+  }
+  return r;
+}
+static uint64_t u256_divmod64(u256 *a, uint64_t d) { /* a /= d, returns the remainder */
+  u128 r = 0;
+  for (int i = 3; i >= 0; i--) {
+    r = (r << 64) | a->w[i];
+    a->w[i] = (uint64_t)(r / d);
+    r %= d;
+  }
+  return (uint64_t)r;
+}
+static u256 u256_mulpow10(u256 a, int k) {
+  for (; k >= 19; k -= 19) a = u256_mul64(a, P19);
+  return k ? u256_mul64(a, (uint64_t)dec_pow10[k]) : a;
+}
+static u256 u256_divpow10(u256 a, int k) { /* truncating */
+  if (k > 77) return u256_of(0);
+  for (; k >= 19; k -= 19) u256_divmod64(&a, P19);
+  if (k) u256_divmod64(&a, (uint64_t)dec_pow10[k]);
+  return a;
+}
+static int u256_bits(const u256 *a) {
+  for (int i = 3; i >= 0; i--)
+    if (a->w[i]) return i * 64 + 64 - __builtin_clzll(a->w[i]);
+  return 0;
+}
+static u256 u256_shl(u256 a, int s) { /* 0 <= s < 256 */
+  u256 r = {{0, 0, 0, 0}};
+  int limbs = s / 64, bits = s % 64;
+  for (int i = 3; i >= limbs; i--) {
+    uint64_t v = a.w[i - limbs] << bits;
+    if (bits && i - limbs - 1 >= 0) v |= a.w[i - limbs - 1] >> (64 - bits);
+    r.w[i] = v;
+  }
+  return r;
+}
+static u256 u256_shr1(u256 a) {
+  for (int i = 0; i < 4; i++) a.w[i] = (a.w[i] >> 1) | (i < 3 ? a.w[i + 1] << 63 : 0);
+  return a;
+}
+/* q = n / d, r = n % d (d != 0): one 64-bit limb divisor is four hardware divisions, a wider
+ * one is shift-and-subtract over the quotient's bits only. */
+static void u256_divmod(u256 n, const u256 *d, u256 *q, u256 *r) {
+  if (u256_fits128(d) && !d->w[1]) {
+    uint64_t rem = u256_divmod64(&n, d->w[0]);
+    *q = n;
+    *r = u256_of(rem);
+    return;
+  }
+  u256 quot = {{0, 0, 0, 0}};
+  int shift = u256_bits(&n) - u256_bits(d);
+  if (shift >= 0) {
+    u256 dd = u256_shl(*d, shift);
+    for (int i = shift; i >= 0; i--) {
+      if (u256_cmp(&n, &dd) >= 0) {
+        n = u256_sub(n, &dd);
+        quot.w[i / 64] |= 1ULL << (i % 64);
+      }
+      dd = u256_shr1(dd);
+    }
+  }
+  *q = quot;
+  *r = n;
+}
+static int u256_digits(u256 a) {
+  int d = 0;
+  while (!u256_fits128(&a)) {
+    u256_divmod64(&a, P19);
+    d += 19;
+  }
+  u128 x = u256_lo128(&a);
+  int n = 1;
+  while (n < 39 && x >= (u128)dec_pow10[n]) n++; /* x < 2^128 < 10^39 */
+  return d + n;
+}
+
+static u128 mag(__int128 v) { return v < 0 ? (u128)0 - (u128)v : (u128)v; }
+
+/* The signed value m * 10^-from as unscaled at `to` (HALF_UP), if it fits prec digits. */
+static bool dec_round256(u256 m, bool neg, int from, int to, int prec, __int128 *out) {
+  if (to < from) {
+    int k = from - to;
+    if (k > 78) {
+      m = u256_of(0);
+    } else {
+      m = u256_divpow10(m, k - 1);
+      uint64_t last = u256_divmod64(&m, 10);
+      if (last >= 5) {
+        u256 one = u256_of(1);
+        m = u256_add(m, &one);
+      }
+    }
+  } else if (to > from) {
+    if (!u256_zero(&m) && u256_digits(m) + (to - from) > 38) return false;
+    m = u256_mulpow10(m, to - from);
+  }
+  if (!u256_fits128(&m)) return false;
+  u128 x = u256_lo128(&m);
+  if (prec > 38) prec = 38;
+  if (x >= (u128)dec_pow10[prec]) return false;
+  *out = neg ? -(__int128)x : (__int128)x;
+  return true;
+}
+
+bool dec_add(__int128 a, int sa, __int128 b, int sb, int prec, int scale, __int128 *out) {
+  int s = sa > sb ? sa : sb;
+  u256 x = u256_mulpow10(u256_of(mag(a)), s - sa), y = u256_mulpow10(u256_of(mag(b)), s - sb);
+  bool na = a < 0, nb = b < 0, neg;
+  u256 m;
+  if (na == nb) {
+    m = u256_add(x, &y);
+    neg = na;
+  } else if (u256_cmp(&x, &y) >= 0) {
+    m = u256_sub(x, &y);
+    neg = na;
+  } else {
+    m = u256_sub(y, &x);
+    neg = nb;
+  }
+  return dec_round256(m, neg, s, scale, prec, out);
+}
+
+bool dec_mul(__int128 a, int sa, __int128 b, int sb, int prec, int scale, __int128 *out) {
+  return dec_round256(u256_mul128(mag(a), mag(b)), (a < 0) != (b < 0) && a && b, sa + sb, scale,
+                      prec, out);
+}
+
+bool dec_div(__int128 a, int sa, __int128 b, int sb, int prec, int scale, __int128 *out) {
+  if (a == 0) return dec_round256(u256_of(0), false, 0, scale, prec, out);
+  bool neg = (a < 0) != (b < 0);
+  u128 ma = mag(a), mb = mag(b);
+  int da = dec_digits(a), db = dec_digits(b);
+  /* Q = floor(|a| * 10^m / |b|) has at least 39 digits: a >= 10^(da-1), b < 10^db */
+  int m = db + 39 - da;
+  u256 n = u256_mulpow10(u256_of(ma), m), d = u256_of(mb), q, r;
+  u256_divmod(n, &d, &q, &r);
+  int qs = m + sa - sb; /* |a/b| = Q * 10^-qs, truncated */
+  /* Java's divide(divisor, MathContext(38, HALF_UP)): round to 38 significant digits first
+   * (HALF_UP needs only the first dropped digit, so truncated Q is enough) ... */
+  int drop = u256_digits(q) - 38;
+  q = u256_divpow10(q, drop - 1);
+  uint64_t last = u256_divmod64(&q, 10);
+  if (last >= 5) {
+    u256 one = u256_of(1);
+    q = u256_add(q, &one);
+  }
+  /* ... then to the result scale, HALF_UP again (DecimalData.fromBigDecimal) */
+  return dec_round256(q, neg, qs - drop, scale, prec, out);
+}
+
+bool dec_mod(__int128 a, int sa, __int128 b, int sb, int prec, int scale, __int128 *out) {
+  int s = sa > sb ? sa : sb;
+  u256 x = u256_mulpow10(u256_of(mag(a)), s - sa), y = u256_mulpow10(u256_of(mag(b)), s - sb);
+  u256 q, r;
+  u256_divmod(x, &y, &q, &r);
+  return dec_round256(r, a < 0 && !u256_zero(&r), s, scale, prec, out);
 }

@@ -174,6 +174,39 @@ bool text_to_int64(const char *s, size_t n, int64_t *out) {
   return true;
 }
 
+bool text_to_int64_cast(const char *s, size_t n, int64_t *out) {
+  while (n && (*s == ' ' || *s == '\t')) s++, n--;
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+  size_t dot = n;
+  for (size_t i = 0; i < n; i++)
+    if (s[i] == '.') {
+      dot = i;
+      break;
+    }
+  for (size_t i = dot + 1; i < n; i++) /* the fraction must be digits; it is dropped */
+    if (s[i] < '0' || s[i] > '9') return false;
+  if (dot == n) return text_to_int64(s, n, out);
+  size_t sign = dot && (s[0] == '-' || s[0] == '+');
+  if (dot == sign) { /* "", "-", ".5", "-." : Flink reads no integer digits as 0 */
+    if (n == sign) return false;
+    *out = 0;
+    return true;
+  }
+  return text_to_int64(s, dot, out);
+}
+
+bool text_to_bool(const char *s, size_t n, bool *out) {
+  static const char *const yes[] = {"t", "true", "y", "yes", "1"};
+  static const char *const no[] = {"f", "false", "n", "no", "0"};
+  while (n && (*s == ' ' || *s == '\t')) s++, n--;
+  while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+  for (int i = 0; i < 5; i++) {
+    if (str_nieq(s, n, yes[i])) return *out = true, true;
+    if (str_nieq(s, n, no[i])) return *out = false, true;
+  }
+  return false;
+}
+
 bool text_to_double(const char *s, size_t n, double *out) {
   char tmp[128];
   while (n && (*s == ' ' || *s == '\t')) s++, n--;

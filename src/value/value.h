@@ -154,6 +154,11 @@ int double_chars(double d, bool is_float, char *out);     /* the same into out[4
  * The one parser used by CAST and by the decoders. */
 bool text_to_int64(const char *s, size_t n, int64_t *out);
 bool text_to_double(const char *s, size_t n, double *out);
+/* CAST(text AS INT/BIGINT) as Flink parses it (BinaryStringDataUtil.toLong): an optional sign,
+ * digits, and an optional '.' followed only by digits, which are dropped ('1.9' is 1). */
+bool text_to_int64_cast(const char *s, size_t n, int64_t *out);
+/* CAST(text AS BOOLEAN): t/true/y/yes/1 and f/false/n/no/0 in any case (Flink's lists). */
+bool text_to_bool(const char *s, size_t n, bool *out);
 /* Order and equality of two non-NULL values of the same type; strings bytewise. */
 int value_compare(const sl_value *a, const sl_value *b, sl_type t);
 
@@ -176,6 +181,14 @@ void dec_format(__int128 v, int scale, sl_buf *out);
 double dec_to_double(__int128 v, int scale);
 bool dec_from_double(double d, int prec, int scale, __int128 *out);
 int dec_digits(__int128 v);
+/* Exact a (scale sa) op b (scale sb) into unscaled *out at `scale`, HALF_UP, as Flink's
+ * DecimalDataUtils does (division: the quotient is first rounded to 38 significant digits).
+ * False when the result needs more than prec digits (Flink's NULL). dec_div and dec_mod need
+ * b != 0. The intermediate is 256 bits, so no operand size loses a digit. */
+bool dec_add(__int128 a, int sa, __int128 b, int sb, int prec, int scale, __int128 *out);
+bool dec_mul(__int128 a, int sa, __int128 b, int sb, int prec, int scale, __int128 *out);
+bool dec_div(__int128 a, int sa, __int128 b, int sb, int prec, int scale, __int128 *out);
+bool dec_mod(__int128 a, int sa, __int128 b, int sb, int prec, int scale, __int128 *out);
 
 /* ---- date and time ---- */
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);

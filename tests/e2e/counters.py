@@ -90,7 +90,7 @@ def gen_source(name, n, fmt):
         if r < 0.08:
             if fmt == "json":
                 bad = rnd.choice(['{"id": %d, "a": 99999999999}' % i, '{"id": %d, "a": 1' % i,
-                                  '{"id": %d, "a": 1.5}' % i])
+                                  '{"id": %d, "a": "one"}' % i])
             else:
                 bad = rnd.choice(["x%d,1,s,1,1" % i, "%d,1,s" % i, "%d,1,s,1,1,1" % i])
             lines.append(bad)

@@ -14,9 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                       type_make(T_TIMESTAMP)};
   fmt_schema s = {4, names, types, NULL, 0};
   uint8_t mode = data[0];
-  sql_option opts[3] = {{"csv.header", mode & 1 ? "true" : "false", 0, 0},
-                        {"csv.field-delimiter", mode & 2 ? ";" : ",", 0, 0},
-                        {"csv.null-literal", mode & 4 ? "\\N" : "", 0, 0}};
+  opt_kv opts[3] = {{"csv.header", mode & 1 ? "true" : "false"},
+                    {"csv.field-delimiter", mode & 2 ? ";" : ","},
+                    {"csv.null-literal", mode & 4 ? "\\N" : ""}};
   opt_list ol = {opts, mode & 4 ? 3 : 2};
   fmt_decoder *d = fmt_csv_def.decoder_new(&s, &ol);
   fmt_encoder *enc = fmt_csv_def.encoder_new(&s, &ol);

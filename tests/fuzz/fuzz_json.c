@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                       type_make(T_DOUBLE), type_make(T_TIMESTAMP), type_make(T_BOOLEAN),
                       type_make(T_INT),    type_make(T_DATE),      type_make(T_FLOAT)};
   fmt_schema s = {9, names, types, NULL, 0};
-  sql_option opt = {"json.ignore-parse-errors", size && data[0] & 1 ? "true" : "false", 0, 0};
+  opt_kv opt = {"json.ignore-parse-errors", size && data[0] & 1 ? "true" : "false"};
   opt_list ol = {&opt, 1};
   fmt_decoder *d = fmt_json_def.decoder_new(&s, &ol);
   fmt_encoder *enc = fmt_json_def.encoder_new(&s, NULL);

@@ -1,13 +1,19 @@
 /* json_diff.c - differential test of format/json.c against jansson. For generated records,
  * mutations of them, and hand-written tricky ones: both must agree on whether the record is
  * valid JSON, and on every declared field's value (strings byte for byte, other values by
- * jansson's json_equal on the text our decoder hands a STRING column; BIGINT and DOUBLE
- * columns exactly). Records jansson rejects only for its own limits (integers beyond 64 bits,
- * real overflow) are excluded and counted. */
+ * jansson's json_equal on the text our decoder hands a STRING column). Typed records go to a
+ * decoder of BIGINT, STRING, DOUBLE, DECIMAL(18, 4), TIMESTAMP(3) and BOOLEAN columns of which
+ * a random subset is needed: needed columns must match an independent oracle (jansson's value;
+ * timegm for timestamps), columns not needed must be left untouched and must not cause errors.
+ * Every decoded row is encoded, the line must be valid JSON, and decoding it again must give
+ * the same row. Records jansson rejects only for its own limits (integers beyond 64 bits, real
+ * overflow) are excluded and counted. A fresh seed each run, printed; SEED=... replays it. */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "format/format.h"
 
@@ -140,7 +146,7 @@ static void mutate(sl_buf *b) {
     if (b->data[i] == '\n') b->data[i] = ' '; /* records are lines */
 }
 
-static int checked, excluded, failures;
+static int checked, excluded, failures, typed_ok, typed_bad;
 
 static void report(const char *rec, size_t n, const char *what) {
   if (failures++ < 20) fprintf(stderr, "MISMATCH (%s): %.*s\n", what, (int)n, rec);
@@ -205,45 +211,279 @@ static void check_strings(fmt_decoder *d, const char *rec, size_t n) {
   json_decref(j);
 }
 
-/* Typed columns on valid generated records: BIGINT and DOUBLE exactly equal to jansson's. */
-static void check_typed(fmt_decoder *d, const char *rec, size_t n) {
+/* ---- typed columns ---- */
+
+enum { TA, TS, TD, TM, TT, TB, NT }; /* BIGINT, STRING, DOUBLE, DECIMAL(18,4), TIMESTAMP, BOOLEAN */
+static const char *tnames[NT] = {"a", "s", "d", "m", "t", "b"};
+static sl_type ttypes[NT];
+
+static void gen_timestamp(sl_buf *b) {
+  if (rnd(8) == 0) { /* epoch milliseconds as a number */
+    buf_printf(b, "%lld", (long long)rnd(2000000000) * 1000 + rnd(1000));
+    return;
+  }
+  int mo = 1 + (int)rnd(12), d = 1 + (int)rnd(28);
+  if (rnd(16) == 0) mo = 13; /* invalid */
+  buf_printf(b, "\"%04u-%02d-%02d%c%02u:%02u:%02u", 1970 + rnd(130), mo, d, rnd(2) ? ' ' : 'T',
+             rnd(24), rnd(60), rnd(60));
+  int f = (int)rnd(5);
+  if (f) buf_printf(b, ".%0*u", f, rnd(f == 1 ? 10 : f == 2 ? 100 : f == 3 ? 1000 : 10000));
+  switch (rnd(4)) {
+  case 0: buf_putc(b, 'Z'); break;
+  case 1: buf_printf(b, "%c%02u:%02u", rnd(2) ? '+' : '-', rnd(14), rnd(2) * 30); break;
+  default: break;
+  }
+  buf_putc(b, '"');
+}
+
+static void gen_decimal(sl_buf *b) {
+  bool quoted = rnd(8) == 0;
+  if (quoted) buf_putc(b, '"');
+  if (rnd(2)) buf_putc(b, '-');
+  buf_printf(b, "%llu",
+             (unsigned long long)(rnd(3) ? rnd(100000) : (uint64_t)rnd(1u << 31) * rnd(5000)));
+  if (rnd(3)) buf_printf(b, ".%0*u", (int)(1 + rnd(7)), rnd(10000000));
+  if (rnd(8) == 0) buf_printf(b, "e%s%u", rnd(2) ? "-" : "", rnd(6));
+  if (quoted) buf_putc(b, '"');
+}
+
+static void gen_typed_record(sl_buf *b) {
+  buf_putc(b, '{');
+  int first = 1;
+  int order[NT + 1] = {0, 1, 2, 3, 4, 5, 6};
+  for (int i = NT; i > 0; i--) {
+    int k = (int)rnd((uint32_t)i + 1), t = order[i];
+    order[i] = order[k];
+    order[k] = t;
+  }
+  for (int x = 0; x <= NT; x++) {
+    int c = order[x];
+    if (rnd(5) == 0) continue; /* missing */
+    if (!first) buf_putc(b, ',');
+    first = 0;
+    gen_ws(b);
+    buf_printf(b, "\"%s\":", c == NT ? "other" : tnames[c]);
+    gen_ws(b);
+    if (c != NT && rnd(10) == 0) {
+      buf_puts(b, "null");
+      continue;
+    }
+    switch (c) {
+    case TA: gen_number(b, rnd(6) != 0); break; /* a real is truncated when in range */
+    case TD: gen_number(b, false); break;
+    case TM: gen_decimal(b); break;
+    case TT: gen_timestamp(b); break;
+    case TB: {
+      static const char *const bs[] = {"true", "false", "\"TRUE\"", "\"false\"", "1", "\"yes\""};
+      buf_puts(b, bs[rnd(rnd(4) ? 2 : 6)]);
+      break;
+    }
+    default: gen_value(b, 0); break;
+    }
+  }
+  gen_ws(b);
+  buf_putc(b, '}');
+}
+
+/* The oracle: from jansson's value, whether column c converts and to what. */
+static bool expect_value(int c, json_t *v, sl_value *out) {
+  if (!v || json_is_null(v)) {
+    *out = value_null();
+    return true;
+  }
+  switch (c) {
+  case TA:
+    if (json_is_integer(v)) return *out = value_int(json_integer_value(v)), true;
+    if (json_is_real(v)) {
+      double r = json_real_value(v);
+      if (!(r >= -9223372036854775808.0 && r < 9223372036854775808.0)) return false;
+      return *out = value_int((int64_t)r), true; /* Flink: truncated toward zero */
+    }
+    return false;
+  case TD:
+    if (!json_is_number(v)) return false;
+    return *out = value_double(json_number_value(v)), true;
+  case TM: {
+    double r;
+    if (json_is_string(v)) {
+      char *end;
+      r = strtod(json_string_value(v), &end);
+      if (*end) return false;
+    } else if (json_is_number(v)) {
+      r = json_number_value(v);
+    } else {
+      return false;
+    }
+    if (fabs(r) >= 1e14) return false; /* DECIMAL(18, 4): 14 integer digits */
+    out->null = 0;
+    out->u.d = r; /* compared with a tolerance: jansson's double is not exact */
+    return true;
+  }
+  case TT: {
+    if (json_is_integer(v)) return *out = value_int(json_integer_value(v)), true;
+    if (!json_is_string(v)) return false;
+    const char *s = json_string_value(v);
+    struct tm tm = {0};
+    int y, mo, d, h, mi, sec, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%*c%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6) return false;
+    if (mo < 1 || mo > 12) return false;
+    int64_t ms = 0;
+    const char *p = s + n;
+    if (*p == '.') {
+      int k = 0;
+      for (p++; *p >= '0' && *p <= '9'; p++, k++)
+        if (k < 3) ms = ms * 10 + (*p - '0');
+      for (; k < 3; k++) ms *= 10;
+    }
+    int64_t off = 0;
+    if (*p == 'Z')
+      p++;
+    else if (*p == '+' || *p == '-') {
+      int oh, om;
+      if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2) return false;
+      off = (oh * 3600000LL + om * 60000LL) * (*p == '-' ? -1 : 1);
+      p += 6;
+    }
+    if (*p) return false;
+    tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
+    tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = sec;
+    return *out = value_int((int64_t)timegm(&tm) * 1000 + ms - off), true;
+  }
+  case TB:
+    if (json_is_boolean(v)) return *out = value_int(json_is_true(v)), true;
+    if (json_is_string(v)) {
+      const char *s = json_string_value(v);
+      if (!strcasecmp(s, "true")) return *out = value_int(1), true;
+      if (!strcasecmp(s, "false")) return *out = value_int(0), true;
+    }
+    return false;
+  default: return true; /* STRING: checked by check_strings */
+  }
+}
+
+static bool same(int c, const sl_value *want, const sl_value *got) {
+  if (c == TS) return true; /* STRING values are check_strings' business */
+  if (want->null || got->null) return want->null == got->null;
+  if (c == TM) {
+    double g = dec_to_double(value_dec(got), 4), w = want->u.d;
+    return fabs(g - w) <= 0.5e-4 * (1 + 1e-9) + fabs(w) * 4e-16;
+  }
+  if (c == TD) return got->u.d == want->u.d;
+  return got->u.i == want->u.i;
+}
+
+static fmt_encoder *enc;
+static fmt_decoder *dec_all;
+
+/* Encode a decoded row, check the line is a JSON object, decode it again: the same row. */
+static void round_trip(const char *rec, size_t n, sl_value *row) {
+  sl_buf line = {0};
+  enc->vt->encode(enc, row, &line);
+  json_error_t jerr;
+  json_t *j = json_loadb(line.data, line.len - 1, JSON_ALLOW_NUL, &jerr);
+  if (!j || !json_is_object(j)) report(rec, n, "round trip: encoder output is not a JSON object");
+  json_decref(j);
+  sl_arena a;
+  arena_init(&a, 4096);
+  sl_value back[NT];
+  char why[256];
+  fmt_rec r;
+  if (dec_all->vt->decode(dec_all, line.data, line.len, &r, back, &a, why, sizeof why) != SL_OK) {
+    report(rec, n, "round trip: re-decoding failed");
+    fprintf(stderr, "  encoded: %.*s  reason: %s\n", (int)line.len, line.data, why);
+  } else {
+    for (int c = 0; c < NT; c++)
+      if (row[c].null != back[c].null ||
+          (!row[c].null && value_compare(&row[c], &back[c], ttypes[c]) != 0)) {
+        report(rec, n, "round trip: value differs");
+        fprintf(stderr, "  column %s, encoded: %.*s", tnames[c], (int)line.len, line.data);
+      }
+  }
+  arena_free(&a);
+  buf_free(&line);
+}
+
+/* A typed record through a decoder that needs only the columns in `needed`. */
+static void check_typed(const char *rec, size_t n, const bool *needed) {
   json_error_t jerr;
   json_t *j = json_loadb(rec, n, JSON_ALLOW_NUL, &jerr);
   if (!j || !json_is_object(j)) {
+    if (!j && (strstr(jerr.text, "too big") || strstr(jerr.text, "overflow"))) excluded++;
     json_decref(j);
     return;
   }
+  fmt_schema sc = {NT, tnames, ttypes, needed, 0};
+  fmt_decoder *d = fmt_json_def.decoder_new(&sc, NULL);
   sl_arena a;
   arena_init(&a, 4096);
-  sl_value row[3] = {value_null(), value_null(), value_null()};
+  sl_value row[NT], want[NT];
+  const sl_value sentinel = value_int(0x5EED);
+  for (int c = 0; c < NT; c++) row[c] = sentinel;
   char why[256];
   fmt_rec r;
   sl_status st = d->vt->decode(d, rec, n, &r, row, &a, why, sizeof why);
-  json_t *va = json_object_get(j, "a"), *vd = json_object_get(j, "d");
-  bool a_ok = !va || json_is_null(va) || json_is_integer(va);
-  bool d_ok = !vd || json_is_null(vd) || json_is_number(vd);
-  if (!a_ok || !d_ok) { /* e.g. a real in the BIGINT column: must be rejected */
-    if (st == SL_OK && !a_ok) report(rec, n, "typed: accepted a non-integer BIGINT");
-  } else if (st != SL_OK) {
-    report(rec, n, "typed: rejected");
-    fprintf(stderr, "  our reason: %s\n", why);
-  } else {
-    if (va && json_is_integer(va) && row[0].u.i != json_integer_value(va))
-      report(rec, n, "typed: BIGINT differs");
-    if (vd && json_is_number(vd) && row[2].u.d != json_number_value(vd))
-      report(rec, n, "typed: DOUBLE differs");
-  }
+  bool ok = true;
+  for (int c = 0; c < NT; c++)
+    if (needed[c] && !expect_value(c, json_object_get(j, tnames[c]), &want[c])) ok = false;
   checked++;
+  if (ok != (st == SL_OK)) {
+    report(rec, n, ok ? "typed: rejected" : "typed: accepted a value the oracle rejects");
+    if (st != SL_OK) fprintf(stderr, "  our reason: %s\n", why);
+  } else if (ok) {
+    for (int c = 0; c < NT; c++) {
+      if (!needed[c]) {
+        if (row[c].null || row[c].u.i != 0x5EED)
+          report(rec, n, "typed: a column not needed was written");
+        row[c] = value_null();
+        continue;
+      }
+      if (!same(c, &want[c], &row[c])) {
+        report(rec, n, "typed: value differs");
+        fprintf(stderr, "  column %s\n", tnames[c]);
+      }
+    }
+    round_trip(rec, n, row);
+    typed_ok++;
+  } else {
+    typed_bad++;
+  }
+  d->vt->free(d);
   arena_free(&a);
   json_decref(j);
 }
 
+static uint64_t seed_from_env(void) {
+  const char *e = getenv("SEED");
+  if (e && *e) return strtoull(e, NULL, 10);
+  uint64_t s = (uint64_t)time(NULL) * 2654435761u;
+  FILE *f = fopen("/dev/urandom", "rb");
+  if (f) {
+    if (fread(&s, sizeof s, 1, f) != 1) s ^= (uint64_t)clock();
+    fclose(f);
+  }
+  return s % 1000000000000ULL;
+}
+
 int main(void) {
+  uint64_t seed = seed_from_env();
+  printf("json diff: SEED=%llu (SEED=... replays it)\n", (unsigned long long)seed);
+  fflush(stdout);
+  rng = seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
+  if (!rng) rng = 1;
   static const char *names[] = {"a", "s", "d"};
   sl_type st3[3] = {type_make(T_STRING), type_make(T_STRING), type_make(T_STRING)};
-  sl_type ty3[3] = {type_make(T_BIGINT), type_make(T_STRING), type_make(T_DOUBLE)};
-  fmt_schema ss = {3, names, st3, NULL, 0}, ts = {3, names, ty3, NULL, 0};
-  fmt_decoder *ds = fmt_json_def.decoder_new(&ss, NULL), *dt = fmt_json_def.decoder_new(&ts, NULL);
+  fmt_schema ss = {3, names, st3, NULL, 0};
+  fmt_decoder *ds = fmt_json_def.decoder_new(&ss, NULL);
+  ttypes[TA] = type_make(T_BIGINT);
+  ttypes[TS] = type_make(T_STRING);
+  ttypes[TD] = type_make(T_DOUBLE);
+  ttypes[TM] = type_decimal(18, 4);
+  ttypes[TT] = type_make(T_TIMESTAMP);
+  ttypes[TB] = type_make(T_BOOLEAN);
+  fmt_schema all = {NT, tnames, ttypes, NULL, 0};
+  enc = fmt_json_def.encoder_new(&all, NULL);
+  dec_all = fmt_json_def.decoder_new(&all, NULL);
+  bool all_needed[NT] = {true, true, true, true, true, true};
   static const char *const tricky[] = {"{}",
                                        "{\"a\":1,}",
                                        "{,}",
@@ -300,13 +540,17 @@ int main(void) {
                                        NULL};
   for (int i = 0; tricky[i]; i++) {
     check_strings(ds, tricky[i], strlen(tricky[i]));
-    check_typed(dt, tricky[i], strlen(tricky[i]));
+    check_typed(tricky[i], strlen(tricky[i]), all_needed);
   }
   sl_buf b = {0};
   for (int i = 0; i < 20000; i++) {
     b.len = 0;
+    gen_typed_record(&b);
+    bool needed[NT];
+    for (int c = 0; c < NT; c++) needed[c] = rnd(3) != 0;
+    check_typed(b.data, b.len, needed);
+    b.len = 0;
     gen_record(&b);
-    check_typed(dt, b.data, b.len);
     check_strings(ds, b.data, b.len);
     int m = (int)rnd(4);
     for (int k = 0; k < m; k++) mutate(&b);
@@ -314,7 +558,11 @@ int main(void) {
   }
   buf_free(&b);
   ds->vt->free(ds);
-  dt->vt->free(dt);
+  dec_all->vt->free(dec_all);
+  enc->vt->free(enc);
+  printf("json diff: typed records: %d decoded and round-tripped, %d rejected as the oracle "
+         "says\n",
+         typed_ok, typed_bad);
   printf("json diff: %d records checked, %d excluded (jansson limits: 64-bit integers, real "
          "overflow, NUL in keys), %d mismatches\n",
          checked, excluded, failures);

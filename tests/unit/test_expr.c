@@ -20,7 +20,14 @@ TEST(cast_from_string) {
   CHECK(cast_text("0x10", type_make(T_DOUBLE), &v, &a) == SL_EDATA);
   CHECK(cast_text("1.5e3", type_make(T_DOUBLE), &v, &a) == SL_OK && v.u.d == 1500);
   CHECK(cast_text("TRUE", type_make(T_BOOLEAN), &v, &a) == SL_OK && v.u.i == 1);
-  CHECK(cast_text("yes", type_make(T_BOOLEAN), &v, &a) == SL_EDATA);
+  CHECK(cast_text(" Yes", type_make(T_BOOLEAN), &v, &a) == SL_OK && v.u.i == 1); /* Flink's */
+  CHECK(cast_text("n", type_make(T_BOOLEAN), &v, &a) == SL_OK && v.u.i == 0);
+  CHECK(cast_text("maybe", type_make(T_BOOLEAN), &v, &a) == SL_EDATA);
+  CHECK(cast_text("1.9", type_make(T_INT), &v, &a) == SL_OK && v.u.i == 1);
+  CHECK(cast_text("-.5", type_make(T_BIGINT), &v, &a) == SL_OK && v.u.i == 0);
+  CHECK(cast_text("1.5x", type_make(T_INT), &v, &a) == SL_EDATA);
+  CHECK(cast_text("1e2", type_make(T_INT), &v, &a) == SL_EDATA);
+  CHECK(cast_text("-", type_make(T_INT), &v, &a) == SL_EDATA);
   CHECK(cast_text("2024-02-29", type_make(T_DATE), &v, &a) == SL_OK);
   CHECK(cast_text("2023-02-29", type_make(T_DATE), &v, &a) == SL_EDATA);
   arena_free(&a);

@@ -40,9 +40,19 @@ TEST(json_decode_values) {
   CHECK(dec1(d, "{\"name\":\"\\ud800\"}", row, &a, why) == SL_EDATA);
   CHECK(dec1(d, "{\"name\":\"\xc0\xaf\"}", row, &a, why) == SL_EDATA);
   CHECK(dec1(d, "{\"id\":9223372036854775808}", row, &a, why) == SL_EDATA);
-  CHECK(dec1(d, "{\"id\":1.5}", row, &a, why) == SL_EDATA);
+  /* a JSON number with a fraction or exponent into BIGINT: truncated when in range (Flink) */
+  CHECK(dec1(d, "{\"id\":1.5}", row, &a, why) == SL_OK && row[0].u.i == 1);
+  CHECK(dec1(d, "{\"id\":1e2}", row, &a, why) == SL_OK && row[0].u.i == 100);
+  CHECK(dec1(d, "{\"id\":-2.0}", row, &a, why) == SL_OK && row[0].u.i == -2);
+  CHECK(dec1(d, "{\"id\":1e19}", row, &a, why) == SL_EDATA);
+  CHECK(dec1(d, "{\"id\":\"1.5\"}", row, &a, why) == SL_EDATA); /* a string is parsed strictly */
   CHECK(dec1(d, "[1]", row, &a, why) == SL_EDATA);
   CHECK(dec1(d, "{\"name\":{\"a\":[1,2]}}", row, &a, why) == SL_OK && row[1].len == 11);
+  /* nested JSON into a STRING column: compact text with canonical escapes */
+  CHECK(dec1(d, "{\"name\": { \"a\" : [ 1, 2 ],\t \"b\": \"x\\u00e9\\/\\u0001\" } }", row, &a,
+             why) == SL_OK);
+  CHECK(row[1].len == 28 &&
+        memcmp(row[1].u.s, "{\"a\":[1,2],\"b\":\"x\xc3\xa9/\\u0001\"}", 28) == 0);
   d->vt->free(d);
   arena_free(&a);
 }
@@ -104,4 +114,32 @@ TEST(encoders) {
   CHECK_STR(buf_cstr(&b), "-1,\"q\"\"\x01\",-0.05,1970-01-01 00:00:00.000,\n");
   e->vt->free(e);
   buf_free(&b);
+}
+
+static const char *esc(const char *s) {
+  static char out[128];
+  sl_buf b = {0};
+  fmt_json_escape(s, strlen(s), &b);
+  snprintf(out, sizeof out, "%s", buf_cstr(&b));
+  buf_free(&b);
+  return out;
+}
+
+TEST(json_escape_invalid_utf8) {
+  /* one U+FFFD per maximal invalid subpart (Unicode's and Java's count) */
+  CHECK_STR(esc("a\x80"
+                "b"),
+            "a\xef\xbf\xbd"
+            "b");
+  CHECK_STR(esc("\xe2\x82"), "\xef\xbf\xbd");             /* truncated 3-byte sequence */
+  CHECK_STR(esc("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd"); /* overlong */
+  CHECK_STR(esc("\xed\xa0\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* surrogate */
+  CHECK_STR(esc("\xf4\x90\x80\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  CHECK_STR(esc("\xf0\x9f\x98"
+                "x"),
+            "\xef\xbf\xbd"
+            "x");
+  CHECK_STR(esc("\xc3\xa9\xf0\x9f\x98\x80\"\x01"), "\xc3\xa9\xf0\x9f\x98\x80\\\"\\u0001");
+  CHECK(fmt_utf8_valid("\xc3\xa9", 2) && !fmt_utf8_valid("\xc3", 1));
+  CHECK(fmt_bom("\xef\xbb\xbf{", 4) == 3 && fmt_bom("\xef\xbb", 2) == 0);
 }

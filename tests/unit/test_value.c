@@ -37,6 +37,38 @@ TEST(decimal_parse_round_format) {
   CHECK(!dec_rescale(999, 0, 2, 4, &v));
 }
 
+static __int128 dec_of(const char *s, int scale) {
+  __int128 v = 0;
+  dec_parse(s, strlen(s), 38, scale, &v);
+  return v;
+}
+
+TEST(decimal_exact_arithmetic) {
+  __int128 a = dec_of("12345678901234567.123456789012345678", 18);
+  __int128 b = dec_of("1.000000000000000001", 18), r;
+  /* DECIMAL(38, 18) * DECIMAL(38, 18) -> DECIMAL(38, 6): all 23 digits right */
+  CHECK(dec_mul(a, 18, b, 18, 38, 6, &r));
+  CHECK_STR(dec_text(r, 6), "12345678901234567.135802");
+  CHECK(dec_mul(a, 18, -b, 18, 38, 36, &r) == false); /* needs 53 digits */
+  CHECK(dec_div(a, 18, b, 18, 38, 18, &r));
+  CHECK_STR(dec_text(r, 18), "12345678901234567.111111110111111111");
+  /* the quotient is rounded to 38 significant digits, then to the scale (Java's MC_DIVIDE) */
+  CHECK(dec_div(dec_of("2", 0), 0, dec_of("3", 0), 0, 38, 37, &r));
+  CHECK_STR(dec_text(r, 37), "0.6666666666666666666666666666666666667");
+  CHECK(dec_div(dec_of("-1", 0), 0, dec_of("3", 0), 0, 38, 6, &r));
+  CHECK_STR(dec_text(r, 6), "-0.333333");
+  /* alignment of DECIMAL(38, 0) and DECIMAL(38, 18) goes beyond 128 bits */
+  __int128 c = dec_of("99999999999999999999999999999999999999", 0);
+  CHECK(dec_add(c, 0, dec_of("0.5", 18), 18, 38, 0, &r) == false); /* 10^38 overflows */
+  CHECK(dec_add(c, 0, dec_of("-0.5", 18), 18, 38, 0, &r));
+  CHECK_STR(dec_text(r, 0), "99999999999999999999999999999999999999"); /* HALF_UP of .5 */
+  CHECK(dec_mod(dec_of("-7.5", 1), 1, dec_of("2", 0), 0, 10, 1, &r) && r == -15);
+  CHECK(dec_mod(c, 0, dec_of("0.000000000000000007", 18), 18, 38, 18, &r));
+  CHECK_STR(dec_text(r, 18), "0.000000000000000001"); /* (10^38 - 1) mod 7e-18 */
+  CHECK(dec_mul(c, 0, c, 0, 38, 0, &r) == false);
+  CHECK(dec_mul(0, 0, c, 0, 38, 0, &r) && r == 0);
+}
+
 TEST(calendar) {
   CHECK(days_from_civil(1970, 1, 1) == 0);
   CHECK(days_from_civil(2000, 3, 1) == 11017);
