@@ -93,6 +93,11 @@ const char *chk_split_index(sl_expr *call, sl_arena *a) {
 const char *chk_regexp_extract(sl_expr *call, sl_arena *a) {
   return chk_str_ints(call, a, 2, T_STRING);
 }
+const char *chk_regexp(sl_expr *call, sl_arena *a) {
+  const char *m = chk_str(call, a);
+  call->type = type_make(T_BOOLEAN);
+  return m;
+}
 const char *chk_str_to_int(sl_expr *call, sl_arena *a) {
   const char *m = chk_str(call, a);
   call->type = type_make(T_INT);

@@ -46,11 +46,16 @@ static const fn_def fn_defs[] = {
      "every occurrence of from replaced by to", "REPLACE('a-b-c', '-', '+')", "a+b+c"},
     {"POSITION", 2, 2, chk_position, f_position, true, STR, "POSITION(needle IN s)",
      "1-based position of needle in s, 0 when absent", "POSITION('am' IN 'stream')", "5"},
+    {"REGEXP", 2, 2, chk_regexp, f_regexp, true, STR, "REGEXP(s, regex)",
+     "TRUE when some part of s matches regex", "REGEXP('naïve café', '^\\w+ caf.$')", "true"},
     {"REGEXP_EXTRACT", 2, 3, chk_regexp_extract, f_regexp_extract, true, STR,
-     "REGEXP_EXTRACT(s, regex [, group])", "the group (default 1) of the first match, NULL if none",
+     "REGEXP_EXTRACT(s, regex [, group])",
+     "the group (default 0: the whole match) of the first match; NULL if none or no such group",
      "REGEXP_EXTRACT('id=123;', 'id=(\\d+)', 1)", "123"},
     {"REGEXP_REPLACE", 3, 3, chk_str, f_regexp_replace, true, STR,
-     "REGEXP_REPLACE(s, regex, replacement)", "every match replaced ($1.. refer to groups)",
+     "REGEXP_REPLACE(s, regex, replacement)",
+     "every match replaced ($1 or ${name} refer to groups, \\$ is a literal $); NULL for a bad "
+     "group reference",
      "REGEXP_REPLACE('a1b22', '[0-9]+', '#')", "a#b#"},
     {"SPLIT_INDEX", 3, 3, chk_split_index, f_split_index, true, STR, "SPLIT_INDEX(s, sep, index)",
      "the 0-based index-th field of s split by sep, NULL if none", "SPLIT_INDEX('a,b,c', ',', 1)",
@@ -136,7 +141,7 @@ const fn_def *fn_table(int *n) {
 }
 
 static bool is_regex(const fn_def *fn) {
-  return fn->eval == f_regexp_extract || fn->eval == f_regexp_replace;
+  return fn->eval == f_regexp || fn->eval == f_regexp_extract || fn->eval == f_regexp_replace;
 }
 
 const char *expr_prepare(sl_expr *x, sl_arena *a) {
