@@ -1,49 +1,59 @@
-/* fn_string.c - string functions: case mapping, TRIM, SUBSTRING, CONCAT, REPLACE, POSITION,
- * SPLIT_INDEX, LIKE. Strings are UTF-8; positions and lengths count characters. Must not touch:
- * rows, batches, operators, the SQL front end (src/sql). */
-#include <ctype.h>
+/* fn_string.c - string functions: TRIM, SUBSTRING, CONCAT, REPLACE, POSITION,
+ * SPLIT_INDEX, LIKE (case mapping: fn_case.c). Strings are UTF-8; positions and lengths count
+ * characters. Must not touch: rows, batches, operators, the SQL front end (src/sql). */
 #include <string.h>
 
 #include "fn.h"
 
 /* ---- string functions ---- */
 
-sl_status f_upper(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
-  bool up = call->fn->name[0] == 'U';
-  char *r = arena_alloc(ctx->arena, v[0].len + 1);
-  for (uint32_t i = 0; i < v[0].len; i++)
-    r[i] = (char)(up ? toupper((unsigned char)v[0].u.s[i]) : tolower((unsigned char)v[0].u.s[i]));
-  *out = value_str(r, v[0].len);
-  return SL_OK;
+/* Whether the character s[i..i+k) is one of `chars` (a set of characters; NULL: a space). */
+static bool in_set(const char *s, size_t k, const sl_value *chars) {
+  if (!chars) return k == 1 && s[0] == ' ';
+  for (size_t j = 0; j < chars->len;) {
+    size_t cl = fn_utf8_offset(chars->u.s + j, chars->len - j, 1);
+    if (cl == k && !memcmp(chars->u.s + j, s, k)) return true;
+    j += cl;
+  }
+  return false;
 }
-
-static bool in_set(char c, const sl_value *chars) {
-  if (!chars) return c == ' ';
-  return memchr(chars->u.s, c, chars->len) != NULL;
+/* Byte length of the character that ends at s[e) (e > 0). */
+static size_t last_char_len(const char *s, size_t e) {
+  size_t b = e - 1;
+  while (b > 0 && e - b < 4 && ((unsigned char)s[b] & 0xC0) == 0x80) b--;
+  return e - b;
 }
 sl_status f_trim(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   const sl_value *chars = call->nargs > 1 ? &v[1] : NULL;
   char kind = call->fn->name[0]; /* T, L, R */
   const char *s = v[0].u.s;
   size_t b = 0, e = v[0].len;
-  if (kind != 'R')
-    while (b < e && in_set(s[b], chars)) b++;
-  if (kind != 'L')
-    while (e > b && in_set(s[e - 1], chars)) e--;
+  while (kind != 'R' && b < e) {
+    size_t k = fn_utf8_offset(s + b, e - b, 1);
+    if (!in_set(s + b, k, chars)) break;
+    b += k;
+  }
+  while (kind != 'L' && e > b) {
+    size_t k = last_char_len(s + b, e - b);
+    if (!in_set(s + e - k, k, chars)) break;
+    e -= k;
+  }
   *out = value_str(s + b, e - b);
   return SL_OK;
 }
 
+/* Flink's BinaryStringDataUtil.substringSQL, counting characters: start > 0 is 1-based, start
+ * < 0 counts from the end (before the first character: empty), 0 is the first character; a
+ * negative length gives NULL; start or length beyond INT gives NULL (Flink's arguments are INT). */
 sl_status f_substring(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
-  int64_t len = fn_utf8_len(v[0].u.s, v[0].len);
-  int64_t start = v[1].u.i, n = call->nargs > 2 ? v[2].u.i : INT64_MAX / 2;
-  if (call->nargs > 2 && n < 0) return fn_fail(ctx, "SUBSTRING length must not be negative");
-  int64_t from = start > 0 ? start - 1 : start < 0 ? len + start : 0;
-  if (from < 0) {
-    n += from;
-    from = 0;
+  int64_t pos = v[1].u.i, n = call->nargs > 2 ? v[2].u.i : INT32_MAX;
+  if (n < 0 || n > INT32_MAX || pos > INT32_MAX || pos < INT32_MIN) {
+    *out = value_null();
+    return SL_OK;
   }
-  if (from >= len || n <= 0) {
+  int64_t len = fn_utf8_len(v[0].u.s, v[0].len);
+  int64_t from = pos > 0 ? pos - 1 : pos < 0 ? len + pos : 0;
+  if (from < 0 || from >= len || n == 0) {
     *out = value_str(v[0].u.s, 0);
     return SL_OK;
   }
@@ -138,20 +148,6 @@ sl_status f_split_index(const sl_expr *call, const sl_value *v, expr_ctx *ctx, s
   return SL_OK;
 }
 
-sl_status f_initcap(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
-  char *r = arena_alloc(ctx->arena, v[0].len + 1);
-  bool start = true;
-  for (uint32_t i = 0; i < v[0].len; i++) {
-    unsigned char c = (unsigned char)v[0].u.s[i];
-    r[i] = (char)(start ? toupper(c) : tolower(c));
-    start = !isalnum(c) && c < 0x80;
-  }
-  *out = value_str(r, v[0].len);
-  return SL_OK;
-}
-
-/* Regular expressions: POSIX extended syntax (glibc) with the Java shorthands \d \D \w \W \s \S
- * rewritten; compiled once per call site when the pattern is a literal. */
 /* LIKE with % and _ (UTF-8 aware) and an optional escape character. */
 static bool like_match(const char *s, size_t sn, const char *p, size_t pn, int esc) {
   size_t si = 0, pi = 0, star_p = (size_t)-1, star_s = 0;

@@ -17,10 +17,12 @@
 #define COND "conditional"
 
 static const fn_def fn_defs[] = {
-    {"UPPER", 1, 1, chk_str, f_upper, true, STR, "UPPER(s)", "s in upper case (ASCII letters)",
-     "UPPER('Sluice')", "SLUICE"},
-    {"LOWER", 1, 1, chk_str, f_upper, true, STR, "LOWER(s)", "s in lower case (ASCII letters)",
-     "LOWER('Sluice')", "sluice"},
+    {"UPPER", 1, 1, chk_str, f_upper, true, STR, "UPPER(s)",
+     "s in upper case (Unicode, as Java's toUpperCase: ß becomes SS)", "UPPER('Straße')",
+     "STRASSE"},
+    {"LOWER", 1, 1, chk_str, f_upper, true, STR, "LOWER(s)",
+     "s in lower case (Unicode, as Java's toLowerCase, final sigma included)", "LOWER('ÉCOLE')",
+     "école"},
     {"TRIM", 1, 2, chk_str, f_trim, true, STR, "TRIM([BOTH] [chars FROM] s)",
      "s without leading and trailing spaces (or the given characters)", "TRIM('  a b  ')", "a b"},
     {"LTRIM", 1, 2, chk_str, f_trim, true, STR, "LTRIM(s) / TRIM(LEADING chars FROM s)",
@@ -29,7 +31,8 @@ static const fn_def fn_defs[] = {
      "s without trailing spaces (or characters)", "RTRIM('abc  ')", "abc"},
     {"SUBSTRING", 2, 3, chk_substring, f_substring, true, STR,
      "SUBSTRING(s FROM start [FOR len]) / SUBSTRING(s, start [, len])",
-     "characters of s from 1-based start (negative: from the end)",
+     "characters of s from 1-based start (0: the first; negative: from the end); '' when start is "
+     "outside s, NULL when len is negative",
      "SUBSTRING('streaming' FROM 3 FOR 4)", "ream"},
     {"SUBSTR", 2, 3, chk_substring, f_substring, true, STR, "SUBSTR(s, start [, len])",
      "same as SUBSTRING", "SUBSTR('streaming', -3)", "ing"},
@@ -61,8 +64,8 @@ static const fn_def fn_defs[] = {
      "the 0-based index-th field of s split by sep, NULL if none", "SPLIT_INDEX('a,b,c', ',', 1)",
      "b"},
     {"INITCAP", 1, 1, chk_str, f_initcap, true, STR, "INITCAP(s)",
-     "first letter of every word upper case, the rest lower", "INITCAP('hello sTREAM')",
-     "Hello Stream"},
+     "first letter of every word (a run of letters and digits) in title case, the rest lower",
+     "INITCAP('élan sTREAM')", "Élan Stream"},
     {"ABS", 1, 1, chk_num_same, f_abs, true, MATH, "ABS(n)", "absolute value", "ABS(-4.50)",
      "4.50"},
     {"ROUND", 1, 2, chk_round, f_round, true, MATH, "ROUND(n [, d])",
