@@ -2,10 +2,10 @@
  * in UTF + UCP mode, and their per-node state.
  *
  * Syntax is Java's as far as PCRE2 allows: Perl-style classes, groups, lookaround, possessive
- * quantifiers, \Q..\E, \uhhhh and \x{h..} escapes; `.` stops at every Unicode line terminator as
- * Java's does. Subjects are matched as characters, never as bytes; invalid UTF-8 in a subject
- * never matches (PCRE2_MATCH_INVALID_UTF) and is written out as U+FFFD, so results are always
- * valid UTF-8.
+ * quantifiers, \Q..\E, \uhhhh (rewritten to \x{h..}) and \x{h..} escapes; `.` stops at every
+ * Unicode line terminator as Java's does. Subjects are matched as characters, never as bytes;
+ * invalid UTF-8 in a subject never matches (PCRE2_MATCH_INVALID_UTF) and is written out as U+FFFD,
+ * so results are always valid UTF-8.
  *
  * State (regex_aux, made by expr_prepare through fn_regex_prepare, freed by fn_regex_free): a
  * literal pattern is compiled once; a computed one keeps the last compiled pattern. The match
@@ -48,22 +48,79 @@ static void rx_free(rx *r) {
   memset(r, 0, sizeof *r);
 }
 
+static int hexval(char c) {
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
+}
+/* Java's \uhhhh escape at p[i] (p[i] is the backslash): the value, or -1 when it is not one. */
+static int32_t java_u(const char *p, size_t n, size_t i) {
+  if (i + 6 > n || p[i + 1] != 'u') return -1;
+  int32_t v = 0;
+  for (size_t k = i + 2; k < i + 6; k++) {
+    int h = hexval(p[k]);
+    if (h < 0) return -1;
+    v = v * 16 + h;
+  }
+  return v;
+}
+/* PCRE2 knows \x{h..} but not Java's \uhhhh: rewritten (a surrogate pair as one code point),
+ * except inside \Q...\E. NULL when the pattern has none. */
+static char *java_escapes(const char *p, size_t n) {
+  if (!memmem(p, n, "\\u", 2)) return NULL;
+  sl_buf b = {0};
+  bool quoted = false;
+  for (size_t i = 0; i < n; i++) {
+    if (p[i] != '\\' || i + 1 >= n) {
+      buf_putc(&b, p[i]);
+      continue;
+    }
+    char c = p[i + 1];
+    int32_t v;
+    if (quoted) {
+      if (c == 'E') quoted = false;
+    } else if (c == 'Q') {
+      quoted = true;
+    } else if ((v = java_u(p, n, i)) >= 0) {
+      int32_t lo = java_u(p, n, i + 6);
+      if (v >= 0xD800 && v <= 0xDBFF && lo >= 0xDC00 && lo <= 0xDFFF) {
+        v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+        i += 6;
+      }
+      buf_printf(&b, "\\x{%X}", (unsigned)v);
+      i += 5;
+      continue;
+    }
+    buf_putc(&b, '\\');
+    buf_putc(&b, c);
+    i++;
+  }
+  char *r = xstrdup(buf_cstr(&b));
+  buf_free(&b);
+  return r;
+}
+
 /* Compiles pattern p into r; on failure r is empty and err says why. */
 static bool rx_compile(rx *r, const char *p, size_t n, char *err, size_t errn) {
   memset(r, 0, sizeof *r);
+  char *java = java_escapes(p, n);
   pcre2_compile_context *cc = pcre2_compile_context_create(NULL);
   if (!cc) {
+    free(java);
     snprintf(err, errn, "out of memory compiling a regular expression");
     return false;
   }
   pcre2_set_newline(cc, PCRE2_NEWLINE_ANY); /* Java's line terminators for . ^ $ */
-  pcre2_set_compile_extra_options(cc, PCRE2_EXTRA_ALT_BSUX);
   int ec = 0;
   PCRE2_SIZE eo = 0;
-  r->code =
-      pcre2_compile((PCRE2_SPTR)(n ? p : ""), n,
-                    PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | PCRE2_ALT_BSUX, &ec, &eo, cc);
+  r->code = pcre2_compile((PCRE2_SPTR)(java ? java
+                                       : n  ? p
+                                            : ""),
+                          java ? strlen(java) : n, PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF,
+                          &ec, &eo, cc);
   pcre2_compile_context_free(cc);
+  free(java);
   if (!r->code) {
     PCRE2_UCHAR msg[160];
     if (pcre2_get_error_message(ec, msg, sizeof msg) < 0) strcpy((char *)msg, "bad pattern");
