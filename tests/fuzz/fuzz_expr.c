@@ -60,7 +60,8 @@ static bool valid_utf8(const char *s, size_t n) {
 typedef struct run {
   const char *data; /* JSON lines */
   size_t n;
-  bool utf8_in; /* expression and data are valid UTF-8 */
+  bool utf8_in;    /* expression and data are valid UTF-8 */
+  int calcs, rows; /* how much was evaluated (FUZZ_EXPR_VERBOSE) */
   sl_buf scratch, text;
 } run;
 
@@ -83,6 +84,7 @@ static void eval_calc(run *r, const plan_node *n) {
   const char *m = pred ? expr_prepare(pred, &a) : NULL;
   for (int i = 0; i < n->ncols && !m; i++) m = expr_prepare(proj[i], &a);
   if (!m) {
+    r->calcs++;
     fmt_decoder *d = NULL;
     if (in->kind == P_SCAN) {
       fmt_schema s = {in->ncols, in->names, in->types, NULL, 0};
@@ -105,6 +107,7 @@ static void eval_calc(run *r, const plan_node *n) {
         if (st != SL_OK || rec.no_row) continue;
       }
       nrows++;
+      r->rows++;
       bool row_utf8 = true;
       for (int i = 0; d && i < in->ncols && i < NCOLS; i++)
         if (!row[i].null && in->types[i].id == T_STRING && !valid_utf8(row[i].u.s, row[i].len))
@@ -172,8 +175,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sl_status st = plan_compile(&src, &o, &p, &e);
   if (st != SL_OK && verbose) err_print(stderr, &e);
   if (st == SL_OK) {
-    run r = {rowcopy, rlen, valid_utf8(in, elen) && valid_utf8(rows, rlen), {0}, {0}};
+    run r = {rowcopy, rlen, valid_utf8(in, elen) && valid_utf8(rows, rlen), 0, 0, {0}, {0}};
     for (int i = 0; i < p->ninserts; i++) walk(&r, p->inserts[i]);
+    if (verbose) fprintf(stderr, "%d Calc nodes, %d rows evaluated\n", r.calcs, r.rows);
     buf_free(&r.scratch);
     buf_free(&r.text);
   }
