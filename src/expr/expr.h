@@ -131,9 +131,7 @@ void expr_columns(const sl_expr *x, bool *used);
  * repl NULL: a plain deep copy. */
 sl_expr *expr_substitute(const sl_expr *x, sl_expr *const *repl, sl_arena *a);
 sl_expr *expr_new(sl_arena *a, int kind, sl_type t, uint32_t off);
-
-/* Pattern-based date/time text (Java SimpleDateFormat letters: yyyy MM dd HH mm ss SSS ...). */
-void time_format_pattern(int64_t ms, const char *pat, size_t patlen, sl_buf *out);
-bool time_parse_pattern(const char *s, size_t n, const char *pat, size_t patlen, int64_t *ms);
+/* Index of an EXTRACT / FLOOR TO unit name ("HOUR", "DOW"...), -1 when unknown. */
+int fn_unit_index(const char *u);
 
 #endif

@@ -208,4 +208,10 @@ static inline int64_t floor_div(int64_t a, int64_t b) {
 }
 static inline int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
 
+/* ---- date/time patterns (datefmt.c) ---- */
+/* Java SimpleDateFormat letters (yyyy MM dd HH mm ss SSS EEE MMM a ...): wall-clock millis as
+ * text, and text parsed back (false when it does not match the pattern). */
+void time_format_pattern(int64_t ms, const char *pat, size_t patlen, sl_buf *out);
+bool time_parse_pattern(const char *s, size_t n, const char *pat, size_t patlen, int64_t *ms);
+
 #endif

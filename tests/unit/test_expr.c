@@ -122,3 +122,79 @@ TEST(function_table_docs_complete) {
   }
   CHECK(fn_lookup("upper") && !fn_lookup("nope"));
 }
+
+/* fn(col0, <pattern>) with the pattern a literal (pat != NULL) or column 1. */
+static sl_expr *regex_call(sl_arena *a, const char *fn, const char *pat) {
+  sl_expr *x = expr_new(a, E_CALL, type_make(T_NULL), 0);
+  x->fn = fn_lookup(fn);
+  x->nargs = 2;
+  x->args = arena_alloc(a, sizeof(sl_expr *) * 2);
+  x->args[0] = expr_new(a, E_COL, type_make(T_STRING), 0);
+  x->args[0]->col = 0;
+  if (pat) {
+    x->args[1] = expr_new(a, E_LIT, type_make(T_STRING), 7);
+    x->args[1]->lit = value_str(pat, strlen(pat));
+  } else {
+    x->args[1] = expr_new(a, E_COL, type_make(T_STRING), 0);
+    x->args[1]->col = 1;
+  }
+  x->fn->check(x, a);
+  return x;
+}
+
+static const char *eval_str(const sl_expr *x, const char *s, const char *p, expr_ctx *ctx,
+                            sl_status *st) {
+  static char out[128];
+  sl_value row[2] = {value_str(s, strlen(s)), p ? value_str(p, strlen(p)) : value_null()}, v;
+  *st = expr_eval(x, row, ctx, &v);
+  if (*st || v.null) return "NULL";
+  snprintf(out, sizeof out, "%.*s", (int)v.len, v.u.s);
+  return out;
+}
+
+TEST(regex_state_per_copy) {
+  sl_arena a;
+  arena_init(&a, 0);
+  expr_ctx ctx = {0};
+  ctx.arena = &a;
+  sl_status st;
+  /* a literal pattern is compiled by expr_prepare; a deep copy never shares that state */
+  sl_expr *x = regex_call(&a, "REGEXP_EXTRACT", "h.llo");
+  CHECK(expr_prepare(x, &a) == NULL && x->aux != NULL);
+  sl_expr *y = expr_substitute(x, NULL, &a);
+  CHECK(y->aux == NULL);
+  CHECK(expr_prepare(y, &a) == NULL && y->aux != NULL && y->aux != x->aux);
+  void *keep = x->aux;
+  CHECK_STR(eval_str(x, "héllo", NULL, &ctx, &st), "héllo");
+  CHECK_STR(eval_str(y, "hello", NULL, &ctx, &st), "hello");
+  CHECK(x->aux == keep); /* compiled once */
+  expr_free_aux(x);
+  CHECK(x->aux == NULL);
+  CHECK_STR(eval_str(y, "hallo", NULL, &ctx, &st), "hallo"); /* y lives on after x is freed */
+  expr_free_aux(y);
+  /* not prepared at all: still works, compiling per call */
+  CHECK_STR(eval_str(y, "hüllo!", NULL, &ctx, &st), "hüllo");
+  /* a bad literal is a prepare-time error naming the problem */
+  sl_expr *bad = regex_call(&a, "REGEXP", "[a");
+  const char *m = expr_prepare(bad, &a);
+  CHECK(m && strstr(m, "invalid regular expression '[a'") && strstr(m, "missing terminating ]"));
+  expr_free_aux(bad);
+  /* a computed pattern: the last one is cached; a bad one is a row error with the reason */
+  sl_expr *c = regex_call(&a, "REGEXP_REPLACE", NULL);
+  c->nargs = 3;
+  sl_expr **args = arena_alloc(&a, sizeof(sl_expr *) * 3);
+  args[0] = c->args[0];
+  args[1] = c->args[1];
+  args[2] = expr_new(&a, E_LIT, type_make(T_STRING), 0);
+  args[2]->lit = value_str("_", 1);
+  c->args = args;
+  CHECK(expr_prepare(c, &a) == NULL && c->aux != NULL);
+  CHECK_STR(eval_str(c, "añb", "ñ", &ctx, &st), "a_b");
+  CHECK_STR(eval_str(c, "añb", "ñ", &ctx, &st), "a_b");
+  CHECK_STR(eval_str(c, "añb", "[ab]", &ctx, &st), "_ñ_");
+  CHECK(eval_str(c, "añb", "(", &ctx, &st) && st == SL_EDATA &&
+        strstr(ctx.errmsg, "invalid regular expression '('"));
+  CHECK_STR(eval_str(c, "añb", ".", &ctx, &st), "___");
+  expr_free_aux(c);
+  arena_free(&a);
+}
