@@ -329,6 +329,10 @@ def main():
             f.write(json.dumps(r) + "\n")
     db = sqlite3.connect(":memory:")
     db.execute("PRAGMA case_sensitive_like = ON")
+    # SQLite's UPPER/LOWER map ASCII only; Flink (Java) maps every letter with the full Unicode
+    # mappings (sharp s -> SS), as Python's str.upper/lower do: the oracle uses those.
+    db.create_function("UPPER", 1, lambda v: None if v is None else v.upper(), deterministic=True)
+    db.create_function("LOWER", 1, lambda v: None if v is None else v.lower(), deterministic=True)
     db.execute("CREATE TABLE t (id INTEGER, i1 INTEGER, i2 INTEGER, b1 INTEGER, d1 REAL, "
                "s1 TEXT, s2 TEXT)")
     db.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)",
