@@ -77,7 +77,6 @@ static bool all_done(const fs_source *f) {
 /* The record at the reader is longer than the cap: dead-letter its start with the reason and
  * drop it up to its line break. */
 static sl_status too_long(fs_source *f, fs_file *x, sl_error *e) {
-  job_source *s = &f->base.job->sources[f->source];
   fs_reader *r = &f->r;
   sl_rowpos pos = {(uint32_t)f->source, (uint32_t)x->index, x->line + 1};
   char why[160];
@@ -86,7 +85,6 @@ static sl_status too_long(fs_source *f, fs_file *x, sl_error *e) {
   const char *p = r->buf + r->pos;
   size_t shown = r->len - r->pos < 1024 ? r->len - r->pos : 1024;
   for (const char *q = p; (q = memchr(q, '\n', (size_t)(r->buf + r->len - q))); q++) x->line++;
-  (void)s;
   sl_status st = job_reject(f->base.job, &pos, "read", why, p, shown, e);
   r->pos = r->complete = r->len; /* dropped; the rest of the record goes in skip mode */
   f->skipping = true;
