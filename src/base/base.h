@@ -40,7 +40,7 @@ typedef struct sl_error {
   size_t off;
   int has_pos;
   char msg[768];
-  char hint[256]; /* optional second line, e.g. "did you mean 'amount'?" */
+  char hint[1024]; /* optional second line, e.g. "did you mean 'amount'?" */
 } sl_error;
 
 sl_status err_set(sl_error *e, sl_status code, const char *fmt, ...)

@@ -13,11 +13,13 @@
 typedef struct conn_ctx {
   sl_job *job;
   const char *table;
-  fmt_schema schema;  /* physical columns; needed[] set for sources */
-  opt_list opts;      /* the table's options */
-  const fmt_def *fmt; /* NULL for connectors without a format */
-  int source_index;   /* sources: index in job->sources */
-  bool dry;           /* explain/validate: touch no file */
+  fmt_schema schema;                 /* physical columns; needed[] set for sources */
+  opt_list opts;                     /* the table's options */
+  const fmt_def *fmt;                /* NULL for connectors without a format */
+  int source_index;                  /* sources: index in job->sources */
+  bool dry;                          /* explain/validate: touch no file */
+  const char *const *partition_keys; /* PARTITIONED BY columns (filesystem), NULL if none */
+  int npartition_keys;
 } conn_ctx;
 
 typedef struct conn_def {

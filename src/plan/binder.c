@@ -1031,6 +1031,27 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
       t->cols[k].not_null = true;
     }
   }
+  if (s->npart) { /* PARTITIONED BY: physical columns of a filesystem table */
+    if (t->conn != &conn_filesystem)
+      fail(b, s->part_off, "PARTITIONED BY is supported by the filesystem connector only");
+    if (!s->has_columns) fail(b, s->part_off, "PARTITIONED BY needs the table's columns declared");
+    t->part_keys = arena_zalloc(b->a, sizeof(char *) * (size_t)s->npart);
+    t->nparts = s->npart;
+    for (int i = 0; i < s->npart; i++) {
+      int k = -1;
+      for (int j = 0; j < t->ncols; j++)
+        if (str_ieq(t->cols[j].name, s->part[i])) k = j;
+      if (k < 0 || t->cols[k].phys < 0)
+        fail(b, s->part_offs[i], "PARTITIONED BY names %s '%s'",
+             k < 0 ? "an unknown column" : "a computed column", s->part[i]);
+      for (int j = 0; j < i; j++)
+        if (str_ieq(t->part_keys[j], t->cols[k].name))
+          fail(b, s->part_offs[i], "PARTITIONED BY names '%s' twice", s->part[i]);
+      t->part_keys[i] = t->cols[k].name;
+    }
+    if (s->npart >= t->nphys)
+      fail(b, s->part_off, "PARTITIONED BY cannot take every column: the records need one");
+  }
   p->tables = xrealloc(p->tables, sizeof(cat_table *) * (size_t)(p->ntables + 1));
   p->tables[p->ntables++] = t;
 }

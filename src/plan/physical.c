@@ -125,10 +125,15 @@ static sl_op *build(builder *b, plan_node *n) {
     opt_list ol = t->ol;
     const char *dlq = opt_get(&ol, conn_source_opts, "dlq.path");
     int idx = job_add_source(j, t->name, policy_of(&ol), dlq ? dlq : b->dlq_default);
-    conn_ctx c = {
-        j,     t->name, {t->nphys, t->phys_names, t->phys_types, needed_of(t), b->p->tz_offset_ms},
-        ol,    t->fmt,  idx,
-        b->dry};
+    conn_ctx c = {j,
+                  t->name,
+                  {t->nphys, t->phys_names, t->phys_types, needed_of(t), b->p->tz_offset_ms},
+                  ol,
+                  t->fmt,
+                  idx,
+                  b->dry,
+                  t->part_keys,
+                  t->nparts};
     sl_op *op = t->conn->source_new(&c, b->e);
     if (!op) return NULL;
     op->ncols = t->nphys;
@@ -174,9 +179,9 @@ static sl_op *build(builder *b, plan_node *n) {
     if (!t->sink_op) {
       opt_list ol = t->ol;
       conn_ctx c = {
-          j,     t->name, {t->nphys, t->phys_names, t->phys_types, NULL, b->p->tz_offset_ms},
-          ol,    t->fmt,  -1,
-          b->dry};
+          j,      t->name,      {t->nphys, t->phys_names, t->phys_types, NULL, b->p->tz_offset_ms},
+          ol,     t->fmt,       -1,
+          b->dry, t->part_keys, t->nparts};
       sl_op *op = t->conn->sink_new(&c, b->e);
       if (!op) return NULL;
       op->ncols = t->nphys;

@@ -38,6 +38,8 @@ typedef struct cat_table {
   sl_expr *wm_expr;
   int *pk;
   int npk;
+  const char **part_keys; /* PARTITIONED BY: physical column names */
+  int nparts;
   const sql_stmt *view; /* views: the statement, bound again at every use */
   /* physical planning */
   bool *needed;

@@ -1159,7 +1159,12 @@ static void parse_create_table(parser *p, sql_stmt *s) {
     expect_p(p, ")");
   }
   skip_comment_clause(p);
-  if (is_kw(p, "PARTITIONED")) fail(p, tok(p)->off, "PARTITIONED BY is not supported yet");
+  if (is_kw(p, "PARTITIONED")) {
+    s->part_off = tok(p)->off;
+    p->i++;
+    expect_kw(p, "BY");
+    s->part = name_list(p, &s->part_offs, &s->npart);
+  }
   if (is_kw(p, "LIKE")) fail(p, tok(p)->off, "CREATE TABLE ... LIKE is not supported yet");
   if (!is_kw(p, "WITH")) fail_expected(p, "WITH ('connector' = ...)");
   p->i++;

@@ -174,6 +174,9 @@ struct sql_stmt {
   const char **pk;
   uint32_t *pk_off;
   int npk;
+  const char **part; /* PARTITIONED BY */
+  uint32_t *part_offs, part_off;
+  int npart;
   sql_option *opts;
   int nopts;
   sql_query *query;

@@ -1,0 +1,178 @@
+/* fs.h - internals of the filesystem connector shared by its files (filesystem.c: the connector
+ * row and options; fs_reader.c: bounded reading and record framing; fs_source.c and
+ * fs_monitor.c: the source; fs_sink.c: the sink; fs_partition.c: PARTITIONED BY paths) and by
+ * tests/unit/test_connector.c. Not a public header: the rest of sluice uses connector.h. */
+#ifndef SLUICE_FS_H
+#define SLUICE_FS_H
+
+#include <sys/types.h>
+#include <time.h>
+
+#include "connector.h"
+
+extern const opt_def fs_opts[];
+
+/* ---- bounded reading (fs_reader.c) ---- */
+
+/* Where records end: JSON lines end at a line break; CSV records at a line break outside a
+ * quoted field (quote 0: no quoting; comments: lines starting with '#' are whole records). */
+typedef struct fs_framing {
+  char quote, delim;
+  bool csv, comments;
+} fs_framing;
+
+/* The framing of a format given the table options. */
+fs_framing fs_framing_of(const fmt_def *fmt, const opt_list *o);
+/* Length of the longest prefix of [p, p+n) made of whole records (0: not one whole record). */
+size_t fs_frame(const fs_framing *f, const char *p, size_t n);
+
+enum { FS_BUF_INITIAL = 1 << 20, FS_MAX_RECORD = 64 << 20 };
+
+/* A window over a file or stream: buf[pos, len) is unread, buf[pos, complete) holds whole
+ * records. The window slides and refills only between batches (rows point into it). */
+typedef struct fs_reader {
+  int fd;
+  bool seekable; /* pread at off + len; else read() */
+  bool final;    /* EOF ends the last record even without its line break (not monitoring) */
+  bool eof;      /* the last read returned 0 */
+  char *buf;
+  size_t cap, len, pos, complete, max;
+  off_t off; /* file offset of buf[0] (seekable) */
+  fs_framing framing;
+} fs_reader;
+
+typedef enum fs_fill {
+  FS_FILL_DATA,    /* new bytes (or a final EOF): look again */
+  FS_FILL_NONE,    /* nothing to read now (EAGAIN, or EOF of a monitored file) */
+  FS_FILL_EOF,     /* EOF and nothing unread */
+  FS_FILL_TOOLONG, /* buf[pos, len) is max bytes without a whole record */
+  FS_FILL_ERROR,   /* errno set */
+} fs_fill;
+
+void fs_reader_init(fs_reader *r, int fd, bool seekable, off_t off, const fs_framing *f,
+                    size_t initial, size_t max);
+void fs_reader_free(fs_reader *r);
+/* Bytes of whole records (or, at a final EOF, of the rest) ready to decode at buf + pos. */
+size_t fs_reader_ready(const fs_reader *r);
+/* Slides the window (only with no row pointing into it) and reads more. */
+fs_fill fs_reader_fill(fs_reader *r);
+/* Drops buf[pos, len) up to and including the next line break; returns the line breaks dropped
+ * and whether the line break was found (else everything buffered was dropped). */
+uint32_t fs_reader_skip_line(fs_reader *r, bool *found);
+/* File offset of the next unread byte. */
+static inline off_t fs_reader_offset(const fs_reader *r) { return r->off + (off_t)r->pos; }
+
+/* ---- the source (fs_source.c, fs_monitor.c) ---- */
+
+/* A file the source reads (or a stream: stdin, a FIFO). Files are known by inode, so a file
+ * renamed within what 'path' matches is not read twice. */
+typedef struct fs_file {
+  char *path; /* its name when last seen */
+  int index;  /* in job_source.files, for positions */
+  int fd;     /* open while tracked */
+  dev_t dev;
+  ino_t ino;
+  off_t offset;    /* next unread byte (whole records before it are read) */
+  off_t size_seen; /* size when the last read found nothing new */
+  char tail[32];   /* the bytes before offset when last read, to see a truncate + rewrite */
+  int ntail;
+  struct timespec mtime; /* when last read */
+  uint64_t line;         /* lines read */
+  fmt_decoder *dec;
+  bool stream; /* stdin or a FIFO: read(), non-blocking through the loop */
+  bool fifo;   /* a named FIFO: a read of 0 is the end only once a writer has gone */
+  bool is_stdin;
+  bool done;      /* bounded: read to its end */
+  bool gone;      /* monitoring: no name matches it any more (renamed away, deleted) */
+  bool finishing; /* gone for a monitor interval: read to its end, then closed */
+  int64_t gone_ms;
+  bool dirty;      /* may have unread bytes */
+  sl_value *pvals; /* PARTITIONED BY values (one per partition column) */
+} fs_file;
+
+typedef struct fs_source {
+  sl_op base;
+  int source;
+  const fmt_def *fmtdef;
+  opt_list opts;
+  fmt_schema schema;
+  sl_batch b;
+  char *path;
+  fs_file *files;
+  int nfiles, filecap;
+  int cur; /* the file the reader is on, -1 none */
+  fs_reader r;
+  fs_framing framing;
+  size_t max_record;
+  bool skipping; /* dropping the rest of a record longer than max_record */
+  bool monitor;  /* 'source.monitor-interval' set: unbounded */
+  int64_t interval_ms;
+  int ino_fd; /* inotify, -1 without */
+  uint64_t timer;
+  bool rescan;    /* list the files again before reading */
+  bool check;     /* look at the sizes of the tracked files */
+  char **watched; /* directories given to inotify */
+  int nwatched;
+  /* PARTITIONED BY: the partition columns (indexes into the schema); the record columns */
+  int nparts;
+  int *part_cols, *rec_cols;
+  bool scatter;       /* the record columns are not simply the first ones */
+  fmt_schema dschema; /* what the decoders get: the record columns */
+  sl_arena parena;    /* partition values and the decoder schema */
+} fs_source;
+
+/* Lists the files 'path' matches now and tracks the new ones (fs_monitor.c). Bounded runs call
+ * it once; a missing path is an error unless monitoring. */
+sl_status fs_scan(fs_source *f, bool first, sl_error *e);
+/* Looks at the sizes of the tracked files: grown means dirty, shrunk means truncated. */
+void fs_check(fs_source *f);
+/* Registers inotify and the monitor-interval timer with the job's loop. */
+void fs_monitor_start(fs_source *f);
+void fs_monitor_stop(fs_source *f);
+void fs_file_close(fs_source *f, fs_file *x);
+/* Notes the end of what was read of x (its offset, tail bytes and time). */
+void fs_file_mark(fs_file *x);
+
+/* The connector's constructors (fs_source.c, fs_sink.c) and option values (filesystem.c). */
+sl_op *fs_source_new(const conn_ctx *c, sl_error *e);
+sl_op *fs_sink_new(const conn_ctx *c, sl_error *e);
+/* A Flink duration ('1s', '500 ms', '10 min', '2 h'; a bare number is milliseconds). */
+sl_status fs_parse_duration(const char *s, int64_t *ms);
+/* A Flink memory size ('128mb', '64 MiB', '1g', '4096'; a bare number is bytes). */
+sl_status fs_parse_size(const char *s, int64_t *bytes);
+
+/* ---- PARTITIONED BY paths (fs_partition.c) ---- */
+
+#define FS_DEFAULT_PARTITION "__DEFAULT_PARTITION__"
+
+/* The partition columns of a source (from conn_ctx.partition_keys) and the schema its decoders
+ * get: without them, as they are not in the records. */
+sl_status fs_partition_setup(fs_source *f, const conn_ctx *c, sl_error *e);
+/* The partition values of a file of the source, from its col=value/ directories (NULL and an
+ * error when a directory is missing or a value does not convert). Caller frees. */
+sl_value *fs_partition_values(fs_source *f, const char *path, sl_error *e);
+/* Moves the record columns of a decoded row from their places in the decoder's schema to
+ * theirs in the table's, then sets the partition values. */
+void fs_partition_fill(const fs_source *f, sl_value *row, const sl_value *pvals);
+/* The sink's partition columns and the others (the record columns), as schema indexes. */
+sl_status fs_sink_partitions(const char *path, const conn_ctx *c, int *nparts, int **part_cols,
+                             int **rec_cols, sl_error *e);
+/* printf into a new heap string. */
+char *fs_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Escapes a partition value for a directory name as Hive and Flink do (%XX for '/', '=', '%',
+ * control characters ...). */
+void fs_partition_escape(const char *s, size_t n, sl_buf *out);
+/* Reads "col=value" path components of rel (a path relative to the source root) into vals
+ * (one per partition column, in the order of names; unescaped, in arena a); false when a
+ * column is missing. A value equal to default_name is NULL (vals[i] = NULL). */
+bool fs_partition_parse(const char *rel, int n, const char *const *names, const char **vals,
+                        const char *default_name, sl_arena *a);
+
+/* ---- stale temp files (fs_sink.c) ---- */
+
+/* Removes in dir the files named ".<prefix>*.inprogress.<pid>" (exact: ".<prefix>.inprogress.
+ * <pid>") whose pid is not a live process, with a note on stderr per file; returns how many. */
+int fs_remove_stale(const char *dir, const char *prefix, bool exact, const char *table);
+
+#endif

@@ -1,0 +1,312 @@
+/* fs_monitor.c - which files the filesystem source reads: the listing of 'path' (a file, a
+ * directory of visible files, partition directories col=value/ under it, or a glob), the files
+ * tracked by inode (new ones are read from their start, renamed ones are not read twice, one
+ * whose name now points to a new inode is read to its end, a truncated one is read again), and
+ * with 'source.monitor-interval' the watching: inotify on the directories for low latency and
+ * a loop timer every interval as the fallback. Both only mark work and wake the source.
+ * Must not touch: reading and decoding (fs_source.c, fs_reader.c). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
+
+typedef struct path_list {
+  char **v;
+  int n, cap;
+} path_list;
+
+static void pl_add(path_list *l, const char *p) {
+  if (l->n == l->cap) {
+    l->cap = l->cap ? l->cap * 2 : 16;
+    l->v = xrealloc(l->v, sizeof(char *) * (size_t)l->cap);
+  }
+  l->v[l->n++] = xstrdup(p);
+}
+
+static void pl_free(path_list *l) {
+  for (int i = 0; i < l->n; i++) free(l->v[i]);
+  free(l->v);
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void watch_dir(fs_source *f, const char *dir) {
+  if (f->ino_fd < 0) return;
+  for (int i = 0; i < f->nwatched; i++)
+    if (!strcmp(f->watched[i], dir)) return;
+  if (inotify_add_watch(f->ino_fd, dir,
+                        IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                            IN_CLOSE_WRITE) < 0)
+    return; /* the timer still finds what changes there */
+  f->watched = xrealloc(f->watched, sizeof(char *) * (size_t)(f->nwatched + 1));
+  f->watched[f->nwatched++] = xstrdup(dir);
+}
+
+/* The visible regular files of dir; with partitions, `depth` more levels of col=value/. */
+static void list_dir(fs_source *f, const char *dir, int depth, path_list *out) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  watch_dir(f, dir);
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.' || de->d_name[0] == '_') continue; /* hidden and in-progress */
+    size_t n = strlen(dir) + strlen(de->d_name) + 2;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, de->d_name);
+    struct stat st;
+    if (stat(p, &st) == 0) {
+      if (depth > 0 && S_ISDIR(st.st_mode) && strchr(de->d_name, '='))
+        list_dir(f, p, depth - 1, out);
+      else if (depth == 0 && S_ISREG(st.st_mode))
+        pl_add(out, p);
+    }
+    free(p);
+  }
+  closedir(d);
+}
+
+static sl_status list_paths(fs_source *f, bool first, path_list *out, sl_error *e) {
+  const char *path = f->path;
+  struct stat st;
+  if (strpbrk(path, "*?[")) {
+    glob_t g;
+    if (glob(path, 0, NULL, &g) == 0)
+      for (size_t i = 0; i < g.gl_pathc; i++)
+        if (stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode)) pl_add(out, g.gl_pathv[i]);
+    globfree(&g);
+    if (f->monitor) { /* watch the directory of the pattern when it has no wildcard */
+      char *copy = xstrdup(path);
+      const char *dir = dirname(copy);
+      if (!strpbrk(dir, "*?[")) watch_dir(f, dir);
+      free(copy);
+    }
+    if (out->n == 0 && first && !f->monitor)
+      return err_set(e, SL_ERUNTIME, "source '%s': no file matches '%s'", f->base.name, path);
+    return SL_OK;
+  }
+  if (stat(path, &st) != 0) {
+    if (f->monitor) { /* it may appear: watch where it would */
+      char *copy = xstrdup(path);
+      watch_dir(f, dirname(copy));
+      free(copy);
+      return SL_OK;
+    }
+    return err_set(e, SL_ERUNTIME, "source '%s': cannot open '%s': %s", f->base.name, path,
+                   strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    if (f->nparts)
+      return err_set(e, SL_ERUNTIME,
+                     "source '%s': a partitioned table's 'path' must be a directory, not '%s'",
+                     f->base.name, path);
+    pl_add(out, path);
+    if (f->monitor) {
+      char *copy = xstrdup(path);
+      watch_dir(f, dirname(copy));
+      free(copy);
+    }
+    return SL_OK;
+  }
+  if (access(path, R_OK | X_OK) != 0)
+    return err_set(e, SL_ERUNTIME, "source '%s': cannot read directory '%s': %s", f->base.name,
+                   path, strerror(errno));
+  list_dir(f, path, f->nparts, out);
+  qsort(out->v, (size_t)out->n, sizeof(char *), cmp_str);
+  return SL_OK;
+}
+
+static fs_file *find_inode(fs_source *f, dev_t dev, ino_t ino) {
+  for (int i = 0; i < f->nfiles; i++) {
+    fs_file *x = &f->files[i];
+    if (!x->done && !x->stream && x->fd >= 0 && x->dev == dev && x->ino == ino) return x;
+  }
+  return NULL;
+}
+
+static sl_status track(fs_source *f, const char *path, sl_error *e) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (f->monitor && errno == ENOENT) return SL_OK; /* gone again before we looked */
+    return err_set(e, SL_ERUNTIME, "source '%s': cannot open '%s': %s", f->base.name, path,
+                   strerror(errno));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return err_set(e, SL_ERUNTIME, "source '%s': cannot stat '%s'", f->base.name, path);
+  }
+  fs_file *old = find_inode(f, st.st_dev, st.st_ino);
+  if (old) { /* opened by its new name between listing and now */
+    close(fd);
+    return SL_OK;
+  }
+  sl_value *pvals = NULL;
+  if (f->nparts && (pvals = fs_partition_values(f, path, e)) == NULL) {
+    close(fd);
+    return e->code ? e->code : SL_ERUNTIME;
+  }
+  job_source *s = &f->base.job->sources[f->source];
+  s->files = xrealloc(s->files, sizeof(char *) * (size_t)(s->nfiles + 1));
+  s->files[s->nfiles] = xstrdup(path);
+  if (f->nfiles == f->filecap) {
+    f->filecap = f->filecap ? f->filecap * 2 : 16;
+    f->files = xrealloc(f->files, sizeof(fs_file) * (size_t)f->filecap);
+  }
+  fs_file *x = &f->files[f->nfiles++];
+  memset(x, 0, sizeof *x);
+  x->path = xstrdup(path);
+  x->index = s->nfiles++;
+  x->fd = fd;
+  x->dev = st.st_dev;
+  x->ino = st.st_ino;
+  x->size_seen = -1;
+  x->dirty = true;
+  x->pvals = pvals;
+  x->dec = f->fmtdef->decoder_new(&f->dschema, &f->opts);
+  x->dec->vt->file_start(x->dec);
+  return SL_OK;
+}
+
+sl_status fs_scan(fs_source *f, bool first, sl_error *e) {
+  path_list l = {0};
+  sl_status st = list_paths(f, first, &l, e);
+  bool *seen = xcalloc((size_t)f->nfiles + 1, sizeof(bool));
+  int known = f->nfiles;
+  for (int i = 0; i < l.n && st == SL_OK; i++) {
+    struct stat sb;
+    if (stat(l.v[i], &sb) != 0) continue;
+    fs_file *x = find_inode(f, sb.st_dev, sb.st_ino);
+    if (x) {
+      seen[x - f->files] = true;
+      x->gone = x->finishing = false;
+      if (strcmp(x->path, l.v[i])) { /* renamed within what 'path' matches */
+        free(x->path);
+        x->path = xstrdup(l.v[i]);
+      }
+      continue;
+    }
+    st = track(f, l.v[i], e);
+  }
+  if (st == SL_OK && f->monitor)
+    for (int i = 0; i < known; i++) {
+      fs_file *x = &f->files[i];
+      if (seen[i] || x->done || x->fd < 0) continue;
+      /* rotated away or deleted: followed for one more interval (its writer may not have
+       * moved on yet), then read to its end and closed */
+      if (!x->gone) {
+        x->gone = true;
+        x->gone_ms = loop_now_ms();
+        x->dirty = true;
+      } else if (loop_now_ms() - x->gone_ms >= f->interval_ms) {
+        x->finishing = x->dirty = true;
+      }
+    }
+  free(seen);
+  pl_free(&l);
+  if (st == SL_OK) fs_check(f);
+  return st;
+}
+
+void fs_file_mark(fs_file *x) {
+  struct stat st;
+  if (fstat(x->fd, &st) == 0) x->mtime = st.st_mtim;
+  x->ntail = x->offset < (off_t)sizeof x->tail ? (int)x->offset : (int)sizeof x->tail;
+  if (pread(x->fd, x->tail, (size_t)x->ntail, x->offset - x->ntail) != x->ntail) x->ntail = -1;
+}
+
+/* Truncated: shorter than what was read, or changed since and the bytes before the offset
+ * are not those read (truncated and written again past the offset). */
+static bool truncated(fs_file *x, const struct stat *st) {
+  if (st->st_size < x->offset) return true;
+  if (x->ntail <= 0 ||
+      (st->st_mtim.tv_sec == x->mtime.tv_sec && st->st_mtim.tv_nsec == x->mtime.tv_nsec))
+    return false;
+  char now[sizeof x->tail];
+  return pread(x->fd, now, (size_t)x->ntail, x->offset - x->ntail) != x->ntail ||
+         memcmp(now, x->tail, (size_t)x->ntail) != 0;
+}
+
+void fs_check(fs_source *f) {
+  for (int i = 0; i < f->nfiles; i++) {
+    fs_file *x = &f->files[i];
+    struct stat st;
+    if (x->done || x->stream || x->fd < 0 || fstat(x->fd, &st) != 0) continue;
+    if (truncated(x, &st)) {
+      fprintf(stderr, "sluice: source '%s': '%s' was truncated; reading it again from the start\n",
+              f->base.name, x->path);
+      x->offset = 0;
+      x->line = 0;
+      x->size_seen = -1;
+      x->ntail = 0;
+      x->dec->vt->file_start(x->dec);
+    }
+    if (st.st_size > x->offset && st.st_size != x->size_seen) x->dirty = true;
+  }
+}
+
+/* ---- watching ---- */
+
+static void on_inotify(sl_loop *l, int fd, int mask, void *arg) {
+  fs_source *f = arg;
+  char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) {
+    for (char *p = buf; p < buf + n;) {
+      const struct inotify_event *ev = (const struct inotify_event *)p;
+      if (ev->mask & (IN_MODIFY | IN_CLOSE_WRITE))
+        f->check = true;
+      else
+        f->rescan = true; /* created, moved, deleted, or the queue overflowed */
+      p += sizeof *ev + ev->len;
+    }
+  }
+  op_source_ready(&f->base);
+}
+
+static void on_timer(sl_loop *l, uint64_t id, void *arg) {
+  fs_source *f = arg;
+  f->rescan = true;
+  op_source_ready(&f->base);
+}
+
+void fs_monitor_start(fs_source *f) {
+  sl_loop *l = f->base.job->loop;
+  f->timer = loop_add_timer(l, f->interval_ms, f->interval_ms, on_timer, f);
+  f->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (f->ino_fd >= 0 && loop_add_fd(l, f->ino_fd, LOOP_READ, on_inotify, f) != 0) {
+    close(f->ino_fd);
+    f->ino_fd = -1;
+  }
+  if (f->ino_fd >= 0) { /* watch what the first listing saw */
+    path_list pl = {0};
+    sl_error e = {0};
+    list_paths(f, false, &pl, &e);
+    pl_free(&pl);
+  }
+}
+
+void fs_monitor_stop(fs_source *f) {
+  sl_loop *l = f->base.job->loop;
+  if (f->timer) loop_del_timer(l, f->timer);
+  f->timer = 0;
+  if (f->ino_fd >= 0) {
+    loop_del_fd(l, f->ino_fd);
+    close(f->ino_fd);
+  }
+  f->ino_fd = -1;
+  for (int i = 0; i < f->nwatched; i++) free(f->watched[i]);
+  free(f->watched);
+  f->watched = NULL;
+  f->nwatched = 0;
+}

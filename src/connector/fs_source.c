@@ -1,0 +1,358 @@
+/* fs_source.c - the filesystem source operator: reads its files (or stdin, or a FIFO) through a
+ * bounded window (fs_reader.c) and decodes whole records into batches. Bounded by default (the
+ * run ends when every file is read); with 'source.monitor-interval' it is unbounded and reads
+ * what is appended and what appears (fs_monitor.c finds it). A stream (stdin, FIFO) is read
+ * non-blocking through the job's loop. The pump never blocks: no whole record buffered and
+ * nothing to read now is PUMP_WAIT.
+ * Must not touch: what a decoder does with a record (format/), what follows the source. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
+
+/* ---- the file the reader is on ---- */
+
+static void detach(fs_source *f) {
+  if (f->cur < 0) return;
+  fs_file *x = &f->files[f->cur];
+  if (!x->stream) {
+    x->offset = fs_reader_offset(&f->r);
+    if (f->monitor) fs_file_mark(x);
+  }
+  f->cur = -1;
+  f->skipping = false;
+}
+
+static void attach(fs_source *f, int i) {
+  fs_file *x = &f->files[i];
+  f->cur = i;
+  fs_reader *r = &f->r;
+  r->fd = x->fd;
+  r->seekable = !x->stream;
+  r->off = x->offset;
+  r->len = r->pos = r->complete = 0;
+  r->eof = false;
+  /* monitored files keep a partial last line for later; a rotated-away one is read to its end */
+  r->final = x->stream ? !x->fifo : !f->monitor || x->finishing;
+}
+
+static void stream_ready(sl_loop *l, int fd, int mask, void *arg) { op_source_ready(arg); }
+
+/* The end of a stream or a bounded file; a monitored file only rests until it grows. */
+static void file_finished(fs_source *f, fs_file *x) {
+  if (x->stream) loop_del_fd(f->base.job->loop, x->fd);
+  x->done = true;
+  fs_file_close(f, x);
+}
+
+/* A named FIFO reads 0 both before any writer came and after the last one left: only the
+ * latter (POLLHUP) is its end. */
+static bool fifo_ended(const fs_file *x) {
+  struct pollfd p = {x->fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
+}
+
+/* Picks the next file with something to read: in order for a bounded source, any dirty one
+ * when monitoring. -1 when none. */
+static int next_file(fs_source *f) {
+  for (int i = 0; i < f->nfiles; i++) {
+    fs_file *x = &f->files[i];
+    if (x->done || x->fd < 0) continue;
+    if (!f->monitor || x->dirty || x->stream) return i;
+  }
+  return -1;
+}
+
+static bool all_done(const fs_source *f) {
+  for (int i = 0; i < f->nfiles; i++)
+    if (!f->files[i].done) return false;
+  return true;
+}
+
+/* The record at the reader is longer than the cap: dead-letter its start with the reason and
+ * drop it up to its line break. */
+static sl_status too_long(fs_source *f, fs_file *x, sl_error *e) {
+  fs_reader *r = &f->r;
+  sl_rowpos pos = {(uint32_t)f->source, (uint32_t)x->index, x->line + 1};
+  char why[160];
+  snprintf(why, sizeof why, "record longer than %zu bytes ('source.max-record-size'); dropped",
+           f->max_record);
+  const char *p = r->buf + r->pos;
+  size_t shown = r->len - r->pos < 1024 ? r->len - r->pos : 1024;
+  for (const char *q = p; (q = memchr(q, '\n', (size_t)(r->buf + r->len - q))); q++) x->line++;
+  sl_status st = job_reject(f->base.job, &pos, "read", why, p, shown, e);
+  r->pos = r->complete = r->len; /* dropped; the rest of the record goes in skip mode */
+  f->skipping = true;
+  return st;
+}
+
+static sl_status read_error(fs_source *f, fs_file *x, sl_error *e) {
+  return err_set(e, SL_ERUNTIME, "source '%s': cannot read '%s': %s", f->base.name, x->path,
+                 strerror(errno));
+}
+
+/* Decodes the whole records at the reader into the batch until it is full. */
+static sl_status decode_ready(fs_source *f, fs_file *x, size_t n, sl_error *e) {
+  sl_batch *b = &f->b;
+  fs_reader *r = &f->r;
+  job_source *s = &f->base.job->sources[f->source];
+  const char *end = r->buf + r->pos + n;
+  char why[512];
+  while (b->nrows < b->cap && r->buf + r->pos < end) {
+    fmt_rec rec = {0};
+    const char *p = r->buf + r->pos;
+    sl_value *row = batch_row(b, b->nrows);
+    sl_status st =
+        x->dec->vt->decode(x->dec, p, (size_t)(end - p), &rec, row, &b->arena, why, sizeof why);
+    uint64_t line = x->line + 1;
+    if (rec.consumed == 0 && !rec.again) /* a decoder must always make progress */
+      return err_set(e, SL_EINTERNAL, "decoder made no progress at %s:%llu", s->files[x->index],
+                     (unsigned long long)line);
+    r->pos += rec.consumed;
+    x->line += rec.lines;
+    if (st == SL_EDATA) {
+      sl_rowpos pos = {(uint32_t)f->source, (uint32_t)x->index, line};
+      size_t rawlen = rec.consumed;
+      while (rawlen && (p[rawlen - 1] == '\n' || p[rawlen - 1] == '\r')) rawlen--;
+      if ((st = job_reject(f->base.job, &pos, "decode", why, p, rawlen, e))) return st;
+      continue;
+    }
+    if (st) return st;
+    if (rec.no_row) continue;
+    if (f->nparts) fs_partition_fill(f, row, x->pvals);
+    b->kind[b->nrows] = rec.kind;
+    b->pos[b->nrows] = (sl_rowpos){(uint32_t)f->source, (uint32_t)x->index, line};
+    b->nrows++;
+  }
+  return SL_OK;
+}
+
+static sl_status emit(fs_source *f, pump_result *res, sl_error *e) {
+  sl_batch *b = &f->b;
+  f->base.job->sources[f->source].rows_read += (uint64_t)b->nrows;
+  sl_status st = op_emit(&f->base, b, e);
+  batch_clear(b);
+  *res = PUMP_EMITTED;
+  return st;
+}
+
+static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
+  fs_source *f = (fs_source *)op;
+  sl_batch *b = &f->b;
+  sl_status st;
+  if (f->rescan || f->check) detach(f); /* the batch is empty: the window may go */
+  if (f->rescan) {
+    f->rescan = f->check = false;
+    if ((st = fs_scan(f, false, e))) return st;
+  } else if (f->check) {
+    f->check = false;
+    fs_check(f);
+  }
+  for (;;) {
+    if (f->cur < 0) {
+      int i = next_file(f);
+      if (i < 0) {
+        if (b->nrows) return emit(f, res, e);
+        *res = all_done(f) && !f->monitor ? PUMP_ENDED : PUMP_WAIT;
+        return SL_OK;
+      }
+      attach(f, i);
+    }
+    fs_file *x = &f->files[f->cur];
+    fs_reader *r = &f->r;
+    size_t n = f->skipping ? 0 : fs_reader_ready(r);
+    if (n > 0) {
+      if ((st = decode_ready(f, x, n, e))) return st;
+      if (b->nrows == b->cap) return emit(f, res, e);
+      continue;
+    }
+    /* nothing whole is buffered: the window slides, so the rows pointing into it go first */
+    if (b->nrows) return emit(f, res, e);
+    if (f->skipping) {
+      bool found;
+      x->line += fs_reader_skip_line(r, &found);
+      if (found) {
+        f->skipping = false;
+        continue;
+      }
+    }
+    switch (fs_reader_fill(r)) {
+    case FS_FILL_DATA: continue;
+    case FS_FILL_TOOLONG:
+      if ((st = too_long(f, x, e))) return st;
+      continue;
+    case FS_FILL_ERROR: return read_error(f, x, e);
+    case FS_FILL_NONE:
+      if (x->stream) {
+        if (x->fifo && r->eof && fifo_ended(x)) { /* the writer left: decode the rest */
+          r->final = true;
+          continue;
+        }
+        *res = PUMP_WAIT; /* the loop wakes us */
+        return SL_OK;
+      }
+      /* a monitored file has nothing more now */
+      x->dirty = false;
+      x->size_seen = r->off + (off_t)r->len;
+      detach(f);
+      continue;
+    case FS_FILL_EOF: break;
+    }
+    if (f->skipping) { /* the input ended inside the dropped record */
+      f->skipping = false;
+    }
+    detach(f);
+    file_finished(f, x);
+  }
+}
+
+/* ---- opening stdin and FIFOs ---- */
+
+static sl_status open_stream(fs_source *f, const char *path, sl_error *e) {
+  bool is_stdin = !strcmp(path, "-") || !strcmp(path, "/dev/stdin");
+  int fd = 0;
+  struct stat st;
+  if (!is_stdin) {
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+      return err_set(e, SL_ERUNTIME, "source '%s': cannot open '%s': %s", f->base.name, path,
+                     strerror(errno));
+  }
+  if (fstat(fd, &st) != 0)
+    return err_set(e, SL_ERUNTIME, "source '%s': cannot stat '%s'", f->base.name, path);
+  job_source *s = &f->base.job->sources[f->source];
+  s->files = xrealloc(s->files, sizeof(char *) * (size_t)(s->nfiles + 1));
+  s->files[s->nfiles] = xstrdup(is_stdin ? "(stdin)" : path);
+  f->files = xcalloc(1, sizeof(fs_file));
+  f->nfiles = f->filecap = 1;
+  fs_file *x = &f->files[0];
+  x->path = xstrdup(path);
+  x->index = s->nfiles++;
+  x->fd = fd;
+  x->is_stdin = is_stdin;
+  x->dec = f->fmtdef->decoder_new(&f->dschema, &f->opts);
+  x->dec->vt->file_start(x->dec);
+  x->stream = true;
+  x->fifo = !is_stdin && S_ISFIFO(st.st_mode);
+  if (S_ISREG(st.st_mode)) return SL_OK; /* stdin redirected from a file: plain reads */
+  if (is_stdin) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  if (loop_add_fd(f->base.job->loop, fd, LOOP_READ, stream_ready, f) != 0) {
+    /* not pollable: read it blocking */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  }
+  return SL_OK;
+}
+
+void fs_file_close(fs_source *f, fs_file *x) {
+  if (x->fd >= 0) {
+    if (x->stream) loop_del_fd(f->base.job->loop, x->fd);
+    if (x->is_stdin)
+      fcntl(x->fd, F_SETFL, fcntl(x->fd, F_GETFL) & ~O_NONBLOCK);
+    else
+      close(x->fd);
+  }
+  x->fd = -1;
+  if (x->dec) x->dec->vt->free(x->dec);
+  x->dec = NULL;
+}
+
+/* ---- the operator ---- */
+
+static sl_status fs_source_stop(sl_op *op, bool publish, sl_error *e) {
+  fs_source *f = (fs_source *)op;
+  detach(f);
+  fs_monitor_stop(f);
+  for (int i = 0; i < f->nfiles; i++) fs_file_close(f, &f->files[i]);
+  return SL_OK;
+}
+
+static void fs_source_describe(const sl_op *op, sl_buf *out) {
+  const fs_source *f = (const fs_source *)op;
+  const fmt_schema *s = &f->schema;
+  int used = 0;
+  for (int i = 0; i < s->ncols; i++) used += !s->needed || s->needed[i];
+  buf_printf(out, "filesystem %s%s, reads %d of %d columns:", f->fmtdef->name,
+             f->monitor ? " (monitored)" : "", used, s->ncols);
+  for (int i = 0; i < s->ncols; i++)
+    if (!s->needed || s->needed[i]) buf_printf(out, " %s", s->names[i]);
+}
+
+static void fs_source_free(sl_op *op) {
+  fs_source *f = (fs_source *)op;
+  fs_monitor_stop(f);
+  for (int i = 0; i < f->nfiles; i++) {
+    fs_file_close(f, &f->files[i]);
+    free(f->files[i].path);
+    free(f->files[i].pvals);
+  }
+  free(f->files);
+  fs_reader_free(&f->r);
+  batch_free(&f->b);
+  free(f->path);
+  free(f->part_cols);
+  free(f->rec_cols);
+  arena_free(&f->parena);
+  free(f);
+}
+
+static const op_vt fs_source_vt = {.kind = "Source",
+                                   .pump = fs_pump,
+                                   .stop = fs_source_stop,
+                                   .describe = fs_source_describe,
+                                   .free = fs_source_free};
+
+sl_op *fs_source_new(const conn_ctx *c, sl_error *e) {
+  const char *path = opt_get(&c->opts, fs_opts, "path");
+  int64_t interval = 0, max = FS_MAX_RECORD;
+  const char *mi = opt_get(&c->opts, fs_opts, "source.monitor-interval");
+  if (mi && fs_parse_duration(mi, &interval) != SL_OK)
+    return err_set(e, SL_ESQL,
+                   "table '%s': 'source.monitor-interval' = '%s' is not a duration "
+                   "such as '1s', '500 ms' or '10 min'",
+                   c->table, mi),
+           NULL;
+  const char *mr = opt_get(&c->opts, fs_opts, "source.max-record-size");
+  if (mr && (fs_parse_size(mr, &max) != SL_OK || max < 16))
+    return err_set(e, SL_ESQL,
+                   "table '%s': 'source.max-record-size' = '%s' is not a size such "
+                   "as '64mb' or '1048576'",
+                   c->table, mr),
+           NULL;
+  fs_source *f = xcalloc(1, sizeof *f);
+  op_init(&f->base, &fs_source_vt, c->job, c->table);
+  f->source = c->source_index;
+  f->base.updating = c->fmt->changelog;
+  f->cur = -1;
+  f->ino_fd = -1;
+  f->fmtdef = c->fmt;
+  f->opts = c->opts;
+  f->schema = c->schema;
+  f->path = xstrdup(path);
+  f->framing = fs_framing_of(c->fmt, &c->opts);
+  f->max_record = (size_t)max;
+  batch_init(&f->b, c->schema.ncols, c->job->batch_rows);
+  fs_reader_init(&f->r, -1, true, 0, &f->framing, FS_BUF_INITIAL, f->max_record);
+  if (fs_partition_setup(f, c, e) != SL_OK) {
+    fs_source_free(&f->base);
+    return NULL;
+  }
+  bool stream = !strcmp(path, "-") || !strcmp(path, "/dev/stdin");
+  struct stat st;
+  if (!stream && stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) stream = true;
+  f->monitor = interval > 0 && !stream;
+  f->interval_ms = interval;
+  f->base.bounded = !f->monitor;
+  if (c->dry) return &f->base;
+  sl_status rc = stream ? open_stream(f, path, e) : fs_scan(f, true, e);
+  if (rc != SL_OK) {
+    fs_source_free(&f->base);
+    return NULL;
+  }
+  if (f->monitor) fs_monitor_start(f);
+  return &f->base;
+}
