@@ -104,11 +104,14 @@ results = {"sluice": [], "tail -F": []}
 for _ in range(ROUNDS):  # A B A B: the VM's noise falls on both alike
     for kind in ("sluice", "tail -F"):
         results[kind].append(measure("sluice" if kind == "sluice" else "tail"))
-print(f"{SAMPLES} appended lines per run, {IDLE:.0f} s idle per run, {ROUNDS} rounds, best round")
+RES = 100 / TICK / IDLE  # one clock tick over the idle period, in percent of a core
+print(f"{SAMPLES} appended lines per run, {IDLE:.0f} s idle per run, {ROUNDS} rounds, best round;"
+      f" idle CPU resolution {RES:.2f} % (one clock tick)")
 out = {}
 for kind, runs in results.items():
     fig = {k: best(runs, k) for k in runs[0]}
     out[kind] = fig
     print(f"{kind:10s} idle CPU {fig['idle_cpu_pct']:6.3f} %   latency p50 {fig['p50_ms']:6.2f} ms"
           f"   p99 {fig['p99_ms']:6.2f} ms   max {fig['max_ms']:7.2f} ms")
-print(json.dumps({"bench": "streaming", "samples": SAMPLES, "idle_seconds": IDLE, **out}))
+print(json.dumps({"bench": "streaming", "samples": SAMPLES, "idle_seconds": IDLE,
+                  "idle_cpu_resolution_pct": RES, **out}))
