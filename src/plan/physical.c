@@ -154,11 +154,7 @@ static sl_op *build(builder *b, plan_node *n) {
     return op;
   }
   case P_UNION: {
-    sl_op *ins[64];
-    if (n->nin > 64) {
-      err_set(b->e, SL_ESQL, "too many UNION ALL inputs");
-      return NULL;
-    }
+    sl_op **ins = arena_alloc(&b->p->arena, sizeof(sl_op *) * (size_t)n->nin);
     for (int i = 0; i < n->nin; i++)
       if (!(ins[i] = build(b, n->in[i]))) return NULL;
     sl_op *op = op_union_new(j, n->ncols, n->names, n->types);
