@@ -53,6 +53,25 @@ static plan_node *scan_table(binder *b, cat_table *t, uint32_t off) {
   return c;
 }
 
+/* Views and WITH queries built on each other make a plan as deep as their chain; past
+ * PLAN_MAX_HEIGHT that is a located error (the rewrites and the builder walk it recursively). */
+#define PLAN_MAX_HEIGHT 1000
+static void check_height(binder *b, plan_node *n, uint32_t off) {
+  if (plan_height(n) > PLAN_MAX_HEIGHT)
+    plan_fail(b, off, "views and WITH queries build on each other more than %d levels deep here",
+              PLAN_MAX_HEIGHT);
+}
+
+int plan_height(plan_node *n) {
+  if (n->height) return n->height;
+  int h = 0;
+  for (int i = 0; i < n->nin; i++) {
+    int k = plan_height(n->in[i]);
+    if (k > h) h = k;
+  }
+  return n->height = h + 1;
+}
+
 static bound bind_from(binder *b, const sql_from *f, cte_env *env) {
   bound r = {0};
   if (f->kind == FROM_SUBQUERY) {
@@ -63,30 +82,13 @@ static bound bind_from(binder *b, const sql_from *f, cte_env *env) {
   r.qual = f->alias ? f->alias : f->name;
   for (cte_env *c = env; c; c = c->next)
     if (sql_name_match(c->cte->name, f->name, f->quoted)) {
-      r.n = plan_bind_query(b, c->cte->q, c->outer);
+      r.n = c->n; /* bound once where it is defined; every use shares the node */
       return r;
     }
   cat_table *t = plan_find_table(b->p, f->name);
   if (!t) plan_fail_unknown_table(b, f->off, f->name, env);
   if (t->is_view) {
-    if (++b->view_depth > 32)
-      plan_fail(b, f->off, "views nest too deeply (a view that uses itself?)");
-    plan_node *n = plan_bind_query(b, t->view->query, NULL);
-    b->view_depth--;
-    if (t->view->ninsert_cols) {
-      if (t->view->ninsert_cols != n->ncols)
-        plan_fail(b, t->view->name_off, "view '%s' names %d columns but its query has %d", t->name,
-                  t->view->ninsert_cols, n->ncols);
-      plan_node *c = plan_calc_node(b, n, n->ncols, f->off);
-      for (int i = 0; i < n->ncols; i++) {
-        c->names[i] = t->view->insert_cols[i];
-        c->types[i] = n->types[i];
-        c->proj[i] = expr_new(b->a, E_COL, n->types[i], f->off);
-        c->proj[i]->col = i;
-      }
-      n = c;
-    }
-    r.n = n;
+    r.n = t->view_plan; /* bound once at CREATE VIEW */
     return r;
   }
   r.n = scan_table(b, t, f->off);
@@ -223,14 +225,14 @@ plan_node *plan_bind_query(binder *b, const sql_query *q, cte_env *env) {
     for (int j = 0; j < i; j++)
       if (str_ieq(q->ctes[j].name, q->ctes[i].name))
         plan_fail(b, q->ctes[i].off, "WITH query '%s' is defined twice", q->ctes[i].name);
+    /* bound once, here, seeing the WITH queries before it (unused ones are checked too) */
     cte_env *c = arena_zalloc(b->a, sizeof *c);
     c->cte = &q->ctes[i];
-    c->outer = local;
+    c->n = plan_bind_query(b, q->ctes[i].q, local);
+    check_height(b, c->n, q->ctes[i].off);
     c->next = local;
     local = c;
   }
-  for (int i = 0; i < q->nctes; i++)
-    plan_bind_query(b, q->ctes[i].q, local); /* check unused ones too */
   if (q->kind == Q_SELECT) return bind_select(b, q, local);
   return bind_union(b, q, local);
 }
@@ -248,10 +250,22 @@ void plan_bind_create_view(binder *b, const sql_stmt *s) {
   t->is_view = true;
   t->view = s;
   t->wm_col = -1;
-  plan_node *n = plan_bind_query(b, s->query, NULL); /* check it now, at the view */
-  if (s->ninsert_cols && s->ninsert_cols != n->ncols)
-    plan_fail(b, s->name_off, "view '%s' names %d columns but its query has %d", s->name,
-              s->ninsert_cols, n->ncols);
+  plan_node *n = plan_bind_query(b, s->query, NULL); /* bound once, here */
+  if (s->ninsert_cols) {
+    if (s->ninsert_cols != n->ncols)
+      plan_fail(b, s->name_off, "view '%s' names %d columns but its query has %d", s->name,
+                s->ninsert_cols, n->ncols);
+    plan_node *c = plan_calc_node(b, n, n->ncols, s->name_off);
+    for (int i = 0; i < n->ncols; i++) {
+      c->names[i] = s->insert_cols[i];
+      c->types[i] = n->types[i];
+      c->proj[i] = expr_new(b->a, E_COL, n->types[i], s->name_off);
+      c->proj[i]->col = i;
+    }
+    n = c;
+  }
+  check_height(b, n, s->name_off);
+  t->view_plan = n;
   p->tables = xrealloc(p->tables, sizeof(cat_table *) * (size_t)(p->ntables + 1));
   p->tables[p->ntables++] = t;
 }

@@ -3,6 +3,7 @@
  * computed columns, WATERMARK, PRIMARY KEY), SET keys, the shared located-failure helpers, and
  * plan_compile walking the statements. Must not bind queries (bind_query.c) or expressions
  * beyond calling plan_bind_expr, and must not build operators (physical.c). */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,59 +70,108 @@ _Noreturn void plan_fail_unknown_table(binder *b, uint32_t off, const char *name
 
 /* ---- environment substitution ---- */
 
+/* Shell semantics for the two supported forms: ${VAR} (unset is an error) and ${VAR:-default}
+ * (the default, itself substituted, when VAR is unset or empty). Every other shell form is a
+ * located "not supported". */
+typedef struct envsub {
+  const sl_source *src;
+  uint32_t base; /* offset of the value's first character in the pipeline text */
+  const char *in;
+  sl_error *e;
+} envsub;
+
+#define ENV_MAX_NESTING 16
+
+static const char *env_fail(envsub *s, const char *at, const char *hint, const char *fmt,
+                            const char *arg, int argn) {
+  err_at(s->e, SL_ESQL, s->src, s->base + (uint32_t)(at - s->in), fmt, argn, arg);
+  if (hint) err_hint(s->e, "%s", hint);
+  return NULL;
+}
+
+/* Appends the substitution of p to out (when live) up to the end, or, in a default word, up to
+ * its closing '}', which it returns. live false: only checks the syntax (a default not used). */
+static const char *env_run(envsub *s, const char *p, int depth, bool live, sl_buf *out) {
+  while (*p) {
+    if (depth && *p == '}') return p;
+    if (*p != '$') {
+      if (live) buf_put(out, p, 1);
+      p++;
+      continue;
+    }
+    const char *d = p;
+    if (p[1] != '{') {
+      if (isalpha((unsigned char)p[1]) || p[1] == '_') {
+        size_t n = 1;
+        while (isalnum((unsigned char)p[n]) || p[n] == '_') n++;
+        return env_fail(s, d, "write ${VAR} or ${VAR:-default}",
+                        "'%.*s' is not supported: variables are written ${NAME}", p, (int)n);
+      }
+      if (live) buf_put(out, p, 1);
+      p++;
+      continue;
+    }
+    const char *q = p + 2, *name = q;
+    if (*q == '#')
+      return env_fail(s, d, "only ${VAR} and ${VAR:-default} are supported",
+                      "'%.*s' (the length of a variable) is not supported", d, 3);
+    while (isalnum((unsigned char)*q) || *q == '_') q++;
+    size_t nl = (size_t)(q - name);
+    if (!strchr(q, '}')) return env_fail(s, d, NULL, "'%.*s' without a closing '}'", d, 2);
+    if (nl == 0 || nl >= 256 || isdigit((unsigned char)*name))
+      return env_fail(s, d, "a variable name is letters, digits and '_'",
+                      "bad variable reference '%.*s'", d, (int)(strchr(q, '}') - d + 1));
+    char var[256];
+    memcpy(var, name, nl);
+    var[nl] = 0;
+    const char *v = getenv(var);
+    if (*q == '}') {
+      if (live && !v) {
+        err_at(s->e, SL_ESQL, s->src, s->base + (uint32_t)(d - s->in),
+               "environment variable '%s' is not set", var);
+        err_hint(s->e, "set it, or give a default: ${%s:-value}", var);
+        return NULL;
+      }
+      if (live) buf_puts(out, v);
+      p = q + 1;
+      continue;
+    }
+    if (q[0] == ':' && q[1] == '-') {
+      if (depth + 1 > ENV_MAX_NESTING) {
+        err_at(s->e, SL_ESQL, s->src, s->base + (uint32_t)(d - s->in),
+               "defaults nest more than %d levels deep", ENV_MAX_NESTING);
+        return NULL;
+      }
+      bool use_default = !v || !*v;
+      if (live && !use_default) buf_puts(out, v);
+      const char *end = env_run(s, q + 2, depth + 1, live && use_default, out);
+      if (!end) return NULL;
+      if (*end != '}') return env_fail(s, d, NULL, "'%.*s' without a closing '}'", d, 2);
+      p = end + 1;
+      continue;
+    }
+    size_t ol = 1; /* the operator: ':=', ':?', '-', '%%', '/' ... */
+    if ((q[0] == ':' && q[1] && strchr("-=?+", q[1])) || (q[1] == q[0] && strchr("%#/", q[0])))
+      ol = 2;
+    return env_fail(s, d,
+                    "only ${VAR} and ${VAR:-default} (default when unset or empty) are supported",
+                    "'%.*s...}' is not supported", d, (int)(q - d + ol));
+  }
+  return p; /* in a default word, the caller reports the missing '}' */
+}
+
 sl_status plan_substitute_env(const sl_source *src, uint32_t val_off, const char *in, sl_arena *a,
                               const char **out, sl_error *e) {
-  if (!strstr(in, "${")) {
+  if (!strchr(in, '$')) {
     *out = in;
     return SL_OK;
   }
+  envsub s = {src, val_off + 1, in, e};
   sl_buf b = {0};
-  const char *s = in;
-  while (*s) {
-    const char *d = strstr(s, "${");
-    if (!d) {
-      buf_puts(&b, s);
-      break;
-    }
-    buf_put(&b, s, (size_t)(d - s));
-    const char *end = strchr(d, '}');
-    uint32_t pos = val_off + 1 + (uint32_t)(d - in);
-    if (!end) {
-      buf_free(&b);
-      return err_at(e, SL_ESQL, src, pos, "'${' without a closing '}'");
-    }
-    char name[256];
-    const char *dflt = NULL;
-    size_t nl = (size_t)(end - d - 2);
-    const char *colon = memchr(d + 2, ':', nl);
-    size_t dl = 0;
-    if (colon && colon[1] == '-') {
-      dflt = colon + 2;
-      dl = (size_t)(end - dflt);
-      nl = (size_t)(colon - d - 2);
-    }
-    if (nl == 0 || nl >= sizeof name) {
-      buf_free(&b);
-      return err_at(e, SL_ESQL, src, pos, "bad variable reference");
-    }
-    memcpy(name, d + 2, nl);
-    name[nl] = 0;
-    const char *v = getenv(name);
-    if (v)
-      buf_puts(&b, v);
-    else if (dflt)
-      buf_put(&b, dflt, dl);
-    else {
-      buf_free(&b);
-      err_at(e, SL_ESQL, src, pos, "environment variable '%s' is not set", name);
-      err_hint(e, "set it, or give a default: ${%s:-value}", name);
-      return SL_ESQL;
-    }
-    s = end + 1;
-  }
-  *out = arena_strdup(a, buf_cstr(&b));
+  const char *end = env_run(&s, in, 0, true, &b);
+  if (end) *out = arena_strdup(a, buf_cstr(&b));
   buf_free(&b);
-  return SL_OK;
+  return end ? SL_OK : SL_ESQL;
 }
 
 /* ---- statements ---- */
@@ -446,14 +496,12 @@ sl_status plan_compile(const sl_source *src, const plan_opts *o, sl_pipeline **o
       return err_at(e, SL_ESQL, &p->src, t->off,
                     "table '%s' has no columns and no INSERT INTO it to take them from", t->name);
   }
-  for (int i = 0; i < p->ninserts; i++)
-    if ((st = plan_optimize(p, &p->inserts[i], e))) return st;
+  if ((st = plan_optimize(p, e))) return st;
   return SL_OK;
 }
 
 void plan_free(sl_pipeline *p) {
   if (!p) return;
-  for (int i = 0; i < p->ntables; i++) free(p->tables[i]->needed);
   free(p->tables);
   free(p->inserts);
   free(p->sets);

@@ -22,7 +22,7 @@ typedef struct scope {
 typedef struct cte_env cte_env;
 struct cte_env {
   const sql_cte *cte;
-  cte_env *outer; /* CTEs visible where this one was defined */
+  plan_node *n; /* bound once, where the WITH clause is; every use shares it */
   cte_env *next;
 };
 
@@ -33,7 +33,6 @@ typedef struct binder {
   jmp_buf jb;
   const plan_opts *o;
   bool *set_used;
-  int view_depth;
 } binder;
 
 _Noreturn __attribute__((format(printf, 3, 4))) void plan_fail(binder *b, uint32_t off,

@@ -56,6 +56,11 @@ $S run p.sql -q --set t.path=other.jsonl; rc=$?; check "--set table option" 'hea
 mkdir -p sub && cp in.jsonl sub/
 IN_DIR=sub $S run p.sql -q; rc=$?; check "env substitution" '[ $rc = 0 ] && head -1 out/names.csv | grep -qx a'
 IN_DIR=missing $S run p.sql -q 2>err.txt; rc=$?; check "missing input exits 1" '[ $rc = 1 ] && grep -q "cannot open .missing/in.jsonl." err.txt'
+IN_DIR= $S run p.sql -q 2>err.txt; rc=$?; check "\${VAR:-default}: set but empty takes the default" '[ $rc = 0 ] && head -1 out/names.csv | grep -qx a'
+sed 's|${IN_DIR:-.}|${IN_DIR:-${IN_DIR2:-missing}}|' p.sql > p2.sql
+IN_DIR2=. $S run p2.sql -q 2>err.txt; rc=$?; check "nested default" '[ $rc = 0 ]'
+IN_DIR2=missing2 $S run p2.sql -q 2>err.txt; rc=$?; check "nested default is used" '[ $rc = 1 ] && grep -q "cannot open .missing2/in.jsonl." err.txt'
+IN_DIR=sub $S run p2.sql -q 2>err.txt; rc=$?; check "nested default unused when set" '[ $rc = 0 ]'
 $S run p.sql -q --set ordrs.path=x 2>err.txt; rc=$?; check "bad --set exits 2" '[ $rc = 2 ] && grep -q "not a known SET key" err.txt'
 $S run p.sql -q --set table.local-time-zone=+01:00; rc=$?; check "--set SET key" '[ $rc = 0 ]'
 $S run p.sql -q --set nokey 2>err.txt; rc=$?; check "--set without = exits 2" '[ $rc = 2 ]'
@@ -96,6 +101,10 @@ long_sql "SELECT $(printf '(%.0s' $(seq 5000))a$(printf ')%.0s' $(seq 5000)) AS 
 $S validate par.sql 2>err.txt; rc=$?; check "5,000 parentheses: located error" '[ $rc = 2 ] && grep -q "^par.sql:3:.*nests more than 256 levels deep" err.txt'
 long_sql "SELECT a FROM $(printf '(SELECT a FROM %.0s' $(seq 3000))s$(printf ')%.0s' $(seq 3000))" > sub.sql
 $S validate sub.sql 2>err.txt; rc=$?; check "3,000 nested subqueries: located error" '[ $rc = 2 ] && grep -q "^sub.sql:3:.*nests more than 256 levels deep" err.txt'
+long_sql "WITH c0 AS (SELECT a FROM s)$(seq 21 | awk '{printf ", c%d AS (SELECT a FROM c%d UNION ALL SELECT a + 1 FROM c%d)", $1, $1 - 1, $1 - 1}') SELECT a FROM c21" > cte.sql
+timeout 10 $S validate cte.sql >out.txt; rc=$?; check "22 nested WITH queries, each used twice, validate at once" '[ $rc = 0 ]'
+long_sql "WITH c0 AS (SELECT a FROM s)$(seq 3 | awk '{printf ", c%d AS (SELECT a FROM c%d UNION ALL SELECT a + 10 FROM c%d)", $1, $1 - 1, $1 - 1}') SELECT a FROM c3" > cte.sql
+$S run cte.sql -q; rc=$?; check "a WITH query used twice runs once per use" '[ $rc = 0 ] && [ "$(wc -l < out/long.jsonl)" = 16 ] && [ "$(grep -c "\"a\":32" out/long.jsonl)" = 1 ]'
 long_sql "$(seq 30000 | awk '{printf "%sSELECT a FROM s", (NR > 1 ? " UNION ALL " : "")}')" > union.sql
 $S validate union.sql >out.txt; rc=$?; check "UNION ALL of 30,000 branches validates" '[ $rc = 0 ]'
 long_sql "$(seq 300 | awk '{printf "%sSELECT a + %d AS a FROM s", (NR > 1 ? " UNION ALL " : ""), $1}')" > union.sql
