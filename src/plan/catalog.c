@@ -4,9 +4,11 @@
  * plan_compile walking the statements. Must not bind queries (bind_query.c) or expressions
  * beyond calling plan_bind_expr, and must not build operators (physical.c). */
 #include <ctype.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plan_int.h"
 
@@ -207,6 +209,32 @@ static void apply_set_overrides(binder *b, const sql_stmt *s, sql_option **opts,
   }
 }
 
+/* Every option key must belong to the connector, its format or the source options. Before the
+ * format is known (t->fmt NULL), a key of any format passes. */
+static void check_option_keys(binder *b, const cat_table *t, const sql_option *opts, int nopts) {
+  int nf;
+  const fmt_def *const *fmts = fmt_table(&nf);
+  for (int i = 0; i < nopts; i++) {
+    const char *k = opts[i].key;
+    const opt_def *d = opt_find(t->conn->opts, k);
+    if (!d && t->fmt) d = opt_find(t->fmt->opts, k);
+    for (int f = 0; !d && !t->fmt && t->conn->needs_format && f < nf; f++)
+      d = opt_find(fmts[f]->opts, k);
+    if (!d && t->conn->has_source) d = opt_find(conn_source_opts, k);
+    if (d) continue;
+    const char *names[64];
+    int n = 0;
+    const opt_def *tabs[3] = {t->conn->opts, t->fmt ? t->fmt->opts : NULL,
+                              t->conn->has_source ? conn_source_opts : NULL};
+    for (int ti = 0; ti < 3; ti++)
+      for (const opt_def *od = tabs[ti]; od && od->key && n < 64; od++) names[n++] = od->key;
+    char list[160];
+    snprintf(list, sizeof list, "options of connector '%s'%s%s%s", t->conn->name,
+             t->fmt ? " with format '" : "", t->fmt ? t->fmt->name : "", t->fmt ? "'" : "");
+    plan_fail_unknown(b, opts[i].key_off, "option", k, names, n, list);
+  }
+}
+
 static void bind_create_table(binder *b, const sql_stmt *s) {
   sl_pipeline *p = b->p;
   if (plan_find_table(p, s->name)) {
@@ -232,9 +260,14 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
   const char *cname = opt_get(&ol, NULL, "connector");
   int nconn;
   const conn_def *const *conns = conn_table(&nconn);
-  if (!cname)
+  if (!cname) {
+    static const char *const ckey[] = {"connector"};
+    for (int i = 0; i < nopts; i++) /* a mistyped 'connector' is the error to show */
+      if (str_closest(opts[i].key, ckey, 1))
+        plan_fail_unknown(b, opts[i].key_off, "option", opts[i].key, ckey, 1, NULL);
     plan_fail_hint(b, s->name_off, "add WITH ('connector' = 'filesystem', ...)",
                    "table has no 'connector' option");
+  }
   t->conn = conn_lookup(cname);
   if (!t->conn) {
     const char *names[16];
@@ -244,11 +277,8 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
       if (!strcmp(opts[i].key, "connector")) off = opts[i].val_off;
     plan_fail_unknown(b, off, "connector", cname, names, nconn < 16 ? nconn : 16, "connectors");
   }
-  if (t->conn->needs_format) {
-    const char *fname = opt_get(&ol, NULL, "format");
-    if (!fname)
-      plan_fail_hint(b, s->name_off, "add 'format' = 'json' or 'format' = 'csv'",
-                     "connector needs a 'format' option");
+  const char *fname = t->conn->needs_format ? opt_get(&ol, NULL, "format") : NULL;
+  if (fname) {
     t->fmt = fmt_lookup(fname);
     if (!t->fmt) {
       uint32_t off = s->name_off;
@@ -261,23 +291,16 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
       plan_fail_unknown(b, off, "format", fname, names, nf < 16 ? nf : 16, "formats");
     }
   }
+  /* unknown keys before missing ones: a mistyped key is often why a required one is missing */
+  check_option_keys(b, t, opts, nopts);
+  if (t->conn->needs_format && !fname)
+    plan_fail_hint(b, s->name_off, "add 'format' = 'json' or 'format' = 'csv'",
+                   "connector needs a 'format' option");
   for (int i = 0; i < nopts; i++) {
     const char *k = opts[i].key;
     const opt_def *d = opt_find(t->conn->opts, k);
     if (!d && t->fmt) d = opt_find(t->fmt->opts, k);
     if (!d && t->conn->has_source) d = opt_find(conn_source_opts, k);
-    if (!d) {
-      const char *names[64];
-      int n = 0;
-      const opt_def *tabs[3] = {t->conn->opts, t->fmt ? t->fmt->opts : NULL,
-                                t->conn->has_source ? conn_source_opts : NULL};
-      for (int ti = 0; ti < 3; ti++)
-        for (const opt_def *od = tabs[ti]; od && od->key && n < 64; od++) names[n++] = od->key;
-      char list[160];
-      snprintf(list, sizeof list, "options of connector '%s'%s%s%s", t->conn->name,
-               t->fmt ? " with format '" : "", t->fmt ? t->fmt->name : "", t->fmt ? "'" : "");
-      plan_fail_unknown(b, opts[i].key_off, "option", k, names, n, list);
-    }
     const char *m = opt_check_value(d, opts[i].value, b->a);
     if (m) plan_fail(b, opts[i].val_off, "%s", m);
   }
@@ -442,6 +465,122 @@ static void bind_set(binder *b, const char *key, const char *value, uint32_t key
   p->nsets++;
 }
 
+/* ---- files written twice ---- */
+
+/* The absolute form of a path: realpath when the file (or else its directory) exists, otherwise
+ * the working directory joined with the path and '.', '..' and '//' folded, so that "./a",
+ * "x/../a" and "a" compare equal. */
+static char *norm_path(sl_arena *a, const char *path) {
+  char buf[PATH_MAX];
+  if (realpath(path, buf)) return arena_strdup(a, buf);
+  sl_buf full = {0};
+  const char *slash = strrchr(path, '/');
+  char dir[PATH_MAX];
+  if (slash && (size_t)(slash - path) < sizeof dir) {
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (dir[0] && realpath(dir, buf)) {
+      buf_printf(&full, "%s/%s", buf, slash + 1);
+      path = NULL;
+    }
+  }
+  if (path) {
+    if (path[0] != '/' && getcwd(buf, sizeof buf)) buf_printf(&full, "%s/", buf);
+    buf_puts(&full, path);
+  }
+  /* fold the components */
+  char *s = arena_strdup(a, buf_cstr(&full)), *out = arena_alloc(a, strlen(s) + 2);
+  buf_free(&full);
+  size_t o = 0;
+  for (char *c = strtok(s, "/"); c; c = strtok(NULL, "/")) {
+    if (!strcmp(c, ".")) continue;
+    if (!strcmp(c, "..")) {
+      while (o > 0 && out[o - 1] != '/') o--;
+      if (o > 0) o--;
+      continue;
+    }
+    out[o++] = '/';
+    size_t n = strlen(c);
+    memcpy(out + o, c, n);
+    o += n;
+  }
+  if (!o) out[o++] = '/';
+  out[o] = 0;
+  return out;
+}
+
+typedef struct file_use {
+  const cat_table *t;
+  const char *path; /* normalized */
+  const char *raw;  /* as written */
+  uint32_t off;     /* the option value */
+  int kind;         /* 0 sink, 1 source, 2 dead-letter file */
+} file_use;
+
+static uint32_t opt_off(const cat_table *t, const char *key) {
+  for (int i = 0; i < t->nopts; i++)
+    if (!strcmp(t->opts[i].key, key)) return t->opts[i].val_off;
+  return t->off;
+}
+
+static void collect_scans(const plan_node *n, bool *seen, bool *read, const sl_pipeline *p) {
+  if (seen[n->id]) return;
+  seen[n->id] = true;
+  if (n->kind == P_SCAN)
+    for (int i = 0; i < p->ntables; i++)
+      if (p->tables[i] == n->table) read[i] = true;
+  for (int i = 0; i < n->nin; i++) collect_scans(n->in[i], seen, read, p);
+}
+
+/* Two sinks writing one file, or a dead-letter file that is a sink's or a source's file, would
+ * silently lose data: refused, located at the second option. */
+static void check_files(binder *b) {
+  sl_pipeline *p = b->p;
+  bool *seen = arena_zalloc(b->a, (size_t)p->nnodes + 1);
+  bool *read = arena_zalloc(b->a, (size_t)p->ntables + 1);
+  bool *written = arena_zalloc(b->a, (size_t)p->ntables + 1);
+  for (int i = 0; i < p->ninserts; i++) {
+    collect_scans(p->inserts[i], seen, read, p);
+    for (int k = 0; k < p->ntables; k++) written[k] |= p->tables[k] == p->inserts[i]->table;
+  }
+  file_use *u = arena_zalloc(b->a, sizeof *u * (size_t)(3 * p->ntables + 1));
+  int n = 0;
+  for (int k = 0; k < p->ntables; k++) {
+    const cat_table *t = p->tables[k];
+    if (t->is_view || t->conn != &conn_filesystem) continue;
+    opt_list ol = {t->opts, t->nopts};
+    const char *path = opt_get(&ol, NULL, "path");
+    if (path && written[k])
+      u[n++] = (file_use){t, norm_path(b->a, path), path, opt_off(t, "path"), 0};
+    if (path && read[k] && !strpbrk(path, "*?["))
+      u[n++] = (file_use){t, norm_path(b->a, path), path, opt_off(t, "path"), 1};
+    const char *dlq = read[k] ? opt_get(&ol, conn_source_opts, "dlq.path") : NULL;
+    if (dlq) u[n++] = (file_use){t, norm_path(b->a, dlq), dlq, opt_off(t, "dlq.path"), 2};
+  }
+  static const char *const what[] = {"writes", "reads", "sends dead letters to"};
+  for (int j = 0; j < n; j++)
+    for (int i = 0; i < j; i++) {
+      const file_use *x = &u[i], *y = &u[j];
+      int kx = x->kind, ky = y->kind;
+      bool conflict = (kx == 0 && ky == 0) || (kx == 2 && ky != 2) || (ky == 2 && kx != 2);
+      if (!conflict) continue;
+      size_t lx = strlen(x->path), ly = strlen(y->path);
+      bool same = !strcmp(x->path, y->path);
+      /* a file in a directory that a source reads is read too */
+      bool inside = (kx == 1 && !strncmp(x->path, y->path, lx) && y->path[lx] == '/') ||
+                    (ky == 1 && !strncmp(y->path, x->path, ly) && x->path[ly] == '/');
+      if (!same && !inside) continue;
+      const file_use *src = kx == 1 ? x : y, *other = kx == 1 ? y : x;
+      if (!same) /* other's file is inside the directory src reads */
+        plan_fail(b, other->off,
+                  "table '%s' %s '%s', inside the directory that table '%s' reads: the "
+                  "data would be lost or mixed",
+                  other->t->name, what[other->kind], other->raw, src->t->name);
+      const char *by = x->t == y->t ? "it" : arena_printf(b->a, "table '%s'", x->t->name);
+      plan_fail(b, y->off, "table '%s' %s '%s', the file %s %s%s: the data would be lost or mixed",
+                y->t->name, what[ky], y->raw, by, kx == ky ? "also " : "", what[kx]);
+    }
+}
+
 sl_status plan_compile(const sl_source *src, const plan_opts *o, sl_pipeline **out, sl_error *e) {
   sl_pipeline *p = xcalloc(1, sizeof *p);
   arena_init(&p->arena, 64 * 1024);
@@ -497,6 +636,7 @@ sl_status plan_compile(const sl_source *src, const plan_opts *o, sl_pipeline **o
                     "table '%s' has no columns and no INSERT INTO it to take them from", t->name);
   }
   if ((st = plan_optimize(p, e))) return st;
+  check_files(b);
   return SL_OK;
 }
 

@@ -79,6 +79,12 @@ check "nothing committed" '[ ! -e fout/o.csv ] && [ -z "$(ls -A fout)" ]'
 # secrets-free summary goes to stderr, data to stdout
 printf "CREATE TABLE p WITH ('connector' = 'print', 'print-identifier' = 'dbg');\nINSERT INTO p SELECT 1 AS x, 'y' AS s;\n" > pr.sql
 $S run pr.sql >so.txt 2>se.txt; rc=$?; check "print to stdout" '[ "$(cat so.txt)" = "dbg> +I[1, y]" ] && grep -q finished se.txt'
+# two sinks on one file, or a dead-letter file that is a sink's or a source's, are refused by run too
+sed 's|out/names.csv|./out/x/../big.jsonl|' p.sql > same.sql
+$S run same.sql -q 2>err.txt; rc=$?; check "run refuses two sinks on one file" '[ $rc = 2 ] && grep -q "the file table .big. also writes" err.txt'
+printf "%s\n" "CREATE TABLE o (a INT) WITH ('connector' = 'print');" "CREATE TABLE f (a INT) WITH ('conector' = 'print');" > typo.sql
+$S validate typo.sql 2>err.txt; rc=$?; check "a mistyped 'connector' is named" '[ $rc = 2 ] && grep -q "did you mean .connector." err.txt'
+
 # long but ordinary SQL never crashes: chains are flat, real nesting is a located error
 printf '{"a": 1}\n{"a": 2}\n' > long.jsonl
 long_sql() { # $1: the query after INSERT INTO o
