@@ -1,7 +1,9 @@
 /* physical.c - rewrites of the logical plan (merge Calc into Calc, push Calc through UNION ALL,
  * drop identity Calcs), column pruning (the decoder of a source parses only the columns some
  * Calc above it uses), the operator graph (one source operator per table however many queries
- * read it, one sink operator per table however many INSERTs write it) and explain. */
+ * read it, one sink operator per table however many INSERTs write it, one operator per shared
+ * plan node, fanning out) and explain. The plan is a DAG and is never written while a job is
+ * built: per-build state lives in the builder. Must not bind names or touch the catalog. */
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>

@@ -346,10 +346,13 @@ static sql_expr *primary(parser *p) {
     x->text = sql_string_lit(p, "a string");
     x->tlen = strlen(x->text);
     /* adjacent literals concatenate: 'a' 'b' */
-    while (tok(p)->kind == TK_STRING) {
-      const char *more = sql_string_lit(p, "a string");
-      x->text = arena_printf(p->a, "%s%s", x->text, more);
+    if (tok(p)->kind == TK_STRING) { /* joined once, not pairwise (quadratic) */
+      sl_buf b = {0};
+      buf_puts(&b, x->text);
+      while (tok(p)->kind == TK_STRING) buf_puts(&b, sql_string_lit(p, "a string"));
+      x->text = arena_strdup(p->a, buf_cstr(&b));
       x->tlen = strlen(x->text);
+      buf_free(&b);
     }
     return x;
   }
