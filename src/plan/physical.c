@@ -1,13 +1,20 @@
 /* physical.c - rewrites of the logical plan (merge Calc into Calc, push Calc through UNION ALL,
  * drop identity Calcs), column pruning (the decoder of a source parses only the columns some
  * Calc above it uses), the operator graph (one source operator per table however many queries
- * read it, one sink operator per table however many INSERTs write it) and explain. */
+ * read it, one sink operator per table however many INSERTs write it, one operator per shared
+ * plan node, fanning out) and explain. The plan is a DAG and is never written while a job is
+ * built: per-build state lives in the builder. Must not bind names or touch the catalog. */
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../ops/ops.h"
 #include "plan.h"
+
+/* A merge of two Calcs is skipped when its expressions would exceed these (it would copy a
+ * shared expression too often, or nest deeper than the evaluator's stack allows). */
+#define MERGE_MAX_SIZE 100000
+#define MERGE_MAX_HEIGHT 2000
 
 static sl_expr *and_of(sl_arena *a, sl_expr *x, sl_expr *y) {
   if (!x) return y;
@@ -42,19 +49,48 @@ static bool is_identity(const plan_node *n) {
   return true;
 }
 
-static plan_node *opt(sl_arena *a, plan_node *n) {
-  for (int i = 0; i < n->nin; i++) n->in[i] = opt(a, n->in[i]);
+/* Size and height of x with every E_COL i standing for repl[i] (repl NULL: x itself), to keep
+ * a merge from making an expression too big to copy or too deep to evaluate. */
+static void merged_shape(const sl_expr *x, sl_expr *const *repl, int depth, long *size,
+                         int *height) {
+  if (repl && x->kind == E_COL) {
+    merged_shape(repl[x->col], NULL, depth, size, height);
+    return;
+  }
+  (*size)++;
+  if (depth + 1 > *height) *height = depth + 1;
+  for (int i = 0; i < x->nargs && *size < MERGE_MAX_SIZE; i++)
+    merged_shape(x->args[i], repl, depth + 1, size, height);
+}
+
+/* Whether Calc n over Calc c may become one Calc: c is not shared, and the merged expressions
+ * stay small and shallow. */
+static bool can_merge(const plan_node *n, const plan_node *c) {
+  if (c->nparents > 1) return false;
+  long size = 0;
+  int height = 0;
+  for (int i = 0; i < n->ncols; i++) merged_shape(n->proj[i], c->proj, 0, &size, &height);
+  if (n->pred) merged_shape(n->pred, c->proj, 0, &size, &height);
+  if (c->pred) merged_shape(c->pred, NULL, 0, &size, &height);
+  return size < MERGE_MAX_SIZE && height < MERGE_MAX_HEIGHT;
+}
+
+/* One node whose inputs are already rewritten. A shared input (a view or WITH query used more
+ * than once) is never merged into or pushed through: it stays one node, built once. */
+static plan_node *rewrite(sl_arena *a, plan_node *n) {
   if (n->kind != P_CALC) return n;
   plan_node *c = n->in[0];
-  if (c->kind == P_CALC) { /* Calc(Calc(x)) -> Calc(x) */
+  if (c->kind == P_CALC && can_merge(n, c)) { /* Calc(Calc(x)) -> Calc(x) */
     plan_node *m = calc_shaped_like(a, n, c->in[0]);
     for (int i = 0; i < n->ncols; i++) m->proj[i] = expr_substitute(n->proj[i], c->proj, a);
     m->pred = and_of(a, c->pred, n->pred ? expr_substitute(n->pred, c->proj, a) : NULL);
-    return opt(a, m);
+    m->nparents = n->nparents;
+    return rewrite(a, m);
   }
-  if (c->kind == P_UNION) { /* Calc(Union(x, y)) -> Union(Calc(x), Calc(y)) */
+  if (c->kind == P_UNION && c->nparents <= 1) { /* Calc(Union(x, y)) -> Union(Calc(x), ...) */
     plan_node *u = plan_new_node(a, P_UNION, c->nin, n->ncols);
     u->off = c->off;
+    u->nparents = n->nparents;
     for (int i = 0; i < n->ncols; i++) {
       u->names[i] = n->names[i];
       u->types[i] = n->types[i];
@@ -64,42 +100,53 @@ static plan_node *opt(sl_arena *a, plan_node *n) {
       plan_node *b = calc_shaped_like(a, n, c->in[k]);
       for (int i = 0; i < n->ncols; i++) b->proj[i] = expr_substitute(n->proj[i], NULL, a);
       if (n->pred) b->pred = expr_substitute(n->pred, NULL, a);
-      u->in[k] = opt(a, b);
+      b->nparents = 1;
+      u->in[k] = rewrite(a, b);
     }
     return u;
   }
-  if (is_identity(n)) return c;
+  if (is_identity(n)) {
+    c->nparents += n->nparents - 1; /* n's parents now point at c */
+    return c;
+  }
   return n;
 }
 
-sl_status plan_optimize(sl_pipeline *p, plan_node **node, sl_error *e) {
-  *node = opt(&p->arena, *node);
+static void count_parents(plan_node *n) {
+  if (n->nparents++) return; /* seen: only count the edge */
+  for (int i = 0; i < n->nin; i++) count_parents(n->in[i]);
+}
+
+static plan_node *opt(sl_arena *a, plan_node *n) {
+  if (n->memo) return n->memo;
+  for (int i = 0; i < n->nin; i++) n->in[i] = opt(a, n->in[i]);
+  plan_node *r = rewrite(a, n);
+  n->memo = r;
+  r->memo = r;
+  return r;
+}
+
+static void number(sl_pipeline *p, plan_node *n) {
+  if (n->id) return;
+  n->id = ++p->nnodes;
+  for (int i = 0; i < n->nin; i++) number(p, n->in[i]);
+}
+
+sl_status plan_optimize(sl_pipeline *p, sl_error *e) {
+  (void)e;
+  for (int i = 0; i < p->ninserts; i++) count_parents(p->inserts[i]);
+  for (int i = 0; i < p->ninserts; i++) p->inserts[i] = opt(&p->arena, p->inserts[i]);
+  for (int i = 0; i < p->ninserts; i++) number(p, p->inserts[i]);
   return SL_OK;
 }
 
 /* ---- column pruning ---- */
 
-static bool *needed_of(cat_table *t) {
-  if (!t->needed) t->needed = xcalloc((size_t)(t->nphys ? t->nphys : 1), sizeof(bool));
-  return t->needed;
+static int table_index(const sl_pipeline *p, const cat_table *t) {
+  for (int i = 0; i < p->ntables; i++)
+    if (p->tables[i] == t) return i;
+  return 0;
 }
-
-static void mark(plan_node *n) {
-  if (n->kind == P_SCAN) {
-    bool *u = needed_of(n->table);
-    for (int i = 0; i < n->table->nphys; i++) u[i] = true;
-    return;
-  }
-  if (n->kind == P_CALC && n->in[0]->kind == P_SCAN) {
-    bool *u = needed_of(n->in[0]->table);
-    if (n->pred) expr_columns(n->pred, u);
-    for (int i = 0; i < n->ncols; i++) expr_columns(n->proj[i], u);
-    return;
-  }
-  for (int i = 0; i < n->nin; i++) mark(n->in[i]);
-}
-
-/* ---- the operator graph ---- */
 
 typedef struct builder {
   sl_pipeline *p;
@@ -107,7 +154,38 @@ typedef struct builder {
   bool dry;
   const char *dlq_default;
   sl_error *e;
+  /* per-build state; the compiled plan is never written */
+  bool **needed;      /* per table: columns some Calc above its source uses */
+  sl_op **src, **snk; /* per table: its one source and one sink operator */
+  sl_op **ops;        /* per plan node id: its operator, built once however many parents */
+  bool *marked;       /* per plan node id: visited by mark() */
 } builder;
+
+static bool *needed_of(builder *b, const cat_table *t) {
+  int k = table_index(b->p, t);
+  if (!b->needed[k])
+    b->needed[k] = arena_zalloc(&b->p->arena, (size_t)(t->nphys ? t->nphys : 1) * sizeof(bool));
+  return b->needed[k];
+}
+
+static void mark(builder *b, const plan_node *n) {
+  if (b->marked[n->id]) return;
+  b->marked[n->id] = true;
+  if (n->kind == P_SCAN) {
+    bool *u = needed_of(b, n->table);
+    for (int i = 0; i < n->table->nphys; i++) u[i] = true;
+    return;
+  }
+  if (n->kind == P_CALC && n->in[0]->kind == P_SCAN) {
+    bool *u = needed_of(b, n->in[0]->table);
+    if (n->pred) expr_columns(n->pred, u);
+    for (int i = 0; i < n->ncols; i++) expr_columns(n->proj[i], u);
+    return;
+  }
+  for (int i = 0; i < n->nin; i++) mark(b, n->in[i]);
+}
+
+/* ---- the operator graph ---- */
 
 static on_error policy_of(const opt_list *o) {
   const char *v = opt_get(o, conn_source_opts, "on-error");
@@ -116,18 +194,21 @@ static on_error policy_of(const opt_list *o) {
   return ON_ERROR_DLQ;
 }
 
-static sl_op *build(builder *b, plan_node *n) {
+static sl_op *build(builder *b, const plan_node *n);
+
+static sl_op *build_node(builder *b, const plan_node *n) {
   sl_job *j = b->j;
   switch (n->kind) {
   case P_SCAN: {
     cat_table *t = n->table;
-    if (t->src_op) return t->src_op;
+    sl_op **src = &b->src[table_index(b->p, t)];
+    if (*src) return *src;
     opt_list ol = t->ol;
     const char *dlq = opt_get(&ol, conn_source_opts, "dlq.path");
     int idx = job_add_source(j, t->name, policy_of(&ol), dlq ? dlq : b->dlq_default);
     conn_ctx c = {j,
                   t->name,
-                  {t->nphys, t->phys_names, t->phys_types, needed_of(t), b->p->tz_offset_ms},
+                  {t->nphys, t->phys_names, t->phys_types, needed_of(b, t), b->p->tz_offset_ms},
                   ol,
                   t->fmt,
                   idx,
@@ -140,7 +221,7 @@ static sl_op *build(builder *b, plan_node *n) {
     op->cols = t->phys_names;
     op->types = t->phys_types;
     job_add_op(j, op);
-    t->src_op = op;
+    *src = op;
     return op;
   }
   case P_ONEROW: {
@@ -160,11 +241,7 @@ static sl_op *build(builder *b, plan_node *n) {
     return op;
   }
   case P_UNION: {
-    sl_op *ins[64];
-    if (n->nin > 64) {
-      err_set(b->e, SL_ESQL, "too many UNION ALL inputs");
-      return NULL;
-    }
+    sl_op **ins = arena_alloc(&b->p->arena, sizeof(sl_op *) * (size_t)n->nin);
     for (int i = 0; i < n->nin; i++)
       if (!(ins[i] = build(b, n->in[i]))) return NULL;
     sl_op *op = op_union_new(j, n->ncols, n->names, n->types);
@@ -176,7 +253,8 @@ static sl_op *build(builder *b, plan_node *n) {
     cat_table *t = n->table;
     sl_op *in = build(b, n->in[0]);
     if (!in) return NULL;
-    if (!t->sink_op) {
+    sl_op **snk = &b->snk[table_index(b->p, t)];
+    if (!*snk) {
       opt_list ol = t->ol;
       conn_ctx c = {
           j,      t->name,      {t->nphys, t->phys_names, t->phys_types, NULL, b->p->tz_offset_ms},
@@ -188,9 +266,9 @@ static sl_op *build(builder *b, plan_node *n) {
       op->cols = t->phys_names;
       op->types = t->phys_types;
       job_add_op(j, op);
-      t->sink_op = op;
+      *snk = op;
     }
-    if (in->updating && !t->sink_op->accepts_updates) {
+    if (in->updating && !(*snk)->accepts_updates) {
       const sl_op *why = in; /* the operator that makes the stream updating */
       for (bool more = true; more;) {
         more = false;
@@ -210,28 +288,36 @@ static sl_op *build(builder *b, plan_node *n) {
                      "such as 'debezium-json'), or make the query append-only");
       return NULL;
     }
-    op_connect(in, t->sink_op);
-    return t->sink_op;
+    op_connect(in, *snk);
+    return *snk;
   }
   }
   err_set(b->e, SL_EINTERNAL, "unknown plan node");
   return NULL;
 }
 
-sl_status plan_build_job(sl_pipeline *p, bool dry, sl_job **out, sl_error *e) {
+/* A node reached from several parents (a shared view or WITH query) is built once; each
+ * parent connects to the same operator, which fans its batches out. */
+static sl_op *build(builder *b, const plan_node *n) {
+  if (!b->ops[n->id]) b->ops[n->id] = build_node(b, n);
+  return b->ops[n->id];
+}
+
+sl_status plan_build_job(const sl_pipeline *cp, bool dry, sl_job **out, sl_error *e) {
+  sl_pipeline *p = (sl_pipeline *)cp; /* only its arena grows; the plan is not written */
   sl_job *j = job_new();
   *out = j;
   j->sql = &p->src;
   j->ctx.tz_offset_ms = p->tz_offset_ms;
   j->batch_rows = p->batch_rows;
-  for (int i = 0; i < p->ntables; i++) {
-    cat_table *t = p->tables[i];
-    free(t->needed);
-    t->needed = NULL;
-    t->src_op = t->sink_op = NULL;
-  }
-  for (int i = 0; i < p->ninserts; i++) mark(p->inserts[i]);
-  builder b = {p, j, dry, NULL, e};
+  builder b = {p, j, dry, NULL, e, NULL, NULL, NULL, NULL, NULL};
+  size_t nt = (size_t)p->ntables + 1, nn = (size_t)p->nnodes + 1;
+  b.needed = arena_zalloc(&p->arena, nt * sizeof(bool *));
+  b.src = xcalloc(nt, sizeof(sl_op *));
+  b.snk = xcalloc(nt, sizeof(sl_op *));
+  b.ops = xcalloc(nn, sizeof(sl_op *));
+  b.marked = xcalloc(nn, sizeof(bool));
+  for (int i = 0; i < p->ninserts; i++) mark(&b, p->inserts[i]);
   /* dead letters go next to the first filesystem sink, else into the working directory */
   b.dlq_default = "sluice-dlq.jsonl";
   for (int i = 0; i < p->ninserts; i++) {
@@ -243,9 +329,14 @@ sl_status plan_build_job(sl_pipeline *p, bool dry, sl_job **out, sl_error *e) {
     b.dlq_default = arena_printf(&p->arena, "%s/sluice-dlq.jsonl", dirname(copy));
     break;
   }
-  for (int i = 0; i < p->ninserts; i++)
-    if (!build(&b, p->inserts[i])) return e->code ? e->code : SL_ERUNTIME;
-  return SL_OK;
+  sl_status st = SL_OK;
+  for (int i = 0; i < p->ninserts && !st; i++)
+    if (!build(&b, p->inserts[i])) st = e->code ? e->code : SL_ERUNTIME;
+  free(b.src);
+  free(b.snk);
+  free(b.ops);
+  free(b.marked);
+  return st;
 }
 
 /* ---- explain ---- */

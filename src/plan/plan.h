@@ -21,6 +21,8 @@ typedef struct cat_column {
   uint32_t off;
 } cat_column;
 
+typedef struct plan_node plan_node;
+
 typedef struct cat_table {
   const char *name;
   uint32_t off;
@@ -40,15 +42,15 @@ typedef struct cat_table {
   int npk;
   const char **part_keys; /* PARTITIONED BY: physical column names */
   int nparts;
-  const sql_stmt *view; /* views: the statement, bound again at every use */
-  /* physical planning */
-  bool *needed;
-  sl_op *src_op, *sink_op;
+  const sql_stmt *view; /* views: the statement */
+  plan_node *view_plan; /* views: bound once at CREATE VIEW; every use shares it */
 } cat_table;
 
 typedef enum plan_kind { P_SCAN = 1, P_ONEROW, P_CALC, P_UNION, P_SINK } plan_kind;
 
-typedef struct plan_node plan_node;
+/* The plan is a DAG: a view or CTE is bound once and every use points at the same node. It is
+ * not changed after plan_compile; per-build state (operators, needed columns) lives in the
+ * builder of physical.c. */
 struct plan_node {
   int kind;
   plan_node **in;
@@ -60,6 +62,10 @@ struct plan_node {
   sl_expr *pred;    /* P_CALC */
   sl_expr **proj;
   uint32_t off;
+  int id;          /* 1..sl_pipeline.nnodes after plan_compile: index for per-build state */
+  int nparents;    /* plan_optimize: edges into this node (a shared node has more than one) */
+  int height;      /* plan_height: longest path down to a source, 0 until computed */
+  plan_node *memo; /* plan_optimize: what this node became */
 };
 
 typedef struct plan_set {
@@ -73,6 +79,7 @@ typedef struct sl_pipeline {
   int ntables;
   plan_node **inserts;
   int ninserts;
+  int nnodes; /* plan nodes reachable from the inserts, numbered 1..nnodes */
   plan_set *sets;
   int nsets;
   int64_t tz_offset_ms;
@@ -90,7 +97,7 @@ typedef struct plan_opts {
 sl_status plan_compile(const sl_source *src, const plan_opts *o, sl_pipeline **out, sl_error *e);
 void plan_free(sl_pipeline *p);
 /* Builds the operator graph. dry: for explain/validate, no file is listed, opened or made. */
-sl_status plan_build_job(sl_pipeline *p, bool dry, sl_job **out, sl_error *e);
+sl_status plan_build_job(const sl_pipeline *p, bool dry, sl_job **out, sl_error *e);
 
 typedef enum explain_format { EXPLAIN_TEXT, EXPLAIN_DOT, EXPLAIN_JSON } explain_format;
 void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format f, FILE *out);
@@ -100,8 +107,12 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format f, FILE 
 sl_status plan_substitute_env(const sl_source *src, uint32_t val_off, const char *in, sl_arena *a,
                               const char **out, sl_error *e);
 
-/* internal, shared by binder.c and physical.c */
+/* internal, shared by the binder files and physical.c */
 plan_node *plan_new_node(sl_arena *a, int kind, int nin, int ncols);
-sl_status plan_optimize(sl_pipeline *p, plan_node **node, sl_error *e);
+/* Rewrites every INSERT's plan (a DAG: shared nodes are rewritten once and never copied into
+ * their parents) and numbers the nodes. */
+sl_status plan_optimize(sl_pipeline *p, sl_error *e);
+/* Longest path from n down to a source (memoized in n->height). */
+int plan_height(plan_node *n);
 
 #endif

@@ -44,7 +44,7 @@ typedef enum sql_expr_kind {
   A_COLUMN,   /* names[nnames], quoted bitmask in ival */
   A_STAR,     /* * or t.* (names[0] = qualifier) */
   A_UNARY,    /* op: '-', '+', 'N' (NOT) */
-  A_BINARY,   /* op: see sql_op */
+  A_BINARY,   /* op: see sql_op; OP_AND/OP_OR have nargs >= 2 (a chain is one node) */
   A_FUNC,     /* text = name, args; flag 1 = DISTINCT, 2 = f(*) */
   A_CAST,     /* args[0], type; flag 1 = TRY_CAST */
   A_CASE,     /* args: [operand?] (when then)* [else?]; flag 1 = operand, 2 = else */
@@ -80,6 +80,7 @@ typedef enum sql_op {
 typedef struct sql_expr sql_expr;
 struct sql_expr {
   uint8_t kind, op, flag;
+  uint32_t height; /* 1 + the tallest argument (bounded by the parser) */
   uint32_t off;
   const char *text;
   size_t tlen;
@@ -121,7 +122,8 @@ typedef enum sql_query_kind { Q_SELECT = 1, Q_UNION_ALL } sql_query_kind;
 struct sql_query {
   int kind;
   uint32_t off;
-  sql_query *l, *r; /* Q_UNION_ALL */
+  sql_query **terms; /* Q_UNION_ALL: its inputs, in order (one n-ary node for a chain) */
+  int nterms;
   sql_cte *ctes;
   int nctes;
   bool distinct;

@@ -56,6 +56,11 @@ $S run p.sql -q --set t.path=other.jsonl; rc=$?; check "--set table option" 'hea
 mkdir -p sub && cp in.jsonl sub/
 IN_DIR=sub $S run p.sql -q; rc=$?; check "env substitution" '[ $rc = 0 ] && head -1 out/names.csv | grep -qx a'
 IN_DIR=missing $S run p.sql -q 2>err.txt; rc=$?; check "missing input exits 1" '[ $rc = 1 ] && grep -q "cannot open .missing/in.jsonl." err.txt'
+IN_DIR= $S run p.sql -q 2>err.txt; rc=$?; check "\${VAR:-default}: set but empty takes the default" '[ $rc = 0 ] && head -1 out/names.csv | grep -qx a'
+sed 's|${IN_DIR:-.}|${IN_DIR:-${IN_DIR2:-missing}}|' p.sql > p2.sql
+IN_DIR2=. $S run p2.sql -q 2>err.txt; rc=$?; check "nested default" '[ $rc = 0 ]'
+IN_DIR2=missing2 $S run p2.sql -q 2>err.txt; rc=$?; check "nested default is used" '[ $rc = 1 ] && grep -q "cannot open .missing2/in.jsonl." err.txt'
+IN_DIR=sub $S run p2.sql -q 2>err.txt; rc=$?; check "nested default unused when set" '[ $rc = 0 ]'
 $S run p.sql -q --set ordrs.path=x 2>err.txt; rc=$?; check "bad --set exits 2" '[ $rc = 2 ] && grep -q "not a known SET key" err.txt'
 $S run p.sql -q --set table.local-time-zone=+01:00; rc=$?; check "--set SET key" '[ $rc = 0 ]'
 $S run p.sql -q --set nokey 2>err.txt; rc=$?; check "--set without = exits 2" '[ $rc = 2 ]'
@@ -74,4 +79,40 @@ check "nothing committed" '[ ! -e fout/o.csv ] && [ -z "$(ls -A fout)" ]'
 # secrets-free summary goes to stderr, data to stdout
 printf "CREATE TABLE p WITH ('connector' = 'print', 'print-identifier' = 'dbg');\nINSERT INTO p SELECT 1 AS x, 'y' AS s;\n" > pr.sql
 $S run pr.sql >so.txt 2>se.txt; rc=$?; check "print to stdout" '[ "$(cat so.txt)" = "dbg> +I[1, y]" ] && grep -q finished se.txt'
+# two sinks on one file, or a dead-letter file that is a sink's or a source's, are refused by run too
+sed 's|out/names.csv|./out/x/../big.jsonl|' p.sql > same.sql
+$S run same.sql -q 2>err.txt; rc=$?; check "run refuses two sinks on one file" '[ $rc = 2 ] && grep -q "the file table .big. also writes" err.txt'
+printf "%s\n" "CREATE TABLE o (a INT) WITH ('connector' = 'print');" "CREATE TABLE f (a INT) WITH ('conector' = 'print');" > typo.sql
+$S validate typo.sql 2>err.txt; rc=$?; check "a mistyped 'connector' is named" '[ $rc = 2 ] && grep -q "did you mean .connector." err.txt'
+
+# long but ordinary SQL never crashes: chains are flat, real nesting is a located error
+printf '{"a": 1}\n{"a": 2}\n' > long.jsonl
+long_sql() { # $1: the query after INSERT INTO o
+  printf "CREATE TABLE s (a INT) WITH ('connector' = 'filesystem', 'path' = 'long.jsonl', 'format' = 'json');\n"
+  printf "CREATE TABLE o WITH ('connector' = 'filesystem', 'path' = 'out/long.jsonl', 'format' = 'json');\n"
+  printf "INSERT INTO o %s;\n" "$1"
+}
+long_sql "SELECT a FROM s WHERE $(seq 2 2001 | awk '{printf "%sa = %d", (NR > 1 ? " OR " : ""), $1}')" > or.sql
+$S run or.sql -q; rc=$?; check "OR chain of 2,000 terms runs" '[ $rc = 0 ] && [ "$(cat out/long.jsonl)" = "{\"a\":2}" ]'
+long_sql "SELECT a FROM s WHERE $(seq 3 2002 | awk '{printf "%sa <> %d", (NR > 1 ? " AND " : ""), $1}')" > and.sql
+$S run and.sql -q; rc=$?; check "AND chain of 2,000 terms runs" '[ $rc = 0 ] && [ "$(wc -l < out/long.jsonl)" = 2 ]'
+long_sql "SELECT $(seq 1800 | awk '{printf "%sa", (NR > 1 ? " + " : "")}') AS x FROM s" > sum.sql
+$S run sum.sql -q; rc=$?; check "sum of 1,800 terms runs" '[ $rc = 0 ] && [ "$(tail -n 1 out/long.jsonl)" = "{\"x\":3600}" ]'
+$S explain sum.sql > ex.txt; rc=$?; check "sum of 1,800 terms explains" '[ $rc = 0 ]'
+long_sql "SELECT a FROM s WHERE $(printf 'NOT %.0s' $(seq 1000)) a = 1" > not.sql
+$S run not.sql -q; rc=$?; check "1,000 nested NOTs run" '[ $rc = 0 ] && [ "$(cat out/long.jsonl)" = "{\"a\":1}" ]'
+long_sql "SELECT a FROM s WHERE $(printf 'NOT %.0s' $(seq 5000)) a = 1" > not.sql
+$S validate not.sql 2>err.txt; rc=$?; check "5,000 nested NOTs: located error" '[ $rc = 2 ] && grep -q "^not.sql:3:.*nests more than 2000 operators deep" err.txt'
+long_sql "SELECT $(printf '(%.0s' $(seq 5000))a$(printf ')%.0s' $(seq 5000)) AS x FROM s" > par.sql
+$S validate par.sql 2>err.txt; rc=$?; check "5,000 parentheses: located error" '[ $rc = 2 ] && grep -q "^par.sql:3:.*nests more than 256 levels deep" err.txt'
+long_sql "SELECT a FROM $(printf '(SELECT a FROM %.0s' $(seq 3000))s$(printf ')%.0s' $(seq 3000))" > sub.sql
+$S validate sub.sql 2>err.txt; rc=$?; check "3,000 nested subqueries: located error" '[ $rc = 2 ] && grep -q "^sub.sql:3:.*nests more than 256 levels deep" err.txt'
+long_sql "WITH c0 AS (SELECT a FROM s)$(seq 21 | awk '{printf ", c%d AS (SELECT a FROM c%d UNION ALL SELECT a + 1 FROM c%d)", $1, $1 - 1, $1 - 1}') SELECT a FROM c21" > cte.sql
+timeout 10 $S validate cte.sql >out.txt; rc=$?; check "22 nested WITH queries, each used twice, validate at once" '[ $rc = 0 ]'
+long_sql "WITH c0 AS (SELECT a FROM s)$(seq 3 | awk '{printf ", c%d AS (SELECT a FROM c%d UNION ALL SELECT a + 10 FROM c%d)", $1, $1 - 1, $1 - 1}') SELECT a FROM c3" > cte.sql
+$S run cte.sql -q; rc=$?; check "a WITH query used twice runs once per use" '[ $rc = 0 ] && [ "$(wc -l < out/long.jsonl)" = 16 ] && [ "$(grep -c "\"a\":32" out/long.jsonl)" = 1 ]'
+long_sql "$(seq 30000 | awk '{printf "%sSELECT a FROM s", (NR > 1 ? " UNION ALL " : "")}')" > union.sql
+$S validate union.sql >out.txt; rc=$?; check "UNION ALL of 30,000 branches validates" '[ $rc = 0 ]'
+long_sql "$(seq 300 | awk '{printf "%sSELECT a + %d AS a FROM s", (NR > 1 ? " UNION ALL " : ""), $1}')" > union.sql
+$S run union.sql -q; rc=$?; check "UNION ALL of 300 branches runs" '[ $rc = 0 ] && [ "$(wc -l < out/long.jsonl)" = 600 ]'
 echo "$n checks passed"

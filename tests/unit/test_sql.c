@@ -70,8 +70,10 @@ TEST(precedence) {
   src.text = "x BETWEEN 1 AND 2 AND y NOT IN (1, 2) AND z NOT LIKE 'a%'";
   src.len = strlen(src.text);
   CHECK(sql_parse_expr(&src, SQL_FLINK, &a, &x, &e) == SL_OK);
-  CHECK(x->op == OP_AND && x->args[0]->op == OP_AND && x->args[0]->args[0]->kind == A_BETWEEN);
-  CHECK(x->args[1]->kind == A_LIKE && x->args[1]->flag == 1);
+  /* an AND chain is one n-ary node */
+  CHECK(x->op == OP_AND && x->nargs == 3 && x->args[0]->kind == A_BETWEEN);
+  CHECK(x->args[1]->kind == A_IN && x->args[1]->flag == 1);
+  CHECK(x->args[2]->kind == A_LIKE && x->args[2]->flag == 1);
   arena_free(&a);
 }
 

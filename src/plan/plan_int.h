@@ -1,0 +1,60 @@
+/* plan_int.h - what the binder files share: the binder state, name scopes, the CTE environment
+ * and the located-failure helpers. catalog.c owns CREATE TABLE, options, ${VAR}, SET and the
+ * compile entry point; bind_expr.c owns expressions; bind_query.c owns queries, views, CTEs and
+ * INSERT. Internal to plan/; nothing outside this folder includes it. */
+#ifndef SLUICE_PLAN_INT_H
+#define SLUICE_PLAN_INT_H
+
+#include <setjmp.h>
+
+#include "plan.h"
+
+typedef struct scope_col {
+  const char *name, *qual;
+  sl_type type;
+} scope_col;
+
+typedef struct scope {
+  scope_col *cols;
+  int n;
+} scope;
+
+typedef struct cte_env cte_env;
+struct cte_env {
+  const sql_cte *cte;
+  plan_node *n; /* bound once, where the WITH clause is; every use shares it */
+  cte_env *next;
+};
+
+typedef struct binder {
+  sl_pipeline *p;
+  sl_arena *a;
+  sl_error *e;
+  jmp_buf jb;
+  const plan_opts *o;
+  bool *set_used;
+} binder;
+
+_Noreturn __attribute__((format(printf, 3, 4))) void plan_fail(binder *b, uint32_t off,
+                                                               const char *fmt, ...);
+_Noreturn void plan_fail_hint(binder *b, uint32_t off, const char *hint, const char *msg);
+/* "unknown <what> 'value'", a "did you mean" when a name is close, and, when list is set, every
+ * valid name: the one shape of all unknown-name errors. */
+_Noreturn void plan_fail_unknown(binder *b, uint32_t off, const char *what, const char *value,
+                                 const char *const *names, int n, const char *list);
+_Noreturn void plan_fail_unknown_table(binder *b, uint32_t off, const char *name, cte_env *env);
+cat_table *plan_find_table(sl_pipeline *p, const char *name);
+
+static inline const char *tn(sl_type t, char *buf) { return type_name(t, buf, 48); }
+
+/* bind_expr.c */
+sl_expr *plan_bind_expr(binder *b, const scope *sc, const sql_expr *x);
+void plan_need_bool(binder *b, sl_expr *x, const char *what);
+
+/* bind_query.c */
+plan_node *plan_bind_query(binder *b, const sql_query *q, cte_env *env);
+plan_node *plan_calc_node(binder *b, plan_node *in, int ncols, uint32_t off);
+void plan_bind_create_view(binder *b, const sql_stmt *s);
+void plan_bind_insert(binder *b, const sql_stmt *s);
+
+#endif

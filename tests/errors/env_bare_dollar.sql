@@ -1,0 +1,2 @@
+CREATE TABLE t (id BIGINT)
+WITH ('connector' = 'filesystem', 'path' = '$HOME/x.jsonl', 'format' = 'json');

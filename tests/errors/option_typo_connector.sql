@@ -1,0 +1,2 @@
+CREATE TABLE o WITH ('conector' = 'print');
+INSERT INTO o SELECT 1 AS x;
