@@ -74,7 +74,8 @@ fuzz: deps
 	@sh tests/fuzz/run.sh $(or $(FUZZ_SECONDS),30)
 
 bench: build/sluice
-	@sh bench/run.sh
+	@bash bench/run.sh
+	@python3 bench/streaming.py build/sluice
 
 docs: build/sluice
 	./build/sluice docs connectors > docs/connectors.md

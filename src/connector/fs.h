@@ -35,10 +35,15 @@ typedef struct fs_reader {
   bool seekable; /* pread at off + len; else read() */
   bool final;    /* EOF ends the last record even without its line break (not monitoring) */
   bool eof;      /* the last read returned 0 */
-  char *buf;
+  char *buf;     /* the window: into heap, or into map */
   size_t cap, len, pos, complete, max;
   off_t off; /* file offset of buf[0] (seekable) */
   fs_framing framing;
+  char *heap;         /* the owned buffer reads copy into */
+  bool mapped;        /* this file is mapped window by window instead (fs_reader_map) */
+  char *map;          /* the current mapping (unmapped at the next fill: rows may point in) */
+  size_t maplen, win; /* its length; the window size in mapped mode */
+  off_t size;         /* mapped mode: the file's size when it was opened */
 } fs_reader;
 
 typedef enum fs_fill {
@@ -56,6 +61,11 @@ void fs_reader_free(fs_reader *r);
 size_t fs_reader_ready(const fs_reader *r);
 /* Slides the window (only with no row pointing into it) and reads more. */
 fs_fill fs_reader_fill(fs_reader *r);
+/* The file being attached is a regular file read once to its end (a bounded source): its
+ * windows are mapped, not copied, which saves the kernel-to-user copy of every byte. Memory
+ * stays bounded: one window (FS_MAP_WINDOW, or longer for a long record) is mapped at a time. */
+void fs_reader_map(fs_reader *r, off_t size);
+enum { FS_MAP_WINDOW = 8 << 20 };
 /* Drops buf[pos, len) up to and including the next line break; returns the line breaks dropped
  * and whether the line break was found (else everything buffered was dropped). */
 uint32_t fs_reader_skip_line(fs_reader *r, bool *found);

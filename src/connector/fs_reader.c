@@ -1,11 +1,13 @@
 /* fs_reader.c - bounded reading for the filesystem source: a window of 1 MiB (growing for a
- * longer record up to 'source.max-record-size') that slides over a file, a FIFO or stdin, and
+ * longer record up to 'source.max-record-size') that slides over a file, a FIFO or stdin (a
+ * bounded source's regular files are mapped window by window instead of copied), and
  * the framing that tells where whole records end so a decoder is never given half a record.
  * Must not touch: decoding (format/), rows or batches: the source decides when the window may
  * slide (never while rows of the current batch point into it). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -88,12 +90,19 @@ void fs_reader_init(fs_reader *r, int fd, bool seekable, off_t off, const fs_fra
   r->framing = *f;
   r->max = max;
   r->cap = initial < max ? initial : max;
-  r->buf = xmalloc(r->cap);
+  r->buf = r->heap = xmalloc(r->cap);
+}
+
+static void unmap(fs_reader *r) {
+  if (r->map) munmap(r->map, r->maplen);
+  r->map = NULL;
+  r->maplen = 0;
 }
 
 void fs_reader_free(fs_reader *r) {
-  free(r->buf);
-  r->buf = NULL;
+  unmap(r);
+  free(r->heap);
+  r->buf = r->heap = NULL;
   r->cap = r->len = r->pos = r->complete = 0;
 }
 
@@ -103,7 +112,47 @@ size_t fs_reader_ready(const fs_reader *r) {
   return 0;
 }
 
+void fs_reader_map(fs_reader *r, off_t size) {
+  r->mapped = true;
+  r->size = size;
+  r->win = FS_MAP_WINDOW < r->max ? FS_MAP_WINDOW : r->max;
+}
+
+/* Mapped mode: the next window starts at the first unread byte. */
+static fs_fill fill_map(fs_reader *r) {
+  off_t start = r->off + (off_t)r->pos;
+  if (r->pos == 0 && r->len > 0 && r->complete == 0 && !r->eof) { /* no whole record fits */
+    if (r->win >= r->max) return FS_FILL_TOOLONG;
+    r->win = r->win * 2 < r->max ? r->win * 2 : r->max;
+  }
+  unmap(r); /* the rows that pointed into it were emitted before this fill */
+  r->buf = r->heap;
+  r->off = start;
+  r->len = r->pos = r->complete = 0;
+  if (start >= r->size) {
+    r->eof = true;
+    return FS_FILL_EOF;
+  }
+  static long page;
+  if (!page) page = sysconf(_SC_PAGESIZE);
+  off_t at = start - start % page;
+  size_t delta = (size_t)(start - at);
+  size_t n = r->size - start < (off_t)r->win ? (size_t)(r->size - start) : r->win;
+  void *m = mmap(NULL, n + delta, PROT_READ, MAP_PRIVATE, r->fd, at);
+  if (m == MAP_FAILED) return FS_FILL_ERROR;
+  madvise(m, n + delta, MADV_SEQUENTIAL);
+  r->map = m;
+  r->maplen = n + delta;
+  r->buf = (char *)m + delta;
+  r->len = n;
+  r->eof = start + (off_t)n >= r->size;
+  r->complete = fs_frame(&r->framing, r->buf, n);
+  return FS_FILL_DATA;
+}
+
 fs_fill fs_reader_fill(fs_reader *r) {
+  if (r->mapped) return fill_map(r);
+  unmap(r);         /* a mapped file's last window, if this reader was on one before */
   if (r->pos > 0) { /* slide: what was read is gone, the unread rest moves to the front */
     memmove(r->buf, r->buf + r->pos, r->len - r->pos);
     r->off += (off_t)r->pos;
@@ -114,7 +163,7 @@ fs_fill fs_reader_fill(fs_reader *r) {
   if (r->len == r->cap) {
     if (r->cap >= r->max) return FS_FILL_TOOLONG;
     r->cap = r->cap * 2 < r->max ? r->cap * 2 : r->max;
-    r->buf = xrealloc(r->buf, r->cap);
+    r->buf = r->heap = xrealloc(r->heap, r->cap);
   }
   ssize_t n;
   do {

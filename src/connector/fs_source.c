@@ -39,6 +39,11 @@ static void attach(fs_source *f, int i) {
   r->eof = false;
   /* monitored files keep a partial last line for later; a rotated-away one is read to its end */
   r->final = x->stream ? !x->fifo : !f->monitor || x->finishing;
+  r->mapped = false;
+  r->buf = r->heap; /* a previous file's mapping goes at the next fill */
+  struct stat st;
+  if (!x->stream && !f->monitor && fstat(x->fd, &st) == 0 && S_ISREG(st.st_mode))
+    fs_reader_map(r, st.st_size); /* read once to its end: map, do not copy */
 }
 
 static void stream_ready(sl_loop *l, int fd, int mask, void *arg) { op_source_ready(arg); }

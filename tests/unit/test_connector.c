@@ -34,18 +34,30 @@ TEST(fs_frame_csv_quotes) {
   CHECK(frame(&nq, "a,\"b\nc\n") == 7);
 }
 
-/* Reads everything from a pipe with a window of `win` bytes; returns the records joined by
- * '|' as the source sees them (only whole ones, the last at EOF). */
-static char *read_all(const char *data, size_t win, size_t max, int *toolong) {
+/* Reads everything from a pipe (or, mapped, from a file) with a window of `win` bytes; returns
+ * the records joined by '|' as the source sees them (only whole ones, the last at EOF). */
+static char *read_all_from(const char *data, size_t win, size_t max, int *toolong, bool mapped) {
   int fds[2];
-  if (pipe(fds) != 0) return NULL;
+  if (mapped) {
+    char path[] = "/tmp/sluice-test-reader-XXXXXX";
+    fds[0] = mkstemp(path);
+    if (fds[0] < 0) return NULL;
+    unlink(path);
+    fds[1] = dup(fds[0]);
+  } else if (pipe(fds) != 0) {
+    return NULL;
+  }
   ssize_t w = write(fds[1], data, strlen(data));
   (void)w;
   close(fds[1]);
   fs_framing c = {'"', ',', true, false};
   fs_reader r;
-  fs_reader_init(&r, fds[0], false, 0, &c, win, max);
+  fs_reader_init(&r, fds[0], mapped, 0, &c, win, max);
   r.final = true;
+  if (mapped) {
+    fs_reader_map(&r, (off_t)strlen(data));
+    r.win = win; /* small windows, to cross every boundary */
+  }
   sl_buf out = {0};
   *toolong = 0;
   for (;;) {
@@ -73,6 +85,16 @@ static char *read_all(const char *data, size_t win, size_t max, int *toolong) {
   close(fds[0]);
   buf_cstr(&out);
   return out.data;
+}
+
+static char *read_all(const char *data, size_t win, size_t max, int *toolong) {
+  int tl2 = 0;
+  char *a = read_all_from(data, win, max, toolong, false);
+  char *b = read_all_from(data, win, max, &tl2, true);
+  CHECK(a && b && !strcmp(a, b)); /* copied and mapped windows see the same records */
+  CHECK(*toolong == tl2);
+  free(b);
+  return a;
 }
 
 TEST(fs_reader_window) {
