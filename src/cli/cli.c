@@ -169,6 +169,11 @@ static int cmd_run(int argc, char **argv, int mode) {
   if (st) {
     err_print(stderr, &e);
     rc = err_exit_code(st);
+    if (loop_signal_caught()) { /* a stop that interrupted a blocked write */
+      fprintf(stderr, "sluice: stopped by %s; outputs not published (previous files stay)\n",
+              loop_signal_caught() == SIGINT ? "SIGINT" : "SIGTERM");
+      rc = 128 + loop_signal_caught();
+    }
     goto out;
   }
   if (j->stopped) {

@@ -30,10 +30,19 @@ const conn_def *const *conn_table(int *n) {
 
 sl_status conn_writer_flush(conn_writer *w, sl_error *e) {
   size_t off = 0;
+  int signals = loop_signal_count();
   while (off < w->buf.len) {
+    /* A stop that arrives while this write waits for a reader that does not read (EINTR, or
+     * a partial write) ends the wait: the run stops instead of hanging. */
+    if (off > 0 && loop_signal_count() != signals)
+      return err_set(e, SL_ERUNTIME, "writing %s was interrupted by a stop (%lu bytes unwritten)",
+                     w->what, (unsigned long)(w->buf.len - off));
     ssize_t n = write(w->fd, w->buf.data + off, w->buf.len - off);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && loop_signal_count() == signals) continue;
+      if (errno == EINTR)
+        return err_set(e, SL_ERUNTIME, "writing %s was interrupted by a stop (%lu bytes unwritten)",
+                       w->what, (unsigned long)(w->buf.len - off));
       return err_set(e, SL_ERUNTIME, "cannot write %s: %s", w->what, strerror(errno));
     }
     off += (size_t)n;

@@ -31,6 +31,7 @@ typedef struct fs_bucket {
   conn_writer w; /* fd -1: no file open */
   char *tmp, *final;
   int64_t bytes, opened_ms;
+  bool prepared; /* written and fsynced; the rename is left to commit */
 } fs_bucket;
 
 typedef struct fs_sink {
@@ -131,7 +132,8 @@ static sl_status bucket_write(fs_bucket *b, sl_error *e) {
 }
 
 /* fsync, close, rename to the final name, fsync the directory. */
-static sl_status bucket_publish(fs_sink *f, fs_bucket *b, sl_error *e) {
+/* Writes out and fsyncs the bucket's temp file; it is not visible yet. */
+static sl_status bucket_prepare(fs_bucket *b, sl_error *e) {
   if (b->w.fd < 0) return SL_OK;
   sl_status st = bucket_write(b, e);
   if (st) return st;
@@ -139,12 +141,25 @@ static sl_status bucket_publish(fs_sink *f, fs_bucket *b, sl_error *e) {
     return err_set(e, SL_ERUNTIME, "fsync of '%s' failed: %s", b->tmp, strerror(errno));
   close(b->w.fd);
   b->w.fd = -1;
+  b->prepared = true;
+  return SL_OK;
+}
+
+/* Publishes a prepared temp file under its final name (rename + fsync of the directory). */
+static sl_status bucket_commit(fs_bucket *b, sl_error *e) {
+  if (!b->prepared) return SL_OK;
   if (rename(b->tmp, b->final) != 0)
     return err_set(e, SL_ERUNTIME, "cannot rename '%s' to '%s': %s", b->tmp, b->final,
                    strerror(errno));
+  b->prepared = false;
   free(b->tmp);
   b->tmp = NULL;
   return fsync_dir(b->dir, e);
+}
+
+static sl_status bucket_publish(fs_sink *f, fs_bucket *b, sl_error *e) {
+  sl_status st = bucket_prepare(b, e);
+  return st ? st : bucket_commit(b, e);
 }
 
 /* ---- buckets ---- */
@@ -257,6 +272,9 @@ static sl_status fs_sink_flush(sl_op *op, sl_error *e) {
   return SL_OK;
 }
 
+/* The end of the input: every file is written and fsynced, but published only by commit,
+ * which the executor calls once every source of the job has ended (so a statement set whose
+ * other sources are still running, or that fails or is stopped later, publishes nothing). */
 static sl_status fs_sink_finish(sl_op *op, sl_error *e) {
   fs_sink *f = (fs_sink *)op;
   sl_status st;
@@ -268,14 +286,25 @@ static sl_status fs_sink_finish(sl_op *op, sl_error *e) {
     if ((st = bucket_open(f, b, e))) return st;
   }
   for (int i = 0; i < f->nbuckets; i++)
-    if ((st = bucket_publish(f, &f->buckets[i], e))) return st;
+    if ((st = bucket_prepare(&f->buckets[i], e))) return st;
+  return SL_OK;
+}
+
+static sl_status fs_sink_commit(sl_op *op, sl_error *e) {
+  fs_sink *f = (fs_sink *)op;
+  for (int i = 0; i < f->nbuckets; i++) {
+    sl_status st = bucket_commit(&f->buckets[i], e);
+    if (st) return st;
+  }
   return SL_OK;
 }
 
 /* A stop: an unbounded run publishes what was written; a bounded one leaves the previous
  * output (fs_sink_free removes the temp files). */
 static sl_status fs_sink_stop(sl_op *op, bool publish, sl_error *e) {
-  return publish ? fs_sink_finish(op, e) : SL_OK;
+  if (!publish) return SL_OK;
+  sl_status st = op->ended ? SL_OK : fs_sink_finish(op, e);
+  return st ? st : fs_sink_commit(op, e);
 }
 
 static void fs_sink_describe(const sl_op *op, sl_buf *out) {
@@ -315,6 +344,7 @@ static void fs_sink_free(sl_op *op) {
 static const op_vt fs_sink_vt = {.kind = "Sink",
                                  .push = fs_sink_push,
                                  .finish = fs_sink_finish,
+                                 .commit = fs_sink_commit,
                                  .stop = fs_sink_stop,
                                  .flush = fs_sink_flush,
                                  .describe = fs_sink_describe,

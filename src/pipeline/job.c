@@ -57,16 +57,7 @@ void job_request_stop(sl_job *j, int signo) {
   if (j->loop) loop_wake(j->loop);
 }
 
-static void on_signal(sl_loop *l, int signo, void *arg) {
-  sl_job *j = arg;
-  if (stop_requested(j)) { /* a second signal: the user insists, leave at once */
-    static const char msg[] = "sluice: second signal, exiting without cleanup\n";
-    ssize_t w = write(2, msg, sizeof msg - 1);
-    (void)w;
-    _exit(128 + signo);
-  }
-  job_request_stop(j, signo);
-}
+static void on_signal(sl_loop *l, int signo, void *arg) { job_request_stop(arg, signo); }
 
 /* Writes out what sinks buffer: before the executor sleeps, so idle means delivered. */
 static sl_status flush_all(sl_job *j, sl_error *e) {
@@ -81,7 +72,8 @@ static sl_status flush_all(sl_job *j, sl_error *e) {
 }
 
 /* While sources are busy, sinks are flushed at least this often, so a row that passed a
- * selective filter does not wait in a buffer for the next one. */
+ * selective filter does not wait in a buffer for the next one. The timer is armed only while
+ * sources are busy: an idle pipeline has no timer waking it. */
 #define FLUSH_EVERY_MS 100
 
 static void flush_tick(sl_loop *l, uint64_t id, void *arg) { ((sl_job *)arg)->flush_due = true; }
@@ -91,7 +83,7 @@ sl_status job_run(sl_job *j, sl_error *e) {
   if (j->handle_signals) {
     static const int sigs[] = {SIGINT, SIGTERM};
     if (loop_watch_signals(j->loop, sigs, 2, on_signal, j) != 0)
-      return err_set(e, SL_ERUNTIME, "cannot watch SIGINT/SIGTERM (signalfd)");
+      return err_set(e, SL_ERUNTIME, "cannot catch SIGINT/SIGTERM");
   }
   sl_op **live = xmalloc(sizeof(sl_op *) * (size_t)(j->nops + 1));
   int nlive = 0;
@@ -101,7 +93,7 @@ sl_status job_run(sl_job *j, sl_error *e) {
       live[nlive++] = j->ops[i];
       if (!j->ops[i]->bounded) j->bounded = false;
     }
-  uint64_t flush_timer = loop_add_timer(j->loop, FLUSH_EVERY_MS, FLUSH_EVERY_MS, flush_tick, j);
+  uint64_t flush_timer = 0;
   /* Look at the loop (timers, signals) about every 256 rows of a busy source. */
   int poll_every = j->batch_rows >= 256 ? 1 : 256 / j->batch_rows, rounds = 0;
   sl_status st = SL_OK;
@@ -122,8 +114,15 @@ sl_status job_run(sl_job *j, sl_error *e) {
     if (st || nlive == 0) break;
     if (!pumped) {
       if ((st = flush_all(j, e))) break;
+      if (flush_timer) loop_del_timer(j->loop, flush_timer);
+      flush_timer = 0;
+      j->flush_due = false;
       if (loop_poll(j->loop, -1) < 0) st = err_set(e, SL_ERUNTIME, "the event loop failed");
-    } else if (++rounds >= poll_every) {
+      continue;
+    }
+    if (!flush_timer)
+      flush_timer = loop_add_timer(j->loop, FLUSH_EVERY_MS, FLUSH_EVERY_MS, flush_tick, j);
+    if (++rounds >= poll_every) {
       rounds = 0;
       loop_poll(j->loop, 0);
       if (j->flush_due) {
@@ -132,16 +131,19 @@ sl_status job_run(sl_job *j, sl_error *e) {
       }
     }
   }
-  loop_del_timer(j->loop, flush_timer);
+  if (flush_timer) loop_del_timer(j->loop, flush_timer);
   free(live);
-  if (st == SL_OK && stop_requested(j)) {
+  if (st == SL_OK && nlive > 0 && stop_requested(j)) {
     /* Stop is not end: no END, no +infinity watermark. An unbounded run publishes what it
      * wrote; a bounded one stopped early keeps the previous outputs. */
     j->stopped = true;
     for (int i = 0; i < j->nops && st == SL_OK; i++) {
       sl_op *op = j->ops[i];
-      if (op->vt->stop && !op->ended) st = op->vt->stop(op, !j->bounded, e);
+      if (op->vt->stop) st = op->vt->stop(op, !j->bounded, e);
     }
+  } else if (st == SL_OK) { /* every source ended: publish every output, together */
+    for (int i = 0; i < j->nops && st == SL_OK; i++)
+      if (j->ops[i]->vt->commit) st = j->ops[i]->vt->commit(j->ops[i], e);
   }
   sl_status st2 = job_dlq_flush(j, e);
   return st ? st : st2;

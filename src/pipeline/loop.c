@@ -1,6 +1,8 @@
 /* loop.c - the event loop a worker runs, in the shape of Redis's ae.c: one epoll set holding
- * the fds of sources and sinks, one timerfd armed at the earliest timer, one eventfd that any
- * thread may poke to wake the worker, and a signalfd for SIGINT/SIGTERM on the main worker.
+ * the fds of sources and sinks, one timerfd armed at the earliest timer, and one eventfd that
+ * any thread may poke to wake the worker. SIGINT/SIGTERM are caught by a handler that notes
+ * the signal and pokes the eventfd (not a signalfd: a blocked signal could not interrupt a
+ * write blocked on a full pipe, so a stop would wait for a reader that never reads).
  * Callbacks run on the loop's thread. Timers are few (flush, rollover, idle timeouts, later
  * checkpoints), so they live in a small array scanned for the earliest deadline.
  * Must not touch: operators, rows or the job: it only calls back. */
@@ -10,7 +12,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,7 +32,7 @@ typedef struct loop_timer {
 } loop_timer;
 
 struct sl_loop {
-  int ep, tfd, efd, sfd;
+  int ep, tfd, efd;
   loop_fd *fds;
   int nfds;
   loop_timer *timers;
@@ -41,6 +42,12 @@ struct sl_loop {
   loop_signal_fn sig_fn;
   void *sig_arg;
 };
+
+/* Signals caught by the handler (a bit per signal number below 64), how many, the last one,
+ * and the eventfd to poke: process-wide, as signal dispositions are. */
+static volatile sig_atomic_t sig_count, sig_last;
+static volatile uint64_t sig_pending;
+static volatile int sig_efd = -1;
 
 int64_t loop_now_ms(void) {
   struct timespec ts;
@@ -57,7 +64,6 @@ static int ep_add(int ep, int fd, int mask) {
 
 sl_loop *loop_new(void) {
   sl_loop *l = xcalloc(1, sizeof *l);
-  l->sfd = -1;
   l->ep = epoll_create1(EPOLL_CLOEXEC);
   l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   l->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -74,10 +80,10 @@ sl_loop *loop_new(void) {
 
 void loop_free(sl_loop *l) {
   if (!l) return;
+  if (sig_efd == l->efd) sig_efd = -1; /* a later signal must not poke a closed fd */
   if (l->ep >= 0) close(l->ep);
   if (l->tfd >= 0) close(l->tfd);
   if (l->efd >= 0) close(l->efd);
-  if (l->sfd >= 0) close(l->sfd);
   free(l->fds);
   free(l->timers);
   free(l);
@@ -147,21 +153,53 @@ void loop_del_timer(sl_loop *l, uint64_t id) {
     }
 }
 
-int loop_watch_signals(sl_loop *l, const int *signals, int n, loop_signal_fn fn, void *arg) {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int i = 0; i < n; i++) sigaddset(&set, signals[i]);
-  if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) return -1;
-  int fd = signalfd(l->sfd, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (fd < 0) return -1;
-  if (l->sfd < 0 && ep_add(l->ep, fd, LOOP_READ) != 0) {
-    close(fd);
-    return -1;
+static void on_signal(int signo) {
+  int saved = errno;
+  if (sig_count > 0) { /* a second signal: the user insists, leave at once */
+    static const char msg[] = "sluice: second signal, exiting without cleanup\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(128 + signo);
   }
-  l->sfd = fd;
+  sig_count++;
+  sig_last = signo;
+  __atomic_fetch_or(&sig_pending, (uint64_t)1 << (signo & 63), __ATOMIC_SEQ_CST);
+  if (sig_efd >= 0) {
+    uint64_t one = 1;
+    ssize_t r = write(sig_efd, &one, sizeof one);
+    (void)r;
+  }
+  errno = saved;
+}
+
+int loop_watch_signals(sl_loop *l, const int *signals, int n, loop_signal_fn fn, void *arg) {
   l->sig_fn = fn;
   l->sig_arg = arg;
+  sig_efd = l->efd;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0; /* no SA_RESTART: a blocked write returns EINTR and sees the stop */
+  for (int i = 0; i < n; i++)
+    if (sigaction(signals[i], &sa, NULL) != 0) return -1;
   return 0;
+}
+
+int loop_signal_caught(void) { return sig_count ? sig_last : 0; }
+int loop_signal_count(void) { return sig_count; }
+
+/* Hands the caught signals to the loop's callback (on the loop's thread). */
+static int deliver_signals(sl_loop *l) {
+  uint64_t p = __atomic_exchange_n(&sig_pending, 0, __ATOMIC_SEQ_CST);
+  int ran = 0;
+  for (int s = 1; s < 64 && p; s++)
+    if (p & ((uint64_t)1 << s)) {
+      p &= ~((uint64_t)1 << s);
+      if (l->sig_fn) l->sig_fn(l, s, l->sig_arg);
+      ran++;
+    }
+  return ran;
 }
 
 void loop_wake(sl_loop *l) {
@@ -226,13 +264,7 @@ int loop_poll(sl_loop *l, int timeout_ms) {
       uint64_t v;
       ssize_t r = read(l->efd, &v, sizeof v);
       (void)r;
-      ran++;
-    } else if (fd == l->sfd) {
-      struct signalfd_siginfo si;
-      while (read(l->sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-        if (l->sig_fn) l->sig_fn(l, (int)si.ssi_signo, l->sig_arg);
-        ran++;
-      }
+      ran += 1 + deliver_signals(l);
     } else if (fd >= 0 && fd < l->nfds && l->fds[fd].mask) {
       loop_fd f = l->fds[fd];
       int mask = (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR) ? LOOP_READ : 0) |

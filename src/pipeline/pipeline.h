@@ -14,7 +14,11 @@
  *   sends END on. Stateless operators need no signal code at all. An operator that handles
  *   signals itself calls op_signal_default for the kinds it does not care about.
  * - finish(op) runs once, when every input has ended (after the +infinity watermark of a
- *   bounded input): emit what is buffered, commit (sinks). NULL: nothing to do.
+ *   bounded input): emit what is buffered; sinks write and fsync their output but do not
+ *   publish it yet. NULL: nothing to do.
+ * - commit(op) (sinks, optional) publishes what finish prepared. The executor calls it on
+ *   every sink once every source of the job has ended without a stop or an error, so a run
+ *   publishes all of its outputs or none.
  * - Sources have pump(): read and emit at most one batch, then answer PUMP_EMITTED (call
  *   again), PUMP_WAIT (nothing now: the source has registered an fd or a timer with the job's
  *   loop and calls op_source_ready when it fires) or PUMP_ENDED (its input is exhausted; the
@@ -22,7 +26,7 @@
  * - stop(op, publish) is a stop (SIGINT/SIGTERM), not an end: no END and no +infinity
  *   watermark flow. Sources release their inputs; sinks publish what was written when
  *   `publish` (an unbounded run) or discard it and leave the previous output (a bounded run
- *   stopped before its end). NULL: nothing to do.
+ *   stopped before its end). It is called on every operator, ended or not. NULL: nothing.
  * - flush(op) (sinks, optional) writes buffered output out; the executor calls it before it
  *   sleeps, so a row reaches a print sink as soon as the pipeline goes idle, and every 100 ms
  *   while sources are busy.
@@ -34,7 +38,8 @@
 
 #include "../expr/expr.h"
 
-/* ---- the event loop (loop.c): epoll + timerfd + eventfd + signalfd, one per worker ---- */
+/* ---- the event loop (loop.c): epoll + timerfd + eventfd (+ a signal handler), one per worker ----
+ */
 
 typedef struct sl_loop sl_loop;
 enum { LOOP_READ = 1, LOOP_WRITE = 2 };
@@ -51,8 +56,13 @@ void loop_del_fd(sl_loop *l, int fd);
 uint64_t loop_add_timer(sl_loop *l, int64_t after_ms, int64_t every_ms, loop_timer_fn fn,
                         void *arg);
 void loop_del_timer(sl_loop *l, uint64_t id);
-/* Blocks the signals in the calling thread and delivers them through a signalfd. */
+/* Catches the signals with a handler (without SA_RESTART, so a blocked write returns EINTR)
+ * and calls fn for each on the loop's thread at its next poll. */
 int loop_watch_signals(sl_loop *l, const int *signals, int n, loop_signal_fn fn, void *arg);
+/* The last signal the handler caught (0 if none), and how many it caught: a writer blocked on
+ * a full pipe compares the count before and after to see that a stop came meanwhile. */
+int loop_signal_caught(void);
+int loop_signal_count(void);
 /* Wakes the loop from any thread (eventfd); a sleeping loop_poll returns. */
 void loop_wake(sl_loop *l);
 /* Waits up to timeout_ms (-1: until something happens; 0: just look) and runs the callbacks
@@ -89,6 +99,7 @@ typedef struct op_vt {
   sl_status (*push)(sl_op *op, int port, const sl_batch *b, sl_error *e);
   sl_status (*signal)(sl_op *op, int port, const sl_signal *sig, sl_error *e);
   sl_status (*finish)(sl_op *op, sl_error *e);
+  sl_status (*commit)(sl_op *op, sl_error *e);
   sl_status (*pump)(sl_op *op, pump_result *r, sl_error *e);
   sl_status (*stop)(sl_op *op, bool publish, sl_error *e);
   sl_status (*flush)(sl_op *op, sl_error *e);

@@ -4,6 +4,7 @@
  * the executor (a waiting source costs no pumps, stop versus end) and state/ (kept rows
  * survive their batch, bytes counted, limits). */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -330,4 +331,21 @@ TEST(kept_rows_outlive_their_batch_and_are_counted) {
   CHECK(p != NULL && state_malloc(&small, 60) == NULL);
   state_free(&small, p, 60);
   batch_free(&b);
+}
+
+static int sig_seen;
+static void on_sig(sl_loop *l, int signo, void *arg) { sig_seen = signo; }
+
+TEST(loop_signals_reach_the_callback_on_the_loop_thread) {
+  sl_loop *l = loop_new();
+  static const int sigs[] = {SIGUSR1};
+  CHECK(loop_watch_signals(l, sigs, 1, on_sig, NULL) == 0);
+  int before = loop_signal_count();
+  raise(SIGUSR1); /* the handler only notes it and pokes the eventfd */
+  CHECK(sig_seen == 0);
+  CHECK(loop_signal_count() == before + 1 && loop_signal_caught() == SIGUSR1);
+  CHECK(loop_poll(l, 1000) >= 1);
+  CHECK(sig_seen == SIGUSR1);
+  signal(SIGUSR1, SIG_DFL);
+  loop_free(l);
 }
