@@ -35,10 +35,10 @@ TEST(loop_timers_fire_in_deadline_order) {
   CHECK(loop_now_ms() - t0 >= 30);
   /* timers that are all due by the time the loop looks still fire in deadline order */
   nfired = 0;
-  loop_add_timer(l, 3, 0, on_timer, (void *)6);
-  loop_add_timer(l, 1, 0, on_timer, (void *)4);
-  loop_add_timer(l, 2, 0, on_timer, (void *)5);
-  usleep(10000);
+  loop_add_timer(l, 90, 0, on_timer, (void *)6); /* far enough apart that a preemption */
+  loop_add_timer(l, 30, 0, on_timer, (void *)4); /* between these calls does not reorder */
+  loop_add_timer(l, 60, 0, on_timer, (void *)5);
+  usleep(150000);
   loop_poll(l, 1000);
   CHECK(nfired == 3 && fired[0] == 4 && fired[1] == 5 && fired[2] == 6);
   loop_free(l);
