@@ -24,15 +24,15 @@ TEST(loop_timers_fire_in_deadline_order) {
   CHECK(l != NULL);
   nfired = 0;
   int64_t t0 = loop_now_ms();
-  loop_add_timer(l, 30, 0, on_timer, (void *)3);
-  loop_add_timer(l, 10, 0, on_timer, (void *)1);
-  uint64_t gone = loop_add_timer(l, 15, 0, on_timer, (void *)9);
-  loop_add_timer(l, 20, 0, on_timer, (void *)2);
+  loop_add_timer(l, 120, 0, on_timer, (void *)3);
+  loop_add_timer(l, 40, 0, on_timer, (void *)1);
+  uint64_t gone = loop_add_timer(l, 60, 0, on_timer, (void *)9);
+  loop_add_timer(l, 80, 0, on_timer, (void *)2);
   loop_del_timer(l, gone);
   while (nfired < 3 && loop_now_ms() - t0 < 2000) loop_poll(l, 1000);
   CHECK(nfired == 3);
   CHECK(fired[0] == 1 && fired[1] == 2 && fired[2] == 3);
-  CHECK(loop_now_ms() - t0 >= 30);
+  CHECK(loop_now_ms() - t0 >= 120);
   /* timers that are all due by the time the loop looks still fire in deadline order */
   nfired = 0;
   loop_add_timer(l, 90, 0, on_timer, (void *)6); /* far enough apart that a preemption */
