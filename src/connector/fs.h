@@ -5,6 +5,7 @@
 #ifndef SLUICE_FS_H
 #define SLUICE_FS_H
 
+#include <signal.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -44,6 +45,7 @@ typedef struct fs_reader {
   char *map;          /* the current mapping (unmapped at the next fill: rows may point in) */
   size_t maplen, win; /* its length; the window size in mapped mode */
   off_t size;         /* mapped mode: the file's size when it was opened */
+  volatile sig_atomic_t truncated; /* a mapped page vanished: the file shrank while read */
 } fs_reader;
 
 typedef enum fs_fill {
@@ -63,7 +65,11 @@ size_t fs_reader_ready(const fs_reader *r);
 fs_fill fs_reader_fill(fs_reader *r);
 /* The file being attached is a regular file read once to its end (a bounded source): its
  * windows are mapped, not copied, which saves the kernel-to-user copy of every byte. Memory
- * stays bounded: one window (FS_MAP_WINDOW, or longer for a long record) is mapped at a time. */
+ * stays bounded: one window (FS_MAP_WINDOW, or longer for a long record) is mapped at a time.
+ * If another process truncates the file meanwhile, the pages past its new end read as zeros
+ * (a SIGBUS handler maps a zero page there) and r->truncated is set: the source must then
+ * fail the run rather than use what it decoded. An empty-looking file (/proc) or a failed
+ * mmap falls back to reads. */
 void fs_reader_map(fs_reader *r, off_t size);
 enum { FS_MAP_WINDOW = 8 << 20 };
 /* Drops buf[pos, len) up to and including the next line break; returns the line breaks dropped

@@ -5,6 +5,7 @@
  * Must not touch: decoding (format/), rows or batches: the source decides when the window may
  * slide (never while rows of the current batch point into it). */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -93,8 +94,61 @@ void fs_reader_init(fs_reader *r, int fd, bool seekable, off_t off, const fs_fra
   r->buf = r->heap = xmalloc(r->cap);
 }
 
+/* ---- mapped windows and SIGBUS ----
+ * Touching a mapped page past the end of a file that shrank raises SIGBUS. The handler looks
+ * the address up among the live windows: if it is in one, it maps a zero page over the
+ * faulting page (the read then sees zeros) and flags the reader; otherwise the signal is not
+ * ours and takes its default action. */
+enum { MAX_WINDOWS = 64 };
+static struct {
+  char *start, *end;
+  fs_reader *r;
+} windows[MAX_WINDOWS];
+
+static long page_size;
+
+static void on_sigbus(int sig, siginfo_t *si, void *ctx) {
+  char *a = si->si_addr;
+  for (int i = 0; i < MAX_WINDOWS; i++)
+    if (windows[i].r && a >= windows[i].start && a < windows[i].end) {
+      long page = page_size;
+      void *pg = (void *)((uintptr_t)a & ~(uintptr_t)(page - 1));
+      if (mmap(pg, (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+          MAP_FAILED) {
+        windows[i].r->truncated = 1;
+        return;
+      }
+    }
+  signal(SIGBUS, SIG_DFL); /* not a window of ours: the fault is real */
+}
+
+static bool track_window(fs_reader *r) {
+  static bool installed;
+  if (!installed) {
+    page_size = sysconf(_SC_PAGESIZE);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGBUS, &sa, NULL) != 0) return false;
+    installed = true;
+  }
+  for (int i = 0; i < MAX_WINDOWS; i++)
+    if (!windows[i].r) {
+      windows[i].start = r->map;
+      windows[i].end = r->map + r->maplen;
+      windows[i].r = r;
+      return true;
+    }
+  return false; /* too many live windows: the caller reads instead */
+}
+
 static void unmap(fs_reader *r) {
-  if (r->map) munmap(r->map, r->maplen);
+  if (!r->map) return;
+  for (int i = 0; i < MAX_WINDOWS; i++)
+    if (windows[i].r == r) windows[i].r = NULL;
+  munmap(r->map, r->maplen);
   r->map = NULL;
   r->maplen = 0;
 }
@@ -113,7 +167,9 @@ size_t fs_reader_ready(const fs_reader *r) {
 }
 
 void fs_reader_map(fs_reader *r, off_t size) {
+  if (size == 0) return; /* empty, or a /proc file whose size says nothing: read it */
   r->mapped = true;
+  r->truncated = 0;
   r->size = size;
   r->win = FS_MAP_WINDOW < r->max ? FS_MAP_WINDOW : r->max;
 }
@@ -139,10 +195,16 @@ static fs_fill fill_map(fs_reader *r) {
   size_t delta = (size_t)(start - at);
   size_t n = r->size - start < (off_t)r->win ? (size_t)(r->size - start) : r->win;
   void *m = mmap(NULL, n + delta, PROT_READ, MAP_PRIVATE, r->fd, at);
-  if (m == MAP_FAILED) return FS_FILL_ERROR;
+  if (m != MAP_FAILED) {
+    r->map = m;
+    r->maplen = n + delta;
+  }
+  if (m == MAP_FAILED || !track_window(r)) { /* cannot map (or guard) it: read instead */
+    unmap(r);
+    r->mapped = false;
+    return fs_reader_fill(r);
+  }
   madvise(m, n + delta, MADV_SEQUENTIAL);
-  r->map = m;
-  r->maplen = n + delta;
   r->buf = (char *)m + delta;
   r->len = n;
   r->eof = start + (off_t)n >= r->size;

@@ -114,6 +114,11 @@ static sl_status decode_ready(fs_source *f, fs_file *x, size_t n, sl_error *e) {
     sl_value *row = batch_row(b, b->nrows);
     sl_status st =
         x->dec->vt->decode(x->dec, p, (size_t)(end - p), &rec, row, &b->arena, why, sizeof why);
+    if (r->truncated) /* the mapped file shrank under us: what was decoded is not its data */
+      return err_set(e, SL_ERUNTIME,
+                     "source '%s': '%s' shrank while it was read (truncated or rewritten by "
+                     "another process); the run stops rather than use what it decoded",
+                     f->base.name, x->path);
     uint64_t line = x->line + 1;
     if (rec.consumed == 0 && !rec.again) /* a decoder must always make progress */
       return err_set(e, SL_EINTERNAL, "decoder made no progress at %s:%llu", s->files[x->index],
