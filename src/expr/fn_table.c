@@ -116,7 +116,9 @@ static const fn_def fn_defs[] = {
      "epoch seconds as text (default pattern 'yyyy-MM-dd HH:mm:ss') in the session zone",
      "FROM_UNIXTIME(86400)", "1970-01-02 00:00:00"},
     {"CURRENT_TIMESTAMP", 0, 0, chk_now_ltz, f_now, false, TIME, "CURRENT_TIMESTAMP",
-     "the time the job started, as TIMESTAMP_LTZ(3)", NULL, NULL},
+     "the time the job started (a bounded run, as in Flink's batch mode) or the time the current "
+     "batch is processed (an unbounded run), as TIMESTAMP_LTZ(3)",
+     NULL, NULL},
     {"NOW", 0, 0, chk_now_ltz, f_now, false, TIME, "NOW()", "same as CURRENT_TIMESTAMP", NULL,
      NULL},
     {"CURRENT_ROW_TIMESTAMP", 0, 0, chk_now_ltz, f_now, false, TIME, "CURRENT_ROW_TIMESTAMP()",

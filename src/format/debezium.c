@@ -113,7 +113,12 @@ static sl_status row_of(dbz_dec *z, span s, const char *field, sl_value *row, sl
   fmt_rec r = {0};
   char inner[256];
   sl_status st = z->json->vt->decode(z->json, s.p, s.n, &r, row, a, inner, sizeof inner);
-  if (st == SL_EDATA) snprintf(why, whyn, "\"%s\": %s", field, inner);
+  if (st == SL_EDATA) {
+    /* the json decoder's "(column N)" counts inside the object, not the line: drop it */
+    char *c = strstr(inner, " (column "), *close = c ? strchr(c, ')') : NULL;
+    if (close) memmove(c, close + 1, strlen(close + 1) + 1);
+    snprintf(why, whyn, "\"%s\": %s", field, inner);
+  }
   return st;
 }
 
@@ -169,7 +174,11 @@ static sl_status dbz_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *re
       snprintf(why, whyn, "the \"after\" field of an update is %s", f[1].n ? "null" : "missing");
       return SL_EDATA;
     }
-    sl_status st = row_of(z, f[0], "before", row, a, why, whyn);
+    /* "after" must decode before -U goes out, or a bad "after" would leave a lone -U. It is
+     * decoded again for +U on the second call: by then the batch (and the read window) may
+     * have moved on, so nothing from this decode may be kept. */
+    sl_status st = row_of(z, f[1], "after", row, a, why, whyn);
+    if (!st) st = row_of(z, f[0], "before", row, a, why, whyn);
     if (st) return st;
     rec->kind = RK_UPDATE_BEFORE;
     rec->again = true; /* the same record once more, for +U */

@@ -99,6 +99,11 @@ sl_status job_run(sl_job *j, sl_error *e) {
   sl_status st = SL_OK;
   while (nlive > 0 && st == SL_OK && !stop_requested(j)) {
     bool pumped = false;
+    if (!j->bounded) { /* CURRENT_TIMESTAMP moves with the stream (per batch, as Flink's) */
+      struct timespec now;
+      clock_gettime(CLOCK_REALTIME, &now);
+      j->ctx.now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    }
     for (int i = 0; i < nlive && st == SL_OK; i++) {
       sl_op *src = live[i];
       if (!src->ready) continue;

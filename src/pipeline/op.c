@@ -127,7 +127,16 @@ sl_status op_signal_default(sl_op *op, int port, const sl_signal *sig, sl_error 
     return SL_OK;
   case SIG_END: {
     pt->ended = true;
-    if (++op->nin_ended < op->nin) return advance(op, e);
+    if (++op->nin_ended < op->nin) {
+      bool all_idle; /* the ports still open may all be idle now */
+      min_watermark(op, &all_idle);
+      if (all_idle && !op->idle) {
+        sl_signal s = {SIG_IDLE, 0, 0};
+        sl_status st = op_signal_emit(op, &s, e);
+        if (st) return st;
+      }
+      return advance(op, e);
+    }
     sl_status st = advance(op, e);
     if (!st && op->vt->finish) st = op->vt->finish(op, e);
     if (st) return st;

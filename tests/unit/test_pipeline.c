@@ -185,6 +185,19 @@ TEST(union_watermark_is_the_minimum_and_never_goes_back) {
   CHECK(r->idles == 1);
   CHECK(sig(a, SIG_ACTIVE, &e) == SL_OK);
   CHECK(r->actives == 1);
+  /* a port ends while the only other one is idle: the operator is idle */
+  sl_op *c = feeder_new(j);
+  sl_op *u2 = op_union_new(j, 1, names, t);
+  job_add_op(j, u2);
+  rec_op *r2 = rec_new(j);
+  op_connect(c, u2);
+  sl_op *d = feeder_new(j);
+  op_connect(d, u2);
+  op_connect(u2, &r2->base);
+  CHECK(sig(c, SIG_IDLE, &e) == SL_OK);
+  CHECK(r2->idles == 0);
+  CHECK(sig(d, SIG_END, &e) == SL_OK);
+  CHECK(r2->idles == 1 && r2->ends == 0);
   /* END: the operator ends only when both ports have */
   CHECK(sig(a, SIG_END, &e) == SL_OK);
   CHECK(r->ends == 0 && r->finishes == 0);
