@@ -97,6 +97,8 @@ typedef struct fs_file {
   bool finishing; /* gone for a monitor interval: read to its end, then closed */
   int64_t gone_ms;
   bool dirty;      /* may have unread bytes */
+  bool skipping;   /* dropping the rest of a record longer than max_record: survives a detach,
+                      cleared at the record's line break, a truncation or a new file */
   sl_value *pvals; /* PARTITIONED BY values (one per partition column) */
 } fs_file;
 
@@ -114,8 +116,7 @@ typedef struct fs_source {
   fs_reader r;
   fs_framing framing;
   size_t max_record;
-  bool skipping; /* dropping the rest of a record longer than max_record */
-  bool monitor;  /* 'source.monitor-interval' set: unbounded */
+  bool monitor; /* 'source.monitor-interval' set: unbounded */
   int64_t interval_ms;
   int ino_fd; /* inotify, -1 without */
   uint64_t timer;

@@ -249,6 +249,7 @@ void fs_check(fs_source *f) {
       x->line = 0;
       x->size_seen = -1;
       x->ntail = 0;
+      x->skipping = false;
       x->dec->vt->file_start(x->dec);
     }
     if (st.st_size > x->offset && st.st_size != x->size_seen) x->dirty = true;

@@ -24,8 +24,7 @@ static void detach(fs_source *f) {
     x->offset = fs_reader_offset(&f->r);
     if (f->monitor) fs_file_mark(x);
   }
-  f->cur = -1;
-  f->skipping = false;
+  f->cur = -1; /* x->skipping stays: the rest of a dropped record is dropped when read */
 }
 
 static void attach(fs_source *f, int i) {
@@ -92,7 +91,7 @@ static sl_status too_long(fs_source *f, fs_file *x, sl_error *e) {
   for (const char *q = p; (q = memchr(q, '\n', (size_t)(r->buf + r->len - q))); q++) x->line++;
   sl_status st = job_reject(f->base.job, &pos, "read", why, p, shown, e);
   r->pos = r->complete = r->len; /* dropped; the rest of the record goes in skip mode */
-  f->skipping = true;
+  x->skipping = true;
   return st;
 }
 
@@ -170,7 +169,7 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
     }
     fs_file *x = &f->files[f->cur];
     fs_reader *r = &f->r;
-    size_t n = f->skipping ? 0 : fs_reader_ready(r);
+    size_t n = x->skipping ? 0 : fs_reader_ready(r);
     if (n > 0) {
       if ((st = decode_ready(f, x, n, e))) return st;
       if (b->nrows == b->cap) return emit(f, res, e);
@@ -178,11 +177,11 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
     }
     /* nothing whole is buffered: the window slides, so the rows pointing into it go first */
     if (b->nrows) return emit(f, res, e);
-    if (f->skipping) {
+    if (x->skipping) {
       bool found;
       x->line += fs_reader_skip_line(r, &found);
       if (found) {
-        f->skipping = false;
+        x->skipping = false;
         continue;
       }
     }
@@ -208,9 +207,7 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
       continue;
     case FS_FILL_EOF: break;
     }
-    if (f->skipping) { /* the input ended inside the dropped record */
-      f->skipping = false;
-    }
+    x->skipping = false; /* the input ended inside the dropped record */
     detach(f);
     file_finished(f, x);
   }
