@@ -77,9 +77,10 @@ static inline off_t fs_reader_offset(const fs_reader *r) { return r->off + (off_
 /* A file the source reads (or a stream: stdin, a FIFO). Files are known by inode, so a file
  * renamed within what 'path' matches is not read twice. */
 typedef struct fs_file {
-  char *path; /* its name when last seen */
-  int index;  /* in job_source.files, for positions */
-  int fd;     /* open while tracked */
+  char *path;      /* its name when last seen */
+  int index;       /* in job_source.files, for positions */
+  int fd;          /* open while read and for a while after (fs_file_open), else -1 */
+  int64_t used_ms; /* when last attached: the least recently used file is closed first */
   dev_t dev;
   ino_t ino;
   off_t offset;    /* next unread byte (whole records before it are read) */
@@ -112,7 +113,8 @@ typedef struct fs_source {
   char *path;
   fs_file *files;
   int nfiles, filecap;
-  int cur; /* the file the reader is on, -1 none */
+  int cur;   /* the file the reader is on, -1 none */
+  int nopen; /* files (not streams) with an open fd: at most FS_OPEN_FILES */
   fs_reader r;
   fs_framing framing;
   size_t max_record;
@@ -140,6 +142,16 @@ void fs_check(fs_source *f);
 /* Registers inotify and the monitor-interval timer with the job's loop. */
 void fs_monitor_start(fs_source *f);
 void fs_monitor_stop(fs_source *f);
+/* Files are known by path + inode and opened only to be read: at most FS_OPEN_FILES at once
+ * (the least recently read is closed), so the fds in use do not grow with the files. */
+enum { FS_OPEN_FILES = 64 };
+/* Opens x by its path if it is closed. Monitoring, the inode must be x's: if the name is now
+ * another file, x is looked for by inode in its directory (rotated by a rename); if it cannot
+ * be found its end is lost: x is done (and a rescan finds the new file). */
+sl_status fs_file_open(fs_source *f, fs_file *x, sl_error *e);
+/* Closes x's fd (x stays tracked and is reopened when read again). */
+void fs_file_release(fs_source *f, fs_file *x);
+/* The end of x: closes it and frees its decoder. */
 void fs_file_close(fs_source *f, fs_file *x);
 /* Notes the end of what was read of x (its offset, tail bytes and time). */
 void fs_file_mark(fs_file *x);

@@ -129,11 +129,13 @@ static sl_status list_paths(fs_source *f, bool first, path_list *out, sl_error *
 static fs_file *find_inode(fs_source *f, dev_t dev, ino_t ino) {
   for (int i = 0; i < f->nfiles; i++) {
     fs_file *x = &f->files[i];
-    if (!x->done && !x->stream && x->fd >= 0 && x->dev == dev && x->ino == ino) return x;
+    if (!x->done && !x->stream && x->dev == dev && x->ino == ino) return x;
   }
   return NULL;
 }
 
+/* Tracks the file at path: known by its inode, opened only when read (fs_file_open). It is
+ * opened here once to fail early on a file that cannot be read. */
 static sl_status track(fs_source *f, const char *path, sl_error *e) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -142,20 +144,13 @@ static sl_status track(fs_source *f, const char *path, sl_error *e) {
                    strerror(errno));
   }
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    close(fd);
-    return err_set(e, SL_ERUNTIME, "source '%s': cannot stat '%s'", f->base.name, path);
-  }
-  fs_file *old = find_inode(f, st.st_dev, st.st_ino);
-  if (old) { /* opened by its new name between listing and now */
-    close(fd);
-    return SL_OK;
-  }
+  int rc = fstat(fd, &st);
+  close(fd);
+  if (rc != 0) return err_set(e, SL_ERUNTIME, "source '%s': cannot stat '%s'", f->base.name, path);
+  if (find_inode(f, st.st_dev, st.st_ino)) return SL_OK; /* seen by its new name meanwhile */
   sl_value *pvals = NULL;
-  if (f->nparts && (pvals = fs_partition_values(f, path, e)) == NULL) {
-    close(fd);
+  if (f->nparts && (pvals = fs_partition_values(f, path, e)) == NULL)
     return e->code ? e->code : SL_ERUNTIME;
-  }
   job_source *s = &f->base.job->sources[f->source];
   s->files = xrealloc(s->files, sizeof(char *) * (size_t)(s->nfiles + 1));
   s->files[s->nfiles] = xstrdup(path);
@@ -167,7 +162,7 @@ static sl_status track(fs_source *f, const char *path, sl_error *e) {
   memset(x, 0, sizeof *x);
   x->path = xstrdup(path);
   x->index = s->nfiles++;
-  x->fd = fd;
+  x->fd = -1;
   x->dev = st.st_dev;
   x->ino = st.st_ino;
   x->size_seen = -1;
@@ -175,6 +170,78 @@ static sl_status track(fs_source *f, const char *path, sl_error *e) {
   x->pvals = pvals;
   x->dec = f->fmtdef->decoder_new(&f->dschema, &f->opts);
   x->dec->vt->file_start(x->dec);
+  return SL_OK;
+}
+
+/* Opens path if it is the inode of x (fd, or -1). */
+static int open_same(const fs_file *x, const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd >= 0 && (fstat(fd, &st) != 0 || st.st_dev != x->dev || st.st_ino != x->ino)) {
+    close(fd);
+    fd = -1;
+  }
+  return fd;
+}
+
+/* x's name is another file now: x may have been renamed within its directory (rotation). */
+static int open_in_dir(fs_file *x) {
+  char *copy = xstrdup(x->path);
+  const char *dir = dirname(copy);
+  DIR *d = opendir(dir);
+  int fd = -1;
+  struct dirent *de;
+  while (d && fd < 0 && (de = readdir(d))) {
+    if (de->d_ino != x->ino) continue;
+    char *p = fs_strf("%s/%s", dir, de->d_name);
+    if ((fd = open_same(x, p)) >= 0) {
+      free(x->path);
+      x->path = p;
+    } else {
+      free(p);
+    }
+  }
+  if (d) closedir(d);
+  free(copy);
+  return fd;
+}
+
+static void close_lru(fs_source *f) {
+  fs_file *lru = NULL;
+  for (int i = 0; i < f->nfiles; i++) {
+    fs_file *x = &f->files[i];
+    if (x->fd >= 0 && !x->stream && i != f->cur && (!lru || x->used_ms < lru->used_ms)) lru = x;
+  }
+  if (lru) fs_file_release(f, lru);
+}
+
+sl_status fs_file_open(fs_source *f, fs_file *x, sl_error *e) {
+  if (x->fd >= 0 || x->stream) return SL_OK;
+  if (f->nopen >= FS_OPEN_FILES) close_lru(f);
+  int fd;
+  if (!f->monitor) { /* bounded: the file under the name now */
+    struct stat st;
+    fd = open(x->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+      if (fd >= 0) close(fd);
+      return err_set(e, SL_ERUNTIME, "source '%s': cannot open '%s': %s", f->base.name, x->path,
+                     strerror(errno));
+    }
+    x->dev = st.st_dev;
+    x->ino = st.st_ino;
+  } else if ((fd = open_same(x, x->path)) < 0 && (fd = open_in_dir(x)) < 0) {
+    if (x->dirty && !x->gone)
+      fprintf(stderr,
+              "sluice: source '%s': '%s' was deleted or moved away while not open; what was "
+              "written to it since it was last read is not read\n",
+              f->base.name, x->path);
+    x->done = true;
+    x->dirty = false;
+    f->rescan = true; /* a new file under its name is found by the listing */
+    return SL_OK;
+  }
+  x->fd = fd;
+  f->nopen++;
   return SL_OK;
 }
 
@@ -201,7 +268,7 @@ sl_status fs_scan(fs_source *f, bool first, sl_error *e) {
   if (st == SL_OK && f->monitor)
     for (int i = 0; i < known; i++) {
       fs_file *x = &f->files[i];
-      if (seen[i] || x->done || x->fd < 0) continue;
+      if (seen[i] || x->done) continue;
       /* rotated away or deleted: followed for one more interval (its writer may not have
        * moved on yet), then read to its end and closed */
       if (!x->gone) {
@@ -226,33 +293,54 @@ void fs_file_mark(fs_file *x) {
 }
 
 /* Truncated: shorter than what was read, or changed since and the bytes before the offset
- * are not those read (truncated and written again past the offset). */
-static bool truncated(fs_file *x, const struct stat *st) {
+ * are not those read (truncated and written again past the offset; x is opened to see). */
+static bool truncated(fs_source *f, fs_file *x, const struct stat *st) {
   if (st->st_size < x->offset) return true;
   if (x->ntail <= 0 ||
       (st->st_mtim.tv_sec == x->mtime.tv_sec && st->st_mtim.tv_nsec == x->mtime.tv_nsec))
     return false;
+  sl_error e = {0};
+  if (fs_file_open(f, x, &e) != SL_OK || x->fd < 0) return false;
   char now[sizeof x->tail];
   return pread(x->fd, now, (size_t)x->ntail, x->offset - x->ntail) != x->ntail ||
          memcmp(now, x->tail, (size_t)x->ntail) != 0;
 }
 
+/* The size of x: through its fd, or by its name when it is closed (false when the name is
+ * another file now: the listing will see it). */
+static bool stat_file(fs_source *f, fs_file *x, struct stat *st) {
+  if (x->fd >= 0) return fstat(x->fd, st) == 0;
+  if (stat(x->path, st) == 0 && st->st_dev == x->dev && st->st_ino == x->ino) return true;
+  if (!x->gone) f->rescan = true;
+  return false;
+}
+
+/* Looks at one tracked file: grown means dirty, shrunk or rewritten means truncated. */
+static void check_file(fs_source *f, fs_file *x) {
+  struct stat st;
+  if (x->done || x->stream || !stat_file(f, x, &st)) return;
+  if (truncated(f, x, &st)) {
+    fprintf(stderr, "sluice: source '%s': '%s' was truncated; reading it again from the start\n",
+            f->base.name, x->path);
+    x->offset = 0;
+    x->line = 0;
+    x->size_seen = -1;
+    x->ntail = 0;
+    x->skipping = false;
+    x->dec->vt->file_start(x->dec);
+  }
+  if (st.st_size > x->offset && st.st_size != x->size_seen) x->dirty = true;
+}
+
 void fs_check(fs_source *f) {
+  int64_t now = loop_now_ms();
   for (int i = 0; i < f->nfiles; i++) {
     fs_file *x = &f->files[i];
-    struct stat st;
-    if (x->done || x->stream || x->fd < 0 || fstat(x->fd, &st) != 0) continue;
-    if (truncated(x, &st)) {
-      fprintf(stderr, "sluice: source '%s': '%s' was truncated; reading it again from the start\n",
-              f->base.name, x->path);
-      x->offset = 0;
-      x->line = 0;
-      x->size_seen = -1;
-      x->ntail = 0;
-      x->skipping = false;
-      x->dec->vt->file_start(x->dec);
-    }
-    if (st.st_size > x->offset && st.st_size != x->size_seen) x->dirty = true;
+    check_file(f, x);
+    /* not read for an interval: closed (reopened by name and inode when it grows) */
+    if (x->fd >= 0 && !x->stream && !x->gone && i != f->cur && !x->dirty &&
+        now - x->used_ms >= f->interval_ms)
+      fs_file_release(f, x);
   }
 }
 

@@ -28,10 +28,15 @@
 typedef struct fs_bucket {
   char *key; /* partition path "a=1/b=x", "" without partitions */
   char *dir;
-  conn_writer w; /* fd -1: no file open */
-  char *tmp, *final;
+  conn_writer w;     /* fd -1: no file open */
+  char *tmp, *final; /* tmp: the part being written (fd -1 and tmp set: closed for a while) */
+  char *made;        /* the first directory this sink created for it (removed if left empty) */
   int64_t bytes, opened_ms;
+  uint64_t used; /* when it last got rows (f->clock): the least recently used is closed first */
 } fs_bucket;
+
+/* Open part files of a sink at most (PARTITIONED BY can have any number of buckets). */
+enum { FS_OPEN_BUCKETS = 64 };
 
 typedef struct fs_sink {
   sl_op base;
@@ -43,6 +48,7 @@ typedef struct fs_sink {
   bool dry, started, parts_mode; /* parts_mode: part files in the 'path' directory */
   fs_bucket *buckets;
   int nbuckets, last;
+  uint64_t clock;
   char uuid[40];
   int next_part;
   int64_t file_size, rollover_ms, check_ms;
@@ -65,13 +71,16 @@ static sl_status fsync_dir(const char *dir, sl_error *e) {
   return SL_OK;
 }
 
-static sl_status mkdirs(const char *dir, sl_error *e) {
+/* Creates dir and its missing parents; *made (if not NULL) gets the first one created. */
+static sl_status mkdirs_made(const char *dir, char **made, sl_error *e) {
   char *p = xstrdup(dir);
   for (char *s = p + 1;; s++) {
     if (*s && *s != '/') continue;
     char c = *s;
     *s = 0;
-    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+    if (mkdir(p, 0777) == 0) {
+      if (made && !*made) *made = xstrdup(p);
+    } else if (errno != EEXIST) {
       err_set(e, SL_ERUNTIME, "cannot create directory '%s': %s", p, strerror(errno));
       free(p);
       return SL_ERUNTIME;
@@ -81,6 +90,21 @@ static sl_status mkdirs(const char *dir, sl_error *e) {
   }
   free(p);
   return SL_OK;
+}
+
+static sl_status mkdirs(const char *dir, sl_error *e) { return mkdirs_made(dir, NULL, e); }
+
+/* Removes the directories made for b, from its own up, as long as they are empty. */
+static void bucket_rmdirs(fs_bucket *b) {
+  if (!b->made) return;
+  char *p = xstrdup(b->dir);
+  size_t stop = strlen(b->made);
+  while (strlen(p) >= stop && rmdir(p) == 0) {
+    char *slash = strrchr(p, '/');
+    if (!slash) break;
+    *slash = 0;
+  }
+  free(p);
 }
 
 static void make_uuid(char out[40]) {
@@ -96,9 +120,46 @@ static void make_uuid(char out[40]) {
 
 /* ---- one bucket's file ---- */
 
+static sl_status bucket_write(fs_bucket *b, sl_error *e) {
+  b->bytes += (int64_t)b->w.buf.len;
+  return conn_writer_flush(&b->w, e);
+}
+
+/* At most FS_OPEN_BUCKETS part files are open: the least recently used one is written out and
+ * closed (its temp file stays; it is reopened to append when it gets rows again). */
+static sl_status bucket_make_room(fs_sink *f, sl_error *e) {
+  fs_bucket *lru = NULL;
+  int open = 0;
+  for (int i = 0; i < f->nbuckets; i++) {
+    fs_bucket *b = &f->buckets[i];
+    if (b->w.fd < 0) continue;
+    open++;
+    if (!lru || b->used < lru->used) lru = b;
+  }
+  if (open < FS_OPEN_BUCKETS) return SL_OK;
+  sl_status st = bucket_write(lru, e);
+  if (st) return st;
+  close(lru->w.fd);
+  lru->w.fd = -1;
+  return SL_OK;
+}
+
+/* A bucket closed by bucket_make_room: its temp file is opened again, to append. */
+static sl_status bucket_reopen(fs_sink *f, fs_bucket *b, sl_error *e) {
+  sl_status st = bucket_make_room(f, e);
+  if (st) return st;
+  b->w.fd = open(b->tmp, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (b->w.fd < 0)
+    return err_set(e, SL_ERUNTIME, "sink '%s': cannot open '%s' again: %s", f->base.name, b->tmp,
+                   strerror(errno));
+  return SL_OK;
+}
+
 static sl_status bucket_open(fs_sink *f, fs_bucket *b, sl_error *e) {
-  if (mkdirs(b->dir, e)) return SL_ERUNTIME;
-  free(b->tmp);
+  if (b->tmp) return bucket_reopen(f, b, e);
+  sl_status st = bucket_make_room(f, e);
+  if (st) return st;
+  if (mkdirs_made(b->dir, &b->made, e)) return SL_ERUNTIME;
   free(b->final);
   if (f->parts_mode) {
     b->final = fs_strf("%s/part-%s-%d", b->dir, f->uuid, f->next_part);
@@ -109,8 +170,8 @@ static sl_status bucket_open(fs_sink *f, fs_bucket *b, sl_error *e) {
     b->final = xstrdup(f->path);
     b->tmp = fs_strf("%s/.%s.inprogress.%d", b->dir, basename(copy), (int)getpid());
     free(copy);
-    struct stat st;
-    if (stat(f->path, &st) == 0 && S_ISDIR(st.st_mode))
+    struct stat sb;
+    if (stat(f->path, &sb) == 0 && S_ISDIR(sb.st_mode))
       return err_set(e, SL_ERUNTIME, "sink '%s': '%s' is a directory; give the file to write",
                      f->base.name, f->path);
   }
@@ -125,13 +186,9 @@ static sl_status bucket_open(fs_sink *f, fs_bucket *b, sl_error *e) {
   return SL_OK;
 }
 
-static sl_status bucket_write(fs_bucket *b, sl_error *e) {
-  b->bytes += (int64_t)b->w.buf.len;
-  return conn_writer_flush(&b->w, e);
-}
-
 /* fsync, close, rename to the final name, fsync the directory. */
 static sl_status bucket_publish(fs_sink *f, fs_bucket *b, sl_error *e) {
+  if (b->w.fd < 0 && b->tmp && bucket_reopen(f, b, e)) return e->code; /* closed for a while */
   if (b->w.fd < 0) return SL_OK;
   sl_status st = bucket_write(b, e);
   if (st) return st;
@@ -174,7 +231,7 @@ static void on_check(sl_loop *l, uint64_t id, void *arg) {
   int64_t now = loop_now_ms();
   for (int i = 0; i < f->nbuckets && !f->timer_err.code; i++) {
     fs_bucket *b = &f->buckets[i];
-    if (b->w.fd >= 0 && now - b->opened_ms >= f->rollover_ms) bucket_publish(f, b, &f->timer_err);
+    if (b->tmp && now - b->opened_ms >= f->rollover_ms) bucket_publish(f, b, &f->timer_err);
   }
 }
 
@@ -225,6 +282,7 @@ static sl_status fs_sink_push(sl_op *op, int port, const sl_batch *in, sl_error 
     const sl_value *row = batch_row(in, r);
     fs_bucket *b = bucket_get(f, f->nparts ? row_key(f, row) : "");
     if (b->w.fd < 0 && (st = bucket_open(f, b, e))) return st;
+    b->used = ++f->clock;
     if (f->nparts) {
       for (int i = 0; i < f->schema.ncols; i++) f->rec_row[i] = row[f->rec_cols[i]];
       row = f->rec_row;
@@ -294,8 +352,12 @@ static void fs_sink_free(sl_op *op) {
   for (int i = 0; i < f->nbuckets; i++) {
     fs_bucket *b = &f->buckets[i];
     if (b->w.fd >= 0) close(b->w.fd);
-    if (b->tmp) unlink(b->tmp); /* not published */
+    if (b->tmp) { /* not published: no file, and no directory made for it left empty */
+      unlink(b->tmp);
+      bucket_rmdirs(b);
+    }
     free(b->tmp);
+    free(b->made);
     free(b->final);
     free(b->dir);
     free(b->key);

@@ -27,9 +27,12 @@ static void detach(fs_source *f) {
   f->cur = -1; /* x->skipping stays: the rest of a dropped record is dropped when read */
 }
 
-static void attach(fs_source *f, int i) {
+static sl_status attach(fs_source *f, int i, sl_error *e) {
   fs_file *x = &f->files[i];
+  sl_status st = fs_file_open(f, x, e);
+  if (st || x->done) return st; /* monitoring: gone out of reach, nothing to read */
   f->cur = i;
+  x->used_ms = loop_now_ms();
   fs_reader *r = &f->r;
   r->fd = x->fd;
   r->seekable = !x->stream;
@@ -40,16 +43,16 @@ static void attach(fs_source *f, int i) {
   r->final = x->stream ? !x->fifo : !f->monitor || x->finishing;
   r->mapped = false;
   r->buf = r->heap; /* a previous file's mapping goes at the next fill */
-  struct stat st;
-  if (!x->stream && !f->monitor && fstat(x->fd, &st) == 0 && S_ISREG(st.st_mode))
-    fs_reader_map(r, st.st_size); /* read once to its end: map, do not copy */
+  struct stat sb;
+  if (!x->stream && !f->monitor && fstat(x->fd, &sb) == 0 && S_ISREG(sb.st_mode))
+    fs_reader_map(r, sb.st_size); /* read once to its end: map, do not copy */
+  return SL_OK;
 }
 
 static void stream_ready(sl_loop *l, int fd, int mask, void *arg) { op_source_ready(arg); }
 
 /* The end of a stream or a bounded file; a monitored file only rests until it grows. */
 static void file_finished(fs_source *f, fs_file *x) {
-  if (x->stream) loop_del_fd(f->base.job->loop, x->fd);
   x->done = true;
   fs_file_close(f, x);
 }
@@ -66,7 +69,7 @@ static bool fifo_ended(const fs_file *x) {
 static int next_file(fs_source *f) {
   for (int i = 0; i < f->nfiles; i++) {
     fs_file *x = &f->files[i];
-    if (x->done || x->fd < 0) continue;
+    if (x->done) continue;
     if (!f->monitor || x->dirty || x->stream) return i;
   }
   return -1;
@@ -165,7 +168,8 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
         *res = all_done(f) && !f->monitor ? PUMP_ENDED : PUMP_WAIT;
         return SL_OK;
       }
-      attach(f, i);
+      if ((st = attach(f, i, e))) return st;
+      if (f->cur < 0) continue; /* gone out of reach */
     }
     fs_file *x = &f->files[f->cur];
     fs_reader *r = &f->r;
@@ -250,15 +254,23 @@ static sl_status open_stream(fs_source *f, const char *path, sl_error *e) {
   return SL_OK;
 }
 
+void fs_file_release(fs_source *f, fs_file *x) {
+  if (x->fd < 0 || x->stream) return;
+  close(x->fd);
+  x->fd = -1;
+  f->nopen--;
+}
+
 void fs_file_close(fs_source *f, fs_file *x) {
-  if (x->fd >= 0) {
-    if (x->stream) loop_del_fd(f->base.job->loop, x->fd);
+  if (x->fd >= 0 && x->stream) {
+    loop_del_fd(f->base.job->loop, x->fd);
     if (x->is_stdin)
       fcntl(x->fd, F_SETFL, fcntl(x->fd, F_GETFL) & ~O_NONBLOCK);
     else
       close(x->fd);
+    x->fd = -1;
   }
-  x->fd = -1;
+  fs_file_release(f, x);
   if (x->dec) x->dec->vt->free(x->dec);
   x->dec = NULL;
 }
