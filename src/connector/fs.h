@@ -87,7 +87,7 @@ typedef struct fs_file {
   off_t size_seen; /* size when the last read found nothing new */
   char tail[32];   /* the bytes before offset when last read, to see a truncate + rewrite */
   int ntail;
-  struct timespec mtime; /* when last read */
+  struct timespec mtime; /* its mtime at the last check */
   uint64_t line;         /* lines read */
   fmt_decoder *dec;
   bool stream; /* stdin or a FIFO: read(), non-blocking through the loop */
@@ -98,6 +98,7 @@ typedef struct fs_file {
   bool finishing; /* gone for a monitor interval: read to its end, then closed */
   int64_t gone_ms;
   bool dirty;      /* may have unread bytes */
+  bool check;      /* inotify named it: look at its size at the next pump */
   bool skipping;   /* dropping the rest of a record longer than max_record: survives a detach,
                       cleared at the record's line break, a truncation or a new file */
   sl_value *pvals; /* PARTITIONED BY values (one per partition column) */
@@ -123,9 +124,14 @@ typedef struct fs_source {
   int ino_fd; /* inotify, -1 without */
   uint64_t timer;
   bool rescan;    /* list the files again before reading */
-  bool check;     /* look at the sizes of the tracked files */
-  char **watched; /* directories given to inotify */
+  bool sweep;     /* with the listing, look at the sizes of every file (the interval timer) */
+  bool check;     /* look at the sizes of the files marked x->check */
+  char **watched; /* directories given to inotify, and their watch descriptors */
+  int *wds;
   int nwatched;
+  int *byname; /* open addressing: file indexes by path (inotify names a file), -1 empty */
+  int nbyname; /* its size (a power of 2), 0: to build */
+  sl_buf evpath;
   /* PARTITIONED BY: the partition columns (indexes into the schema); the record columns */
   int nparts;
   int *part_cols, *rec_cols;
@@ -135,10 +141,15 @@ typedef struct fs_source {
 } fs_source;
 
 /* Lists the files 'path' matches now and tracks the new ones (fs_monitor.c). Bounded runs call
- * it once; a missing path is an error unless monitoring. */
-sl_status fs_scan(fs_source *f, bool first, sl_error *e);
-/* Looks at the sizes of the tracked files: grown means dirty, shrunk means truncated. */
+ * it once; a missing path is an error unless monitoring. With sweep, fs_check follows. */
+sl_status fs_scan(fs_source *f, bool first, bool sweep, sl_error *e);
+/* Looks at the sizes of every tracked file: grown means dirty, shrunk (or rewritten) means
+ * truncated: read again from the start. Closes the files not read for an interval. */
 void fs_check(fs_source *f);
+/* The same for the files marked x->check only. */
+void fs_check_marked(fs_source *f);
+/* Leaves the file the reader is on (its offset is noted; its window is dropped). */
+void fs_detach(fs_source *f);
 /* Registers inotify and the monitor-interval timer with the job's loop. */
 void fs_monitor_start(fs_source *f);
 void fs_monitor_stop(fs_source *f);
@@ -153,7 +164,7 @@ sl_status fs_file_open(fs_source *f, fs_file *x, sl_error *e);
 void fs_file_release(fs_source *f, fs_file *x);
 /* The end of x: closes it and frees its decoder. */
 void fs_file_close(fs_source *f, fs_file *x);
-/* Notes the end of what was read of x (its offset, tail bytes and time). */
+/* Notes the bytes before x->offset, to see a truncation + rewrite at the next check. */
 void fs_file_mark(fs_file *x);
 
 /* The connector's constructors (fs_source.c, fs_sink.c) and option values (filesystem.c). */

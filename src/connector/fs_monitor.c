@@ -45,12 +45,46 @@ static void watch_dir(fs_source *f, const char *dir) {
   if (f->ino_fd < 0) return;
   for (int i = 0; i < f->nwatched; i++)
     if (!strcmp(f->watched[i], dir)) return;
-  if (inotify_add_watch(f->ino_fd, dir,
-                        IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                            IN_CLOSE_WRITE) < 0)
-    return; /* the timer still finds what changes there */
+  int wd = inotify_add_watch(f->ino_fd, dir,
+                             IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+                                 IN_CLOSE_WRITE);
+  if (wd < 0) return; /* the timer still finds what changes there */
   f->watched = xrealloc(f->watched, sizeof(char *) * (size_t)(f->nwatched + 1));
+  f->wds = xrealloc(f->wds, sizeof(int) * (size_t)(f->nwatched + 1));
+  f->wds[f->nwatched] = wd;
   f->watched[f->nwatched++] = xstrdup(dir);
+}
+
+/* ---- tracked files by name (what inotify reports is a directory and a name) ---- */
+
+static uint32_t hash_name(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+static void byname_build(fs_source *f) {
+  int n = 16;
+  while (n < 2 * f->nfiles) n *= 2;
+  f->byname = xrealloc(f->byname, sizeof(int) * (size_t)n);
+  for (int i = 0; i < n; i++) f->byname[i] = -1;
+  f->nbyname = n;
+  for (int i = 0; i < f->nfiles; i++) {
+    if (f->files[i].done || f->files[i].stream) continue;
+    uint32_t h = hash_name(f->files[i].path) & (uint32_t)(n - 1);
+    while (f->byname[h] >= 0) h = (h + 1) & (uint32_t)(n - 1);
+    f->byname[h] = i;
+  }
+}
+
+static fs_file *file_named(fs_source *f, const char *path) {
+  if (!f->nbyname) byname_build(f);
+  uint32_t m = (uint32_t)(f->nbyname - 1);
+  for (uint32_t h = hash_name(path) & m; f->byname[h] >= 0; h = (h + 1) & m) {
+    fs_file *x = &f->files[f->byname[h]];
+    if (!x->done && !x->gone && !strcmp(x->path, path)) return x; /* not a rotated-away one */
+  }
+  return NULL;
 }
 
 /* The visible regular files of dir; with partitions, `depth` more levels of col=value/. */
@@ -159,6 +193,7 @@ static sl_status track(fs_source *f, const char *path, sl_error *e) {
     f->files = xrealloc(f->files, sizeof(fs_file) * (size_t)f->filecap);
   }
   fs_file *x = &f->files[f->nfiles++];
+  f->nbyname = 0; /* rebuilt when inotify names a file */
   memset(x, 0, sizeof *x);
   x->path = xstrdup(path);
   x->index = s->nfiles++;
@@ -185,7 +220,7 @@ static int open_same(const fs_file *x, const char *path) {
 }
 
 /* x's name is another file now: x may have been renamed within its directory (rotation). */
-static int open_in_dir(fs_file *x) {
+static int open_in_dir(fs_source *f, fs_file *x) {
   char *copy = xstrdup(x->path);
   const char *dir = dirname(copy);
   DIR *d = opendir(dir);
@@ -197,6 +232,7 @@ static int open_in_dir(fs_file *x) {
     if ((fd = open_same(x, p)) >= 0) {
       free(x->path);
       x->path = p;
+      f->nbyname = 0;
     } else {
       free(p);
     }
@@ -229,7 +265,7 @@ sl_status fs_file_open(fs_source *f, fs_file *x, sl_error *e) {
     }
     x->dev = st.st_dev;
     x->ino = st.st_ino;
-  } else if ((fd = open_same(x, x->path)) < 0 && (fd = open_in_dir(x)) < 0) {
+  } else if ((fd = open_same(x, x->path)) < 0 && (fd = open_in_dir(f, x)) < 0) {
     if (x->dirty && !x->gone)
       fprintf(stderr,
               "sluice: source '%s': '%s' was deleted or moved away while not open; what was "
@@ -245,7 +281,9 @@ sl_status fs_file_open(fs_source *f, fs_file *x, sl_error *e) {
   return SL_OK;
 }
 
-sl_status fs_scan(fs_source *f, bool first, sl_error *e) {
+static void check_file(fs_source *f, fs_file *x);
+
+sl_status fs_scan(fs_source *f, bool first, bool sweep, sl_error *e) {
   path_list l = {0};
   sl_status st = list_paths(f, first, &l, e);
   bool *seen = xcalloc((size_t)f->nfiles + 1, sizeof(bool));
@@ -260,6 +298,8 @@ sl_status fs_scan(fs_source *f, bool first, sl_error *e) {
       if (strcmp(x->path, l.v[i])) { /* renamed within what 'path' matches */
         free(x->path);
         x->path = xstrdup(l.v[i]);
+        f->nbyname = 0;
+        if (!sweep) check_file(f, x); /* its changes were reported under its new name */
       }
       continue;
     }
@@ -281,13 +321,11 @@ sl_status fs_scan(fs_source *f, bool first, sl_error *e) {
     }
   free(seen);
   pl_free(&l);
-  if (st == SL_OK) fs_check(f);
+  if (st == SL_OK && sweep) fs_check(f);
   return st;
 }
 
 void fs_file_mark(fs_file *x) {
-  struct stat st;
-  if (fstat(x->fd, &st) == 0) x->mtime = st.st_mtim;
   x->ntail = x->offset < (off_t)sizeof x->tail ? (int)x->offset : (int)sizeof x->tail;
   if (pread(x->fd, x->tail, (size_t)x->ntail, x->offset - x->ntail) != x->ntail) x->ntail = -1;
 }
@@ -315,13 +353,20 @@ static bool stat_file(fs_source *f, fs_file *x, struct stat *st) {
   return false;
 }
 
-/* Looks at one tracked file: grown means dirty, shrunk or rewritten means truncated. */
+/* Looks at one tracked file: grown means dirty, shrunk or rewritten means truncated. The file
+ * the reader is on is looked at once it has read to its end (park, in fs_source.c). */
 static void check_file(fs_source *f, fs_file *x) {
   struct stat st;
+  x->check = false;
+  if (f->cur == (int)(x - f->files) && x->dirty) {
+    x->check = true; /* being read: its offset is the reader's */
+    return;
+  }
   if (x->done || x->stream || !stat_file(f, x, &st)) return;
   if (truncated(f, x, &st)) {
     fprintf(stderr, "sluice: source '%s': '%s' was truncated; reading it again from the start\n",
             f->base.name, x->path);
+    if (f->cur == (int)(x - f->files)) fs_detach(f); /* its window is stale */
     x->offset = 0;
     x->line = 0;
     x->size_seen = -1;
@@ -329,6 +374,7 @@ static void check_file(fs_source *f, fs_file *x) {
     x->skipping = false;
     x->dec->vt->file_start(x->dec);
   }
+  x->mtime = st.st_mtim; /* unchanged at the next check: no need to compare the tail */
   if (st.st_size > x->offset && st.st_size != x->size_seen) x->dirty = true;
 }
 
@@ -338,14 +384,22 @@ void fs_check(fs_source *f) {
     fs_file *x = &f->files[i];
     check_file(f, x);
     /* not read for an interval: closed (reopened by name and inode when it grows) */
-    if (x->fd >= 0 && !x->stream && !x->gone && i != f->cur && !x->dirty &&
-        now - x->used_ms >= f->interval_ms)
+    if (x->fd >= 0 && !x->stream && !x->gone && !x->dirty && now - x->used_ms >= f->interval_ms) {
+      if (i == f->cur) fs_detach(f); /* parked on it */
       fs_file_release(f, x);
+    }
   }
+}
+
+void fs_check_marked(fs_source *f) {
+  for (int i = 0; i < f->nfiles; i++)
+    if (f->files[i].check) check_file(f, &f->files[i]);
 }
 
 /* ---- watching ---- */
 
+/* A change to a file marks only that file (found by directory and name); a name that
+ * appears, goes or moves (or a lost event) means a listing. */
 static void on_inotify(sl_loop *l, int fd, int mask, void *arg) {
   fs_source *f = arg;
   char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -353,11 +407,25 @@ static void on_inotify(sl_loop *l, int fd, int mask, void *arg) {
   while ((n = read(fd, buf, sizeof buf)) > 0) {
     for (char *p = buf; p < buf + n;) {
       const struct inotify_event *ev = (const struct inotify_event *)p;
-      if (ev->mask & (IN_MODIFY | IN_CLOSE_WRITE))
-        f->check = true;
-      else
-        f->rescan = true; /* created, moved, deleted, or the queue overflowed */
       p += sizeof *ev + ev->len;
+      if (!(ev->mask & (IN_MODIFY | IN_CLOSE_WRITE)) || !ev->len) {
+        f->rescan = true; /* created, moved, deleted */
+        if (ev->mask & IN_Q_OVERFLOW) f->sweep = true;
+        continue;
+      }
+      if (ev->name[0] == '.' || ev->name[0] == '_') continue; /* never read */
+      for (int i = 0; i < f->nwatched; i++) {
+        if (f->wds[i] != ev->wd) continue;
+        f->evpath.len = 0;
+        buf_printf(&f->evpath, "%s/%s", f->watched[i], ev->name);
+        fs_file *x = file_named(f, buf_cstr(&f->evpath));
+        if (x)
+          x->check = f->check = true;
+        else /* maybe a file renamed away that its writer still appends to */
+          for (int k = 0; k < f->nfiles; k++)
+            if (f->files[k].gone && !f->files[k].done) f->files[k].check = f->check = true;
+        break;
+      }
     }
   }
   op_source_ready(&f->base);
@@ -365,7 +433,7 @@ static void on_inotify(sl_loop *l, int fd, int mask, void *arg) {
 
 static void on_timer(sl_loop *l, uint64_t id, void *arg) {
   fs_source *f = arg;
-  f->rescan = true;
+  f->rescan = f->sweep = true;
   op_source_ready(&f->base);
 }
 
@@ -396,6 +464,12 @@ void fs_monitor_stop(fs_source *f) {
   f->ino_fd = -1;
   for (int i = 0; i < f->nwatched; i++) free(f->watched[i]);
   free(f->watched);
+  free(f->wds);
   f->watched = NULL;
+  f->wds = NULL;
   f->nwatched = 0;
+  free(f->byname);
+  f->byname = NULL;
+  f->nbyname = 0;
+  buf_free(&f->evpath);
 }

@@ -17,14 +17,23 @@
 
 /* ---- the file the reader is on ---- */
 
-static void detach(fs_source *f) {
+void fs_detach(fs_source *f) {
   if (f->cur < 0) return;
   fs_file *x = &f->files[f->cur];
-  if (!x->stream) {
-    x->offset = fs_reader_offset(&f->r);
-    if (f->monitor) fs_file_mark(x);
-  }
+  if (!x->stream) x->offset = fs_reader_offset(&f->r);
   f->cur = -1; /* x->skipping stays: the rest of a dropped record is dropped when read */
+}
+
+/* A monitored file read up to its end: the reader stays on it (its partial last line stays in
+ * the window) until another file has something to read. What is appended later is reported by
+ * inotify or found by the interval sweep. */
+static void park(fs_source *f, fs_file *x) {
+  fs_reader *r = &f->r;
+  x->size_seen = r->off + (off_t)r->len;
+  x->offset = fs_reader_offset(r);
+  fs_file_mark(x);
+  x->dirty = x->check = false;
+  x->used_ms = loop_now_ms();
 }
 
 static sl_status attach(fs_source *f, int i, sl_error *e) {
@@ -73,6 +82,12 @@ static int next_file(fs_source *f) {
     if (!f->monitor || x->dirty || x->stream) return i;
   }
   return -1;
+}
+
+/* The reader is on a monitored file that has nothing more to read now. */
+static bool parked(const fs_source *f) {
+  const fs_file *x = &f->files[f->cur];
+  return f->monitor && !x->stream && !x->dirty;
 }
 
 static bool all_done(const fs_source *f) {
@@ -152,27 +167,32 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
   fs_source *f = (fs_source *)op;
   sl_batch *b = &f->b;
   sl_status st;
-  if (f->rescan || f->check) detach(f); /* the batch is empty: the window may go */
-  if (f->rescan) {
-    f->rescan = f->check = false;
-    if ((st = fs_scan(f, false, e))) return st;
-  } else if (f->check) {
+  if (f->rescan) { /* the listing, and the sizes of every file at the interval */
+    bool sweep = f->sweep;
+    f->rescan = f->sweep = false;
+    if ((st = fs_scan(f, false, sweep, e))) return st;
+  }
+  if (f->check) { /* the files inotify named */
     f->check = false;
-    fs_check(f);
+    fs_check_marked(f);
   }
   for (;;) {
-    if (f->cur < 0) {
+    if (f->cur < 0 || parked(f)) {
       int i = next_file(f);
       if (i < 0) {
         if (b->nrows) return emit(f, res, e);
         *res = all_done(f) && !f->monitor ? PUMP_ENDED : PUMP_WAIT;
         return SL_OK;
       }
-      if ((st = attach(f, i, e))) return st;
-      if (f->cur < 0) continue; /* gone out of reach */
+      if (i != f->cur) {
+        fs_detach(f);
+        if ((st = attach(f, i, e))) return st;
+        if (f->cur < 0) continue; /* gone out of reach */
+      }
     }
     fs_file *x = &f->files[f->cur];
     fs_reader *r = &f->r;
+    if (f->monitor && !x->stream) r->final = x->finishing; /* rotated away: to its end */
     size_t n = x->skipping ? 0 : fs_reader_ready(r);
     if (n > 0) {
       if ((st = decode_ready(f, x, n, e))) return st;
@@ -204,15 +224,12 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
         *res = PUMP_WAIT; /* the loop wakes us */
         return SL_OK;
       }
-      /* a monitored file has nothing more now */
-      x->dirty = false;
-      x->size_seen = r->off + (off_t)r->len;
-      detach(f);
+      park(f, x); /* a monitored file has nothing more now */
       continue;
     case FS_FILL_EOF: break;
     }
     x->skipping = false; /* the input ended inside the dropped record */
-    detach(f);
+    fs_detach(f);
     file_finished(f, x);
   }
 }
@@ -279,7 +296,7 @@ void fs_file_close(fs_source *f, fs_file *x) {
 
 static sl_status fs_source_stop(sl_op *op, bool publish, sl_error *e) {
   fs_source *f = (fs_source *)op;
-  detach(f);
+  fs_detach(f);
   fs_monitor_stop(f);
   for (int i = 0; i < f->nfiles; i++) fs_file_close(f, &f->files[i]);
   return SL_OK;
@@ -362,7 +379,7 @@ sl_op *fs_source_new(const conn_ctx *c, sl_error *e) {
   f->interval_ms = interval;
   f->base.bounded = !f->monitor;
   if (c->dry) return &f->base;
-  sl_status rc = stream ? open_stream(f, path, e) : fs_scan(f, true, e);
+  sl_status rc = stream ? open_stream(f, path, e) : fs_scan(f, true, f->monitor, e);
   if (rc != SL_OK) {
     fs_source_free(&f->base);
     return NULL;
