@@ -58,7 +58,10 @@ typedef struct fs_sink {
   int *part_cols, *rec_cols;
   const char *default_name;
   sl_value *rec_row;
-  sl_buf keybuf;
+  sl_buf keybuf, valbuf; /* the row's partition path; one value's text (scratch) */
+  char **prefixes;       /* "col=" per partition column */
+  int *byhash;           /* open addressing: bucket indexes by key, -1 empty */
+  int nbyhash;           /* its size, a power of 2 */
   sl_arena arena;
 } fs_sink;
 
@@ -156,7 +159,6 @@ static sl_status bucket_reopen(fs_sink *f, fs_bucket *b, sl_error *e) {
 }
 
 static sl_status bucket_open(fs_sink *f, fs_bucket *b, sl_error *e) {
-  if (b->tmp) return bucket_reopen(f, b, e);
   sl_status st = bucket_make_room(f, e);
   if (st) return st;
   if (mkdirs_made(b->dir, &b->made, e)) return SL_ERUNTIME;
@@ -206,10 +208,25 @@ static sl_status bucket_publish(fs_sink *f, fs_bucket *b, sl_error *e) {
 
 /* ---- buckets ---- */
 
+static uint32_t hash_key(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+static void byhash_put(fs_sink *f, int i) {
+  uint32_t m = (uint32_t)(f->nbyhash - 1), h = hash_key(f->buckets[i].key) & m;
+  while (f->byhash[h] >= 0) h = (h + 1) & m;
+  f->byhash[h] = i;
+}
+
 static fs_bucket *bucket_get(fs_sink *f, const char *key) {
   if (f->last < f->nbuckets && !strcmp(f->buckets[f->last].key, key)) return &f->buckets[f->last];
-  for (int i = 0; i < f->nbuckets; i++)
-    if (!strcmp(f->buckets[i].key, key)) return &f->buckets[f->last = i];
+  if (f->nbyhash) {
+    uint32_t m = (uint32_t)(f->nbyhash - 1);
+    for (uint32_t h = hash_key(key) & m; f->byhash[h] >= 0; h = (h + 1) & m)
+      if (!strcmp(f->buckets[f->byhash[h]].key, key)) return &f->buckets[f->last = f->byhash[h]];
+  }
   f->buckets = xrealloc(f->buckets, sizeof(fs_bucket) * (size_t)(f->nbuckets + 1));
   fs_bucket *b = &f->buckets[f->nbuckets];
   memset(b, 0, sizeof *b);
@@ -222,8 +239,16 @@ static fs_bucket *bucket_get(fs_sink *f, const char *key) {
     b->dir = xstrdup(dirname(copy));
     free(copy);
   }
-  f->last = f->nbuckets;
-  return &f->buckets[f->nbuckets++];
+  f->last = f->nbuckets++;
+  if (2 * f->nbuckets > f->nbyhash) { /* grow: at most half full */
+    f->nbyhash = f->nbyhash ? 2 * f->nbyhash : 64;
+    f->byhash = xrealloc(f->byhash, sizeof(int) * (size_t)f->nbyhash);
+    for (int i = 0; i < f->nbyhash; i++) f->byhash[i] = -1;
+    for (int i = 0; i < f->nbuckets; i++) byhash_put(f, i);
+  } else {
+    byhash_put(f, f->last);
+  }
+  return &f->buckets[f->last];
 }
 
 static void on_check(sl_loop *l, uint64_t id, void *arg) {
@@ -238,6 +263,11 @@ static void on_check(sl_loop *l, uint64_t id, void *arg) {
 /* The first row or the end: the mode follows the job (known once it runs). */
 static sl_status start(fs_sink *f, sl_error *e) {
   f->started = true;
+  if (f->nparts) { /* "col=" of each partition column, for row_key */
+    f->prefixes = xcalloc((size_t)f->nparts, sizeof(char *));
+    for (int i = 0; i < f->nparts; i++)
+      f->prefixes[i] = fs_strf("%s%s=", i ? "/" : "", f->base.cols[f->part_cols[i]]);
+  }
   f->parts_mode = f->nparts > 0 || !f->base.job->bounded;
   if (f->parts_mode) {
     struct stat st;
@@ -255,22 +285,43 @@ static sl_status start(fs_sink *f, sl_error *e) {
 }
 
 static const char *row_key(fs_sink *f, const sl_value *row) {
-  sl_buf *k = &f->keybuf;
+  sl_buf *k = &f->keybuf, *v = &f->valbuf;
   k->len = 0;
   for (int i = 0; i < f->nparts; i++) {
     int c = f->part_cols[i];
-    if (i) buf_putc(k, '/');
-    buf_printf(k, "%s=", f->base.cols[c]);
+    buf_puts(k, f->prefixes[i]);
     if (row[c].null) {
       buf_puts(k, f->default_name);
       continue;
     }
-    sl_buf v = {0};
-    value_format_tz(&row[c], f->base.types[c], f->schema.tz_offset_ms, &v);
-    fs_partition_escape(v.data ? v.data : "", v.len, k);
-    buf_free(&v);
+    v->len = 0;
+    value_format_tz(&row[c], f->base.types[c], f->schema.tz_offset_ms, v);
+    fs_partition_escape(v->data ? v->data : "", v->len, k);
   }
   return buf_cstr(k);
+}
+
+/* The row has the partition values of prev (so the same key): the same NULLs, the same bits
+ * for floating point (0.0 and -0.0 are different directories), else equal values. */
+static bool same_partition(const fs_sink *f, const sl_value *row, const sl_value *prev) {
+  for (int i = 0; i < f->nparts; i++) {
+    int c = f->part_cols[i];
+    const sl_value *a = &row[c], *b = &prev[c];
+    sl_type t = f->base.types[c];
+    if (a->null != b->null) return false;
+    if (a->null) continue;
+    if (t.id == T_FLOAT || t.id == T_DOUBLE ? memcmp(&a->u.d, &b->u.d, sizeof a->u.d) != 0
+                                            : value_compare(a, b, t) != 0)
+      return false;
+  }
+  return true;
+}
+
+/* What a closed bucket (see bucket_make_room) buffers before it is opened again to write: rows
+ * for many partitions in no order do not reopen a file per row. At most 64 MiB in all. */
+static size_t closed_cap(const fs_sink *f) {
+  size_t cap = ((size_t)64 << 20) / (size_t)(f->nbuckets ? f->nbuckets : 1);
+  return cap < ((size_t)64 << 10) ? cap : ((size_t)64 << 10);
 }
 
 static sl_status fs_sink_push(sl_op *op, int port, const sl_batch *in, sl_error *e) {
@@ -278,10 +329,12 @@ static sl_status fs_sink_push(sl_op *op, int port, const sl_batch *in, sl_error 
   sl_status st;
   if (f->timer_err.code) return *e = f->timer_err, e->code;
   if (!f->started && (st = start(f, e))) return st;
+  fs_bucket *b = NULL;
   for (int r = 0; r < in->nrows; r++) {
     const sl_value *row = batch_row(in, r);
-    fs_bucket *b = bucket_get(f, f->nparts ? row_key(f, row) : "");
-    if (b->w.fd < 0 && (st = bucket_open(f, b, e))) return st;
+    if (!b || (f->nparts && !same_partition(f, row, batch_row(in, r - 1))))
+      b = bucket_get(f, f->nparts ? row_key(f, row) : "");
+    if (b->w.fd < 0 && !b->tmp && (st = bucket_open(f, b, e))) return st;
     b->used = ++f->clock;
     if (f->nparts) {
       for (int i = 0; i < f->schema.ncols; i++) f->rec_row[i] = row[f->rec_cols[i]];
@@ -294,8 +347,9 @@ static sl_status fs_sink_push(sl_op *op, int port, const sl_batch *in, sl_error 
     if (f->parts_mode && !f->base.job->bounded &&
         b->bytes + (int64_t)b->w.buf.len >= f->file_size) {
       if ((st = bucket_publish(f, b, e))) return st;
-    } else if (b->w.buf.len > (1 << 20) && (st = bucket_write(b, e))) {
-      return st;
+    } else if (b->w.buf.len > (b->w.fd >= 0 ? (size_t)1 << 20 : closed_cap(f))) {
+      if (b->w.fd < 0 && (st = bucket_reopen(f, b, e))) return st;
+      if ((st = bucket_write(b, e))) return st;
     }
   }
   op->job->sinks[f->sink].rows_written += (uint64_t)in->nrows;
@@ -370,6 +424,10 @@ static void fs_sink_free(sl_op *op) {
   free(f->rec_cols);
   free(f->rec_row);
   buf_free(&f->keybuf);
+  buf_free(&f->valbuf);
+  for (int i = 0; f->prefixes && i < f->nparts; i++) free(f->prefixes[i]);
+  free(f->prefixes);
+  free(f->byhash);
   arena_free(&f->arena);
   free(f);
 }
