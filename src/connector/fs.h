@@ -97,11 +97,12 @@ typedef struct fs_file {
   bool gone;      /* monitoring: no name matches it any more (renamed away, deleted) */
   bool finishing; /* gone for a monitor interval: read to its end, then closed */
   int64_t gone_ms;
-  bool dirty;      /* may have unread bytes */
-  bool check;      /* inotify named it: look at its size at the next pump */
-  bool skipping;   /* dropping the rest of a record longer than max_record: survives a detach,
-                      cleared at the record's line break, a truncation or a new file */
-  sl_value *pvals; /* PARTITIONED BY values (one per partition column) */
+  bool dirty;       /* may have unread bytes */
+  bool check;       /* inotify named it: look at its size at the next pump */
+  bool bom_pending; /* read from offset 0: a UTF-8 byte-order mark there is skipped */
+  bool skipping;    /* dropping the rest of a record longer than max_record: survives a detach,
+                       cleared at the record's line break, a truncation or a new file */
+  sl_value *pvals;  /* PARTITIONED BY values (one per partition column) */
 } fs_file;
 
 typedef struct fs_source {

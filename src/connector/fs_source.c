@@ -42,6 +42,7 @@ static sl_status attach(fs_source *f, int i, sl_error *e) {
   if (st || x->done) return st; /* monitoring: gone out of reach, nothing to read */
   f->cur = i;
   x->used_ms = loop_now_ms();
+  x->bom_pending = x->offset == 0;
   fs_reader *r = &f->r;
   r->fd = x->fd;
   r->seekable = !x->stream;
@@ -82,6 +83,19 @@ static int next_file(fs_source *f) {
     if (!f->monitor || x->dirty || x->stream) return i;
   }
   return -1;
+}
+
+/* A UTF-8 byte-order mark at offset 0 of a file or stream is not data, whatever the format:
+ * skipped once the first bytes are there (or the input ended before three), and what follows
+ * is framed again (a CSV quote right after it opens a quoted field). */
+static void skip_bom(fs_file *x, fs_reader *r) {
+  const char *p = r->buf + r->pos;
+  size_t have = r->len - r->pos;
+  if (have < 3 && !memcmp(p, "\xEF\xBB\xBF", have) && !(r->eof && r->final)) return; /* more */
+  x->bom_pending = false;
+  if (!fmt_bom(p, have)) return;
+  r->pos += 3;
+  r->complete = r->pos + fs_frame(&r->framing, r->buf + r->pos, r->len - r->pos);
 }
 
 /* The reader is on a monitored file that has nothing more to read now. */
@@ -193,7 +207,8 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
     fs_file *x = &f->files[f->cur];
     fs_reader *r = &f->r;
     if (f->monitor && !x->stream) r->final = x->finishing; /* rotated away: to its end */
-    size_t n = x->skipping ? 0 : fs_reader_ready(r);
+    if (x->bom_pending) skip_bom(x, r);
+    size_t n = x->skipping || x->bom_pending ? 0 : fs_reader_ready(r);
     if (n > 0) {
       if ((st = decode_ready(f, x, n, e))) return st;
       if (b->nrows == b->cap) return emit(f, res, e);
