@@ -93,9 +93,11 @@ typedef struct fs_file {
   bool stream; /* stdin or a FIFO: read(), non-blocking through the loop */
   bool fifo;   /* a named FIFO: a read of 0 is the end only once a writer has gone */
   bool is_stdin;
-  bool done;      /* bounded: read to its end */
-  bool gone;      /* monitoring: no name matches it any more (renamed away, deleted) */
-  bool finishing; /* gone for a monitor interval: read to its end, then closed */
+  bool poll_first; /* stdin: its file description is shared (a tty with the shell), so it stays
+                      blocking and is read only when poll() says it is readable */
+  bool done;       /* bounded: read to its end */
+  bool gone;       /* monitoring: no name matches it any more (renamed away, deleted) */
+  bool finishing;  /* gone for a monitor interval: read to its end, then closed */
   int64_t gone_ms;
   bool dirty;       /* may have unread bytes */
   bool check;       /* inotify named it: look at its size at the next pump */

@@ -2,8 +2,10 @@
  * bounded window (fs_reader.c) and decodes whole records into batches. Bounded by default (the
  * run ends when every file is read); with 'source.monitor-interval' it is unbounded and reads
  * what is appended and what appears (fs_monitor.c finds it). A stream (stdin, FIFO) is read
- * non-blocking through the job's loop. The pump never blocks: no whole record buffered and
- * nothing to read now is PUMP_WAIT.
+ * through the job's loop: a FIFO it opens non-blocking; stdin, whose file description may be
+ * shared (a tty with the shell), keeps its flags and is read only when poll() says it is
+ * readable. The pump never blocks: no whole record buffered and nothing to read now is
+ * PUMP_WAIT.
  * Must not touch: what a decoder does with a record (format/), what follows the source. */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +67,12 @@ static void stream_ready(sl_loop *l, int fd, int mask, void *arg) { op_source_re
 static void file_finished(fs_source *f, fs_file *x) {
   x->done = true;
   fs_file_close(f, x);
+}
+
+/* A read of fd now would not block. */
+static bool readable(int fd) {
+  struct pollfd p = {fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1 && p.revents;
 }
 
 /* A named FIFO reads 0 both before any writer came and after the last one left: only the
@@ -224,7 +232,7 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
         continue;
       }
     }
-    switch (fs_reader_fill(r)) {
+    switch (x->poll_first && !readable(x->fd) ? FS_FILL_NONE : fs_reader_fill(r)) {
     case FS_FILL_DATA: continue;
     case FS_FILL_TOOLONG:
       if ((st = too_long(f, x, e))) return st;
@@ -278,10 +286,11 @@ static sl_status open_stream(fs_source *f, const char *path, sl_error *e) {
   x->stream = true;
   x->fifo = !is_stdin && S_ISFIFO(st.st_mode);
   if (S_ISREG(st.st_mode)) return SL_OK; /* stdin redirected from a file: plain reads */
-  if (is_stdin) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   if (loop_add_fd(f->base.job->loop, fd, LOOP_READ, stream_ready, f) != 0) {
-    /* not pollable: read it blocking */
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (!is_stdin) /* not pollable: read it blocking */
+      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  } else {
+    x->poll_first = is_stdin; /* a FIFO we opened has its own (non-blocking) description */
   }
   return SL_OK;
 }
@@ -296,10 +305,7 @@ void fs_file_release(fs_source *f, fs_file *x) {
 void fs_file_close(fs_source *f, fs_file *x) {
   if (x->fd >= 0 && x->stream) {
     loop_del_fd(f->base.job->loop, x->fd);
-    if (x->is_stdin)
-      fcntl(x->fd, F_SETFL, fcntl(x->fd, F_GETFL) & ~O_NONBLOCK);
-    else
-      close(x->fd);
+    if (!x->is_stdin) close(x->fd);
     x->fd = -1;
   }
   fs_file_release(f, x);
