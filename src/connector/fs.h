@@ -156,6 +156,9 @@ void fs_detach(fs_source *f);
 /* Registers inotify and the monitor-interval timer with the job's loop. */
 void fs_monitor_start(fs_source *f);
 void fs_monitor_stop(fs_source *f);
+/* A new file of the source: its name registered in job_source.files (as `shown`, for the
+ * positions of rows and dead letters), its decoder made; closed (fd -1). */
+fs_file *fs_file_add(fs_source *f, const char *path, const char *shown);
 /* Files are known by path + inode and opened only to be read: at most FS_OPEN_FILES at once
  * (the least recently read is closed), so the fds in use do not grow with the files. */
 enum { FS_OPEN_FILES = 64 };

@@ -55,6 +55,16 @@ static void watch_dir(fs_source *f, const char *dir) {
   f->watched[f->nwatched++] = xstrdup(dir);
 }
 
+/* Watches the directory of path (a file or a pattern; not when that directory has a wildcard:
+ * the interval timer covers it). */
+static void watch_parent(fs_source *f, const char *path) {
+  if (!f->monitor) return;
+  char *copy = xstrdup(path);
+  const char *dir = dirname(copy);
+  if (!strpbrk(dir, "*?[")) watch_dir(f, dir);
+  free(copy);
+}
+
 /* ---- tracked files by name (what inotify reports is a directory and a name) ---- */
 
 static uint32_t hash_name(const char *s) {
@@ -119,21 +129,14 @@ static sl_status list_paths(fs_source *f, bool first, path_list *out, sl_error *
       for (size_t i = 0; i < g.gl_pathc; i++)
         if (stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode)) pl_add(out, g.gl_pathv[i]);
     globfree(&g);
-    if (f->monitor) { /* watch the directory of the pattern when it has no wildcard */
-      char *copy = xstrdup(path);
-      const char *dir = dirname(copy);
-      if (!strpbrk(dir, "*?[")) watch_dir(f, dir);
-      free(copy);
-    }
+    watch_parent(f, path);
     if (out->n == 0 && first && !f->monitor)
       return err_set(e, SL_ERUNTIME, "source '%s': no file matches '%s'", f->base.name, path);
     return SL_OK;
   }
   if (stat(path, &st) != 0) {
     if (f->monitor) { /* it may appear: watch where it would */
-      char *copy = xstrdup(path);
-      watch_dir(f, dirname(copy));
-      free(copy);
+      watch_parent(f, path);
       return SL_OK;
     }
     return err_set(e, SL_ERUNTIME, "source '%s': cannot open '%s': %s", f->base.name, path,
@@ -145,11 +148,7 @@ static sl_status list_paths(fs_source *f, bool first, path_list *out, sl_error *
                      "source '%s': a partitioned table's 'path' must be a directory, not '%s'",
                      f->base.name, path);
     pl_add(out, path);
-    if (f->monitor) {
-      char *copy = xstrdup(path);
-      watch_dir(f, dirname(copy));
-      free(copy);
-    }
+    watch_parent(f, path);
     return SL_OK;
   }
   if (access(path, R_OK | X_OK) != 0)
@@ -185,26 +184,13 @@ static sl_status track(fs_source *f, const char *path, sl_error *e) {
   sl_value *pvals = NULL;
   if (f->nparts && (pvals = fs_partition_values(f, path, e)) == NULL)
     return e->code ? e->code : SL_ERUNTIME;
-  job_source *s = &f->base.job->sources[f->source];
-  s->files = xrealloc(s->files, sizeof(char *) * (size_t)(s->nfiles + 1));
-  s->files[s->nfiles] = xstrdup(path);
-  if (f->nfiles == f->filecap) {
-    f->filecap = f->filecap ? f->filecap * 2 : 16;
-    f->files = xrealloc(f->files, sizeof(fs_file) * (size_t)f->filecap);
-  }
-  fs_file *x = &f->files[f->nfiles++];
+  fs_file *x = fs_file_add(f, path, path);
   f->nbyname = 0; /* rebuilt when inotify names a file */
-  memset(x, 0, sizeof *x);
-  x->path = xstrdup(path);
-  x->index = s->nfiles++;
-  x->fd = -1;
   x->dev = st.st_dev;
   x->ino = st.st_ino;
   x->size_seen = -1;
   x->dirty = true;
   x->pvals = pvals;
-  x->dec = f->fmtdef->decoder_new(&f->dschema, &f->opts);
-  x->dec->vt->file_start(x->dec);
   return SL_OK;
 }
 

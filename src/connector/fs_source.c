@@ -257,6 +257,26 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
   }
 }
 
+/* ---- the files ---- */
+
+fs_file *fs_file_add(fs_source *f, const char *path, const char *shown) {
+  job_source *s = &f->base.job->sources[f->source];
+  s->files = xrealloc(s->files, sizeof(char *) * (size_t)(s->nfiles + 1));
+  s->files[s->nfiles] = xstrdup(shown);
+  if (f->nfiles == f->filecap) {
+    f->filecap = f->filecap ? f->filecap * 2 : 16;
+    f->files = xrealloc(f->files, sizeof(fs_file) * (size_t)f->filecap);
+  }
+  fs_file *x = &f->files[f->nfiles++];
+  memset(x, 0, sizeof *x);
+  x->path = xstrdup(path);
+  x->index = s->nfiles++;
+  x->fd = -1;
+  x->dec = f->fmtdef->decoder_new(&f->dschema, &f->opts);
+  x->dec->vt->file_start(x->dec);
+  return x;
+}
+
 /* ---- opening stdin and FIFOs ---- */
 
 static sl_status open_stream(fs_source *f, const char *path, sl_error *e) {
@@ -269,20 +289,13 @@ static sl_status open_stream(fs_source *f, const char *path, sl_error *e) {
       return err_set(e, SL_ERUNTIME, "source '%s': cannot open '%s': %s", f->base.name, path,
                      strerror(errno));
   }
-  if (fstat(fd, &st) != 0)
+  if (fstat(fd, &st) != 0) {
+    if (!is_stdin) close(fd);
     return err_set(e, SL_ERUNTIME, "source '%s': cannot stat '%s'", f->base.name, path);
-  job_source *s = &f->base.job->sources[f->source];
-  s->files = xrealloc(s->files, sizeof(char *) * (size_t)(s->nfiles + 1));
-  s->files[s->nfiles] = xstrdup(is_stdin ? "(stdin)" : path);
-  f->files = xcalloc(1, sizeof(fs_file));
-  f->nfiles = f->filecap = 1;
-  fs_file *x = &f->files[0];
-  x->path = xstrdup(path);
-  x->index = s->nfiles++;
+  }
+  fs_file *x = fs_file_add(f, path, is_stdin ? "(stdin)" : path);
   x->fd = fd;
   x->is_stdin = is_stdin;
-  x->dec = f->fmtdef->decoder_new(&f->dschema, &f->opts);
-  x->dec->vt->file_start(x->dec);
   x->stream = true;
   x->fifo = !is_stdin && S_ISFIFO(st.st_mode);
   if (S_ISREG(st.st_mode)) return SL_OK; /* stdin redirected from a file: plain reads */
