@@ -83,27 +83,34 @@ static inline off_t fs_reader_offset(const fs_reader *r) { return r->off + (off_
 /* A file the source reads (or a stream: stdin, a FIFO). Files are known by inode, so a file
  * renamed within what 'path' matches is not read twice. */
 typedef struct fs_file {
-  char *path; /* its name when last seen */
-  int index;  /* in job_source.files, for positions */
-  int fd;     /* open while tracked */
+  char *path;      /* its name when last seen */
+  int index;       /* in job_source.files, for positions */
+  int fd;          /* open while read and for a while after (fs_file_open), else -1 */
+  int64_t used_ms; /* when last attached: the least recently used file is closed first */
   dev_t dev;
   ino_t ino;
   off_t offset;    /* next unread byte (whole records before it are read) */
   off_t size_seen; /* size when the last read found nothing new */
   char tail[32];   /* the bytes before offset when last read, to see a truncate + rewrite */
   int ntail;
-  struct timespec mtime; /* when last read */
+  struct timespec mtime; /* its mtime at the last check */
   uint64_t line;         /* lines read */
   fmt_decoder *dec;
   bool stream; /* stdin or a FIFO: read(), non-blocking through the loop */
   bool fifo;   /* a named FIFO: a read of 0 is the end only once a writer has gone */
   bool is_stdin;
-  bool done;      /* bounded: read to its end */
-  bool gone;      /* monitoring: no name matches it any more (renamed away, deleted) */
-  bool finishing; /* gone for a monitor interval: read to its end, then closed */
+  bool poll_first; /* stdin: its file description is shared (a tty with the shell), so it stays
+                      blocking and is read only when poll() says it is readable */
+  bool done;       /* bounded: read to its end */
+  bool gone;       /* monitoring: no name matches it any more (renamed away, deleted) */
+  bool finishing;  /* gone for a monitor interval: read to its end, then closed */
   int64_t gone_ms;
-  bool dirty;      /* may have unread bytes */
-  sl_value *pvals; /* PARTITIONED BY values (one per partition column) */
+  bool dirty;       /* may have unread bytes */
+  bool check;       /* inotify named it: look at its size at the next pump */
+  bool bom_pending; /* read from offset 0: a UTF-8 byte-order mark there is skipped */
+  bool skipping;    /* dropping the rest of a record longer than max_record: survives a detach,
+                       cleared at the record's line break, a truncation or a new file */
+  sl_value *pvals;  /* PARTITIONED BY values (one per partition column) */
 } fs_file;
 
 typedef struct fs_source {
@@ -116,19 +123,24 @@ typedef struct fs_source {
   char *path;
   fs_file *files;
   int nfiles, filecap;
-  int cur; /* the file the reader is on, -1 none */
+  int cur;   /* the file the reader is on, -1 none */
+  int nopen; /* files (not streams) with an open fd: at most FS_OPEN_FILES */
   fs_reader r;
   fs_framing framing;
   size_t max_record;
-  bool skipping; /* dropping the rest of a record longer than max_record */
-  bool monitor;  /* 'source.monitor-interval' set: unbounded */
+  bool monitor; /* 'source.monitor-interval' set: unbounded */
   int64_t interval_ms;
   int ino_fd; /* inotify, -1 without */
   uint64_t timer;
   bool rescan;    /* list the files again before reading */
-  bool check;     /* look at the sizes of the tracked files */
-  char **watched; /* directories given to inotify */
+  bool sweep;     /* with the listing, look at the sizes of every file (the interval timer) */
+  bool check;     /* look at the sizes of the files marked x->check */
+  char **watched; /* directories given to inotify, and their watch descriptors */
+  int *wds;
   int nwatched;
+  int *byname; /* open addressing: file indexes by path (inotify names a file), -1 empty */
+  int nbyname; /* its size (a power of 2), 0: to build */
+  sl_buf evpath;
   /* PARTITIONED BY: the partition columns (indexes into the schema); the record columns */
   int nparts;
   int *part_cols, *rec_cols;
@@ -138,15 +150,33 @@ typedef struct fs_source {
 } fs_source;
 
 /* Lists the files 'path' matches now and tracks the new ones (fs_monitor.c). Bounded runs call
- * it once; a missing path is an error unless monitoring. */
-sl_status fs_scan(fs_source *f, bool first, sl_error *e);
-/* Looks at the sizes of the tracked files: grown means dirty, shrunk means truncated. */
+ * it once; a missing path is an error unless monitoring. With sweep, fs_check follows. */
+sl_status fs_scan(fs_source *f, bool first, bool sweep, sl_error *e);
+/* Looks at the sizes of every tracked file: grown means dirty, shrunk (or rewritten) means
+ * truncated: read again from the start. Closes the files not read for an interval. */
 void fs_check(fs_source *f);
+/* The same for the files marked x->check only. */
+void fs_check_marked(fs_source *f);
+/* Leaves the file the reader is on (its offset is noted; its window is dropped). */
+void fs_detach(fs_source *f);
 /* Registers inotify and the monitor-interval timer with the job's loop. */
 void fs_monitor_start(fs_source *f);
 void fs_monitor_stop(fs_source *f);
+/* A new file of the source: its name registered in job_source.files (as `shown`, for the
+ * positions of rows and dead letters), its decoder made; closed (fd -1). */
+fs_file *fs_file_add(fs_source *f, const char *path, const char *shown);
+/* Files are known by path + inode and opened only to be read: at most FS_OPEN_FILES at once
+ * (the least recently read is closed), so the fds in use do not grow with the files. */
+enum { FS_OPEN_FILES = 64 };
+/* Opens x by its path if it is closed. Monitoring, the inode must be x's: if the name is now
+ * another file, x is looked for by inode in its directory (rotated by a rename); if it cannot
+ * be found its end is lost: x is done (and a rescan finds the new file). */
+sl_status fs_file_open(fs_source *f, fs_file *x, sl_error *e);
+/* Closes x's fd (x stays tracked and is reopened when read again). */
+void fs_file_release(fs_source *f, fs_file *x);
+/* The end of x: closes it and frees its decoder. */
 void fs_file_close(fs_source *f, fs_file *x);
-/* Notes the end of what was read of x (its offset, tail bytes and time). */
+/* Notes the bytes before x->offset, to see a truncation + rewrite at the next check. */
 void fs_file_mark(fs_file *x);
 
 /* The connector's constructors (fs_source.c, fs_sink.c) and option values (filesystem.c). */

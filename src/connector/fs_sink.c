@@ -28,11 +28,16 @@
 typedef struct fs_bucket {
   char *key; /* partition path "a=1/b=x", "" without partitions */
   char *dir;
-  conn_writer w; /* fd -1: no file open */
-  char *tmp, *final;
+  conn_writer w;     /* fd -1: no file open */
+  char *tmp, *final; /* tmp: the part being written (fd -1 and tmp set: closed for a while) */
+  char *made;        /* the first directory this sink created for it (removed if left empty) */
   int64_t bytes, opened_ms;
   bool prepared; /* written and fsynced; the rename is left to commit */
+  uint64_t used; /* when it last got rows (f->clock): the least recently used is closed first */
 } fs_bucket;
+
+/* Open part files of a sink at most (PARTITIONED BY can have any number of buckets). */
+enum { FS_OPEN_BUCKETS = 64 };
 
 typedef struct fs_sink {
   sl_op base;
@@ -44,6 +49,7 @@ typedef struct fs_sink {
   bool dry, started, parts_mode; /* parts_mode: part files in the 'path' directory */
   fs_bucket *buckets;
   int nbuckets, last;
+  uint64_t clock;
   char uuid[40];
   int next_part;
   int64_t file_size, rollover_ms, check_ms;
@@ -53,7 +59,10 @@ typedef struct fs_sink {
   int *part_cols, *rec_cols;
   const char *default_name;
   sl_value *rec_row;
-  sl_buf keybuf;
+  sl_buf keybuf, valbuf; /* the row's partition path; one value's text (scratch) */
+  char **prefixes;       /* "col=" per partition column */
+  int *byhash;           /* open addressing: bucket indexes by key, -1 empty */
+  int nbyhash;           /* its size, a power of 2 */
   sl_arena arena;
 } fs_sink;
 
@@ -66,13 +75,16 @@ static sl_status fsync_dir(const char *dir, sl_error *e) {
   return SL_OK;
 }
 
-static sl_status mkdirs(const char *dir, sl_error *e) {
+/* Creates dir and its missing parents; *made (if not NULL) gets the first one created. */
+static sl_status mkdirs_made(const char *dir, char **made, sl_error *e) {
   char *p = xstrdup(dir);
   for (char *s = p + 1;; s++) {
     if (*s && *s != '/') continue;
     char c = *s;
     *s = 0;
-    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+    if (mkdir(p, 0777) == 0) {
+      if (made && !*made) *made = xstrdup(p);
+    } else if (errno != EEXIST) {
       err_set(e, SL_ERUNTIME, "cannot create directory '%s': %s", p, strerror(errno));
       free(p);
       return SL_ERUNTIME;
@@ -82,6 +94,21 @@ static sl_status mkdirs(const char *dir, sl_error *e) {
   }
   free(p);
   return SL_OK;
+}
+
+static sl_status mkdirs(const char *dir, sl_error *e) { return mkdirs_made(dir, NULL, e); }
+
+/* Removes the directories made for b, from its own up, as long as they are empty. */
+static void bucket_rmdirs(fs_bucket *b) {
+  if (!b->made) return;
+  char *p = xstrdup(b->dir);
+  size_t stop = strlen(b->made);
+  while (strlen(p) >= stop && rmdir(p) == 0) {
+    char *slash = strrchr(p, '/');
+    if (!slash) break;
+    *slash = 0;
+  }
+  free(p);
 }
 
 static void make_uuid(char out[40]) {
@@ -97,9 +124,45 @@ static void make_uuid(char out[40]) {
 
 /* ---- one bucket's file ---- */
 
+static sl_status bucket_write(fs_bucket *b, sl_error *e) {
+  b->bytes += (int64_t)b->w.buf.len;
+  return conn_writer_flush(&b->w, e);
+}
+
+/* At most FS_OPEN_BUCKETS part files are open: the least recently used one is written out and
+ * closed (its temp file stays; it is reopened to append when it gets rows again). */
+static sl_status bucket_make_room(fs_sink *f, sl_error *e) {
+  fs_bucket *lru = NULL;
+  int open = 0;
+  for (int i = 0; i < f->nbuckets; i++) {
+    fs_bucket *b = &f->buckets[i];
+    if (b->w.fd < 0) continue;
+    open++;
+    if (!lru || b->used < lru->used) lru = b;
+  }
+  if (open < FS_OPEN_BUCKETS) return SL_OK;
+  sl_status st = bucket_write(lru, e);
+  if (st) return st;
+  close(lru->w.fd);
+  lru->w.fd = -1;
+  return SL_OK;
+}
+
+/* A bucket closed by bucket_make_room: its temp file is opened again, to append. */
+static sl_status bucket_reopen(fs_sink *f, fs_bucket *b, sl_error *e) {
+  sl_status st = bucket_make_room(f, e);
+  if (st) return st;
+  b->w.fd = open(b->tmp, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (b->w.fd < 0)
+    return err_set(e, SL_ERUNTIME, "sink '%s': cannot open '%s' again: %s", f->base.name, b->tmp,
+                   strerror(errno));
+  return SL_OK;
+}
+
 static sl_status bucket_open(fs_sink *f, fs_bucket *b, sl_error *e) {
-  if (mkdirs(b->dir, e)) return SL_ERUNTIME;
-  free(b->tmp);
+  sl_status st = bucket_make_room(f, e);
+  if (st) return st;
+  if (mkdirs_made(b->dir, &b->made, e)) return SL_ERUNTIME;
   free(b->final);
   if (f->parts_mode) {
     b->final = fs_strf("%s/part-%s-%d", b->dir, f->uuid, f->next_part);
@@ -110,8 +173,8 @@ static sl_status bucket_open(fs_sink *f, fs_bucket *b, sl_error *e) {
     b->final = xstrdup(f->path);
     b->tmp = fs_strf("%s/.%s.inprogress.%d", b->dir, basename(copy), (int)getpid());
     free(copy);
-    struct stat st;
-    if (stat(f->path, &st) == 0 && S_ISDIR(st.st_mode))
+    struct stat sb;
+    if (stat(f->path, &sb) == 0 && S_ISDIR(sb.st_mode))
       return err_set(e, SL_ERUNTIME, "sink '%s': '%s' is a directory; give the file to write",
                      f->base.name, f->path);
   }
@@ -126,14 +189,11 @@ static sl_status bucket_open(fs_sink *f, fs_bucket *b, sl_error *e) {
   return SL_OK;
 }
 
-static sl_status bucket_write(fs_bucket *b, sl_error *e) {
-  b->bytes += (int64_t)b->w.buf.len;
-  return conn_writer_flush(&b->w, e);
-}
-
 /* fsync, close, rename to the final name, fsync the directory. */
 /* Writes out and fsyncs the bucket's temp file; it is not visible yet. */
-static sl_status bucket_prepare(fs_bucket *b, sl_error *e) {
+static sl_status bucket_prepare(fs_sink *f, fs_bucket *b, sl_error *e) {
+  if (!b->prepared && b->w.fd < 0 && b->tmp && bucket_reopen(f, b, e))
+    return e->code; /* closed for a while (open-file cap): its buffered rows go in too */
   if (b->w.fd < 0) return SL_OK;
   sl_status st = bucket_write(b, e);
   if (st) return st;
@@ -158,16 +218,31 @@ static sl_status bucket_commit(fs_bucket *b, sl_error *e) {
 }
 
 static sl_status bucket_publish(fs_sink *f, fs_bucket *b, sl_error *e) {
-  sl_status st = bucket_prepare(b, e);
+  sl_status st = bucket_prepare(f, b, e);
   return st ? st : bucket_commit(b, e);
 }
 
 /* ---- buckets ---- */
 
+static uint32_t hash_key(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+static void byhash_put(fs_sink *f, int i) {
+  uint32_t m = (uint32_t)(f->nbyhash - 1), h = hash_key(f->buckets[i].key) & m;
+  while (f->byhash[h] >= 0) h = (h + 1) & m;
+  f->byhash[h] = i;
+}
+
 static fs_bucket *bucket_get(fs_sink *f, const char *key) {
   if (f->last < f->nbuckets && !strcmp(f->buckets[f->last].key, key)) return &f->buckets[f->last];
-  for (int i = 0; i < f->nbuckets; i++)
-    if (!strcmp(f->buckets[i].key, key)) return &f->buckets[f->last = i];
+  if (f->nbyhash) {
+    uint32_t m = (uint32_t)(f->nbyhash - 1);
+    for (uint32_t h = hash_key(key) & m; f->byhash[h] >= 0; h = (h + 1) & m)
+      if (!strcmp(f->buckets[f->byhash[h]].key, key)) return &f->buckets[f->last = f->byhash[h]];
+  }
   f->buckets = xrealloc(f->buckets, sizeof(fs_bucket) * (size_t)(f->nbuckets + 1));
   fs_bucket *b = &f->buckets[f->nbuckets];
   memset(b, 0, sizeof *b);
@@ -180,8 +255,16 @@ static fs_bucket *bucket_get(fs_sink *f, const char *key) {
     b->dir = xstrdup(dirname(copy));
     free(copy);
   }
-  f->last = f->nbuckets;
-  return &f->buckets[f->nbuckets++];
+  f->last = f->nbuckets++;
+  if (2 * f->nbuckets > f->nbyhash) { /* grow: at most half full */
+    f->nbyhash = f->nbyhash ? 2 * f->nbyhash : 64;
+    f->byhash = xrealloc(f->byhash, sizeof(int) * (size_t)f->nbyhash);
+    for (int i = 0; i < f->nbyhash; i++) f->byhash[i] = -1;
+    for (int i = 0; i < f->nbuckets; i++) byhash_put(f, i);
+  } else {
+    byhash_put(f, f->last);
+  }
+  return &f->buckets[f->last];
 }
 
 static void on_check(sl_loop *l, uint64_t id, void *arg) {
@@ -189,13 +272,18 @@ static void on_check(sl_loop *l, uint64_t id, void *arg) {
   int64_t now = loop_now_ms();
   for (int i = 0; i < f->nbuckets && !f->timer_err.code; i++) {
     fs_bucket *b = &f->buckets[i];
-    if (b->w.fd >= 0 && now - b->opened_ms >= f->rollover_ms) bucket_publish(f, b, &f->timer_err);
+    if (b->tmp && now - b->opened_ms >= f->rollover_ms) bucket_publish(f, b, &f->timer_err);
   }
 }
 
 /* The first row or the end: the mode follows the job (known once it runs). */
 static sl_status start(fs_sink *f, sl_error *e) {
   f->started = true;
+  if (f->nparts) { /* "col=" of each partition column, for row_key */
+    f->prefixes = xcalloc((size_t)f->nparts, sizeof(char *));
+    for (int i = 0; i < f->nparts; i++)
+      f->prefixes[i] = fs_strf("%s%s=", i ? "/" : "", f->base.cols[f->part_cols[i]]);
+  }
   f->parts_mode = f->nparts > 0 || !f->base.job->bounded;
   if (f->parts_mode) {
     struct stat st;
@@ -213,22 +301,43 @@ static sl_status start(fs_sink *f, sl_error *e) {
 }
 
 static const char *row_key(fs_sink *f, const sl_value *row) {
-  sl_buf *k = &f->keybuf;
+  sl_buf *k = &f->keybuf, *v = &f->valbuf;
   k->len = 0;
   for (int i = 0; i < f->nparts; i++) {
     int c = f->part_cols[i];
-    if (i) buf_putc(k, '/');
-    buf_printf(k, "%s=", f->base.cols[c]);
+    buf_puts(k, f->prefixes[i]);
     if (row[c].null) {
       buf_puts(k, f->default_name);
       continue;
     }
-    sl_buf v = {0};
-    value_format_tz(&row[c], f->base.types[c], f->schema.tz_offset_ms, &v);
-    fs_partition_escape(v.data ? v.data : "", v.len, k);
-    buf_free(&v);
+    v->len = 0;
+    value_format_tz(&row[c], f->base.types[c], f->schema.tz_offset_ms, v);
+    fs_partition_escape(v->data ? v->data : "", v->len, k);
   }
   return buf_cstr(k);
+}
+
+/* The row has the partition values of prev (so the same key): the same NULLs, the same bits
+ * for floating point (0.0 and -0.0 are different directories), else equal values. */
+static bool same_partition(const fs_sink *f, const sl_value *row, const sl_value *prev) {
+  for (int i = 0; i < f->nparts; i++) {
+    int c = f->part_cols[i];
+    const sl_value *a = &row[c], *b = &prev[c];
+    sl_type t = f->base.types[c];
+    if (a->null != b->null) return false;
+    if (a->null) continue;
+    if (t.id == T_FLOAT || t.id == T_DOUBLE ? memcmp(&a->u.d, &b->u.d, sizeof a->u.d) != 0
+                                            : value_compare(a, b, t) != 0)
+      return false;
+  }
+  return true;
+}
+
+/* What a closed bucket (see bucket_make_room) buffers before it is opened again to write: rows
+ * for many partitions in no order do not reopen a file per row. At most 64 MiB in all. */
+static size_t closed_cap(const fs_sink *f) {
+  size_t cap = ((size_t)64 << 20) / (size_t)(f->nbuckets ? f->nbuckets : 1);
+  return cap < ((size_t)64 << 10) ? cap : ((size_t)64 << 10);
 }
 
 static sl_status fs_sink_push(sl_op *op, int port, const sl_batch *in, sl_error *e) {
@@ -236,10 +345,13 @@ static sl_status fs_sink_push(sl_op *op, int port, const sl_batch *in, sl_error 
   sl_status st;
   if (f->timer_err.code) return *e = f->timer_err, e->code;
   if (!f->started && (st = start(f, e))) return st;
+  fs_bucket *b = NULL;
   for (int r = 0; r < in->nrows; r++) {
     const sl_value *row = batch_row(in, r);
-    fs_bucket *b = bucket_get(f, f->nparts ? row_key(f, row) : "");
-    if (b->w.fd < 0 && (st = bucket_open(f, b, e))) return st;
+    if (!b || (f->nparts && !same_partition(f, row, batch_row(in, r - 1))))
+      b = bucket_get(f, f->nparts ? row_key(f, row) : "");
+    if (b->w.fd < 0 && !b->tmp && (st = bucket_open(f, b, e))) return st;
+    b->used = ++f->clock;
     if (f->nparts) {
       for (int i = 0; i < f->schema.ncols; i++) f->rec_row[i] = row[f->rec_cols[i]];
       row = f->rec_row;
@@ -251,8 +363,9 @@ static sl_status fs_sink_push(sl_op *op, int port, const sl_batch *in, sl_error 
     if (f->parts_mode && !f->base.job->bounded &&
         b->bytes + (int64_t)b->w.buf.len >= f->file_size) {
       if ((st = bucket_publish(f, b, e))) return st;
-    } else if (b->w.buf.len > (1 << 20) && (st = bucket_write(b, e))) {
-      return st;
+    } else if (b->w.buf.len > (b->w.fd >= 0 ? (size_t)1 << 20 : closed_cap(f))) {
+      if (b->w.fd < 0 && (st = bucket_reopen(f, b, e))) return st;
+      if ((st = bucket_write(b, e))) return st;
     }
   }
   op->job->sinks[f->sink].rows_written += (uint64_t)in->nrows;
@@ -286,7 +399,7 @@ static sl_status fs_sink_finish(sl_op *op, sl_error *e) {
     if ((st = bucket_open(f, b, e))) return st;
   }
   for (int i = 0; i < f->nbuckets; i++)
-    if ((st = bucket_prepare(&f->buckets[i], e))) return st;
+    if ((st = bucket_prepare(f, &f->buckets[i], e))) return st;
   return SL_OK;
 }
 
@@ -323,8 +436,12 @@ static void fs_sink_free(sl_op *op) {
   for (int i = 0; i < f->nbuckets; i++) {
     fs_bucket *b = &f->buckets[i];
     if (b->w.fd >= 0) close(b->w.fd);
-    if (b->tmp) unlink(b->tmp); /* not published */
+    if (b->tmp) { /* not published: no file, and no directory made for it left empty */
+      unlink(b->tmp);
+      bucket_rmdirs(b);
+    }
     free(b->tmp);
+    free(b->made);
     free(b->final);
     free(b->dir);
     free(b->key);
@@ -337,6 +454,10 @@ static void fs_sink_free(sl_op *op) {
   free(f->rec_cols);
   free(f->rec_row);
   buf_free(&f->keybuf);
+  buf_free(&f->valbuf);
+  for (int i = 0; f->prefixes && i < f->nparts; i++) free(f->prefixes[i]);
+  free(f->prefixes);
+  free(f->byhash);
   arena_free(&f->arena);
   free(f);
 }

@@ -2,8 +2,10 @@
  * bounded window (fs_reader.c) and decodes whole records into batches. Bounded by default (the
  * run ends when every file is read); with 'source.monitor-interval' it is unbounded and reads
  * what is appended and what appears (fs_monitor.c finds it). A stream (stdin, FIFO) is read
- * non-blocking through the job's loop. The pump never blocks: no whole record buffered and
- * nothing to read now is PUMP_WAIT.
+ * through the job's loop: a FIFO it opens non-blocking; stdin, whose file description may be
+ * shared (a tty with the shell), keeps its flags and is read only when poll() says it is
+ * readable. The pump never blocks: no whole record buffered and nothing to read now is
+ * PUMP_WAIT.
  * Must not touch: what a decoder does with a record (format/), what follows the source. */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,20 +19,32 @@
 
 /* ---- the file the reader is on ---- */
 
-static void detach(fs_source *f) {
+void fs_detach(fs_source *f) {
   if (f->cur < 0) return;
   fs_file *x = &f->files[f->cur];
-  if (!x->stream) {
-    x->offset = fs_reader_offset(&f->r);
-    if (f->monitor) fs_file_mark(x);
-  }
-  f->cur = -1;
-  f->skipping = false;
+  if (!x->stream) x->offset = fs_reader_offset(&f->r);
+  f->cur = -1; /* x->skipping stays: the rest of a dropped record is dropped when read */
 }
 
-static void attach(fs_source *f, int i) {
+/* A monitored file read up to its end: the reader stays on it (its partial last line stays in
+ * the window) until another file has something to read. What is appended later is reported by
+ * inotify or found by the interval sweep. */
+static void park(fs_source *f, fs_file *x) {
+  fs_reader *r = &f->r;
+  x->size_seen = r->off + (off_t)r->len;
+  x->offset = fs_reader_offset(r);
+  fs_file_mark(x);
+  x->dirty = x->check = false;
+  x->used_ms = loop_now_ms();
+}
+
+static sl_status attach(fs_source *f, int i, sl_error *e) {
   fs_file *x = &f->files[i];
+  sl_status st = fs_file_open(f, x, e);
+  if (st || x->done) return st; /* monitoring: gone out of reach, nothing to read */
   f->cur = i;
+  x->used_ms = loop_now_ms();
+  x->bom_pending = x->offset == 0;
   fs_reader *r = &f->r;
   r->fd = x->fd;
   r->seekable = !x->stream;
@@ -41,18 +55,24 @@ static void attach(fs_source *f, int i) {
   r->final = x->stream ? !x->fifo : !f->monitor || x->finishing;
   r->mapped = false;
   r->buf = r->heap; /* a previous file's mapping goes at the next fill */
-  struct stat st;
-  if (!x->stream && !f->monitor && fstat(x->fd, &st) == 0 && S_ISREG(st.st_mode))
-    fs_reader_map(r, st.st_size); /* read once to its end: map, do not copy */
+  struct stat sb;
+  if (!x->stream && !f->monitor && fstat(x->fd, &sb) == 0 && S_ISREG(sb.st_mode))
+    fs_reader_map(r, sb.st_size); /* read once to its end: map, do not copy */
+  return SL_OK;
 }
 
 static void stream_ready(sl_loop *l, int fd, int mask, void *arg) { op_source_ready(arg); }
 
 /* The end of a stream or a bounded file; a monitored file only rests until it grows. */
 static void file_finished(fs_source *f, fs_file *x) {
-  if (x->stream) loop_del_fd(f->base.job->loop, x->fd);
   x->done = true;
   fs_file_close(f, x);
+}
+
+/* A read of fd now would not block. */
+static bool readable(int fd) {
+  struct pollfd p = {fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1 && p.revents;
 }
 
 /* A named FIFO reads 0 both before any writer came and after the last one left: only the
@@ -67,10 +87,29 @@ static bool fifo_ended(const fs_file *x) {
 static int next_file(fs_source *f) {
   for (int i = 0; i < f->nfiles; i++) {
     fs_file *x = &f->files[i];
-    if (x->done || x->fd < 0) continue;
+    if (x->done) continue;
     if (!f->monitor || x->dirty || x->stream) return i;
   }
   return -1;
+}
+
+/* A UTF-8 byte-order mark at offset 0 of a file or stream is not data, whatever the format:
+ * skipped once the first bytes are there (or the input ended before three), and what follows
+ * is framed again (a CSV quote right after it opens a quoted field). */
+static void skip_bom(fs_file *x, fs_reader *r) {
+  const char *p = r->buf + r->pos;
+  size_t have = r->len - r->pos;
+  if (have < 3 && !memcmp(p, "\xEF\xBB\xBF", have) && !(r->eof && r->final)) return; /* more */
+  x->bom_pending = false;
+  if (!fmt_bom(p, have)) return;
+  r->pos += 3;
+  r->complete = r->pos + fs_frame(&r->framing, r->buf + r->pos, r->len - r->pos);
+}
+
+/* The reader is on a monitored file that has nothing more to read now. */
+static bool parked(const fs_source *f) {
+  const fs_file *x = &f->files[f->cur];
+  return f->monitor && !x->stream && !x->dirty;
 }
 
 static bool all_done(const fs_source *f) {
@@ -92,7 +131,7 @@ static sl_status too_long(fs_source *f, fs_file *x, sl_error *e) {
   for (const char *q = p; (q = memchr(q, '\n', (size_t)(r->buf + r->len - q))); q++) x->line++;
   sl_status st = job_reject(f->base.job, &pos, "read", why, p, shown, e);
   r->pos = r->complete = r->len; /* dropped; the rest of the record goes in skip mode */
-  f->skipping = true;
+  x->skipping = true;
   return st;
 }
 
@@ -155,27 +194,34 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
   fs_source *f = (fs_source *)op;
   sl_batch *b = &f->b;
   sl_status st;
-  if (f->rescan || f->check) detach(f); /* the batch is empty: the window may go */
-  if (f->rescan) {
-    f->rescan = f->check = false;
-    if ((st = fs_scan(f, false, e))) return st;
-  } else if (f->check) {
+  if (f->rescan) { /* the listing, and the sizes of every file at the interval */
+    bool sweep = f->sweep;
+    f->rescan = f->sweep = false;
+    if ((st = fs_scan(f, false, sweep, e))) return st;
+  }
+  if (f->check) { /* the files inotify named */
     f->check = false;
-    fs_check(f);
+    fs_check_marked(f);
   }
   for (;;) {
-    if (f->cur < 0) {
+    if (f->cur < 0 || parked(f)) {
       int i = next_file(f);
       if (i < 0) {
         if (b->nrows) return emit(f, res, e);
         *res = all_done(f) && !f->monitor ? PUMP_ENDED : PUMP_WAIT;
         return SL_OK;
       }
-      attach(f, i);
+      if (i != f->cur) {
+        fs_detach(f);
+        if ((st = attach(f, i, e))) return st;
+        if (f->cur < 0) continue; /* gone out of reach */
+      }
     }
     fs_file *x = &f->files[f->cur];
     fs_reader *r = &f->r;
-    size_t n = f->skipping ? 0 : fs_reader_ready(r);
+    if (f->monitor && !x->stream) r->final = x->finishing; /* rotated away: to its end */
+    if (x->bom_pending) skip_bom(x, r);
+    size_t n = x->skipping || x->bom_pending ? 0 : fs_reader_ready(r);
     if (n > 0) {
       if ((st = decode_ready(f, x, n, e))) return st;
       if (b->nrows == b->cap) return emit(f, res, e);
@@ -183,15 +229,15 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
     }
     /* nothing whole is buffered: the window slides, so the rows pointing into it go first */
     if (b->nrows) return emit(f, res, e);
-    if (f->skipping) {
+    if (x->skipping) {
       bool found;
       x->line += fs_reader_skip_line(r, &found);
       if (found) {
-        f->skipping = false;
+        x->skipping = false;
         continue;
       }
     }
-    switch (fs_reader_fill(r)) {
+    switch (x->poll_first && !readable(x->fd) ? FS_FILL_NONE : fs_reader_fill(r)) {
     case FS_FILL_DATA: continue;
     case FS_FILL_TOOLONG:
       if ((st = too_long(f, x, e))) return st;
@@ -206,19 +252,34 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
         *res = PUMP_WAIT; /* the loop wakes us */
         return SL_OK;
       }
-      /* a monitored file has nothing more now */
-      x->dirty = false;
-      x->size_seen = r->off + (off_t)r->len;
-      detach(f);
+      park(f, x); /* a monitored file has nothing more now */
       continue;
     case FS_FILL_EOF: break;
     }
-    if (f->skipping) { /* the input ended inside the dropped record */
-      f->skipping = false;
-    }
-    detach(f);
+    x->skipping = false; /* the input ended inside the dropped record */
+    fs_detach(f);
     file_finished(f, x);
   }
+}
+
+/* ---- the files ---- */
+
+fs_file *fs_file_add(fs_source *f, const char *path, const char *shown) {
+  job_source *s = &f->base.job->sources[f->source];
+  s->files = xrealloc(s->files, sizeof(char *) * (size_t)(s->nfiles + 1));
+  s->files[s->nfiles] = xstrdup(shown);
+  if (f->nfiles == f->filecap) {
+    f->filecap = f->filecap ? f->filecap * 2 : 16;
+    f->files = xrealloc(f->files, sizeof(fs_file) * (size_t)f->filecap);
+  }
+  fs_file *x = &f->files[f->nfiles++];
+  memset(x, 0, sizeof *x);
+  x->path = xstrdup(path);
+  x->index = s->nfiles++;
+  x->fd = -1;
+  x->dec = f->fmtdef->decoder_new(&f->dschema, &f->opts);
+  x->dec->vt->file_start(x->dec);
+  return x;
 }
 
 /* ---- opening stdin and FIFOs ---- */
@@ -233,40 +294,39 @@ static sl_status open_stream(fs_source *f, const char *path, sl_error *e) {
       return err_set(e, SL_ERUNTIME, "source '%s': cannot open '%s': %s", f->base.name, path,
                      strerror(errno));
   }
-  if (fstat(fd, &st) != 0)
+  if (fstat(fd, &st) != 0) {
+    if (!is_stdin) close(fd);
     return err_set(e, SL_ERUNTIME, "source '%s': cannot stat '%s'", f->base.name, path);
-  job_source *s = &f->base.job->sources[f->source];
-  s->files = xrealloc(s->files, sizeof(char *) * (size_t)(s->nfiles + 1));
-  s->files[s->nfiles] = xstrdup(is_stdin ? "(stdin)" : path);
-  f->files = xcalloc(1, sizeof(fs_file));
-  f->nfiles = f->filecap = 1;
-  fs_file *x = &f->files[0];
-  x->path = xstrdup(path);
-  x->index = s->nfiles++;
+  }
+  fs_file *x = fs_file_add(f, path, is_stdin ? "(stdin)" : path);
   x->fd = fd;
   x->is_stdin = is_stdin;
-  x->dec = f->fmtdef->decoder_new(&f->dschema, &f->opts);
-  x->dec->vt->file_start(x->dec);
   x->stream = true;
   x->fifo = !is_stdin && S_ISFIFO(st.st_mode);
   if (S_ISREG(st.st_mode)) return SL_OK; /* stdin redirected from a file: plain reads */
-  if (is_stdin) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   if (loop_add_fd(f->base.job->loop, fd, LOOP_READ, stream_ready, f) != 0) {
-    /* not pollable: read it blocking */
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (!is_stdin) /* not pollable: read it blocking */
+      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  } else {
+    x->poll_first = is_stdin; /* a FIFO we opened has its own (non-blocking) description */
   }
   return SL_OK;
 }
 
-void fs_file_close(fs_source *f, fs_file *x) {
-  if (x->fd >= 0) {
-    if (x->stream) loop_del_fd(f->base.job->loop, x->fd);
-    if (x->is_stdin)
-      fcntl(x->fd, F_SETFL, fcntl(x->fd, F_GETFL) & ~O_NONBLOCK);
-    else
-      close(x->fd);
-  }
+void fs_file_release(fs_source *f, fs_file *x) {
+  if (x->fd < 0 || x->stream) return;
+  close(x->fd);
   x->fd = -1;
+  f->nopen--;
+}
+
+void fs_file_close(fs_source *f, fs_file *x) {
+  if (x->fd >= 0 && x->stream) {
+    loop_del_fd(f->base.job->loop, x->fd);
+    if (!x->is_stdin) close(x->fd);
+    x->fd = -1;
+  }
+  fs_file_release(f, x);
   if (x->dec) x->dec->vt->free(x->dec);
   x->dec = NULL;
 }
@@ -275,7 +335,7 @@ void fs_file_close(fs_source *f, fs_file *x) {
 
 static sl_status fs_source_stop(sl_op *op, bool publish, sl_error *e) {
   fs_source *f = (fs_source *)op;
-  detach(f);
+  fs_detach(f);
   fs_monitor_stop(f);
   for (int i = 0; i < f->nfiles; i++) fs_file_close(f, &f->files[i]);
   return SL_OK;
@@ -358,7 +418,7 @@ sl_op *fs_source_new(const conn_ctx *c, sl_error *e) {
   f->interval_ms = interval;
   f->base.bounded = !f->monitor;
   if (c->dry) return &f->base;
-  sl_status rc = stream ? open_stream(f, path, e) : fs_scan(f, true, e);
+  sl_status rc = stream ? open_stream(f, path, e) : fs_scan(f, true, f->monitor, e);
   if (rc != SL_OK) {
     fs_source_free(&f->base);
     return NULL;

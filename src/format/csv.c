@@ -54,7 +54,7 @@ static csv_conf csv_conf_read(const opt_list *o) {
 typedef struct csv_dec {
   fmt_decoder base;
   csv_conf conf;
-  bool ignore_errors, comments, expect_header, at_file_start;
+  bool ignore_errors, comments, expect_header;
   int *map; /* field index -> column or -1 */
   int nmap, mapcap;
 } csv_dec;
@@ -62,7 +62,6 @@ typedef struct csv_dec {
 static void csv_file_start(fmt_decoder *d) {
   csv_dec *c = (csv_dec *)d;
   if (c->conf.header) c->expect_header = true;
-  c->at_file_start = true;
 }
 
 static void set_map(csv_dec *c, int field, int col) {
@@ -135,15 +134,6 @@ static bool csv_field(csv_dec *c, const char **pp, const char *e, const char **s
 static sl_status csv_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *rec, sl_value *row,
                             sl_arena *a, char *why, size_t whyn) {
   csv_dec *c = (csv_dec *)d;
-  if (c->at_file_start) { /* a UTF-8 byte-order mark is not part of the header or first field */
-    c->at_file_start = false;
-    size_t bom = fmt_bom(p, n);
-    if (bom) {
-      sl_status st = csv_decode(d, p + bom, n - bom, rec, row, a, why, whyn);
-      rec->consumed += bom;
-      return st;
-    }
-  }
   const char *e = p + n, *q = p;
   rec->lines = 0;
   rec->no_row = false;
@@ -339,9 +329,12 @@ static fmt_encoder *csv_encoder_new(const fmt_schema *s, const opt_list *o) {
 }
 
 const fmt_def fmt_csv_def = {
-    "csv", csv_opts,
+    "csv",
+    csv_opts,
     "RFC 4180 CSV: fields by position (or by header name with 'csv.header'), quoted fields may "
     "hold delimiters, doubled quotes and line breaks. A UTF-8 byte-order mark at the start of a "
     "file is skipped. Invalid UTF-8 in a string field is read as Java reads it, each invalid "
     "sequence as U+FFFD, and the encoder writes valid UTF-8 only.",
-    csv_decoder_new, csv_encoder_new, false};
+    csv_decoder_new,
+    csv_encoder_new,
+    false};

@@ -111,7 +111,7 @@ void fmt_json_escape(const char *s, size_t n, sl_buf *out);
 /* Whether s is valid UTF-8; s with each invalid sequence replaced by U+FFFD, appended to out. */
 bool fmt_utf8_valid(const char *s, size_t n);
 void fmt_utf8_sanitize(const char *s, size_t n, sl_buf *out);
-/* 3 when p starts with a UTF-8 byte-order mark (decoders skip it at the start of a file). */
+/* 3 when p starts with a UTF-8 byte-order mark (the filesystem source skips it at offset 0). */
 size_t fmt_bom(const char *p, size_t n);
 
 extern const fmt_def fmt_json_def, fmt_csv_def, fmt_debezium_json_def;

@@ -37,7 +37,6 @@ typedef struct json_dec {
   json_key *keys;
   int nkeys;
   bool fail_missing, ignore_errors;
-  bool at_file_start;
 } json_dec;
 
 typedef struct jp {
@@ -585,15 +584,6 @@ static bool read_value(jp *j, sl_type t, sl_value *out, sl_arena *a) {
 static sl_status json_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *rec, sl_value *row,
                              sl_arena *a, char *why, size_t whyn) {
   json_dec *jd = (json_dec *)d;
-  if (jd->at_file_start) { /* a UTF-8 byte-order mark is not part of the first record */
-    jd->at_file_start = false;
-    size_t bom = fmt_bom(p, n);
-    if (bom) {
-      sl_status st = json_decode(d, p + bom, n - bom, rec, row, a, why, whyn);
-      rec->consumed += bom;
-      return st;
-    }
-  }
   const char *nl = memchr(p, '\n', n);
   size_t len = nl ? (size_t)(nl - p) : n;
   rec->consumed = nl ? len + 1 : n;
@@ -721,7 +711,7 @@ static void json_dec_free(fmt_decoder *d) {
   free(jd);
 }
 
-static void json_file_start(fmt_decoder *d) { ((json_dec *)d)->at_file_start = true; }
+static void json_file_start(fmt_decoder *d) {} /* no state across records */
 
 static const fmt_decoder_vt json_dec_vt = {json_file_start, json_decode, json_dec_free};
 
@@ -743,9 +733,12 @@ static fmt_decoder *json_decoder_new(const fmt_schema *s, const opt_list *o) {
 }
 
 const fmt_def fmt_json_def = {
-    "json", json_opts,
+    "json",
+    json_opts,
     "JSON lines: one JSON object per line; fields are matched to columns by name "
     "(case-sensitive), unknown fields are skipped, missing ones are NULL. A UTF-8 byte-order "
     "mark at the start of a file is skipped; a string with invalid UTF-8 is a bad record. "
     "The encoder writes valid UTF-8 only: each invalid sequence becomes U+FFFD.",
-    json_decoder_new, fmt_json_encoder_new, false};
+    json_decoder_new,
+    fmt_json_encoder_new,
+    false};
