@@ -53,11 +53,13 @@ sl_status conn_writer_flush(conn_writer *w, sl_error *e) {
 
 static void opt_rows(FILE *f, const opt_def *d) {
   for (; d->key; d++) {
-    const char *kind = d->kind == OPT_BOOL   ? "boolean"
-                       : d->kind == OPT_INT  ? "integer"
-                       : d->kind == OPT_CHAR ? "character"
-                       : d->kind == OPT_ENUM ? d->choices
-                                             : "string";
+    const char *kind = d->kind == OPT_BOOL       ? "boolean"
+                       : d->kind == OPT_INT      ? "integer"
+                       : d->kind == OPT_CHAR     ? "character"
+                       : d->kind == OPT_DURATION ? "duration"
+                       : d->kind == OPT_SIZE     ? "size"
+                       : d->kind == OPT_ENUM     ? d->choices
+                                                 : "string";
     fprintf(f, "| `%s` | %s | %s | %s |\n", d->key, d->required ? "yes" : "no",
             d->def ? (*d->def ? d->def : "(empty)") : "-", kind);
     fprintf(f, "|  | | | %s |\n", d->doc);

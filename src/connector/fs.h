@@ -179,13 +179,10 @@ void fs_file_close(fs_source *f, fs_file *x);
 /* Notes the bytes before x->offset, to see a truncation + rewrite at the next check. */
 void fs_file_mark(fs_file *x);
 
-/* The connector's constructors (fs_source.c, fs_sink.c) and option values (filesystem.c). */
+/* The connector's constructors (fs_source.c, fs_sink.c); option values are parsed by
+ * opt_parse_duration / opt_parse_size (format/). */
 sl_op *fs_source_new(const conn_ctx *c, sl_error *e);
 sl_op *fs_sink_new(const conn_ctx *c, sl_error *e);
-/* A Flink duration ('1s', '500 ms', '10 min', '2 h'; a bare number is milliseconds). */
-sl_status fs_parse_duration(const char *s, int64_t *ms);
-/* A Flink memory size ('128mb', '64 MiB', '1g', '4096'; a bare number is bytes). */
-sl_status fs_parse_size(const char *s, int64_t *bytes);
 
 /* ---- PARTITIONED BY paths (fs_partition.c) ---- */
 

@@ -527,7 +527,7 @@ sl_op *fs_sink_new(const conn_ctx *c, sl_error *e) {
   int64_t *vals[] = {&size, &roll, &check};
   for (int i = 0; i < 3; i++) {
     const char *v = opt_get(&c->opts, fs_opts, keys[i]);
-    sl_status st = i == 0 ? fs_parse_size(v, vals[i]) : fs_parse_duration(v, vals[i]);
+    sl_status st = i == 0 ? opt_parse_size(v, vals[i]) : opt_parse_duration(v, vals[i]);
     if (st || *vals[i] <= 0) {
       err_set(e, SL_ESQL, "table '%s': '%s' = '%s' is not a %s", c->table, keys[i], v,
               i == 0 ? "size such as '128mb'" : "duration such as '30 min' or '10 s'");

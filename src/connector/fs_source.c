@@ -380,14 +380,14 @@ sl_op *fs_source_new(const conn_ctx *c, sl_error *e) {
   const char *path = opt_get(&c->opts, fs_opts, "path");
   int64_t interval = 0, max = FS_MAX_RECORD;
   const char *mi = opt_get(&c->opts, fs_opts, "source.monitor-interval");
-  if (mi && fs_parse_duration(mi, &interval) != SL_OK)
+  if (mi && opt_parse_duration(mi, &interval) != SL_OK)
     return err_set(e, SL_ESQL,
                    "table '%s': 'source.monitor-interval' = '%s' is not a duration "
                    "such as '1s', '500 ms' or '10 min'",
                    c->table, mi),
            NULL;
   const char *mr = opt_get(&c->opts, fs_opts, "source.max-record-size");
-  if (mr && (fs_parse_size(mr, &max) != SL_OK || max < 16))
+  if (mr && (opt_parse_size(mr, &max) != SL_OK || max < 16))
     return err_set(e, SL_ESQL,
                    "table '%s': 'source.max-record-size' = '%s' is not a size such "
                    "as '64mb' or '1048576'",

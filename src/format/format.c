@@ -1,6 +1,7 @@
 /* format.c - the format table, option lookup and validation helpers, text-to-value conversion
  * shared by the decoders, and the UTF-8 rules every output follows (byte-order mark, U+FFFD for
  * invalid sequences, JSON string escaping). Owns no format's framing. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,58 @@ bool opt_get_bool(const opt_list *o, const opt_def *defs, const char *key) {
   return v && str_ieq(v, "true");
 }
 
+/* A number followed by an optional unit from units (name, factor), case-insensitive, with
+ * optional spaces between. */
+typedef struct unit_def {
+  const char *name;
+  int64_t factor;
+} unit_def;
+
+static sl_status parse_with_units(const char *s, const unit_def *units, int64_t *out) {
+  while (isspace((unsigned char)*s)) s++;
+  if (!isdigit((unsigned char)*s)) return SL_ESQL;
+  char *end;
+  unsigned long long v = strtoull(s, &end, 10);
+  while (isspace((unsigned char)*end)) end++;
+  size_t n = strlen(end);
+  while (n && isspace((unsigned char)end[n - 1])) n--;
+  if (n == 0) {
+    *out = (int64_t)v * units[0].factor;
+    return SL_OK;
+  }
+  for (const unit_def *u = units; u->name; u++)
+    if (strlen(u->name) == n && str_nieq(end, n, u->name)) {
+      if (v > (unsigned long long)(INT64_MAX / u->factor)) return SL_ESQL;
+      *out = (int64_t)v * u->factor;
+      return SL_OK;
+    }
+  return SL_ESQL;
+}
+
+sl_status opt_parse_duration(const char *s, int64_t *ms) {
+  static const unit_def units[] = {{"ms", 1},          {"milli", 1},        {"millis", 1},
+                                   {"millisecond", 1}, {"milliseconds", 1}, {"s", 1000},
+                                   {"sec", 1000},      {"secs", 1000},      {"second", 1000},
+                                   {"seconds", 1000},  {"min", 60000},      {"m", 60000},
+                                   {"minute", 60000},  {"minutes", 60000},  {"h", 3600000},
+                                   {"hour", 3600000},  {"hours", 3600000},  {"d", 86400000},
+                                   {"day", 86400000},  {"days", 86400000},  {NULL, 0}};
+  return parse_with_units(s, units, ms);
+}
+
+sl_status opt_parse_size(const char *s, int64_t *bytes) {
+  static const unit_def units[] = {{"b", 1},           {"bytes", 1},
+                                   {"k", 1 << 10},     {"kb", 1 << 10},
+                                   {"kib", 1 << 10},   {"kibibytes", 1 << 10},
+                                   {"m", 1 << 20},     {"mb", 1 << 20},
+                                   {"mib", 1 << 20},   {"mebibytes", 1 << 20},
+                                   {"g", 1 << 30},     {"gb", 1 << 30},
+                                   {"gib", 1 << 30},   {"gibibytes", 1 << 30},
+                                   {"t", 1LL << 40},   {"tb", 1LL << 40},
+                                   {"tib", 1LL << 40}, {NULL, 0}};
+  return parse_with_units(s, units, bytes);
+}
+
 const char *opt_check_value(const opt_def *d, const char *v, sl_arena *a) {
   switch (d->kind) {
   case OPT_BOOL:
@@ -43,6 +96,21 @@ const char *opt_check_value(const opt_def *d, const char *v, sl_arena *a) {
     long x = strtol(v, &end, 10);
     if (!*v || *end || x < 0)
       return arena_printf(a, "option '%s' must be a non-negative integer, not '%s'", d->key, v);
+    break;
+  }
+  case OPT_DURATION: {
+    int64_t ms;
+    if (opt_parse_duration(v, &ms) != SL_OK)
+      return arena_printf(
+          a, "option '%s' must be a duration such as '1s', '500 ms' or '10 min', not '%s'", d->key,
+          v);
+    break;
+  }
+  case OPT_SIZE: {
+    int64_t n;
+    if (opt_parse_size(v, &n) != SL_OK)
+      return arena_printf(
+          a, "option '%s' must be a size such as '64mb', '1 kb' or '1048576', not '%s'", d->key, v);
     break;
   }
   case OPT_CHAR:

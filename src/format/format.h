@@ -16,7 +16,15 @@
 
 /* ---- option tables ---- */
 
-typedef enum opt_kind { OPT_STRING, OPT_BOOL, OPT_INT, OPT_ENUM, OPT_CHAR } opt_kind;
+typedef enum opt_kind {
+  OPT_STRING,
+  OPT_BOOL,
+  OPT_INT,
+  OPT_ENUM,
+  OPT_CHAR,
+  OPT_DURATION, /* '1s', '500 ms', '10 min', '1 h' (Flink's duration syntax); a bare number is ms */
+  OPT_SIZE,     /* '64mb', '1 kb', '1048576' (Flink's memory size syntax); a bare number is bytes */
+} opt_kind;
 
 typedef struct opt_def {
   const char *key;
@@ -40,8 +48,12 @@ typedef struct opt_list {
 /* The value of key (or the table default when absent). */
 const char *opt_get(const opt_list *o, const opt_def *defs, const char *key);
 bool opt_get_bool(const opt_list *o, const opt_def *defs, const char *key);
-/* Checks values against their kinds (bool, int, enum, single char). */
+/* Checks values against their kinds (bool, int, enum, single char, duration, size). */
 const char *opt_check_value(const opt_def *d, const char *value, sl_arena *a);
+/* Durations to milliseconds and sizes to bytes (units case-insensitive, spaces allowed);
+ * SL_ESQL when the text is not one. */
+sl_status opt_parse_duration(const char *s, int64_t *ms);
+sl_status opt_parse_size(const char *s, int64_t *bytes);
 
 /* ---- decoders and encoders ---- */
 

@@ -112,15 +112,15 @@ TEST(fs_reader_window) {
 
 TEST(fs_durations_sizes) {
   int64_t v = 0;
-  CHECK(fs_parse_duration("1s", &v) == SL_OK && v == 1000);
-  CHECK(fs_parse_duration("500 ms", &v) == SL_OK && v == 500);
-  CHECK(fs_parse_duration("10 min", &v) == SL_OK && v == 600000);
-  CHECK(fs_parse_duration("250", &v) == SL_OK && v == 250);
-  CHECK(fs_parse_duration("1 fortnight", &v) != SL_OK);
-  CHECK(fs_parse_duration("s", &v) != SL_OK);
-  CHECK(fs_parse_size("128MB", &v) == SL_OK && v == 128 << 20);
-  CHECK(fs_parse_size("1 kb", &v) == SL_OK && v == 1024);
-  CHECK(fs_parse_size("100", &v) == SL_OK && v == 100);
+  CHECK(opt_parse_duration("1s", &v) == SL_OK && v == 1000);
+  CHECK(opt_parse_duration("500 ms", &v) == SL_OK && v == 500);
+  CHECK(opt_parse_duration("10 min", &v) == SL_OK && v == 600000);
+  CHECK(opt_parse_duration("250", &v) == SL_OK && v == 250);
+  CHECK(opt_parse_duration("1 fortnight", &v) != SL_OK);
+  CHECK(opt_parse_duration("s", &v) != SL_OK);
+  CHECK(opt_parse_size("128MB", &v) == SL_OK && v == 128 << 20);
+  CHECK(opt_parse_size("1 kb", &v) == SL_OK && v == 1024);
+  CHECK(opt_parse_size("100", &v) == SL_OK && v == 100);
 }
 
 TEST(fs_partition_paths) {
