@@ -54,6 +54,8 @@ static const char usage_docs[] =
     "Prints reference docs generated from the connector/format option tables or from the\n"
     "function table, as markdown.\n";
 
+static const char *sig_name(int sig) { return sig == SIGINT ? "SIGINT" : "SIGTERM"; }
+
 typedef struct args {
   const char *file;
   const char **sets;
@@ -171,13 +173,13 @@ static int cmd_run(int argc, char **argv, int mode) {
     rc = err_exit_code(st);
     if (loop_signal_caught()) { /* a stop that interrupted a blocked write */
       fprintf(stderr, "sluice: stopped by %s; outputs not published (previous files stay)\n",
-              loop_signal_caught() == SIGINT ? "SIGINT" : "SIGTERM");
+              sig_name(loop_signal_caught()));
       rc = 128 + loop_signal_caught();
     }
     goto out;
   }
   if (j->stopped) {
-    const char *sig = j->stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
+    const char *sig = sig_name(j->stop_signal);
     if (j->bounded) {
       /* a scheduler must never take a bounded run cut short for a success */
       fprintf(stderr,

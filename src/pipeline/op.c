@@ -91,9 +91,16 @@ static int64_t min_watermark(const sl_op *op, bool *all_idle) {
   return wm;
 }
 
-static sl_status advance(sl_op *op, sl_error *e) {
+/* After a port changed: IDLE goes on when every open port is idle (once), and the watermark
+ * rises to the new minimum (never back). */
+static sl_status settle(sl_op *op, sl_error *e) {
   bool all_idle;
   int64_t wm = min_watermark(op, &all_idle);
+  if (all_idle && !op->idle && op->nin_ended < op->nin) {
+    sl_signal s = {SIG_IDLE, 0, 0};
+    sl_status st = op_signal_emit(op, &s, e);
+    if (st) return st;
+  }
   if (wm > op->wm && wm != WM_NONE) {
     sl_signal s = {SIG_WATERMARK, wm, 0};
     return op_signal_emit(op, &s, e);
@@ -106,18 +113,8 @@ sl_status op_signal_default(sl_op *op, int port, const sl_signal *sig, sl_error 
   switch (sig->kind) {
   case SIG_WATERMARK:
     if (sig->ts > pt->wm) pt->wm = sig->ts; /* never backwards */
-    return advance(op, e);
-  case SIG_IDLE: {
-    pt->idle = true;
-    bool all_idle;
-    min_watermark(op, &all_idle);
-    if (all_idle && !op->idle) {
-      sl_signal s = {SIG_IDLE, 0, 0};
-      sl_status st = op_signal_emit(op, &s, e);
-      if (st) return st;
-    }
-    return advance(op, e);
-  }
+    return settle(op, e);
+  case SIG_IDLE: pt->idle = true; return settle(op, e);
   case SIG_ACTIVE:
     pt->idle = false;
     if (op->idle) {
@@ -127,17 +124,8 @@ sl_status op_signal_default(sl_op *op, int port, const sl_signal *sig, sl_error 
     return SL_OK;
   case SIG_END: {
     pt->ended = true;
-    if (++op->nin_ended < op->nin) {
-      bool all_idle; /* the ports still open may all be idle now */
-      min_watermark(op, &all_idle);
-      if (all_idle && !op->idle) {
-        sl_signal s = {SIG_IDLE, 0, 0};
-        sl_status st = op_signal_emit(op, &s, e);
-        if (st) return st;
-      }
-      return advance(op, e);
-    }
-    sl_status st = advance(op, e);
+    if (++op->nin_ended < op->nin) return settle(op, e); /* the open ports may all be idle */
+    sl_status st = settle(op, e);
     if (!st && op->vt->finish) st = op->vt->finish(op, e);
     if (st) return st;
     sl_signal s = {SIG_END, 0, 0};

@@ -88,23 +88,26 @@ void state_keep_row(sl_value *dst, const sl_value *src, const sl_type *types, in
   }
 }
 
+/* A kept row is one block: its cells, then its strings. */
+static size_t row_bytes(const sl_value *row, const sl_type *types, int ncols) {
+  return sizeof(sl_value) * (size_t)ncols + state_row_extra(row, types, ncols);
+}
+
+static sl_value *keep_in(sl_value *block, const sl_value *src, const sl_type *types, int ncols) {
+  if (block) state_keep_row(block, src, types, ncols, (char *)(block + ncols));
+  return block;
+}
+
 sl_value *state_keep_row_arena(state_arena *a, const sl_value *src, const sl_type *types,
                                int ncols) {
-  size_t cells = sizeof(sl_value) * (size_t)ncols;
-  sl_value *row = state_arena_alloc(a, cells + state_row_extra(src, types, ncols));
-  if (row) state_keep_row(row, src, types, ncols, (char *)row + cells);
-  return row;
+  return keep_in(state_arena_alloc(a, row_bytes(src, types, ncols)), src, types, ncols);
 }
 
 sl_value *state_keep_row_alloc(state_alloc *a, const sl_value *src, const sl_type *types,
                                int ncols) {
-  size_t cells = sizeof(sl_value) * (size_t)ncols;
-  sl_value *row = state_malloc(a, cells + state_row_extra(src, types, ncols));
-  if (row) state_keep_row(row, src, types, ncols, (char *)row + cells);
-  return row;
+  return keep_in(state_malloc(a, row_bytes(src, types, ncols)), src, types, ncols);
 }
 
 void state_free_row(state_alloc *a, sl_value *row, const sl_type *types, int ncols) {
-  if (row)
-    state_free(a, row, sizeof(sl_value) * (size_t)ncols + state_row_extra(row, types, ncols));
+  if (row) state_free(a, row, row_bytes(row, types, ncols));
 }

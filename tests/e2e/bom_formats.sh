@@ -3,14 +3,7 @@
 # format: a debezium-json file, a CSV file whose first field is quoted (with a line break in
 # it), a JSON file on stdin, a monitored file whose BOM arrives one byte at a time, and a
 # truncated file written again with a BOM. A BOM anywhere else is data.
-set -u
-S=${SLUICE:?}
-T=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
-cd "$T"
-fail() { echo "$*"; [ -f err.txt ] && head -5 err.txt; exit 1; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+. "$(dirname "$0")/lib/setup.sh"
 
 printf '\xef\xbb\xbf{"before":null,"after":{"id":1,"name":"ann"},"op":"c"}\n' > ev.jsonl
 cat > d.sql <<'Q'

@@ -4,12 +4,7 @@
 # cross the 1 MiB window or are longer than it (3 MB) are read whole and exactly once, CSV
 # records with quoted line breaks across the window stay whole, and a record over
 # 'source.max-record-size' is dead-lettered with its line and reason while the rest is read.
-set -u
-S=${SLUICE:?}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail() { echo "$*"; exit 1; }
+. "$(dirname "$0")/lib/setup.sh"
 
 # 1. memory: 64 MB of records; peak RSS well under the file size (not under ASan: its shadow
 # memory dominates)

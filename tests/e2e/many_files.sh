@@ -3,14 +3,7 @@
 # writes 300 partitions under `ulimit -n 128` (bounded and monitored), a monitored source keeps
 # few files open while it waits, and a partitioned sink that fails leaves neither temp files nor
 # empty partition directories behind.
-set -u
-S=${SLUICE:?}
-T=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
-cd "$T"
-fail() { echo "$*"; [ -f err.txt ] && head -5 err.txt; exit 1; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+. "$(dirname "$0")/lib/setup.sh"
 mkdir in
 for i in $(seq 1 300); do echo "{\"id\":$i,\"p\":$((i % 300))}" > in/f$i.jsonl; done
 cat > p.sql <<'Q'

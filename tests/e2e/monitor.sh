@@ -5,14 +5,7 @@
 # exactly once and promptly (inotify, with an interval of an hour); a glob with a wildcard
 # directory (no inotify) is followed by the interval timer. Idle, the process uses no CPU.
 # SIGTERM ends an unbounded run with exit 0 and the filesystem sink's part file published.
-set -u
-S=${SLUICE:?}
-T=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
-cd "$T"
-fail() { echo "$*"; [ -f err.txt ] && cat err.txt; exit 1; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+. "$(dirname "$0")/lib/setup.sh"
 MAXLAT=0
 # expect ROW: wait until the print output has ROW (up to 5 s), note the latency
 expect() {

@@ -4,14 +4,7 @@
 # read now, or a rescan because a file appeared), and the rest of the dropped record must not
 # be decoded as a record of its own nor dead-lettered a second time. A truncated file is read
 # again from its start, not skipped.
-set -u
-S=${SLUICE:?}
-T=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
-cd "$T"
-fail() { echo "$*"; [ -f err.txt ] && cat err.txt; exit 1; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+. "$(dirname "$0")/lib/setup.sh"
 expect() { # wait until the print output has ROW (up to 5 s)
   local end=$(($(now_ms) + 5000))
   until grep -qxF -- "$1" out.txt; do

@@ -3,13 +3,7 @@
 # col=value/ directories of 'path' (escaped as Hive does, NULL as 'partition.default-name'),
 # without the partition columns; a partitioned source reads the result back to the same rows.
 # In an unbounded run the partition directories get rolling part files, published on SIGTERM.
-set -u
-S=${SLUICE:?}
-T=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
-cd "$T"
-fail() { echo "$*"; [ -f err.txt ] && cat err.txt; exit 1; }
+. "$(dirname "$0")/lib/setup.sh"
 cat > in.jsonl <<'D'
 {"id":1,"day":"2024-03-01","region":"eu","v":1.5}
 {"id":2,"day":"2024-03-01","region":"us","v":2.5}

@@ -3,12 +3,7 @@
 # rows: consecutive rows of the same partition share it, and rows whose values only look alike
 # do not (0.0 and -0.0, NULL and the string 'null', 'a' and 'A'), in batches of any size; and
 # with rows for 100 partitions interleaved every partition gets exactly its rows.
-set -u
-S=${SLUICE:?}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-fail() { echo "$*"; [ -f err.txt ] && head -5 err.txt; exit 1; }
+. "$(dirname "$0")/lib/setup.sh"
 cat > in.jsonl <<'D'
 {"id":1,"d":0.0,"s":"a"}
 {"id":2,"d":-0.0,"s":"a"}

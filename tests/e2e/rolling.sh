@@ -5,14 +5,7 @@
 # 'sink.rolling-policy.rollover-interval' (checked every 'sink.rolling-policy.check-interval'),
 # and when the run stops. Every row is in exactly one published part; a bounded reader of the
 # directory never sees an in-progress file.
-set -u
-S=${SLUICE:?}
-T=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
-cd "$T"
-fail() { echo "$*"; [ -f err.txt ] && cat err.txt; exit 1; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+. "$(dirname "$0")/lib/setup.sh"
 # until CMD succeeds, up to 5 s
 until_ok() {
   local end=$(($(now_ms) + 5000))

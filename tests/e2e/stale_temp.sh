@@ -3,13 +3,7 @@
 # the same sink and removed with a note: the bounded sink's `.NAME.inprogress.PID` and the
 # unbounded sink's `.part-...inprogress.PID`. Only this sink's names whose PID is not a live
 # process: a live run's temp file and another sink's are left alone.
-set -u
-S=${SLUICE:?}
-T=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
-cd "$T"
-fail() { echo "$*"; exit 1; }
+. "$(dirname "$0")/lib/setup.sh"
 until_ok() {
   local end=$(($(date +%s) + 10))
   until eval "$1"; do

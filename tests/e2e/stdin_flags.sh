@@ -2,14 +2,7 @@
 # Reading stdin does not change the flags of its file description, which it may share with
 # the shell (a tty): no O_NONBLOCK while sluice runs, nor after it is killed; rows still arrive
 # as they are written.
-set -u
-S=${SLUICE:?}
-T=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; exec 3>&-; rm -rf "$T"' EXIT
-cd "$T"
-fail() { echo "$*"; [ -f err.txt ] && head -5 err.txt; exit 1; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+. "$(dirname "$0")/lib/setup.sh"
 wait_row() {
   local end=$(($(now_ms) + 5000))
   until grep -qxF "$1" out.txt; do
