@@ -73,6 +73,7 @@ struct expr_ctx {
   sl_arena *arena;      /* where result strings go */
   int64_t now_ms;       /* CURRENT_TIMESTAMP for this run (UTC epoch millis) */
   int64_t tz_offset_ms; /* session time zone ('table.local-time-zone'), fixed offset */
+  int64_t watermark;    /* CURRENT_WATERMARK: the operator's input watermark (INT64_MIN: none) */
   sl_buf *scratch;      /* reused text buffer (owned by the operator); NULL: use a local one */
   char errmsg[256];     /* set when evaluation fails on a row */
   uint32_t erroff;

@@ -120,6 +120,10 @@ bool fmt_text_to_value(const char *s, size_t n, sl_type t, sl_value *out, char *
 /* JSON string escaping of s into out (without the quotes). Invalid UTF-8 becomes U+FFFD (one
  * per maximal invalid subsequence, as Java's decoders do), so the output is always valid. */
 void fmt_json_escape(const char *s, size_t n, sl_buf *out);
+/* A row as one JSON object {"name": value, ...} (numbers and booleans bare, everything else as
+ * its printed text in a string): how dead-letter records show rows that have no raw text. */
+void fmt_row_json(const char *const *names, const sl_type *types, int n, const sl_value *row,
+                  sl_buf *out);
 /* Whether s is valid UTF-8; s with each invalid sequence replaced by U+FFFD, appended to out. */
 bool fmt_utf8_valid(const char *s, size_t n);
 void fmt_utf8_sanitize(const char *s, size_t n, sl_buf *out);

@@ -89,3 +89,27 @@ fmt_encoder *fmt_json_encoder_new(const fmt_schema *s, const opt_list *o) {
   je->iso = std && str_ieq(std, "ISO-8601");
   return &je->base;
 }
+
+void fmt_row_json(const char *const *names, const sl_type *types, int n, const sl_value *row,
+                  sl_buf *b) {
+  buf_putc(b, '{');
+  sl_buf t = {0};
+  for (int i = 0; i < n; i++) {
+    if (i) buf_putc(b, ',');
+    buf_putc(b, '"');
+    fmt_json_escape(names[i], strlen(names[i]), b);
+    buf_puts(b, "\":");
+    if (row[i].null) {
+      buf_puts(b, "null");
+      continue;
+    }
+    t.len = 0;
+    value_print(&row[i], types[i], &t);
+    bool quote = !(type_is_numeric(types[i]) || types[i].id == T_BOOLEAN);
+    if (quote) buf_putc(b, '"');
+    fmt_json_escape(t.data ? t.data : "", t.len, b);
+    if (quote) buf_putc(b, '"');
+  }
+  buf_free(&t);
+  buf_putc(b, '}');
+}

@@ -22,29 +22,6 @@ typedef struct calc_op {
   int in_ncols;
 } calc_op;
 
-static void row_json(const sl_op *op, const calc_op *c, const sl_value *row, sl_buf *b) {
-  const sl_type *types = op->in[0]->types;
-  buf_putc(b, '{');
-  for (int i = 0; i < c->in_ncols; i++) {
-    if (i) buf_putc(b, ',');
-    buf_putc(b, '"');
-    fmt_json_escape(c->in_names[i], strlen(c->in_names[i]), b);
-    buf_puts(b, "\":");
-    if (row[i].null) {
-      buf_puts(b, "null");
-      continue;
-    }
-    sl_buf t = {0};
-    value_print(&row[i], types[i], &t);
-    bool quote = !(type_is_numeric(types[i]) || types[i].id == T_BOOLEAN);
-    if (quote) buf_putc(b, '"');
-    fmt_json_escape(t.data ? t.data : "", t.len, b);
-    if (quote) buf_putc(b, '"');
-    buf_free(&t);
-  }
-  buf_putc(b, '}');
-}
-
 static sl_status reject(calc_op *c, const sl_value *row, const sl_rowpos *pos, expr_ctx *ctx,
                         sl_error *e) {
   sl_job *j = c->base.job;
@@ -58,7 +35,7 @@ static sl_status reject(calc_op *c, const sl_value *row, const sl_rowpos *pos, e
     snprintf(reason, sizeof reason, "%s", ctx->errmsg);
   }
   sl_buf b = {0};
-  row_json(&c->base, c, row, &b);
+  fmt_row_json(c->in_names, c->base.in[0]->types, c->in_ncols, row, &b);
   sl_status st = job_reject(j, pos, "expression", reason, b.data, b.len, e);
   buf_free(&b);
   ctx->erroff = 0;

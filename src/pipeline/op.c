@@ -15,6 +15,7 @@ void op_init(sl_op *op, const op_vt *vt, sl_job *job, const char *name) {
   op->wm = WM_NONE;
   op->bounded = true;
   op->ready = true;
+  state_alloc_init(&op->mem, name, job ? job->state_limit : 0);
 }
 
 int op_connect(sl_op *from, sl_op *to) {

@@ -37,6 +37,7 @@
 #define SLUICE_PIPELINE_H
 
 #include "../expr/expr.h"
+#include "../state/state.h"
 
 /* ---- the event loop (loop.c): epoll + timerfd + eventfd (+ a signal handler), one per worker ----
  */
@@ -105,6 +106,14 @@ typedef struct op_vt {
   sl_status (*flush)(sl_op *op, sl_error *e);
   void (*describe)(const sl_op *op, sl_buf *out); /* one line for explain */
   void (*free)(sl_op *op);
+  /* Stateful operators: write the whole state (windows, accumulators, kept rows, the
+   * watermark) as a versioned byte stream (state.h: header, records, CRC), and read it back
+   * into a fresh instance built from the same plan. A restored instance continues exactly
+   * where the snapshot was taken. NULL: the operator keeps no state. */
+  sl_status (*snapshot)(sl_op *op, sl_buf *out, sl_error *e);
+  sl_status (*restore)(sl_op *op, const void *p, size_t n, sl_error *e);
+  /* explain: "keeps one accumulator per key" ...; NULL: keeps nothing. */
+  const char *keeps;
 } op_vt;
 
 typedef struct op_port {
@@ -138,6 +147,7 @@ struct sl_op {
   int ncols;               /* width of the rows this operator emits */
   const char *const *cols; /* their names */
   const sl_type *types;    /* and types */
+  state_alloc mem;         /* the state this operator keeps (bytes, peak; limit from the job) */
 };
 
 void op_init(sl_op *op, const op_vt *vt, sl_job *job, const char *name);
@@ -160,6 +170,13 @@ void op_source_ready(sl_op *op);
 /* What a source does with a record it cannot decode or a row an expression fails on. */
 typedef enum on_error { ON_ERROR_DLQ = 0, ON_ERROR_SKIP, ON_ERROR_FAIL } on_error;
 
+/* What a row that arrives after the window (or OVER range) it belongs to was emitted does, per
+ * source ('late-data'): go to the dead-letter file with the window it missed (dlq, the
+ * default), be counted and dropped (drop), or update the emitted result while the window's
+ * state is still kept, i.e. within 'allowed-lateness' (update; later than that it is
+ * dead-lettered). */
+typedef enum late_mode { LATE_DLQ = 0, LATE_DROP, LATE_UPDATE } late_mode;
+
 typedef struct job_source {
   const char *name;
   on_error policy;
@@ -168,6 +185,11 @@ typedef struct job_source {
   char **files; /* input files, for positions */
   int nfiles;
   uint64_t rows_read, dead_lettered, skipped;
+  late_mode late;            /* 'late-data' */
+  int64_t allowed_lateness;  /* 'allowed-lateness', ms (0: none) */
+  int64_t idle_timeout;      /* 'scan.watermark.idle-timeout', ms (0: never idle) */
+  uint64_t late_rows;        /* late rows seen (every policy counts) */
+  uint64_t late_dead_lettered, late_dropped, late_updates;
 } job_source;
 
 typedef struct job_sink {
@@ -193,6 +215,9 @@ struct sl_job {
   bool stopped;         /* stopped before the end of its input */
   bool bounded;         /* every source ends by itself */
   bool flush_due;       /* the flush timer fired: flush sinks at the next chance */
+  bool batch_mode;      /* 'execution.runtime-mode' = 'batch': updating operators emit only
+                           final rows, at the end of the input */
+  size_t state_limit;   /* per-operator state memory limit in bytes (0: none) */
 };
 
 sl_job *job_new(void);
@@ -209,6 +234,13 @@ void job_request_stop(sl_job *j, int signo);
 sl_status job_reject(sl_job *j, const sl_rowpos *pos, const char *stage, const char *reason,
                      const char *raw, size_t rawlen, sl_error *e);
 sl_status job_dlq_flush(sl_job *j, sl_error *e);
+/* A late row (see late_mode): counted in its source's late_rows and, per the source's policy,
+ * dead-lettered with stage "late", the reason (the window or range it missed and the
+ * watermark) and the row as JSON, or counted as dropped. An operator with policy LATE_UPDATE
+ * that can still update calls job_late_updated instead. The row's source is pos->source. */
+sl_status job_late(sl_job *j, const sl_rowpos *pos, const char *reason, const char *row_json,
+                   size_t len, sl_error *e);
+void job_late_updated(sl_job *j, const sl_rowpos *pos);
 void job_dlq_close(sl_job *j);
 
 /* Runs the sources until every one has ended (then the graph finishes: END reaches the sinks,

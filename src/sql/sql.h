@@ -45,7 +45,8 @@ typedef enum sql_expr_kind {
   A_STAR,     /* * or t.* (names[0] = qualifier) */
   A_UNARY,    /* op: '-', '+', 'N' (NOT) */
   A_BINARY,   /* op: see sql_op; OP_AND/OP_OR have nargs >= 2 (a chain is one node) */
-  A_FUNC,     /* text = name, args; flag 1 = DISTINCT, 2 = f(*) */
+  A_FUNC,     /* text = name, args; flag 1 = DISTINCT, 2 = f(*); filter = FILTER (WHERE ..);
+                 over = OVER (...) */
   A_CAST,     /* args[0], type; flag 1 = TRY_CAST */
   A_CASE,     /* args: [operand?] (when then)* [else?]; flag 1 = operand, 2 = else */
   A_ISNULL,   /* args[0]; flag 1 = NOT */
@@ -56,6 +57,34 @@ typedef enum sql_expr_kind {
   A_EXTRACT,  /* text = unit, args[0] */
   A_FLOORTO,  /* FLOOR(args[0] TO unit): text = unit; flag 1 = CEIL */
 } sql_expr_kind;
+
+/* ORDER BY items (in OVER windows). nulls: 0 = default (Flink: NULLS FIRST for ASC, NULLS LAST
+ * for DESC), 1 = NULLS FIRST, 2 = NULLS LAST. */
+typedef struct sql_order {
+  struct sql_expr *e;
+  bool desc;
+  uint8_t nulls;
+  uint32_t off;
+} sql_order;
+
+/* The frame of an OVER window. */
+typedef enum sql_frame_kind { FRAME_NONE = 0, FRAME_ROWS, FRAME_RANGE } sql_frame_kind;
+
+/* OVER (PARTITION BY ... ORDER BY ... [ROWS|RANGE BETWEEN lo PRECEDING AND CURRENT ROW]).
+ * `ROWS n PRECEDING` alone means BETWEEN n PRECEDING AND CURRENT ROW. lo: an A_INT (ROWS) or
+ * A_INTERVAL (RANGE) expression; NULL with lo_unbounded for UNBOUNDED PRECEDING, NULL without it
+ * for CURRENT ROW. Only CURRENT ROW is accepted as the upper bound (a located error otherwise). */
+typedef struct sql_over {
+  uint32_t off;
+  struct sql_expr **part;
+  int npart;
+  sql_order *order;
+  int norder;
+  int frame; /* sql_frame_kind */
+  uint32_t frame_off;
+  struct sql_expr *lo;
+  bool lo_unbounded;
+} sql_over;
 
 typedef enum sql_op {
   OP_NONE = 0,
@@ -90,6 +119,8 @@ struct sql_expr {
   int nargs;
   sl_type type;
   int64_t ival;
+  sql_expr *filter; /* A_FUNC: agg(x) FILTER (WHERE filter) */
+  sql_over *over;   /* A_FUNC: f(x) OVER (...) */
 };
 
 typedef struct sql_query sql_query;
@@ -100,7 +131,29 @@ typedef struct sql_select_item {
   uint32_t off;
 } sql_select_item;
 
-typedef enum sql_from_kind { FROM_TABLE = 1, FROM_SUBQUERY } sql_from_kind;
+typedef enum sql_from_kind { FROM_TABLE = 1, FROM_SUBQUERY, FROM_TVF } sql_from_kind;
+
+/* FROM_TVF: a windowing table-valued function, Flink's syntax:
+ *   TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), size [, offset]))
+ *   TABLE(HOP(TABLE t, DESCRIPTOR(ts), slide, size [, offset]))
+ *   TABLE(CUMULATE(TABLE t, DESCRIPTOR(ts), step, size [, offset]))
+ *   TABLE(SESSION(TABLE t [PARTITION BY k, ...], DESCRIPTOR(ts), gap))
+ * Named arguments (DATA => TABLE t, TIMECOL => DESCRIPTOR(ts), SIZE =>, SLIDE =>, STEP =>,
+ * GAP =>, OFFSET =>) are put into this positional order by the parser. The input is
+ * `TABLE name` or a parenthesised query. The interval arguments are expressions (the binder
+ * requires constant INTERVAL DAY TO SECOND values). */
+typedef struct sql_tvf {
+  const char *fn; /* "TUMBLE", "HOP", "CUMULATE", "SESSION" (upper case) */
+  uint32_t fn_off;
+  struct sql_from *input; /* FROM_TABLE or FROM_SUBQUERY */
+  const char *timecol;    /* DESCRIPTOR(timecol) */
+  bool timecol_quoted;
+  uint32_t timecol_off;
+  struct sql_expr **args; /* the intervals after the descriptor, in the order above */
+  int nargs;
+  struct sql_expr **part; /* SESSION ... PARTITION BY */
+  int npart;
+} sql_tvf;
 
 typedef struct sql_from {
   int kind;
@@ -108,6 +161,7 @@ typedef struct sql_from {
   bool quoted;
   uint32_t off;
   sql_query *sub; /* FROM_SUBQUERY */
+  sql_tvf *tvf;   /* FROM_TVF */
   const char *alias;
 } sql_from;
 
@@ -131,9 +185,16 @@ struct sql_query {
   int nitems;
   sql_from *from; /* NULL: SELECT without FROM (one row) */
   sql_expr *where;
-  sql_expr **group_by;
+  sql_expr **group_by; /* every distinct grouping expression, in order of appearance */
   int ngroup;
   uint32_t group_off;
+  /* GROUPING SETS / ROLLUP / CUBE, expanded by the parser: ngsets sets, each a list of
+   * indexes into group_by (gset_n[i] of them; an empty set is the grand total). ngsets = 0 for
+   * a plain GROUP BY. Plain items mixed with sets multiply out as in SQL:
+   * GROUP BY a, ROLLUP(b, c) = GROUPING SETS ((a, b, c), (a, b), (a)). */
+  int **gsets;
+  int *gset_n;
+  int ngsets;
   sql_expr *having;
   uint32_t order_off, limit_off; /* non-zero when present (not supported yet) */
 };

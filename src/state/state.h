@@ -50,4 +50,71 @@ sl_value *state_keep_row_alloc(state_alloc *a, const sl_value *src, const sl_typ
                                int ncols);
 void state_free_row(state_alloc *a, sl_value *row, const sl_type *types, int ncols);
 
+/* ---- keys: packed into normalized bytes, hashed once ----
+ * Equal SQL values of one type pack to equal bytes (a NULL is a marker byte; -0.0 packs as 0.0
+ * and every NaN alike; a DECIMAL by its unscaled value; strings with their length), so a key is
+ * compared with memcmp and hashed once per row. state_key_unpack reads the values back (strings
+ * point into the packed bytes). */
+void state_key_pack(const sl_value *row, const int *cols, const sl_type *types, int n,
+                    sl_buf *out);
+/* Reads n values of the given types from a packed key; false when the bytes are malformed. */
+bool state_key_unpack(const void *key, size_t len, const sl_type *types, int n, sl_value *out);
+uint64_t state_hash(const void *p, size_t n);
+
+/* A hash map from packed keys to fixed-size value blocks (an operator's per-key state), open
+ * addressing, every byte counted in its state_alloc. Entries do not move while the map is not
+ * grown, i.e. a pointer from find/upsert stays valid until the next upsert. */
+typedef struct state_map {
+  state_alloc *alloc;
+  size_t val_size;
+  struct state_entry **slots;
+  size_t cap, n;
+} state_map;
+
+typedef struct state_entry {
+  uint64_t hash;
+  uint32_t klen;
+  int64_t touched; /* free for the owner: last access time for state TTL */
+  /* then val_size bytes of value (8-aligned), then klen bytes of key */
+} state_entry;
+
+void state_map_init(state_map *m, state_alloc *alloc, size_t val_size);
+void state_map_free(state_map *m); /* entries only: release what values point to first */
+static inline void *state_entry_val(state_entry *e) { return (char *)(e + 1); }
+const void *state_entry_key(const state_entry *e, const state_map *m);
+state_entry *state_map_find(const state_map *m, const void *key, size_t klen, uint64_t hash);
+/* Finds or inserts (value zeroed, *created true). NULL over the memory limit. */
+state_entry *state_map_upsert(state_map *m, const void *key, size_t klen, uint64_t hash,
+                              bool *created);
+void state_map_remove(state_map *m, state_entry *e);
+/* Iteration: i starts at 0; NULL at the end. Removing the returned entry while iterating is
+ * allowed. */
+state_entry *state_map_next(const state_map *m, size_t *i);
+
+/* ---- snapshots: the versioned byte stream every stateful operator writes and restores ----
+ * An operator's snapshot is: a header (magic "SLST", format version, the operator kind and its
+ * own version), then its records, then a CRC-32C of everything before it. Writers append with
+ * state_put_*; readers check bounds on every read (a malformed or truncated stream is an error,
+ * never a crash). */
+#define STATE_FORMAT_VERSION 1
+void state_put_header(sl_buf *b, const char *kind, uint32_t version);
+void state_put_u64(sl_buf *b, uint64_t v);
+void state_put_i64(sl_buf *b, int64_t v);
+void state_put_bytes(sl_buf *b, const void *p, size_t n); /* length, then bytes */
+void state_put_row(sl_buf *b, const sl_value *row, const sl_type *types, int n);
+void state_put_end(sl_buf *b); /* the CRC */
+
+typedef struct state_reader {
+  const uint8_t *p, *end;
+  bool bad; /* a read went past the end or found a malformed value */
+  sl_arena *strings; /* where state_get_row puts strings (NULL: point into the stream) */
+} state_reader;
+/* Checks magic, version, kind and the CRC; *version gets the operator's version. */
+bool state_reader_open(state_reader *r, const void *p, size_t n, const char *kind,
+                       uint32_t *version);
+uint64_t state_get_u64(state_reader *r);
+int64_t state_get_i64(state_reader *r);
+const void *state_get_bytes(state_reader *r, size_t *n);
+bool state_get_row(state_reader *r, sl_value *row, const sl_type *types, int n);
+
 #endif
