@@ -20,6 +20,9 @@ typedef struct conn_ctx {
   bool dry;                          /* explain/validate: touch no file */
   const char *const *partition_keys; /* PARTITIONED BY columns (filesystem), NULL if none */
   int npartition_keys;
+  const int *primary_key; /* sinks: PRIMARY KEY columns (indexes into schema), NULL if none */
+  int nprimary_key;
+  bool updating_input;    /* sinks: the rows written carry -U/+U/-D kinds */
 } conn_ctx;
 
 typedef struct conn_def {
