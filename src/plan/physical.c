@@ -206,15 +206,16 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     opt_list ol = t->ol;
     const char *dlq = opt_get(&ol, conn_source_opts, "dlq.path");
     int idx = job_add_source(j, t->name, policy_of(&ol), dlq ? dlq : b->dlq_default);
-    conn_ctx c = {j,
-                  t->name,
-                  {t->nphys, t->phys_names, t->phys_types, needed_of(b, t), b->p->tz_offset_ms},
-                  ol,
-                  t->fmt,
-                  idx,
-                  b->dry,
-                  t->part_keys,
-                  t->nparts};
+    conn_ctx c = {
+        .job = j,
+        .table = t->name,
+        .schema = {t->nphys, t->phys_names, t->phys_types, needed_of(b, t), b->p->tz_offset_ms},
+        .opts = ol,
+        .fmt = t->fmt,
+        .source_index = idx,
+        .dry = b->dry,
+        .partition_keys = t->part_keys,
+        .npartition_keys = t->nparts};
     sl_op *op = t->conn->source_new(&c, b->e);
     if (!op) return NULL;
     op->ncols = t->nphys;
@@ -257,9 +258,17 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     if (!*snk) {
       opt_list ol = t->ol;
       conn_ctx c = {
-          j,      t->name,      {t->nphys, t->phys_names, t->phys_types, NULL, b->p->tz_offset_ms},
-          ol,     t->fmt,       -1,
-          b->dry, t->part_keys, t->nparts};
+          .job = j,
+          .table = t->name,
+          .schema = {t->nphys, t->phys_names, t->phys_types, NULL, b->p->tz_offset_ms},
+          .opts = ol,
+          .fmt = t->fmt,
+          .source_index = -1,
+          .dry = b->dry,
+          .partition_keys = t->part_keys,
+          .npartition_keys = t->nparts,
+          .primary_key = t->pk,
+          .nprimary_key = t->npk};
       sl_op *op = t->conn->sink_new(&c, b->e);
       if (!op) return NULL;
       op->ncols = t->nphys;
