@@ -178,9 +178,25 @@ sl_status plan_substitute_env(const sl_source *src, uint32_t val_off, const char
 
 /* ---- statements ---- */
 
+/* A '#' in a declared key matches one non-empty segment without a dot ('fields.#.kind' takes
+ * 'fields.price.kind'), as Flink's per-field option keys need. */
+static bool opt_key_match(const char *decl, const char *key) {
+  for (; *decl; decl++) {
+    if (*decl == '#') {
+      const char *k0 = key;
+      while (*key && *key != '.') key++;
+      if (key == k0) return false;
+      continue;
+    }
+    if (*decl != *key) return false;
+    key++;
+  }
+  return !*key;
+}
+
 static const opt_def *opt_find(const opt_def *d, const char *key) {
   for (; d && d->key; d++)
-    if (!strcmp(d->key, key)) return d;
+    if (opt_key_match(d->key, key)) return d;
   return NULL;
 }
 
