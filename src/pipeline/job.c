@@ -15,6 +15,7 @@ sl_job *job_new(void) {
   sl_job *j = xcalloc(1, sizeof *j);
   j->ctx.now_ms = (int64_t)time(NULL) * 1000;
   j->batch_rows = BATCH_ROWS;
+  j->ctx.watermark = WM_NONE;
   j->loop = loop_new();
   return j;
 }
@@ -58,6 +59,19 @@ void job_request_stop(sl_job *j, int signo) {
 }
 
 static void on_signal(sl_loop *l, int signo, void *arg) { job_request_stop(arg, signo); }
+
+void job_fail(sl_job *j, const sl_error *e) {
+  if (j->failure.code) return; /* the first failure is the one to report */
+  j->failure = *e;
+  if (!j->failure.code) j->failure.code = SL_EINTERNAL;
+}
+
+/* A failure a timer callback left: the run ends with it. */
+static sl_status take_failure(sl_job *j, sl_error *e) {
+  if (!j->failure.code) return SL_OK;
+  *e = j->failure;
+  return e->code;
+}
 
 /* Writes out what sinks buffer: before the executor sleeps, so idle means delivered. */
 static sl_status flush_all(sl_job *j, sl_error *e) {
@@ -123,6 +137,7 @@ sl_status job_run(sl_job *j, sl_error *e) {
       flush_timer = 0;
       j->flush_due = false;
       if (loop_poll(j->loop, -1) < 0) st = err_set(e, SL_ERUNTIME, "the event loop failed");
+      if (!st) st = take_failure(j, e);
       continue;
     }
     if (!flush_timer)
@@ -130,6 +145,7 @@ sl_status job_run(sl_job *j, sl_error *e) {
     if (++rounds >= poll_every) {
       rounds = 0;
       loop_poll(j->loop, 0);
+      if ((st = take_failure(j, e))) break;
       if (j->flush_due) {
         j->flush_due = false;
         st = flush_all(j, e);
