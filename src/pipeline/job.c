@@ -4,6 +4,7 @@
  * between workers that wake each other through loop_wake.
  * Must not touch: what operators do with rows (op.c routes them) or dead letters (dlq.c). */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -170,6 +171,22 @@ sl_status job_run(sl_job *j, sl_error *e) {
   return st ? st : st2;
 }
 
+/* "0 B", "812 B", "1.2 KiB", "3.0 MiB" ... */
+static void human_bytes(size_t n, char *out, size_t cap) {
+  static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+  if (n < 1024) {
+    snprintf(out, cap, "%zu B", n);
+    return;
+  }
+  double v = (double)n / 1024;
+  int u = 0;
+  while (v >= 1024 && u < 3) {
+    v /= 1024;
+    u++;
+  }
+  snprintf(out, cap, "%.1f %s", v, units[u]);
+}
+
 void job_summary(const sl_job *j, FILE *f, double wall, double cpu) {
   fprintf(f, "sluice: finished in %.2f s (%.2f s CPU)\n", wall, cpu);
   for (int i = 0; i < j->nsources; i++) {
@@ -179,12 +196,36 @@ void job_summary(const sl_job *j, FILE *f, double wall, double cpu) {
       fprintf(f, ", %llu dead-lettered to %s", (unsigned long long)s->dead_lettered, s->dlq_path);
     if (s->skipped)
       fprintf(f, ", %llu skipped ('on-error' = 'skip')", (unsigned long long)s->skipped);
+    if (s->late_rows) { /* every late row is in one of these */
+      fprintf(f, "; %llu late:", (unsigned long long)s->late_rows);
+      const char *sep = "";
+      if (s->late_dead_lettered) {
+        fprintf(f, " %llu dead-lettered", (unsigned long long)s->late_dead_lettered);
+        if (!s->dead_lettered) fprintf(f, " to %s", s->dlq_path);
+        sep = ",";
+      }
+      if (s->late_dropped) {
+        fprintf(f, "%s %llu dropped", sep, (unsigned long long)s->late_dropped);
+        sep = ",";
+      }
+      if (s->late_updates)
+        fprintf(f, "%s %llu applied as updates", sep, (unsigned long long)s->late_updates);
+    }
     fputc('\n', f);
   }
   for (int i = 0; i < j->nsinks; i++) {
     const job_sink *s = &j->sinks[i];
     fprintf(f, "  sink   %-16s %llu rows written to %s\n", s->name,
             (unsigned long long)s->rows_written, s->target);
+  }
+  for (int i = 0; i < j->nops; i++) { /* what the stateful operators kept */
+    const sl_op *op = j->ops[i];
+    if (!op->vt->keeps) continue;
+    char peak[32], end[32], name[40];
+    human_bytes(op->mem.peak, peak, sizeof peak);
+    human_bytes(op->mem.bytes, end, sizeof end);
+    snprintf(name, sizeof name, "%s #%d", op->vt->kind, op->id);
+    fprintf(f, "  state  %-16s keeps %s at peak, %s at end\n", name, peak, end);
   }
 }
 

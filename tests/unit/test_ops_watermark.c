@@ -220,3 +220,92 @@ TEST(watermark_source_without_rows_goes_idle) {
   CHECK(f.rec->idles == 1 && f.rec->nwm == 0);
   wfix_free(&f);
 }
+
+/* ---- late rows and the summary ---- */
+
+static const op_vt keeper_vt = {.kind = "WindowAgg", .free = wfree, .keeps = "rows per window"};
+
+TEST(late_rows_follow_the_source_policy_and_are_counted) {
+  sl_job *j = job_new();
+  sl_error e = {0};
+  char dlq[] = "/tmp/sluice-late-XXXXXX";
+  int fd = mkstemp(dlq);
+  CHECK(fd >= 0);
+  close(fd);
+  int a = job_add_source(j, "clicks", ON_ERROR_FAIL, dlq); /* 'on-error' does not apply */
+  int b = job_add_source(j, "views", ON_ERROR_DLQ, dlq);
+  j->sources[a].files = malloc(sizeof(char *));
+  j->sources[a].files[0] = strdup("clicks.jsonl");
+  j->sources[a].nfiles = 1;
+  j->sources[b].late = LATE_DROP;
+  sl_rowpos pa = {(uint32_t)a, 0, 7}, pb = {(uint32_t)b, 0, 3};
+  const char *row = "{\"user\":\"a\\\"b\",\"n\":1}";
+  CHECK(job_late(j, &pa, "window [10:00, 10:01) was emitted at watermark 10:01:05", row,
+                 strlen(row), &e) == SL_OK);
+  CHECK(job_late(j, &pb, "too late", "{}", 2, &e) == SL_OK);
+  CHECK(job_late(j, &pb, "too late", "{}", 2, &e) == SL_OK);
+  j->sources[a].late = LATE_UPDATE;
+  job_late_updated(j, &pa);
+  CHECK(job_late(j, &pa, "beyond 'allowed-lateness'", "{}", 2, &e) == SL_OK);
+  CHECK(j->sources[a].late_rows == 3 && j->sources[a].late_dead_lettered == 2 &&
+        j->sources[a].late_updates == 1 && j->sources[a].dead_lettered == 0);
+  CHECK(j->sources[b].late_rows == 2 && j->sources[b].late_dropped == 2 &&
+        j->sources[b].late_dead_lettered == 0);
+  CHECK(job_dlq_flush(j, &e) == SL_OK);
+  FILE *f = fopen(dlq, "r");
+  char line[512] = {0};
+  CHECK(f && fgets(line, sizeof line, f));
+  CHECK_STR(line, "{\"source\":\"clicks\",\"file\":\"clicks.jsonl\",\"line\":7,\"stage\":\"late\","
+                  "\"reason\":\"window [10:00, 10:01) was emitted at watermark 10:01:05\","
+                  "\"raw\":\"{\\\"user\\\":\\\"a\\\\\\\"b\\\",\\\"n\\\":1}\"}\n");
+  CHECK(f && fgets(line, sizeof line, f) && strstr(line, "beyond 'allowed-lateness'"));
+  CHECK(f && !fgets(line, sizeof line, f)); /* the dropped ones are not in it */
+  if (f) fclose(f);
+  /* the summary: late rows per source, state per stateful operator */
+  sl_op *k = calloc(1, sizeof(sl_op));
+  op_init(k, &keeper_vt, j, "window");
+  job_add_op(j, k);
+  void *p = state_malloc(&k->mem, 3 << 20);
+  state_free(&k->mem, p, 3 << 20);
+  char *text = NULL;
+  size_t n = 0;
+  FILE *m = open_memstream(&text, &n);
+  job_summary(j, m, 1, 1);
+  fclose(m);
+  char want[256];
+  snprintf(want, sizeof want,
+           "  source clicks           0 rows read; 3 late: 2 dead-lettered to %s, "
+           "1 applied as updates\n",
+           dlq);
+  CHECK(strstr(text, want) != NULL);
+  CHECK(strstr(text, "  source views            0 rows read; 2 late: 2 dropped\n") != NULL);
+  CHECK(strstr(text, "  state  WindowAgg #1     keeps 3.0 MiB at peak, 0 B at end\n") != NULL);
+  free(text);
+  unlink(dlq);
+  job_free(j);
+}
+
+static void fail_tick(sl_loop *l, uint64_t id, void *arg) {
+  sl_error e = {0};
+  err_set(&e, SL_ERUNTIME, "timer went wrong");
+  job_fail(arg, &e);
+}
+
+static sl_status wait_pump(sl_op *op, pump_result *r, sl_error *e) {
+  *r = PUMP_WAIT; /* never has rows, never ends */
+  return SL_OK;
+}
+
+TEST(job_fail_from_a_timer_ends_the_run_with_its_error) {
+  sl_job *j = job_new();
+  sl_error e = {0};
+  static const op_vt wait_vt = {.kind = "Wait", .pump = wait_pump, .free = wfree};
+  sl_op *src = calloc(1, sizeof(sl_op));
+  op_init(src, &wait_vt, j, "wait");
+  src->bounded = false;
+  job_add_op(j, src);
+  loop_add_timer(j->loop, 10, 0, fail_tick, j); /* only the timer can end this run */
+  CHECK(job_run(j, &e) == SL_ERUNTIME);
+  CHECK_STR(e.msg, "timer went wrong");
+  job_free(j);
+}
