@@ -309,3 +309,52 @@ TEST(job_fail_from_a_timer_ends_the_run_with_its_error) {
   CHECK_STR(e.msg, "timer went wrong");
   job_free(j);
 }
+
+/* ---- CURRENT_WATERMARK in a Calc ---- */
+
+typedef struct vrec {
+  sl_op base;
+  sl_value got[8];
+  int n;
+} vrec;
+static sl_status vrec_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
+  vrec *r = (vrec *)op;
+  for (int i = 0; i < b->nrows && r->n < 8; i++) r->got[r->n++] = batch_row(b, i)[0];
+  return SL_OK;
+}
+static const op_vt vrec_vt = {.kind = "VRec", .push = vrec_push, .free = wfree};
+
+TEST(current_watermark_is_the_calc_input_watermark) {
+  wfix f;
+  wfix_init(&f, 0);
+  sl_error e = {0};
+  sl_expr *col = expr_new(&f.a, E_COL, ts_t[0], 0);
+  col->col = 0;
+  sl_expr *call = expr_new(&f.a, E_CALL, ts_t[0], 0);
+  call->fn = fn_lookup("CURRENT_WATERMARK");
+  CHECK(call->fn != NULL);
+  call->args = arena_alloc(&f.a, sizeof(sl_expr *));
+  call->args[0] = col;
+  call->nargs = 1;
+  sl_expr *proj[1] = {call};
+  sl_op *c = op_calc_new(f.j, NULL, proj, 1, ts_names, ts_t, ts_names, 2, &e);
+  CHECK(c != NULL);
+  job_add_op(f.j, c);
+  vrec *r = calloc(1, sizeof(vrec));
+  op_init(&r->base, &vrec_vt, f.j, "vrec");
+  job_add_op(f.j, &r->base);
+  op_connect(f.wm, c);
+  op_connect(c, &r->base);
+  add(&f, 0, 100, false);
+  CHECK(send(&f) == SL_OK); /* the row passes before the watermark it makes */
+  add(&f, 0, 300, false);
+  add(&f, 0, 200, false);
+  CHECK(send(&f) == SL_OK);
+  CHECK(r->n == 3);
+  CHECK(r->got[0].null);
+  CHECK(!r->got[1].null && r->got[1].u.i == 95 && r->got[2].u.i == 95);
+  add(&f, 0, 310, false);
+  CHECK(send(&f) == SL_OK);
+  CHECK(r->n == 4 && r->got[3].u.i == 295);
+  wfix_free(&f);
+}
