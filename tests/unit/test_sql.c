@@ -247,3 +247,116 @@ TEST(window_tvf_errors) {
             "DESCRIPTOR takes exactly one column");
   arena_free(&a);
 }
+
+static sql_expr *expr_of(const char *text, sl_arena *a, sl_error *e) {
+  static sl_source src;
+  src.name = "e";
+  src.text = text;
+  src.len = strlen(text);
+  sql_expr *x = NULL;
+  return sql_parse_expr(&src, SQL_FLINK, a, &x, e) == SL_OK ? x : NULL;
+}
+
+TEST(filter_and_over) {
+  sl_arena a;
+  arena_init(&a, 0);
+  sl_error e;
+  sql_expr *x = expr_of("COUNT(*) FILTER (WHERE v > 1 AND k = 'a')", &a, &e);
+  CHECK(x && x->kind == A_FUNC && x->flag == 2 && x->filter && x->filter->op == OP_AND && !x->over);
+  x = expr_of("sum(DISTINCT v) filter (where v > 1)", &a, &e);
+  CHECK(x && x->flag == 1 && x->filter && x->filter->op == OP_GT);
+  x = expr_of("ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY ts DESC NULLS LAST, c, d ASC "
+              "NULLS FIRST)",
+              &a, &e);
+  sql_over *o = x ? x->over : NULL;
+  CHECK(x && !strcmp(x->text, "ROW_NUMBER") && x->nargs == 0 && o);
+  CHECK(o && o->off == strlen("ROW_NUMBER() ") && o->npart == 2 && o->norder == 3 &&
+        o->frame == FRAME_NONE && !o->lo && !o->lo_unbounded);
+  CHECK(o && o->order[0].desc && o->order[0].nulls == 2 && !o->order[1].desc &&
+        o->order[1].nulls == 0 && !o->order[2].desc && o->order[2].nulls == 1 &&
+        o->order[1].off == strlen("ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY ts DESC NULLS "
+                                  "LAST, "));
+  x = expr_of("SUM(v) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '1' MINUTE "
+              "PRECEDING AND CURRENT ROW)",
+              &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->frame == FRAME_RANGE && o->lo && o->lo->kind == A_INTERVAL &&
+        o->lo->ival == 60000 && !o->lo_unbounded &&
+        o->frame_off == strlen("SUM(v) OVER (PARTITION BY k ORDER BY ts "));
+  x = expr_of("count(*) OVER (ORDER BY ts ROWS BETWEEN 5 PRECEDING AND CURRENT ROW)", &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->npart == 0 && o->frame == FRAME_ROWS && o->lo && o->lo->kind == A_INT &&
+        o->lo->ival == 5 && x->flag == 2);
+  x = expr_of("MAX(v) OVER (ORDER BY ts ROWS 3 PRECEDING)", &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->frame == FRAME_ROWS && o->lo && o->lo->ival == 3);
+  x = expr_of("MAX(v) OVER (ORDER BY ts RANGE UNBOUNDED PRECEDING)", &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->frame == FRAME_RANGE && !o->lo && o->lo_unbounded);
+  x = expr_of("MAX(v) OVER (ORDER BY ts RANGE INTERVAL '2' HOUR PRECEDING)", &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->frame == FRAME_RANGE && o->lo && o->lo->ival == 7200000);
+  x = expr_of("MAX(v) OVER (ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)", &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->frame == FRAME_ROWS && !o->lo && o->lo_unbounded);
+  x = expr_of("MAX(v) OVER (ORDER BY ts ROWS BETWEEN CURRENT ROW AND CURRENT ROW)", &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->frame == FRAME_ROWS && !o->lo && !o->lo_unbounded);
+  x = expr_of("AVG(v) FILTER (WHERE v > 0) OVER ()", &a, &e);
+  CHECK(x && x->filter && x->over && x->over->npart == 0 && x->over->norder == 0);
+  /* the window's expressions count towards the call's height */
+  x = expr_of("f(a) OVER (PARTITION BY ((b + 1) + 1) + 1)", &a, &e);
+  CHECK(x && x->height == 5);
+  x = expr_of("f(a) FILTER (WHERE (b + 1) + 1 > 2)", &a, &e);
+  CHECK(x && x->height == 5);
+  arena_free(&a);
+}
+
+static const char *expr_error(const char *text, sl_arena *a, int *col) {
+  sl_error e;
+  *col = 0;
+  if (expr_of(text, a, &e)) return "";
+  int line;
+  src_linecol(e.src, e.off, &line, col);
+  return arena_strdup(a, e.msg);
+}
+
+TEST(over_errors) {
+  sl_arena a;
+  arena_init(&a, 0);
+  int col;
+  CHECK_STR(expr_error("SUM(v) OVER w", &a, &col),
+            "named windows (OVER name) are not supported yet; write the window out: OVER "
+            "(PARTITION BY ... ORDER BY ...)");
+  CHECK(col == 13);
+  CHECK_STR(
+      expr_error("SUM(v) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)", &a, &col),
+      "FOLLOWING bounds are not supported; an OVER window ends at CURRENT ROW");
+  CHECK(col == 55);
+  CHECK_STR(expr_error("SUM(v) OVER (ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED "
+                       "FOLLOWING)",
+                       &a, &col),
+            "FOLLOWING bounds are not supported; an OVER window ends at CURRENT ROW");
+  CHECK(col == 63);
+  CHECK_STR(expr_error("SUM(v) OVER (ORDER BY ts ROWS 2 FOLLOWING)", &a, &col),
+            "FOLLOWING bounds are not supported; an OVER window ends at CURRENT ROW");
+  CHECK(col == 31);
+  CHECK_STR(
+      expr_error("SUM(v) OVER (ORDER BY ts ROWS BETWEEN 5 PRECEDING AND 2 PRECEDING)", &a, &col),
+      "an OVER window must end at CURRENT ROW");
+  CHECK(col == 55);
+  CHECK_STR(expr_error("SUM(v) OVER (ORDER BY ts ROWS INTERVAL '1' SECOND PRECEDING)", &a, &col),
+            "a ROWS bound is a row count such as 5 (a non-negative integer)");
+  CHECK_STR(expr_error("SUM(v) OVER (ORDER BY ts RANGE 10 PRECEDING)", &a, &col),
+            "a RANGE bound is a non-negative interval such as INTERVAL '1' MINUTE");
+  CHECK(col == 32);
+  CHECK_STR(expr_error("SUM(v) OVER (ORDER BY ts ROWS -1 PRECEDING)", &a, &col),
+            "a ROWS bound is a row count such as 5 (a non-negative integer)");
+  CHECK_STR(expr_error("SUM(v) FILTER (v > 1)", &a, &col), "expected WHERE, found 'v'");
+  CHECK_STR(expr_error("SUM(v) OVER (ORDER BY ts NULLS MIDDLE)", &a, &col),
+            "expected FIRST or LAST after NULLS, found 'MIDDLE'");
+  CHECK_STR(
+      expr_error("SUM(v) OVER (ORDER BY ts ROWS UNBOUNDED PRECEDING AND CURRENT ROW)", &a, &col),
+      "expected ')' after the frame, found 'AND'");
+  arena_free(&a);
+}
