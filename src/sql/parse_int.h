@@ -77,6 +77,11 @@ sql_from *sql_tvf_p(parser *p);
 /* parse_window.c: OVER (...) at the OVER keyword; the tallest expression in it */
 sql_over *sql_over_p(parser *p);
 uint32_t sql_over_height(const sql_over *o);
+/* parse_group.c: the items after GROUP BY into q (group_by, ngroup, gsets) */
+void sql_group_by_p(parser *p, sql_query *q);
+/* parse_group.c: structural equality (unquoted names compare case-insensitively; calls with
+ * FILTER or OVER never compare equal to another node) */
+bool sql_expr_same(const sql_expr *a, const sql_expr *b);
 
 typedef struct exprvec {
   sql_expr **v;

@@ -360,3 +360,116 @@ TEST(over_errors) {
       "expected ')' after the frame, found 'AND'");
   arena_free(&a);
 }
+
+/* The grouping sets of q as text: "(a,b)(a)()" with each index's column name. */
+static const char *gsets_text(const sql_query *q, sl_arena *a) {
+  sl_buf b = {0};
+  for (int i = 0; i < q->ngsets; i++) {
+    buf_puts(&b, "(");
+    for (int j = 0; j < q->gset_n[i]; j++) {
+      const sql_expr *x = q->group_by[q->gsets[i][j]];
+      buf_puts(&b, j ? "," : "");
+      buf_puts(&b, x->kind == A_COLUMN ? x->names[x->nnames - 1] : "?");
+    }
+    buf_puts(&b, ")");
+  }
+  const char *r = arena_strdup(a, b.len ? buf_cstr(&b) : "");
+  buf_free(&b);
+  return r;
+}
+
+static const char *group_names(const sql_query *q, sl_arena *a) {
+  sl_buf b = {0};
+  for (int i = 0; i < q->ngroup; i++) {
+    const sql_expr *x = q->group_by[i];
+    buf_puts(&b, i ? "," : "");
+    buf_puts(&b, x->kind == A_COLUMN ? x->names[x->nnames - 1] : "?");
+  }
+  const char *r = arena_strdup(a, b.len ? buf_cstr(&b) : "");
+  buf_free(&b);
+  return r;
+}
+
+TEST(grouping_sets) {
+  sl_arena a;
+  arena_init(&a, 0);
+  sl_error e;
+  sql_query *q = query_of("SELECT a FROM t GROUP BY a, B, t.b, A, `a`", &a, &e);
+  CHECK(q && q->ngsets == 0 && !q->gsets &&
+        q->group_off == strlen("INSERT INTO s SELECT a FROM t "));
+  /* a and A are one column; t.b and b and the quoted `a` are kept apart */
+  CHECK(q && !strcmp(group_names(q, &a), "a,B,b,a") && q->group_by[3]->ival == 1);
+  q = query_of("SELECT 1 FROM t GROUP BY a + 1, (a + 1), a+1, f(a), F(a), f(DISTINCT a)", &a, &e);
+  CHECK(q && q->ngroup == 3 && q->ngsets == 0);
+  q = query_of("SELECT 1 FROM t GROUP BY GROUPING SETS ((a, b), (a), ())", &a, &e);
+  CHECK(q && q->ngroup == 2 && q->ngsets == 3);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a,b)(a)()");
+  q = query_of("SELECT 1 FROM t GROUP BY ROLLUP (a, b, c)", &a, &e);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a,b,c)(a,b)(a)()");
+  q = query_of("SELECT 1 FROM t GROUP BY CUBE (a, b, c)", &a, &e);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a,b,c)(a,b)(a,c)(a)(b,c)(b)(c)()");
+  /* plain items multiply out with the sets, as sql.h describes */
+  q = query_of("SELECT 1 FROM t GROUP BY a, ROLLUP(b, c)", &a, &e);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a,b,c)(a,b)(a)");
+  q = query_of("SELECT 1 FROM t GROUP BY ROLLUP(a, b), CUBE(c)", &a, &e);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a,b,c)(a,b)(a,c)(a)(c)()");
+  q = query_of("SELECT 1 FROM t GROUP BY GROUPING SETS (a, ROLLUP((a, b), c), (c, a, c), b)", &a,
+               &e);
+  CHECK(q && !strcmp(group_names(q, &a), "a,b,c"));
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a)(a,b,c)(a,b)()(c,a)(b)");
+  q = query_of("SELECT 1 FROM t GROUP BY ()", &a, &e);
+  CHECK(q && q->ngroup == 0 && q->ngsets == 1 && q->gset_n[0] == 0);
+  q = query_of("SELECT 1 FROM t GROUP BY a, ()", &a, &e);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a)");
+  q = query_of("SELECT 1 FROM t GROUP BY GROUPING SETS ((a), (a)) HAVING COUNT(*) > 1", &a, &e);
+  CHECK(q && q->having && q->ngroup == 1);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a)(a)");
+  /* a composite (a, b) alone is a plain GROUP BY a, b; a parenthesised expression is one item */
+  q = query_of("SELECT 1 FROM t GROUP BY (a, b), (c + 1) * 2", &a, &e);
+  CHECK(q && q->ngsets == 0 && q->ngroup == 3 && q->group_by[2]->op == OP_MUL);
+  q = query_of("SELECT 1 FROM t GROUP BY CUBE (a, b, c, d, e, f, g, h, i, j, k, l)", &a, &e);
+  CHECK(q && q->ngsets == 4096 && q->gset_n[0] == 12 && q->gset_n[4095] == 0);
+  arena_free(&a);
+}
+
+TEST(grouping_sets_errors) {
+  sl_arena a;
+  arena_init(&a, 0);
+  int col;
+  CHECK_STR(parse_error("SELECT 1 FROM t GROUP BY a, CUBE (a, b, c, d, e, f, g, h, i, j, k, l, m)",
+                        &a, &col),
+            "GROUP BY expands to more than 4096 grouping sets here");
+  CHECK(col == 29);
+  CHECK_STR(parse_error("SELECT 1 FROM t GROUP BY CUBE (a, b, c, d, e, f, g), CUBE (h, i, j, k, l, "
+                        "m)",
+                        &a, &col),
+            "GROUP BY expands to more than 4096 grouping sets here");
+  CHECK(col == 54);
+  CHECK_STR(parse_error("SELECT 1 FROM t GROUP BY GROUPING SETS ()", &a, &col),
+            "expected an expression, found ')'");
+  CHECK_STR(parse_error("SELECT 1 FROM t GROUP BY ROLLUP ()", &a, &col),
+            "expected an expression, found ')'");
+  arena_free(&a);
+}
+
+TEST(grouping_sets_nesting) {
+  sl_arena a;
+  arena_init(&a, 0);
+  sl_buf b = {0};
+  buf_puts(&b, "SELECT 1 FROM t GROUP BY ");
+  for (int i = 0; i < 300; i++) buf_puts(&b, "GROUPING SETS (");
+  buf_puts(&b, "a");
+  for (int i = 0; i < 300; i++) buf_puts(&b, ")");
+  int col;
+  CHECK_STR(parse_error(buf_cstr(&b), &a, &col), "the text nests more than 256 levels deep here");
+  b.len = 0;
+  buf_puts(&b, "SELECT 1 FROM t GROUP BY ");
+  for (int i = 0; i < 100; i++) buf_puts(&b, "GROUPING SETS (");
+  buf_puts(&b, "a, (b, c)");
+  for (int i = 0; i < 100; i++) buf_puts(&b, ")");
+  sl_error e;
+  sql_query *q = query_of(buf_cstr(&b), &a, &e);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a)(b,c)");
+  buf_free(&b);
+  arena_free(&a);
+}
