@@ -473,3 +473,22 @@ TEST(grouping_sets_nesting) {
   buf_free(&b);
   arena_free(&a);
 }
+
+TEST(order_limit_still_rejected) {
+  sl_arena a;
+  arena_init(&a, 0);
+  int col;
+  CHECK_STR(
+      parse_error("SELECT ROW_NUMBER() OVER (ORDER BY ts) AS rn FROM t ORDER BY rn", &a, &col),
+      "ORDER BY is not supported yet in streaming pipelines");
+  CHECK(col == 53);
+  CHECK_STR(parse_error("SELECT k FROM t GROUP BY ROLLUP(k) LIMIT 3", &a, &col),
+            "LIMIT is not supported yet");
+  CHECK_STR(parse_error("SELECT * FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' "
+                        "SECOND)) ORDER BY window_start",
+                        &a, &col),
+            "ORDER BY is not supported yet in streaming pipelines");
+  CHECK_STR(parse_error("SELECT * FROM (SELECT k FROM t ORDER BY k)", &a, &col),
+            "ORDER BY is not supported yet in streaming pipelines");
+  arena_free(&a);
+}
