@@ -142,3 +142,83 @@ TEST(fs_partition_paths) {
   CHECK(!fs_partition_parse("dt=x/f", 2, names, vals, FS_DEFAULT_PARTITION, &a));
   arena_free(&a);
 }
+
+/* The upsert sink's materialised table: replace in place, remove, a removed key that comes back
+ * before a compaction keeps its place, after one it goes last; growth past the first sizes;
+ * every byte counted and given back; the memory limit refuses a row instead of growing. */
+static int utable_order(fs_utable *t, int64_t *keys, int64_t *vals, int max) {
+  size_t i = 0;
+  int n = 0;
+  for (const sl_value *r; (r = fs_utable_next(t, &i)) && n < max; n++) {
+    keys[n] = r[1].u.i;
+    vals[n] = r[0].len ? (int64_t)r[0].u.s[0] : -1;
+  }
+  return n;
+}
+
+TEST(fs_utable_upsert) {
+  sl_type types[2] = {type_make(T_STRING), type_make(T_BIGINT)};
+  int pk[1] = {1};
+  state_alloc mem;
+  state_alloc_init(&mem, "t", 0);
+  fs_utable *t = fs_utable_new(&mem, types, 2, pk, 1);
+  sl_value row[2];
+  char s[2] = "a";
+#define PUT(kind, k, c)                                                                            \
+  (s[0] = (c), row[0] = value_str(s, 1), row[1] = value_int(k), fs_utable_apply(t, kind, row))
+  CHECK(PUT(RK_INSERT, 1, 'a') && PUT(RK_INSERT, 2, 'b') && PUT(RK_INSERT, 3, 'c'));
+  CHECK(PUT(RK_UPDATE_BEFORE, 1, 'a') && PUT(RK_UPDATE_AFTER, 1, 'x')); /* in place */
+  CHECK(PUT(RK_DELETE, 2, 'b') && PUT(RK_INSERT, 2, 'y'));              /* back: its place */
+  CHECK(PUT(RK_DELETE, 3, 'c') && PUT(RK_DELETE, 7, 'z'));              /* absent: nothing */
+  s[0] = 'q'; /* the table copied the strings */
+  int64_t k[8], v[8];
+  CHECK(utable_order(t, k, v, 8) == 2 && k[0] == 1 && v[0] == 'x' && k[1] == 2 && v[1] == 'y');
+  CHECK(fs_utable_rows(t) == 2);
+  CHECK(PUT(RK_DELETE, 1, 'x'));
+  fs_utable_compact(t);
+  CHECK(PUT(RK_INSERT, 1, 'w') && PUT(RK_INSERT, 3, 'v')); /* after a compaction: last */
+  CHECK(utable_order(t, k, v, 8) == 3 && k[0] == 2 && k[1] == 1 && v[1] == 'w' && k[2] == 3);
+  /* thousands of keys: growth keeps every key findable and the first-arrival order */
+  for (int i = 10; i < 5000; i++) CHECK(PUT(RK_INSERT, i, 'n'));
+  for (int i = 10; i < 5000; i += 2) CHECK(PUT(RK_UPDATE_AFTER, i, 'e'));
+  CHECK(fs_utable_rows(t) == 3 + 4990);
+  size_t i = 0, n = 0;
+  bool ordered = true;
+  for (const sl_value *r; (r = fs_utable_next(t, &i)); n++)
+    if (n >= 3) ordered &= r[1].u.i == (int64_t)n + 7 && r[0].u.s[0] == (n % 2 ? 'e' : 'n');
+  CHECK(n == 4993 && ordered);
+  CHECK(mem.bytes > 0);
+  fs_utable_free(t);
+  CHECK(mem.bytes == 0); /* all given back */
+  /* the limit: a table that cannot grow refuses the row and stays as it was */
+  state_alloc_init(&mem, "t", 4096);
+  t = fs_utable_new(&mem, types, 2, pk, 1);
+  int ok = 0;
+  for (int j = 0; j < 1000 && PUT(RK_INSERT, j, 'a'); j++) ok++;
+  CHECK(ok > 0 && ok < 1000 && fs_utable_rows(t) == (size_t)ok && mem.bytes <= 4096);
+  fs_utable_free(t);
+  CHECK(mem.bytes == 0);
+#undef PUT
+}
+
+/* Keys are SQL values: -0.0 and 0.0 are one key, NULL is a key of its own, and a composite key
+ * tells ("ab", "c") from ("a", "bc"). */
+TEST(fs_utable_keys) {
+  sl_type types[3] = {type_make(T_DOUBLE), type_make(T_STRING), type_make(T_STRING)};
+  int pk[3] = {0, 1, 2};
+  state_alloc mem;
+  state_alloc_init(&mem, "t", 0);
+  fs_utable *t = fs_utable_new(&mem, types, 3, pk, 3);
+  sl_value r[3] = {value_double(0.0), value_str("ab", 2), value_str("c", 1)};
+  CHECK(fs_utable_apply(t, RK_INSERT, r));
+  r[0] = value_double(-0.0);
+  CHECK(fs_utable_apply(t, RK_INSERT, r) && fs_utable_rows(t) == 1);
+  r[1] = value_str("a", 1);
+  r[2] = value_str("bc", 2);
+  CHECK(fs_utable_apply(t, RK_INSERT, r) && fs_utable_rows(t) == 2);
+  r[1] = value_null();
+  CHECK(fs_utable_apply(t, RK_INSERT, r) && fs_utable_rows(t) == 3);
+  CHECK(fs_utable_apply(t, RK_DELETE, r) && fs_utable_rows(t) == 2);
+  fs_utable_free(t);
+  CHECK(mem.bytes == 0);
+}
