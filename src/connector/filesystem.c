@@ -19,7 +19,7 @@ const opt_def fs_opts[] = {
      "(both read as they arrive, until their end); sink: the file to write in a bounded run, the "
      "directory of part files in an unbounded run or with PARTITIONED BY; with a PRIMARY KEY "
      "(and a json or csv format) always the file of the materialised table"},
-    {"format", OPT_ENUM, NULL, "json|csv|debezium-json", true, "record format"},
+    {"format", OPT_ENUM, NULL, "json|csv|debezium-json|changelog-json", true, "record format"},
     {"source.monitor-interval", OPT_DURATION, NULL, NULL, false,
      "watch 'path' and read what is appended to its files and the files that appear (a "
      "duration: '1s', '500 ms', '10 s'); the source is then unbounded. Changes are seen at "
