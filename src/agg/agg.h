@@ -68,8 +68,11 @@ typedef struct agg_spec {
 
 typedef struct agg_set agg_set;
 
-/* Compiles n calls. alloc counts the memory of the side structures (it is the operator's). */
-agg_set *agg_set_new(const agg_spec *calls, int n, state_alloc *alloc);
+/* Compiles n calls. alloc counts the memory of the side structures (it is the operator's).
+ * retract: the input is updating (-U/-D rows will come). MIN/MAX then keep a value->count map
+ * and FIRST_VALUE/LAST_VALUE/LISTAGG the list of their values, so a retraction is exact; false
+ * picks the fast append-only form (one value, one buffer), where agg_retract fails for them. */
+agg_set *agg_set_new(const agg_spec *calls, int n, state_alloc *alloc, bool retract);
 void agg_set_free(agg_set *s);
 size_t agg_set_size(const agg_set *s); /* bytes of one accumulator block */
 int agg_set_count(const agg_set *s);
