@@ -220,9 +220,8 @@ bool fs_partition_parse(const char *rel, int n, const char *const *names, const 
  * (fs_sink_new hands it the parsed rollover and check intervals). */
 sl_op *fs_upsert_new(const conn_ctx *c, int64_t rollover_ms, int64_t check_ms, sl_error *e);
 
-/* The materialised table: rows by packed primary key, kept in the order their keys first
- * arrived, every byte counted in a state_alloc. A small private table until the state map
- * (state.h) is in; its users see only these calls. */
+/* The materialised table: rows by packed primary key (a state_map), kept in the order their
+ * keys first arrived, every byte counted in a state_alloc. */
 typedef struct fs_utable fs_utable;
 fs_utable *fs_utable_new(state_alloc *mem, const sl_type *types, int ncols, const int *pk, int npk);
 void fs_utable_free(fs_utable *t);
@@ -235,6 +234,10 @@ size_t fs_utable_rows(const fs_utable *t);
 /* Forgets the places of removed keys (a key that comes back then goes last). Called after a
  * commit: between two commits a removed key that comes back (-U then +U) keeps its place. */
 void fs_utable_compact(fs_utable *t);
+/* Its snapshot records (state.h's stream, inside the sink's header and CRC), and reading them
+ * back into an empty table: 0, -1 for a malformed stream, 1 over the memory limit. */
+void fs_utable_snapshot(const fs_utable *t, sl_buf *out);
+int fs_utable_restore(fs_utable *t, state_reader *rd);
 
 /* ---- files (fs_sink.c) ---- */
 

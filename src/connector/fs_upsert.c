@@ -9,13 +9,12 @@
  * 'sink.rolling-policy.rollover-interval' while the table has changed (checked every
  * 'sink.rolling-policy.check-interval', never between an update's -U and its +U). The file is
  * always 'path', bounded or not: a directory of part files would repeat every row.
- * Also here: fs_utable, the materialised table itself (a private hash table over packed keys,
- * to be replaced by the state map of state.h when it is in).
+ * Also here: fs_utable, the materialised table itself (a state_map over packed keys plus the
+ * order keys first arrived in), and the sink's snapshot/restore of it (state.h's stream).
  * Must not touch: the rows it is given (it copies what it keeps), other sinks' files. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,69 +24,28 @@
 
 /* ---- the materialised table ---- */
 
-typedef struct up_entry {
-  uint64_t hash;
-  uint8_t *key; /* the packed key, klen bytes */
-  uint32_t klen;
-  sl_value *row; /* NULL: removed since the last compaction (the entry keeps its place) */
-} up_entry;
+/* A key's value in the map: its row, NULL once removed (-U/-D) until the next compaction, so a
+ * key that comes back keeps its place in `order`. Map entries never move, so `order` holds
+ * pointers to them. */
+typedef struct up_val {
+  sl_value *row;
+} up_val;
 
 struct fs_utable {
   state_alloc *mem;
-  const sl_type *types;
+  const sl_type *types; /* of the row */
   int ncols;
   const int *pk;
+  sl_type *ktypes; /* of the key columns */
   int npk;
-  up_entry *e; /* in the order keys first arrived */
+  state_map map;       /* packed key -> up_val */
+  state_entry **order; /* the map's entries in the order their keys first arrived */
   size_t n, cap;
-  uint32_t *slots; /* open addressing: entry index + 1, 0 empty; a power of 2, at most half full */
-  size_t nslots;
   size_t live; /* entries with a row */
   sl_buf kb;   /* the packed key of the row being applied */
 };
 
-/* Equal SQL values pack to equal bytes: a NULL is one marker byte, -0.0 packs as 0.0 and every
- * NaN alike, a DECIMAL by its unscaled value, a string with its length. */
-static void pack_key(const fs_utable *t, const sl_value *row, sl_buf *out) {
-  out->len = 0;
-  for (int k = 0; k < t->npk; k++) {
-    const sl_value *v = &row[t->pk[k]];
-    if (v->null) {
-      buf_putc(out, 0);
-      continue;
-    }
-    buf_putc(out, 1);
-    switch (t->types[t->pk[k]].id) {
-    case T_STRING: {
-      uint32_t n = v->len;
-      buf_put(out, &n, sizeof n);
-      buf_put(out, v->u.s, n);
-      break;
-    }
-    case T_FLOAT:
-    case T_DOUBLE: {
-      double d = v->u.d;
-      if (d == 0) d = 0.0;
-      if (isnan(d)) d = NAN;
-      buf_put(out, &d, sizeof d);
-      break;
-    }
-    case T_DECIMAL:
-      buf_put(out, &v->u.dec.lo, sizeof v->u.dec.lo);
-      buf_put(out, &v->u.dec.hi, sizeof v->u.dec.hi);
-      break;
-    default: buf_put(out, &v->u.i, sizeof v->u.i); break;
-    }
-  }
-}
-
-static uint64_t hash_bytes(const uint8_t *p, size_t n) {
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  return h ^ (h >> 33);
-}
+static sl_value **row_of(state_entry *x) { return &((up_val *)state_entry_val(x))->row; }
 
 fs_utable *fs_utable_new(state_alloc *mem, const sl_type *types, int ncols, const int *pk,
                          int npk) {
@@ -97,105 +55,75 @@ fs_utable *fs_utable_new(state_alloc *mem, const sl_type *types, int ncols, cons
   t->ncols = ncols;
   t->pk = pk;
   t->npk = npk;
+  t->ktypes = xcalloc((size_t)npk + 1, sizeof(sl_type));
+  for (int k = 0; k < npk; k++) t->ktypes[k] = types[pk[k]];
+  state_map_init(&t->map, mem, sizeof(up_val));
   return t;
 }
 
 void fs_utable_free(fs_utable *t) {
   if (!t) return;
-  for (size_t i = 0; i < t->n; i++) {
-    state_free_row(t->mem, t->e[i].row, t->types, t->ncols);
-    state_free(t->mem, t->e[i].key, t->e[i].klen);
-  }
-  state_free(t->mem, t->e, sizeof(up_entry) * t->cap);
-  state_free(t->mem, t->slots, sizeof(uint32_t) * t->nslots);
+  for (size_t i = 0; i < t->n; i++)
+    state_free_row(t->mem, *row_of(t->order[i]), t->types, t->ncols);
+  state_map_free(&t->map);
+  state_free(t->mem, t->order, sizeof(state_entry *) * t->cap);
+  free(t->ktypes);
   buf_free(&t->kb);
   free(t);
 }
 
-static void slot_put(fs_utable *t, size_t i) {
-  size_t m = t->nslots - 1, h = (size_t)t->e[i].hash & m;
-  while (t->slots[h]) h = (h + 1) & m;
-  t->slots[h] = (uint32_t)(i + 1);
-}
-
-static void rehash(fs_utable *t) {
-  memset(t->slots, 0, sizeof(uint32_t) * t->nslots);
-  for (size_t i = 0; i < t->n; i++) slot_put(t, i);
-}
-
-static up_entry *find(const fs_utable *t, const uint8_t *key, uint32_t klen, uint64_t hash) {
-  if (!t->nslots) return NULL;
-  size_t m = t->nslots - 1;
-  for (size_t h = (size_t)hash & m; t->slots[h]; h = (h + 1) & m) {
-    up_entry *x = &t->e[t->slots[h] - 1];
-    if (x->hash == hash && x->klen == klen && !memcmp(x->key, key, klen)) return x;
-  }
-  return NULL;
-}
-
-/* Room for one more entry (the array and the index grow by doubling); false over the limit. */
-static bool reserve(fs_utable *t) {
-  if (t->n == t->cap) {
+/* Finds or adds the entry of a packed key (a new one goes last in `order`); NULL over the
+ * memory limit. */
+static state_entry *entry_of(fs_utable *t, const void *key, size_t klen) {
+  if (t->n == t->cap) { /* room in `order` first: a new entry must have its place */
     size_t cap = t->cap ? 2 * t->cap : 64;
-    up_entry *e = state_malloc(t->mem, sizeof(up_entry) * cap);
-    if (!e) return false;
-    if (t->n) memcpy(e, t->e, sizeof(up_entry) * t->n);
-    state_free(t->mem, t->e, sizeof(up_entry) * t->cap);
-    t->e = e;
+    state_entry **o = state_malloc(t->mem, sizeof(state_entry *) * cap);
+    if (!o) return NULL;
+    if (t->n) memcpy(o, t->order, sizeof(state_entry *) * t->n);
+    state_free(t->mem, t->order, sizeof(state_entry *) * t->cap);
+    t->order = o;
     t->cap = cap;
   }
-  if (2 * (t->n + 1) > t->nslots) {
-    size_t ns = t->nslots ? 2 * t->nslots : 128;
-    uint32_t *s = state_malloc(t->mem, sizeof(uint32_t) * ns);
-    if (!s) return false;
-    state_free(t->mem, t->slots, sizeof(uint32_t) * t->nslots);
-    t->slots = s;
-    t->nslots = ns;
-    rehash(t);
-  }
+  bool created;
+  state_entry *x = state_map_upsert(&t->map, key, klen, state_hash(key, klen), &created);
+  if (x && created) t->order[t->n++] = x;
+  return x;
+}
+
+static bool put_row(fs_utable *t, state_entry *x, const sl_value *row) {
+  sl_value *kept = state_keep_row_alloc(t->mem, row, t->types, t->ncols);
+  if (!kept) return false;
+  sl_value **r = row_of(x);
+  if (*r)
+    state_free_row(t->mem, *r, t->types, t->ncols);
+  else
+    t->live++;
+  *r = kept;
   return true;
 }
 
 bool fs_utable_apply(fs_utable *t, int kind, const sl_value *row) {
-  pack_key(t, row, &t->kb);
-  const uint8_t *key = (const uint8_t *)t->kb.data;
-  uint32_t klen = (uint32_t)t->kb.len;
-  uint64_t hash = hash_bytes(key, klen);
-  up_entry *x = find(t, key, klen, hash);
+  t->kb.len = 0;
+  state_key_pack(row, t->pk, t->ktypes, t->npk, &t->kb);
   if (kind == RK_UPDATE_BEFORE || kind == RK_DELETE) {
-    if (x && x->row) {
-      state_free_row(t->mem, x->row, t->types, t->ncols);
-      x->row = NULL;
+    state_entry *x =
+        state_map_find(&t->map, t->kb.data, t->kb.len, state_hash(t->kb.data, t->kb.len));
+    sl_value **r = x ? row_of(x) : NULL;
+    if (r && *r) {
+      state_free_row(t->mem, *r, t->types, t->ncols);
+      *r = NULL;
       t->live--;
     }
     return true;
   }
-  sl_value *kept = state_keep_row_alloc(t->mem, row, t->types, t->ncols);
-  if (!kept) return false;
-  if (x) { /* the key has its place: the new row takes it */
-    if (x->row)
-      state_free_row(t->mem, x->row, t->types, t->ncols);
-    else
-      t->live++;
-    x->row = kept;
-    return true;
-  }
-  uint8_t *k = NULL;
-  if (!reserve(t) || !(k = state_malloc(t->mem, klen))) {
-    state_free_row(t->mem, kept, t->types, t->ncols);
-    return false;
-  }
-  memcpy(k, key, klen);
-  t->e[t->n] = (up_entry){hash, k, klen, kept};
-  slot_put(t, t->n++);
-  t->live++;
-  return true;
+  state_entry *x = entry_of(t, t->kb.data, t->kb.len);
+  return x && put_row(t, x, row);
 }
 
 const sl_value *fs_utable_next(const fs_utable *t, size_t *i) {
   while (*i < t->n) {
-    const up_entry *x = &t->e[(*i)++];
-    if (x->row) return x->row;
+    const sl_value *r = *row_of(t->order[(*i)++]);
+    if (r) return r;
   }
   return NULL;
 }
@@ -206,13 +134,43 @@ void fs_utable_compact(fs_utable *t) {
   if (t->live == t->n) return;
   size_t j = 0;
   for (size_t i = 0; i < t->n; i++) {
-    if (t->e[i].row)
-      t->e[j++] = t->e[i];
+    if (*row_of(t->order[i]))
+      t->order[j++] = t->order[i];
     else
-      state_free(t->mem, t->e[i].key, t->e[i].klen);
+      state_map_remove(&t->map, t->order[i]);
   }
   t->n = j;
-  rehash(t);
+}
+
+/* Snapshot records: the number of entries, then per entry in order its packed key, whether it
+ * has a row, and the row. Removed keys are kept too, so a restored table keeps their places. */
+void fs_utable_snapshot(const fs_utable *t, sl_buf *out) {
+  state_put_u64(out, t->n);
+  for (size_t i = 0; i < t->n; i++) {
+    const sl_value *r = *row_of(t->order[i]);
+    state_put_bytes(out, state_entry_key(t->order[i], &t->map), t->order[i]->klen);
+    state_put_u64(out, r != NULL);
+    if (r) state_put_row(out, r, t->types, t->ncols);
+  }
+}
+
+int fs_utable_restore(fs_utable *t, state_reader *rd) {
+  uint64_t n = state_get_u64(rd);
+  sl_value *row = xcalloc((size_t)t->ncols + 1, sizeof(sl_value));
+  int rc = 0;
+  for (uint64_t i = 0; i < n && !rc; i++) {
+    size_t klen;
+    const void *key = state_get_bytes(rd, &klen);
+    uint64_t live = state_get_u64(rd);
+    if (rd->bad || live > 1 || (live && !state_get_row(rd, row, t->types, t->ncols))) {
+      rc = -1;
+      break;
+    }
+    state_entry *x = entry_of(t, key, klen);
+    if (!x || (live && !put_row(t, x, row))) rc = 1;
+  }
+  free(row);
+  return rc ? rc : rd->bad ? -1 : 0;
 }
 
 /* ---- the sink ---- */
@@ -332,6 +290,38 @@ static sl_status up_stop(sl_op *op, bool publish, sl_error *e) {
   return st ? st : commit(u, e);
 }
 
+/* The state: the materialised table with the places of its keys, and whether it has changed
+ * since the last publish. (The published file is not state: a restored sink publishes the
+ * table at its next commit.) */
+enum { UP_SNAPSHOT_VERSION = 1 };
+
+static sl_status up_snapshot(sl_op *op, sl_buf *out, sl_error *e) {
+  fs_upsert *u = (fs_upsert *)op;
+  state_put_header(out, "fs_upsert", UP_SNAPSHOT_VERSION);
+  state_put_u64(out, u->dirty);
+  fs_utable_snapshot(u->t, out);
+  state_put_end(out);
+  return SL_OK;
+}
+
+static sl_status up_restore(sl_op *op, const void *p, size_t n, sl_error *e) {
+  fs_upsert *u = (fs_upsert *)op;
+  state_reader rd = {0};
+  uint32_t version;
+  if (fs_utable_rows(u->t) || !state_reader_open(&rd, p, n, "fs_upsert", &version) ||
+      version != UP_SNAPSHOT_VERSION)
+    return err_set(e, SL_ERUNTIME,
+                   "sink '%s': not a snapshot of an upsert sink (or not into a "
+                   "fresh one)",
+                   op->name);
+  u->dirty = state_get_u64(&rd) != 0;
+  int rc = fs_utable_restore(u->t, &rd);
+  if (rc > 0) return over_limit(u, e);
+  if (rc < 0 || rd.p != rd.end)
+    return err_set(e, SL_ERUNTIME, "sink '%s': the snapshot is malformed", op->name);
+  return SL_OK;
+}
+
 static void up_describe(const sl_op *op, sl_buf *out) {
   const fs_upsert *u = (const fs_upsert *)op;
   buf_puts(out, u->desc);
@@ -359,6 +349,8 @@ static const op_vt fs_upsert_vt = {.kind = "Sink",
                                    .stop = up_stop,
                                    .describe = up_describe,
                                    .free = up_free,
+                                   .snapshot = up_snapshot,
+                                   .restore = up_restore,
                                    .keeps = "the materialised table: one row per primary key"};
 
 sl_op *fs_upsert_new(const conn_ctx *c, int64_t rollover_ms, int64_t check_ms, sl_error *e) {
