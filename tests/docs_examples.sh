@@ -56,6 +56,9 @@ done
 want=$("$S" docs functions)
 have=$(awk '/<!-- functions:begin -->/{on=1; next} /<!-- functions:end -->/{on=0} on' docs/sql.md)
 if [ "$want" != "$have" ]; then echo "docs/sql.md function table is stale: paste 'sluice docs functions' between the markers"; fail=1; fi
+want=$("$S" docs aggregates)
+have=$(awk '/<!-- aggregates:begin -->/{on=1; next} /<!-- aggregates:end -->/{on=0} on' docs/sql.md)
+if [ "$want" != "$have" ]; then echo "docs/sql.md aggregate table is stale: paste 'sluice docs aggregates' between the markers"; fail=1; fi
 # every function example prints its result
 while IFS=$'\t' read -r ex res; do
   n=$((n + 1))

@@ -44,8 +44,8 @@ typedef struct agg_def {
    * are DOUBLE for floating input and DECIMAL(38, max(6,s)) for exact input ...). Returns NULL,
    * or a message for a type the function does not take. */
   const char *(*result_type)(const sl_type *args, int nargs, sl_type *out);
-  bool retracts;        /* can take retractions (-U/-D input rows) */
-  const char *doc;      /* docs/sql.md; the table generates the aggregate section */
+  bool retracts;   /* can take retractions (-U/-D input rows) */
+  const char *doc; /* docs/sql.md; the table generates the aggregate section */
   const char *signature;
 } agg_def;
 
@@ -56,20 +56,23 @@ void agg_docs(FILE *f);
 
 /* One aggregate call as an operator runs it. */
 typedef struct agg_spec {
-  int kind;       /* agg_kind */
-  int arg;        /* input column of the argument; -1 for COUNT(*) */
-  int filter;     /* input BOOLEAN column: only rows where it is TRUE count; -1 for none */
-  bool distinct;  /* COUNT(DISTINCT x), SUM(DISTINCT x) ...: each distinct value once */
+  int kind;      /* agg_kind */
+  int arg;       /* input column of the argument; -1 for COUNT(*) */
+  int filter;    /* input BOOLEAN column: only rows where it is TRUE count; -1 for none */
+  bool distinct; /* COUNT(DISTINCT x), SUM(DISTINCT x) ...: each distinct value once */
   sl_type arg_type;
-  sl_type type;   /* result type (agg_def.result_type) */
+  sl_type type;    /* result type (agg_def.result_type) */
   const char *sep; /* LISTAGG separator (a constant; ',' when NULL) */
   size_t seplen;
 } agg_spec;
 
 typedef struct agg_set agg_set;
 
-/* Compiles n calls. alloc counts the memory of the side structures (it is the operator's). */
-agg_set *agg_set_new(const agg_spec *calls, int n, state_alloc *alloc);
+/* Compiles n calls. alloc counts the memory of the side structures (it is the operator's).
+ * retract: the input is updating (-U/-D rows will come). MIN/MAX then keep a value->count map
+ * and FIRST_VALUE/LAST_VALUE/LISTAGG the list of their values, so a retraction is exact; false
+ * picks the fast append-only form (one value, one buffer), where agg_retract fails for them. */
+agg_set *agg_set_new(const agg_spec *calls, int n, state_alloc *alloc, bool retract);
 void agg_set_free(agg_set *s);
 size_t agg_set_size(const agg_set *s); /* bytes of one accumulator block */
 int agg_set_count(const agg_set *s);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../agg/agg.h"
 #include "../plan/plan.h"
 #include "cli.h"
 
@@ -18,7 +19,7 @@ static const char usage_main[] =
     "  run PIPELINE.sql        run the pipeline (bounded inputs: until they are read)\n"
     "  validate PIPELINE.sql   parse, bind and plan; report the first error with its position\n"
     "  explain PIPELINE.sql    print the operator graph (--format text|dot|json)\n"
-    "  docs connectors|functions  print generated reference docs (markdown)\n"
+    "  docs connectors|functions|aggregates  print generated reference docs (markdown)\n"
     "\n"
     "options: --help (also per command), --version\n"
     "exit status: 0 success, 1 runtime failure, 2 bad usage or SQL\n";
@@ -49,10 +50,10 @@ static const char usage_explain[] =
     "read, Calc (filter + projection) operators, unions and sinks.\n";
 
 static const char usage_docs[] =
-    "usage: sluice docs connectors|functions\n"
+    "usage: sluice docs connectors|functions|aggregates\n"
     "\n"
-    "Prints reference docs generated from the connector/format option tables or from the\n"
-    "function table, as markdown.\n";
+    "Prints reference docs generated from the connector/format option tables, the function\n"
+    "table or the aggregate function table, as markdown.\n";
 
 static const char *sig_name(int sig) { return sig == SIGINT ? "SIGINT" : "SIGTERM"; }
 
@@ -224,14 +225,16 @@ static int cmd_docs(int argc, char **argv) {
     conn_docs(stdout);
   else if (!strcmp(argv[0], "functions"))
     docs_functions(stdout);
+  else if (!strcmp(argv[0], "aggregates"))
+    agg_docs(stdout);
   else if (!strcmp(argv[0], "function-examples")) { /* for the docs tests: example TAB result */
     int n;
     const fn_def *fns = fn_table(&n);
     for (int i = 0; i < n; i++)
       if (fns[i].example) printf("%s\t%s\n", fns[i].example, fns[i].result);
   } else
-    return usage_error(usage_docs, "unknown docs topic '%s'; valid: connectors, functions",
-                       argv[0]);
+    return usage_error(
+        usage_docs, "unknown docs topic '%s'; valid: connectors, functions, aggregates", argv[0]);
   return 0;
 }
 

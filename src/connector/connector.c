@@ -1,5 +1,6 @@
 /* connector.c - the connector table, options every source shares, the buffered writer of
- * sinks, and the generator of docs/connectors.md. */
+ * sinks, the list of sinks that take updating streams, and the generator of
+ * docs/connectors.md. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,6 +9,12 @@
 
 static const conn_def *const conns[] = {&conn_filesystem, &conn_datagen, &conn_print,
                                         &conn_blackhole};
+
+const char *conn_updating_choices(void) {
+  return "'print' (or 'blackhole'), a changelog format on the filesystem sink ('debezium-json' "
+         "or 'changelog-json'), or a PRIMARY KEY (...) NOT ENFORCED on the filesystem sink, "
+         "which then writes the materialised table (an upsert by key)";
+}
 
 const opt_def conn_source_opts[] = {
     {"on-error", OPT_ENUM, "dlq", "fail|skip|dlq", false,

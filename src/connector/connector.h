@@ -38,6 +38,9 @@ const conn_def *conn_lookup(const char *name);
 const conn_def *const *conn_table(int *n);
 /* Options every source has: 'on-error' and 'dlq.path'. */
 extern const opt_def conn_source_opts[];
+/* The sinks that take an updating stream (-U/+U/-D rows), as one phrase for the message that
+ * refuses an updating query into an append-only sink. */
+const char *conn_updating_choices(void);
 /* Writes docs/connectors.md from the option tables. */
 void conn_docs(FILE *f);
 

@@ -2,7 +2,8 @@
  * generate docs/connectors.md) and the parsers of their Flink-style durations and sizes. The
  * work is elsewhere: fs_source.c, fs_monitor.c and fs_reader.c read (bounded, or monitored and
  * unbounded with 'source.monitor-interval'); fs_sink.c writes (one file committed atomically in
- * a bounded run, rolling part files in an unbounded one); fs_partition.c maps PARTITIONED BY
+ * a bounded run, rolling part files in an unbounded one); fs_upsert.c writes the materialised
+ * table of a sink with a PRIMARY KEY; fs_partition.c maps PARTITIONED BY
  * columns to col=value/ directories. Internals shared by these files are in fs.h.
  * Must not touch: reading or writing (the files above). */
 #include <stdlib.h>
@@ -16,8 +17,9 @@ const opt_def fs_opts[] = {
      "source: a file, a directory (its visible files; with PARTITIONED BY its col=value/ "
      "directories), a glob (data/*.jsonl), or '-' or '/dev/stdin' for standard input, or a FIFO "
      "(both read as they arrive, until their end); sink: the file to write in a bounded run, the "
-     "directory of part files in an unbounded run or with PARTITIONED BY"},
-    {"format", OPT_ENUM, NULL, "json|csv|debezium-json", true, "record format"},
+     "directory of part files in an unbounded run or with PARTITIONED BY; with a PRIMARY KEY "
+     "(and a json or csv format) always the file of the materialised table"},
+    {"format", OPT_ENUM, NULL, "json|csv|debezium-json|changelog-json", true, "record format"},
     {"source.monitor-interval", OPT_DURATION, NULL, NULL, false,
      "watch 'path' and read what is appended to its files and the files that appear (a "
      "duration: '1s', '500 ms', '10 s'); the source is then unbounded. Changes are seen at "
@@ -29,7 +31,8 @@ const opt_def fs_opts[] = {
     {"sink.rolling-policy.file-size", OPT_SIZE, "128mb", NULL, false,
      "unbounded runs: a part file is rolled (published) when it reaches this size"},
     {"sink.rolling-policy.rollover-interval", OPT_DURATION, "30 min", NULL, false,
-     "unbounded runs: a part file is rolled when it has been open this long"},
+     "unbounded runs: a part file is rolled when it has been open this long; with a PRIMARY "
+     "KEY, how often the materialised table is published while it changes"},
     {"sink.rolling-policy.check-interval", OPT_DURATION, "1 min", NULL, false,
      "unbounded runs: how often the rollover interval is checked"},
     {"partition.default-name", OPT_STRING, FS_DEFAULT_PARTITION, NULL, false,
@@ -48,6 +51,10 @@ const conn_def conn_filesystem = {
     "part files `part-<uuid>-<n>` in the 'path' directory, written as hidden "
     "`.part-<uuid>-<n>.inprogress.<pid>` files and published by fsync and rename when rolled "
     "and when the run stops. Temp files left by a killed run are removed by the next run of "
-    "the sink.",
+    "the sink. A sink table with a PRIMARY KEY (...) NOT ENFORCED and the json or csv format "
+    "is an upsert sink: it takes an updating stream, keeps the table by key (+I/+U replace the "
+    "key's row, -U/-D remove it) and publishes its rows, in the order their keys first "
+    "arrived, as the file 'path' (atomically) when the run ends, when an unbounded run stops, "
+    "and every rollover interval while it changes.",
     fs_source_new,
     fs_sink_new};

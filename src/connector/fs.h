@@ -1,6 +1,7 @@
 /* fs.h - internals of the filesystem connector shared by its files (filesystem.c: the connector
  * row and options; fs_reader.c: bounded reading and record framing; fs_source.c and
- * fs_monitor.c: the source; fs_sink.c: the sink; fs_partition.c: PARTITIONED BY paths) and by
+ * fs_monitor.c: the source; fs_sink.c: the sink; fs_upsert.c: the sink of a table with a
+ * PRIMARY KEY; fs_partition.c: PARTITIONED BY paths) and by
  * tests/unit/test_connector.c. Not a public header: the rest of sluice uses connector.h. */
 #ifndef SLUICE_FS_H
 #define SLUICE_FS_H
@@ -211,6 +212,39 @@ void fs_partition_escape(const char *s, size_t n, sl_buf *out);
  * column is missing. A value equal to default_name is NULL (vals[i] = NULL). */
 bool fs_partition_parse(const char *rel, int n, const char *const *names, const char **vals,
                         const char *default_name, sl_arena *a);
+
+/* ---- the upsert sink (fs_upsert.c): a PRIMARY KEY with an append-only format ---- */
+
+/* The sink of a table with a PRIMARY KEY and a format without change kinds (json, csv): it
+ * keeps the materialised table by key and publishes it as the file 'path' at each commit
+ * (fs_sink_new hands it the parsed rollover and check intervals). */
+sl_op *fs_upsert_new(const conn_ctx *c, int64_t rollover_ms, int64_t check_ms, sl_error *e);
+
+/* The materialised table: rows by packed primary key (a state_map), kept in the order their
+ * keys first arrived, every byte counted in a state_alloc. */
+typedef struct fs_utable fs_utable;
+fs_utable *fs_utable_new(state_alloc *mem, const sl_type *types, int ncols, const int *pk, int npk);
+void fs_utable_free(fs_utable *t);
+/* Applies one change: +I/+U put the row under its key (replacing the row there, keeping its
+ * place), -U/-D remove the key's row. false when the state memory limit is reached. */
+bool fs_utable_apply(fs_utable *t, int kind, const sl_value *row);
+/* The rows in order: i starts at 0; NULL at the end. */
+const sl_value *fs_utable_next(const fs_utable *t, size_t *i);
+size_t fs_utable_rows(const fs_utable *t);
+/* Forgets the places of removed keys (a key that comes back then goes last). Called after a
+ * commit: between two commits a removed key that comes back (-U then +U) keeps its place. */
+void fs_utable_compact(fs_utable *t);
+/* Its snapshot records (state.h's stream, inside the sink's header and CRC), and reading them
+ * back into an empty table: 0, -1 for a malformed stream, 1 over the memory limit. */
+void fs_utable_snapshot(const fs_utable *t, sl_buf *out);
+int fs_utable_restore(fs_utable *t, state_reader *rd);
+
+/* ---- files (fs_sink.c) ---- */
+
+/* Creates dir and its missing parents. */
+sl_status fs_mkdirs(const char *dir, sl_error *e);
+/* fsync of a directory (after a rename in it). */
+sl_status fs_fsync_dir(const char *dir, sl_error *e);
 
 /* ---- stale temp files (fs_sink.c) ---- */
 

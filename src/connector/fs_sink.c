@@ -66,7 +66,7 @@ typedef struct fs_sink {
   sl_arena arena;
 } fs_sink;
 
-static sl_status fsync_dir(const char *dir, sl_error *e) {
+sl_status fs_fsync_dir(const char *dir, sl_error *e) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return err_set(e, SL_ERUNTIME, "cannot open the directory '%s'", dir);
   int rc = fsync(fd);
@@ -96,7 +96,7 @@ static sl_status mkdirs_made(const char *dir, char **made, sl_error *e) {
   return SL_OK;
 }
 
-static sl_status mkdirs(const char *dir, sl_error *e) { return mkdirs_made(dir, NULL, e); }
+sl_status fs_mkdirs(const char *dir, sl_error *e) { return mkdirs_made(dir, NULL, e); }
 
 /* Removes the directories made for b, from its own up, as long as they are empty. */
 static void bucket_rmdirs(fs_bucket *b) {
@@ -214,7 +214,7 @@ static sl_status bucket_commit(fs_bucket *b, sl_error *e) {
   b->prepared = false;
   free(b->tmp);
   b->tmp = NULL;
-  return fsync_dir(b->dir, e);
+  return fs_fsync_dir(b->dir, e);
 }
 
 static sl_status bucket_publish(fs_sink *f, fs_bucket *b, sl_error *e) {
@@ -293,7 +293,7 @@ static sl_status start(fs_sink *f, sl_error *e) {
                      "'path'",
                      f->base.name, f->path,
                      f->nparts ? "a partitioned table" : "an unbounded run (a monitored source)");
-    if (mkdirs(f->path, e)) return SL_ERUNTIME;
+    if (fs_mkdirs(f->path, e)) return SL_ERUNTIME;
     if (!f->base.job->bounded)
       f->timer = loop_add_timer(f->base.job->loop, f->check_ms, f->check_ms, on_check, f);
   }
@@ -534,6 +534,8 @@ sl_op *fs_sink_new(const conn_ctx *c, sl_error *e) {
       return NULL;
     }
   }
+  if (c->nprimary_key && !c->fmt->changelog) /* the materialised table by key (fs_upsert.c) */
+    return fs_upsert_new(c, roll, check, e);
   fs_sink *f = xcalloc(1, sizeof *f);
   op_init(&f->base, &fs_sink_vt, c->job, c->table);
   f->base.accepts_updates = c->fmt->changelog;
@@ -571,7 +573,7 @@ sl_op *fs_sink_new(const conn_ctx *c, sl_error *e) {
     char *copy = xstrdup(f->path), *base = xstrdup(f->path);
     char *prefix = xstrdup(basename(base));
     const char *dir = dirname(copy);
-    if (strcmp(dir, ".") && mkdirs(dir, e)) { /* the dead-letter file may go there too */
+    if (strcmp(dir, ".") && fs_mkdirs(dir, e)) { /* the dead-letter file may go there too */
       free(prefix);
       free(copy);
       free(base);

@@ -5,12 +5,13 @@
  * -U from "before", then +U from "after" (the decoder answers rec.again after the first, and
  * the source calls it again on the same record). The encoder writes +I/+U as create events and
  * -D/-U as delete events, as Flink's does. The row columns themselves are decoded and encoded
- * by the json format, on the span of "before" or "after".
+ * by the json format, on the span of "before" or "after". The envelope scanner
+ * (fmt_json_fields) is shared with the changelog-json format.
  * Must not touch: the json format's internals (it is used through its fmt_def only). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "format.h"
+#include "json_span.h"
 
 static const opt_def dbz_opts[] = {
     {"debezium-json.schema-include", OPT_BOOL, "false", NULL, false,
@@ -24,12 +25,10 @@ typedef struct dbz_dec {
   bool pending; /* an update's -U row was given: +U from `after` comes next */
 } dbz_dec;
 
-/* ---- a small scanner over one event: only the spans of the envelope's fields ---- */
+/* ---- a small scanner over one event: only the spans of the envelope's fields (shared with
+ * changelog_json.c through json_span.h) ---- */
 
-typedef struct span {
-  const char *p;
-  size_t n; /* 0: absent */
-} span;
+typedef fmt_span span;
 
 static const char *ws(const char *p, const char *e) {
   while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
@@ -73,8 +72,7 @@ static const char *skip_value(const char *p, const char *e, int depth) {
   return p > s ? p : NULL;
 }
 
-/* The spans of the fields named in keys[] of the object [p, e); false when it is no object. */
-static bool fields(const char *p, const char *e, const char *const *keys, span *out, int n) {
+bool fmt_json_fields(const char *p, const char *e, const char *const *keys, fmt_span *out, int n) {
   for (int i = 0; i < n; i++) out[i] = (span){NULL, 0};
   p = ws(p, e);
   if (p >= e || *p != '{') return false;
@@ -140,7 +138,7 @@ static sl_status dbz_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *re
   span f[3], pl;
   const char *b = p;
   if (z->schema_include) {
-    if (!fields(p, e, env, &pl, 1) || !pl.n) {
+    if (!fmt_json_fields(p, e, env, &pl, 1) || !pl.n) {
       snprintf(why, whyn, "not a Debezium event with schema: no \"payload\" object");
       z->pending = false;
       return SL_EDATA;
@@ -148,7 +146,7 @@ static sl_status dbz_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *re
     b = pl.p;
     e = pl.p + pl.n;
   }
-  if (!fields(b, e, keys, f, 3)) {
+  if (!fmt_json_fields(b, e, keys, f, 3)) {
     snprintf(why, whyn, "not a Debezium JSON event (a JSON object is expected)");
     z->pending = false;
     return SL_EDATA;

@@ -7,7 +7,8 @@
 
 #include "format.h"
 
-static const fmt_def *const formats[] = {&fmt_json_def, &fmt_csv_def, &fmt_debezium_json_def};
+static const fmt_def *const formats[] = {&fmt_json_def, &fmt_csv_def, &fmt_debezium_json_def,
+                                         &fmt_changelog_json_def};
 
 const fmt_def *fmt_lookup(const char *name) {
   for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)

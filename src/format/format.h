@@ -130,7 +130,7 @@ void fmt_utf8_sanitize(const char *s, size_t n, sl_buf *out);
 /* 3 when p starts with a UTF-8 byte-order mark (the filesystem source skips it at offset 0). */
 size_t fmt_bom(const char *p, size_t n);
 
-extern const fmt_def fmt_json_def, fmt_csv_def, fmt_debezium_json_def;
+extern const fmt_def fmt_json_def, fmt_csv_def, fmt_debezium_json_def, fmt_changelog_json_def;
 /* The JSON encoder (json_enc.c), for fmt_json_def. */
 fmt_encoder *fmt_json_encoder_new(const fmt_schema *s, const opt_list *o);
 

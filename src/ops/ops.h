@@ -70,7 +70,7 @@ sl_op *op_window_tvf_new(sl_job *j, const window_spec *w, op_cols out, sl_error 
  * aggregates; a window's final row is emitted when the watermark reaches its end, and its
  * state is freed then. TUMBLE, HOP and CUMULATE keep slices (of gcd(size, slide) or `step`)
  * so a row costs one accumulator update; a window is the merge of its slices. A row whose
- * windows have all been emitted is late (job_late, per its source's policy; LATE_UPDATE within
+ * earliest window has been emitted is late (job_late, per its source's policy; LATE_UPDATE within
  * 'allowed-lateness' re-emits the corrected result as -U/+U, as state is kept that long).
  * out = keys (input columns keys[]), then the aggregates, then window_start, window_end,
  * window_time. Append-only output, unless early firing or late updates are on. */

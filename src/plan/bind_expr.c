@@ -298,6 +298,8 @@ static __attribute__((noinline)) sl_expr *bind_unary(binder *b, const scope *sc,
 static __attribute__((noinline)) sl_expr *bind_func(binder *b, const scope *sc, const sql_expr *x) {
   char t1[48], t2[48];
   (void)t1, (void)t2, (void)sc;
+  if (x->over) plan_fail(b, x->over->off, "OVER windows are not supported yet");
+  if (x->filter) plan_fail(b, x->filter->off, "FILTER (WHERE ...) is not supported yet");
   for (int i = 0; aggregates[i]; i++)
     if (str_ieq(x->text, aggregates[i]))
       plan_fail(b, x->off,

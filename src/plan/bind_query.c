@@ -110,7 +110,7 @@ static scope make_scope(binder *b, plan_node *n, const char *qual) {
 }
 
 static plan_node *bind_select(binder *b, const sql_query *q, cte_env *env) {
-  if (q->ngroup)
+  if (q->ngroup || q->ngsets)
     plan_fail(b, q->group_off,
               "GROUP BY is not supported yet (it comes with the windowed aggregation issue)");
   if (q->having) plan_fail(b, q->having->off, "HAVING is not supported yet");

@@ -1,7 +1,8 @@
 /* parse_expr.c - expressions and types: literals, intervals, CASE, CAST, the special call
- * forms (EXTRACT, POSITION, SUBSTRING, TRIM, FLOOR TO), and operators by precedence climbing
- * over one table of binary operators. Chains (a OR b OR ..., a + b + ...) are parsed in a loop,
- * AND/OR chains into one n-ary node; real nesting is bounded by SQL_MAX_DEPTH and tree height by
+ * forms (EXTRACT, POSITION, SUBSTRING, TRIM, FLOOR TO), FILTER (WHERE ...) and OVER after a call
+ * (the window itself is parse_window.c's), and operators by precedence climbing over one table
+ * of binary operators. Chains (a OR b OR ..., a + b + ...) are parsed in a loop, AND/OR chains
+ * into one n-ary node; real nesting is bounded by SQL_MAX_DEPTH and tree height by
  * SQL_MAX_HEIGHT (parse_int.h), each a located error. Must not touch statements or queries
  * (parser.c) and must not resolve names. */
 #include <ctype.h>
@@ -25,11 +26,14 @@ static sql_expr *node(parser *p, int kind, uint32_t off) {
   return x;
 }
 
-/* Sets x's height from its (already sealed) arguments; too tall a tree is an error at x. */
+/* Sets x's height from its (already sealed) arguments, FILTER condition and OVER window; too
+ * tall a tree is an error at x. */
 static sql_expr *seal(parser *p, sql_expr *x) {
   uint32_t h = 0;
   for (int i = 0; i < x->nargs; i++)
     if (x->args[i]->height > h) h = x->args[i]->height;
+  if (x->filter && x->filter->height > h) h = x->filter->height;
+  if (x->over && sql_over_height(x->over) > h) h = sql_over_height(x->over);
   x->height = h + 1;
   if (x->height > SQL_MAX_HEIGHT) {
     err_at(p->e, SL_ESQL, p->src, x->off,
@@ -309,6 +313,19 @@ static sql_expr *func_node(parser *p, const char *name, uint32_t off, exprvec *e
   return x;
 }
 
+/* After a call's ')': FILTER (WHERE cond), then OVER (...). The binder decides where they are
+ * allowed (FILTER on aggregates, OVER on aggregates and ranking functions). */
+static sql_expr *func_suffix(parser *p, sql_expr *x) {
+  if (is_kw(p, "FILTER") && is_p_at(p, 1, "(")) {
+    p->i += 2;
+    sql_expect_kw(p, "WHERE");
+    x->filter = sql_expr_p(p);
+    sql_expect_p(p, ")");
+  }
+  if (is_kw(p, "OVER")) x->over = sql_over_p(p);
+  return x;
+}
+
 static sql_expr *parse_primary(parser *p) {
   sql_enter(p);
   sql_expr *x = primary(p);
@@ -508,7 +525,7 @@ static sql_expr *primary(parser *p) {
       p->i += 2;
       x = func_node(p, name, off, &ev);
       x->flag |= 2;
-      return x;
+      return func_suffix(p, x);
     }
     bool distinct = false;
     if (accept_kw(p, "DISTINCT"))
@@ -523,10 +540,7 @@ static sql_expr *primary(parser *p) {
     sql_expect_p(p, ")");
     x = func_node(p, name, off, &ev);
     if (distinct) x->flag |= 1;
-    if (is_kw(p, "OVER")) sql_fail(p, tok(p)->off, "OVER windows are not supported yet");
-    if (is_kw(p, "FILTER") && is_p_at(p, 1, "("))
-      sql_fail(p, tok(p)->off, "FILTER (WHERE ...) on aggregates is not supported yet");
-    return x;
+    return func_suffix(p, x);
   }
   sql_expr *x = node(p, A_COLUMN, off);
   const char *parts[8];

@@ -74,6 +74,14 @@ sql_query *sql_query_p(parser *p); /* parser.c: a query with WITH and UNION ALL 
 void sql_table_name(parser *p, struct sql_from *f);
 /* parse_window.c: TABLE(TUMBLE(...)) and the other window TVFs, at the TABLE keyword */
 sql_from *sql_tvf_p(parser *p);
+/* parse_window.c: OVER (...) at the OVER keyword; the tallest expression in it */
+sql_over *sql_over_p(parser *p);
+uint32_t sql_over_height(const sql_over *o);
+/* parse_group.c: the items after GROUP BY into q (group_by, ngroup, gsets) */
+void sql_group_by_p(parser *p, sql_query *q);
+/* parse_group.c: structural equality (unquoted names compare case-insensitively; calls with
+ * FILTER or OVER never compare equal to another node) */
+bool sql_expr_same(const sql_expr *a, const sql_expr *b);
 
 typedef struct exprvec {
   sql_expr **v;

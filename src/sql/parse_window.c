@@ -1,6 +1,7 @@
 /* parse_window.c - the window syntax of the parser: the windowing table-valued functions in FROM
  * (TABLE(TUMBLE|HOP|CUMULATE|SESSION(...)), positional or with named arguments, normalised to
- * the positional order of sql_tvf in sql.h). Must not resolve names or check types (the binder
+ * the positional order of sql_tvf in sql.h) and OVER (PARTITION BY ... ORDER BY ... frame)
+ * after a function call (sql_over). Must not resolve names or check types (the binder
  * does), and leaves plain expressions to parse_expr.c and queries to parser.c. */
 #include <string.h>
 
@@ -189,4 +190,117 @@ sql_from *sql_tvf_p(parser *p) {
   for (int j = 0; j < n; j++) t->args[j] = vals[j + 2];
   t->nargs = n;
   return f;
+}
+
+/* ---- OVER windows ---- */
+
+/* One frame bound; returns 0 UNBOUNDED PRECEDING, 1 n PRECEDING (*val), 2 CURRENT ROW. A
+ * FOLLOWING bound is a located error. */
+static int frame_bound(parser *p, int frame, sql_expr **val) {
+  uint32_t off = tok(p)->off;
+  *val = NULL;
+  if (accept_kw(p, "CURRENT")) {
+    sql_expect_kw(p, "ROW");
+    return 2;
+  }
+  bool unbounded = accept_kw(p, "UNBOUNDED");
+  if (!unbounded) {
+    sql_expr *x = sql_expr_p(p);
+    if (frame == FRAME_ROWS && (x->kind != A_INT || x->ival < 0))
+      sql_fail(p, x->off, "a ROWS bound is a row count such as 5 (a non-negative integer)");
+    if (frame == FRAME_RANGE && (x->kind != A_INTERVAL || x->ival < 0))
+      sql_fail(p, x->off, "a RANGE bound is a non-negative interval such as INTERVAL '1' MINUTE");
+    *val = x;
+  }
+  if (is_kw(p, "FOLLOWING"))
+    sql_fail(p, off, "FOLLOWING bounds are not supported; an OVER window ends at CURRENT ROW");
+  if (!accept_kw(p, "PRECEDING")) sql_fail_expected(p, "PRECEDING");
+  return unbounded ? 0 : 1;
+}
+
+/* ROWS|RANGE BETWEEN lo AND CURRENT ROW, or the short ROWS|RANGE lo. */
+static void frame_clause(parser *p, sql_over *o) {
+  o->frame_off = tok(p)->off;
+  o->frame = is_kw(p, "ROWS") ? FRAME_ROWS : FRAME_RANGE;
+  p->i++;
+  bool between = accept_kw(p, "BETWEEN");
+  int k = frame_bound(p, o->frame, &o->lo);
+  o->lo_unbounded = k == 0;
+  if (!between) return;
+  sql_expect_kw(p, "AND");
+  uint32_t hoff = tok(p)->off;
+  if (accept_kw(p, "CURRENT")) {
+    sql_expect_kw(p, "ROW");
+    return;
+  }
+  sql_expr *hi;
+  frame_bound(p, o->frame, &hi); /* a FOLLOWING bound fails in there */
+  sql_fail(p, hoff, "an OVER window must end at CURRENT ROW");
+}
+
+sql_over *sql_over_p(parser *p) {
+  sql_over *o = alloc(p, sizeof *o);
+  o->off = tok(p)->off;
+  p->i++; /* OVER */
+  if (tok(p)->kind == TK_IDENT || tok(p)->kind == TK_QIDENT)
+    sql_fail(p, tok(p)->off,
+             "named windows (OVER name) are not supported yet; write the window out: OVER "
+             "(PARTITION BY ... ORDER BY ...)");
+  sql_expect_p(p, "(");
+  if (is_kw(p, "PARTITION")) {
+    p->i++;
+    sql_expect_kw(p, "BY");
+    exprvec ev = {0};
+    do {
+      sql_ev_push(p, &ev, sql_expr_p(p));
+    } while (accept_p(p, ","));
+    o->part = ev.v;
+    o->npart = ev.n;
+  }
+  if (is_kw(p, "ORDER")) {
+    p->i++;
+    sql_expect_kw(p, "BY");
+    int cap = 4;
+    o->order = alloc(p, sizeof *o->order * (size_t)cap);
+    do {
+      if (o->norder == cap) {
+        sql_order *no = alloc(p, sizeof *no * (size_t)cap * 2);
+        memcpy(no, o->order, sizeof *no * (size_t)cap);
+        o->order = no;
+        cap *= 2;
+      }
+      sql_order *it = &o->order[o->norder++];
+      it->off = tok(p)->off;
+      it->e = sql_expr_p(p);
+      if (accept_kw(p, "DESC"))
+        it->desc = true;
+      else
+        accept_kw(p, "ASC");
+      if (accept_kw(p, "NULLS")) {
+        if (accept_kw(p, "FIRST"))
+          it->nulls = 1;
+        else if (accept_kw(p, "LAST"))
+          it->nulls = 2;
+        else
+          sql_fail_expected(p, "FIRST or LAST after NULLS");
+      }
+    } while (accept_p(p, ","));
+  }
+  if (is_kw(p, "ROWS") || is_kw(p, "RANGE")) frame_clause(p, o);
+  if (!is_p(p, ")"))
+    sql_fail_expected(p, o->frame    ? "')' after the frame"
+                         : o->norder ? "',', ROWS, RANGE or ')'"
+                                     : "PARTITION BY, ORDER BY, ROWS, RANGE or ')'");
+  p->i++;
+  return o;
+}
+
+uint32_t sql_over_height(const sql_over *o) {
+  uint32_t h = 0;
+  for (int i = 0; i < o->npart; i++)
+    if (o->part[i]->height > h) h = o->part[i]->height;
+  for (int i = 0; i < o->norder; i++)
+    if (o->order[i].e->height > h) h = o->order[i].e->height;
+  if (o->lo && o->lo->height > h) h = o->lo->height;
+  return h;
 }

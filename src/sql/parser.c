@@ -204,12 +204,7 @@ static sql_query *parse_select(parser *p) {
     q->group_off = tok(p)->off;
     p->i++;
     sql_expect_kw(p, "BY");
-    exprvec ev = {0};
-    do {
-      sql_ev_push(p, &ev, sql_expr_p(p));
-    } while (accept_p(p, ","));
-    q->group_by = ev.v;
-    q->ngroup = ev.n;
+    sql_group_by_p(p, q);
   }
   if (accept_kw(p, "HAVING")) q->having = sql_expr_p(p);
   if (is_kw(p, "WINDOW")) sql_fail(p, tok(p)->off, "named WINDOW clauses are not supported yet");

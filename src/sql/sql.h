@@ -73,7 +73,10 @@ typedef enum sql_frame_kind { FRAME_NONE = 0, FRAME_ROWS, FRAME_RANGE } sql_fram
 /* OVER (PARTITION BY ... ORDER BY ... [ROWS|RANGE BETWEEN lo PRECEDING AND CURRENT ROW]).
  * `ROWS n PRECEDING` alone means BETWEEN n PRECEDING AND CURRENT ROW. lo: an A_INT (ROWS) or
  * A_INTERVAL (RANGE) expression; NULL with lo_unbounded for UNBOUNDED PRECEDING, NULL without it
- * for CURRENT ROW. Only CURRENT ROW is accepted as the upper bound (a located error otherwise). */
+ * for CURRENT ROW. Only CURRENT ROW is accepted as the upper bound (a located error otherwise).
+ * The parser guarantees: lo is a non-negative A_INT for ROWS and a non-negative A_INTERVAL for
+ * RANGE; FOLLOWING bounds and named windows (OVER w) are located errors. off is the OVER
+ * keyword, frame_off the ROWS/RANGE keyword (frame = FRAME_NONE when no frame is written). */
 typedef struct sql_over {
   uint32_t off;
   struct sql_expr **part;
@@ -109,7 +112,8 @@ typedef enum sql_op {
 typedef struct sql_expr sql_expr;
 struct sql_expr {
   uint8_t kind, op, flag;
-  uint32_t height; /* 1 + the tallest argument (bounded by the parser) */
+  uint32_t height; /* 1 + the tallest argument, FILTER condition or OVER expression (bounded by
+                      the parser) */
   uint32_t off;
   const char *text;
   size_t tlen;
@@ -141,7 +145,12 @@ typedef enum sql_from_kind { FROM_TABLE = 1, FROM_SUBQUERY, FROM_TVF } sql_from_
  * Named arguments (DATA => TABLE t, TIMECOL => DESCRIPTOR(ts), SIZE =>, SLIDE =>, STEP =>,
  * GAP =>, OFFSET =>) are put into this positional order by the parser. The input is
  * `TABLE name` or a parenthesised query. The interval arguments are expressions (the binder
- * requires constant INTERVAL DAY TO SECOND values). */
+ * requires constant INTERVAL DAY TO SECOND values). nargs counts only what was given: TUMBLE 1
+ * or 2 (size, offset), HOP 2 or 3 (slide, size, offset), CUMULATE 2 or 3 (step, size, offset),
+ * SESSION 1 (gap). SESSION's keys are written PARTITION BY k1, k2 or PARTITION BY (k1, k2);
+ * PARTITION BY on another TVF is a located error. The input has no alias; the sql_from holding
+ * the TVF carries the alias written after TABLE(...). fn_off is the function name's offset;
+ * sql_from.off the TABLE keyword's. */
 typedef struct sql_tvf {
   const char *fn; /* "TUMBLE", "HOP", "CUMULATE", "SESSION" (upper case) */
   uint32_t fn_off;
@@ -185,13 +194,21 @@ struct sql_query {
   int nitems;
   sql_from *from; /* NULL: SELECT without FROM (one row) */
   sql_expr *where;
-  sql_expr **group_by; /* every distinct grouping expression, in order of appearance */
+  /* every distinct grouping expression once, in order of first appearance (distinct: not
+   * structurally equal; unquoted names compare case-insensitively, (a + 1) equals a + 1, calls
+   * with FILTER or OVER never merge). GROUP BY a, A has ngroup = 1. */
+  sql_expr **group_by;
   int ngroup;
   uint32_t group_off;
   /* GROUPING SETS / ROLLUP / CUBE, expanded by the parser: ngsets sets, each a list of
    * indexes into group_by (gset_n[i] of them; an empty set is the grand total). ngsets = 0 for
    * a plain GROUP BY. Plain items mixed with sets multiply out as in SQL:
-   * GROUP BY a, ROLLUP(b, c) = GROUPING SETS ((a, b, c), (a, b), (a)). */
+   * GROUP BY a, ROLLUP(b, c) = GROUPING SETS ((a, b, c), (a, b), (a)).
+   * ngsets > 0 exactly when GROUPING SETS, ROLLUP, CUBE or () was written (GROUP BY () is one
+   * empty set with ngroup = 0; GROUP BY (a, b) is plain). Within a set the indexes are distinct,
+   * in order of first appearance; repeated sets are kept (GROUPING SETS ((a), (a)) has two).
+   * ROLLUP(a, b) = (a, b), (a), (); CUBE(a, b) = (a, b), (a), (b), () (PostgreSQL's order);
+   * ROLLUP/CUBE items may be composite: ROLLUP((a, b), c). At most 4096 sets. */
   int **gsets;
   int *gset_n;
   int ngsets;

@@ -1,7 +1,7 @@
 /* test_connector.c - unit tests of the filesystem connector's internals: record framing (JSON
  * lines, CSV with quoted line breaks and comments), the bounded reader over a pipe with a tiny
- * window (records cut by the window end are completed, never split), durations and sizes, and
- * partition paths. */
+ * window (records cut by the window end are completed, never split), durations and sizes,
+ * partition paths, and the upsert sink (its materialised table, its snapshot and restore). */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -315,4 +315,192 @@ TEST(datagen_option_errors) {
   kv[4] = (opt_kv){"fields.id.start", "2000000"};
   CHECK(dg_run(kv, DG_NBASE, NULL, 1024, &e) == NULL);
   CHECK(strstr(e.msg, "'fields.id.end' is before 'fields.id.start'") != NULL);
+}
+
+/* The upsert sink's materialised table: replace in place, remove, a removed key that comes back
+ * before a compaction keeps its place, after one it goes last; growth past the first sizes;
+ * every byte counted and given back; the memory limit refuses a row instead of growing. */
+static int utable_order(fs_utable *t, int64_t *keys, int64_t *vals, int max) {
+  size_t i = 0;
+  int n = 0;
+  for (const sl_value *r; (r = fs_utable_next(t, &i)) && n < max; n++) {
+    keys[n] = r[1].u.i;
+    vals[n] = r[0].len ? (int64_t)r[0].u.s[0] : -1;
+  }
+  return n;
+}
+
+TEST(fs_utable_upsert) {
+  sl_type types[2] = {type_make(T_STRING), type_make(T_BIGINT)};
+  int pk[1] = {1};
+  state_alloc mem;
+  state_alloc_init(&mem, "t", 0);
+  fs_utable *t = fs_utable_new(&mem, types, 2, pk, 1);
+  sl_value row[2];
+  char s[2] = "a";
+#define PUT(kind, k, c)                                                                            \
+  (s[0] = (c), row[0] = value_str(s, 1), row[1] = value_int(k), fs_utable_apply(t, kind, row))
+  CHECK(PUT(RK_INSERT, 1, 'a') && PUT(RK_INSERT, 2, 'b') && PUT(RK_INSERT, 3, 'c'));
+  CHECK(PUT(RK_UPDATE_BEFORE, 1, 'a') && PUT(RK_UPDATE_AFTER, 1, 'x')); /* in place */
+  CHECK(PUT(RK_DELETE, 2, 'b') && PUT(RK_INSERT, 2, 'y'));              /* back: its place */
+  CHECK(PUT(RK_DELETE, 3, 'c') && PUT(RK_DELETE, 7, 'z'));              /* absent: nothing */
+  s[0] = 'q'; /* the table copied the strings */
+  int64_t k[8], v[8];
+  CHECK(utable_order(t, k, v, 8) == 2 && k[0] == 1 && v[0] == 'x' && k[1] == 2 && v[1] == 'y');
+  CHECK(fs_utable_rows(t) == 2);
+  CHECK(PUT(RK_DELETE, 1, 'x'));
+  fs_utable_compact(t);
+  CHECK(PUT(RK_INSERT, 1, 'w') && PUT(RK_INSERT, 3, 'v')); /* after a compaction: last */
+  CHECK(utable_order(t, k, v, 8) == 3 && k[0] == 2 && k[1] == 1 && v[1] == 'w' && k[2] == 3);
+  /* thousands of keys: growth keeps every key findable and the first-arrival order */
+  for (int i = 10; i < 5000; i++) CHECK(PUT(RK_INSERT, i, 'n'));
+  for (int i = 10; i < 5000; i += 2) CHECK(PUT(RK_UPDATE_AFTER, i, 'e'));
+  CHECK(fs_utable_rows(t) == 3 + 4990);
+  size_t i = 0, n = 0;
+  bool ordered = true;
+  for (const sl_value *r; (r = fs_utable_next(t, &i)); n++)
+    if (n >= 3) ordered &= r[1].u.i == (int64_t)n + 7 && r[0].u.s[0] == (n % 2 ? 'e' : 'n');
+  CHECK(n == 4993 && ordered);
+  CHECK(mem.bytes > 0);
+  fs_utable_free(t);
+  CHECK(mem.bytes == 0); /* all given back */
+  /* the limit: a table that cannot grow refuses the row and stays as it was */
+  state_alloc_init(&mem, "t", 4096);
+  t = fs_utable_new(&mem, types, 2, pk, 1);
+  int ok = 0;
+  for (int j = 0; j < 1000 && PUT(RK_INSERT, j, 'a'); j++) ok++;
+  CHECK(ok > 0 && ok < 1000 && fs_utable_rows(t) == (size_t)ok && mem.bytes <= 4096);
+  fs_utable_free(t);
+  CHECK(mem.bytes == 0);
+#undef PUT
+}
+
+/* Keys are SQL values: -0.0 and 0.0 are one key, NULL is a key of its own, and a composite key
+ * tells ("ab", "c") from ("a", "bc"). */
+TEST(fs_utable_keys) {
+  sl_type types[3] = {type_make(T_DOUBLE), type_make(T_STRING), type_make(T_STRING)};
+  int pk[3] = {0, 1, 2};
+  state_alloc mem;
+  state_alloc_init(&mem, "t", 0);
+  fs_utable *t = fs_utable_new(&mem, types, 3, pk, 3);
+  sl_value r[3] = {value_double(0.0), value_str("ab", 2), value_str("c", 1)};
+  CHECK(fs_utable_apply(t, RK_INSERT, r));
+  r[0] = value_double(-0.0);
+  CHECK(fs_utable_apply(t, RK_INSERT, r) && fs_utable_rows(t) == 1);
+  r[1] = value_str("a", 1);
+  r[2] = value_str("bc", 2);
+  CHECK(fs_utable_apply(t, RK_INSERT, r) && fs_utable_rows(t) == 2);
+  r[1] = value_null();
+  CHECK(fs_utable_apply(t, RK_INSERT, r) && fs_utable_rows(t) == 3);
+  CHECK(fs_utable_apply(t, RK_DELETE, r) && fs_utable_rows(t) == 2);
+  fs_utable_free(t);
+  CHECK(mem.bytes == 0);
+}
+
+/* The upsert sink's snapshot: a sink restored from a snapshot taken mid-stream (between an
+ * update's -U and its +U) and given the rest of the stream writes the same file as one that
+ * saw all of it; a snapshot of another kind, a truncated one, or one into a sink that already
+ * has rows is refused. */
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  static char buf[4096];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = 0;
+  fclose(f);
+  return buf;
+}
+
+static sl_op *upsert_sink(sl_job *j, const char *path, const char *const *names,
+                          const sl_type *types, const int *pk) {
+  static opt_kv kv[2][3];
+  static int which;
+  opt_kv *o = kv[which++ % 2];
+  o[0] = (opt_kv){"connector", "filesystem"};
+  o[1] = (opt_kv){"path", path};
+  o[2] = (opt_kv){"format", "json"};
+  conn_ctx c = {.job = j,
+                .table = "t",
+                .schema = {2, names, types, NULL, 0},
+                .opts = {o, 3},
+                .fmt = fmt_lookup("json"),
+                .source_index = -1,
+                .primary_key = pk,
+                .nprimary_key = 1};
+  sl_error e = {0};
+  sl_op *op = conn_filesystem.sink_new(&c, &e);
+  if (op) job_add_op(j, op);
+  return op;
+}
+
+static void push_rows(sl_op *op, const int *kinds, const int64_t *ids, const char *const *names,
+                      int n) {
+  sl_batch b;
+  batch_init(&b, 2, n);
+  for (int r = 0; r < n; r++) {
+    sl_value *row = batch_row(&b, r);
+    row[0] = value_int(ids[r]);
+    row[1] = value_str(names[r], strlen(names[r]));
+    b.kind[r] = (uint8_t)kinds[r];
+  }
+  b.nrows = n;
+  sl_error e = {0};
+  CHECK(op->vt->push(op, 0, &b, &e) == SL_OK);
+  batch_free(&b);
+}
+
+TEST(fs_upsert_snapshot_restore) {
+  char dir[] = "/tmp/sluice-test-upsert-XXXXXX";
+  if (!mkdtemp(dir)) return;
+  char pa[64], pb[64];
+  snprintf(pa, sizeof pa, "%s/a.jsonl", dir);
+  snprintf(pb, sizeof pb, "%s/b.jsonl", dir);
+  static const char *const cols[] = {"id", "name"};
+  sl_type types[2] = {type_make(T_BIGINT), type_make(T_STRING)};
+  int pk[1] = {0};
+  sl_job *j = job_new();
+  j->bounded = true;
+  sl_op *whole = upsert_sink(j, pa, cols, types, pk);
+  sl_op *first = upsert_sink(j, pb, cols, types, pk);
+  sl_op *rest = upsert_sink(j, pb, cols, types, pk);
+  CHECK(whole && first && rest && whole->accepts_updates && whole->vt->snapshot);
+  if (!whole || !first || !rest) return;
+  const int k1[] = {RK_INSERT, RK_INSERT, RK_INSERT, RK_DELETE, RK_UPDATE_BEFORE};
+  const int64_t i1[] = {1, 2, 3, 2, 1};
+  const char *const n1[] = {"ann", "bob", "cy", "bob", "ann"};
+  const int k2[] = {RK_UPDATE_AFTER, RK_INSERT, RK_INSERT};
+  const int64_t i2[] = {1, 4, 2};
+  const char *const n2[] = {"anne", "dee", "bo"};
+  push_rows(whole, k1, i1, n1, 5);
+  push_rows(first, k1, i1, n1, 5);
+  sl_buf snap = {0};
+  sl_error e = {0};
+  CHECK(first->vt->snapshot(first, &snap, &e) == SL_OK);
+  CHECK(first->mem.bytes > 0);
+  CHECK(rest->vt->restore(rest, snap.data, snap.len, &e) == SL_OK);
+  CHECK(rest->mem.bytes == first->mem.bytes);
+  push_rows(whole, k2, i2, n2, 3);
+  push_rows(rest, k2, i2, n2, 3);
+  CHECK(whole->vt->finish(whole, &e) == SL_OK && whole->vt->commit(whole, &e) == SL_OK);
+  CHECK(rest->vt->finish(rest, &e) == SL_OK && rest->vt->commit(rest, &e) == SL_OK);
+  const char *want = "{\"id\":1,\"name\":\"anne\"}\n{\"id\":2,\"name\":\"bo\"}\n"
+                     "{\"id\":3,\"name\":\"cy\"}\n{\"id\":4,\"name\":\"dee\"}\n";
+  char *got = slurp(pa);
+  CHECK(got && !strcmp(got, want));
+  got = slurp(pb);
+  CHECK(got && !strcmp(got, want));
+  /* refused: into a sink with rows, truncated, another kind */
+  CHECK(rest->vt->restore(rest, snap.data, snap.len, &e) != SL_OK);
+  sl_op *fresh = upsert_sink(j, pb, cols, types, pk);
+  CHECK(fresh->vt->restore(fresh, snap.data, snap.len - 1, &e) != SL_OK);
+  sl_buf other = {0};
+  state_put_header(&other, "window", 1);
+  state_put_end(&other);
+  CHECK(fresh->vt->restore(fresh, other.data, other.len, &e) != SL_OK);
+  buf_free(&other);
+  buf_free(&snap);
+  job_free(j);
+  unlink(pa);
+  unlink(pb);
+  rmdir(dir);
 }

@@ -247,3 +247,248 @@ TEST(window_tvf_errors) {
             "DESCRIPTOR takes exactly one column");
   arena_free(&a);
 }
+
+static sql_expr *expr_of(const char *text, sl_arena *a, sl_error *e) {
+  static sl_source src;
+  src.name = "e";
+  src.text = text;
+  src.len = strlen(text);
+  sql_expr *x = NULL;
+  return sql_parse_expr(&src, SQL_FLINK, a, &x, e) == SL_OK ? x : NULL;
+}
+
+TEST(filter_and_over) {
+  sl_arena a;
+  arena_init(&a, 0);
+  sl_error e;
+  sql_expr *x = expr_of("COUNT(*) FILTER (WHERE v > 1 AND k = 'a')", &a, &e);
+  CHECK(x && x->kind == A_FUNC && x->flag == 2 && x->filter && x->filter->op == OP_AND && !x->over);
+  x = expr_of("sum(DISTINCT v) filter (where v > 1)", &a, &e);
+  CHECK(x && x->flag == 1 && x->filter && x->filter->op == OP_GT);
+  x = expr_of("ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY ts DESC NULLS LAST, c, d ASC "
+              "NULLS FIRST)",
+              &a, &e);
+  sql_over *o = x ? x->over : NULL;
+  CHECK(x && !strcmp(x->text, "ROW_NUMBER") && x->nargs == 0 && o);
+  CHECK(o && o->off == strlen("ROW_NUMBER() ") && o->npart == 2 && o->norder == 3 &&
+        o->frame == FRAME_NONE && !o->lo && !o->lo_unbounded);
+  CHECK(o && o->order[0].desc && o->order[0].nulls == 2 && !o->order[1].desc &&
+        o->order[1].nulls == 0 && !o->order[2].desc && o->order[2].nulls == 1 &&
+        o->order[1].off == strlen("ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY ts DESC NULLS "
+                                  "LAST, "));
+  x = expr_of("SUM(v) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '1' MINUTE "
+              "PRECEDING AND CURRENT ROW)",
+              &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->frame == FRAME_RANGE && o->lo && o->lo->kind == A_INTERVAL &&
+        o->lo->ival == 60000 && !o->lo_unbounded &&
+        o->frame_off == strlen("SUM(v) OVER (PARTITION BY k ORDER BY ts "));
+  x = expr_of("count(*) OVER (ORDER BY ts ROWS BETWEEN 5 PRECEDING AND CURRENT ROW)", &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->npart == 0 && o->frame == FRAME_ROWS && o->lo && o->lo->kind == A_INT &&
+        o->lo->ival == 5 && x->flag == 2);
+  x = expr_of("MAX(v) OVER (ORDER BY ts ROWS 3 PRECEDING)", &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->frame == FRAME_ROWS && o->lo && o->lo->ival == 3);
+  x = expr_of("MAX(v) OVER (ORDER BY ts RANGE UNBOUNDED PRECEDING)", &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->frame == FRAME_RANGE && !o->lo && o->lo_unbounded);
+  x = expr_of("MAX(v) OVER (ORDER BY ts RANGE INTERVAL '2' HOUR PRECEDING)", &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->frame == FRAME_RANGE && o->lo && o->lo->ival == 7200000);
+  x = expr_of("MAX(v) OVER (ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)", &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->frame == FRAME_ROWS && !o->lo && o->lo_unbounded);
+  x = expr_of("MAX(v) OVER (ORDER BY ts ROWS BETWEEN CURRENT ROW AND CURRENT ROW)", &a, &e);
+  o = x ? x->over : NULL;
+  CHECK(o && o->frame == FRAME_ROWS && !o->lo && !o->lo_unbounded);
+  x = expr_of("AVG(v) FILTER (WHERE v > 0) OVER ()", &a, &e);
+  CHECK(x && x->filter && x->over && x->over->npart == 0 && x->over->norder == 0);
+  /* the window's expressions count towards the call's height */
+  x = expr_of("f(a) OVER (PARTITION BY ((b + 1) + 1) + 1)", &a, &e);
+  CHECK(x && x->height == 5);
+  x = expr_of("f(a) FILTER (WHERE (b + 1) + 1 > 2)", &a, &e);
+  CHECK(x && x->height == 5);
+  arena_free(&a);
+}
+
+static const char *expr_error(const char *text, sl_arena *a, int *col) {
+  sl_error e;
+  *col = 0;
+  if (expr_of(text, a, &e)) return "";
+  int line;
+  src_linecol(e.src, e.off, &line, col);
+  return arena_strdup(a, e.msg);
+}
+
+TEST(over_errors) {
+  sl_arena a;
+  arena_init(&a, 0);
+  int col;
+  CHECK_STR(expr_error("SUM(v) OVER w", &a, &col),
+            "named windows (OVER name) are not supported yet; write the window out: OVER "
+            "(PARTITION BY ... ORDER BY ...)");
+  CHECK(col == 13);
+  CHECK_STR(
+      expr_error("SUM(v) OVER (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)", &a, &col),
+      "FOLLOWING bounds are not supported; an OVER window ends at CURRENT ROW");
+  CHECK(col == 55);
+  CHECK_STR(expr_error("SUM(v) OVER (ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED "
+                       "FOLLOWING)",
+                       &a, &col),
+            "FOLLOWING bounds are not supported; an OVER window ends at CURRENT ROW");
+  CHECK(col == 63);
+  CHECK_STR(expr_error("SUM(v) OVER (ORDER BY ts ROWS 2 FOLLOWING)", &a, &col),
+            "FOLLOWING bounds are not supported; an OVER window ends at CURRENT ROW");
+  CHECK(col == 31);
+  CHECK_STR(
+      expr_error("SUM(v) OVER (ORDER BY ts ROWS BETWEEN 5 PRECEDING AND 2 PRECEDING)", &a, &col),
+      "an OVER window must end at CURRENT ROW");
+  CHECK(col == 55);
+  CHECK_STR(expr_error("SUM(v) OVER (ORDER BY ts ROWS INTERVAL '1' SECOND PRECEDING)", &a, &col),
+            "a ROWS bound is a row count such as 5 (a non-negative integer)");
+  CHECK_STR(expr_error("SUM(v) OVER (ORDER BY ts RANGE 10 PRECEDING)", &a, &col),
+            "a RANGE bound is a non-negative interval such as INTERVAL '1' MINUTE");
+  CHECK(col == 32);
+  CHECK_STR(expr_error("SUM(v) OVER (ORDER BY ts ROWS -1 PRECEDING)", &a, &col),
+            "a ROWS bound is a row count such as 5 (a non-negative integer)");
+  CHECK_STR(expr_error("SUM(v) FILTER (v > 1)", &a, &col), "expected WHERE, found 'v'");
+  CHECK_STR(expr_error("SUM(v) OVER (ORDER BY ts NULLS MIDDLE)", &a, &col),
+            "expected FIRST or LAST after NULLS, found 'MIDDLE'");
+  CHECK_STR(
+      expr_error("SUM(v) OVER (ORDER BY ts ROWS UNBOUNDED PRECEDING AND CURRENT ROW)", &a, &col),
+      "expected ')' after the frame, found 'AND'");
+  arena_free(&a);
+}
+
+/* The grouping sets of q as text: "(a,b)(a)()" with each index's column name. */
+static const char *gsets_text(const sql_query *q, sl_arena *a) {
+  sl_buf b = {0};
+  for (int i = 0; i < q->ngsets; i++) {
+    buf_puts(&b, "(");
+    for (int j = 0; j < q->gset_n[i]; j++) {
+      const sql_expr *x = q->group_by[q->gsets[i][j]];
+      buf_puts(&b, j ? "," : "");
+      buf_puts(&b, x->kind == A_COLUMN ? x->names[x->nnames - 1] : "?");
+    }
+    buf_puts(&b, ")");
+  }
+  const char *r = arena_strdup(a, b.len ? buf_cstr(&b) : "");
+  buf_free(&b);
+  return r;
+}
+
+static const char *group_names(const sql_query *q, sl_arena *a) {
+  sl_buf b = {0};
+  for (int i = 0; i < q->ngroup; i++) {
+    const sql_expr *x = q->group_by[i];
+    buf_puts(&b, i ? "," : "");
+    buf_puts(&b, x->kind == A_COLUMN ? x->names[x->nnames - 1] : "?");
+  }
+  const char *r = arena_strdup(a, b.len ? buf_cstr(&b) : "");
+  buf_free(&b);
+  return r;
+}
+
+TEST(grouping_sets) {
+  sl_arena a;
+  arena_init(&a, 0);
+  sl_error e;
+  sql_query *q = query_of("SELECT a FROM t GROUP BY a, B, t.b, A, `a`", &a, &e);
+  CHECK(q && q->ngsets == 0 && !q->gsets &&
+        q->group_off == strlen("INSERT INTO s SELECT a FROM t "));
+  /* a and A are one column; t.b and b and the quoted `a` are kept apart */
+  CHECK(q && !strcmp(group_names(q, &a), "a,B,b,a") && q->group_by[3]->ival == 1);
+  q = query_of("SELECT 1 FROM t GROUP BY a + 1, (a + 1), a+1, f(a), F(a), f(DISTINCT a)", &a, &e);
+  CHECK(q && q->ngroup == 3 && q->ngsets == 0);
+  q = query_of("SELECT 1 FROM t GROUP BY GROUPING SETS ((a, b), (a), ())", &a, &e);
+  CHECK(q && q->ngroup == 2 && q->ngsets == 3);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a,b)(a)()");
+  q = query_of("SELECT 1 FROM t GROUP BY ROLLUP (a, b, c)", &a, &e);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a,b,c)(a,b)(a)()");
+  q = query_of("SELECT 1 FROM t GROUP BY CUBE (a, b, c)", &a, &e);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a,b,c)(a,b)(a,c)(a)(b,c)(b)(c)()");
+  /* plain items multiply out with the sets, as sql.h describes */
+  q = query_of("SELECT 1 FROM t GROUP BY a, ROLLUP(b, c)", &a, &e);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a,b,c)(a,b)(a)");
+  q = query_of("SELECT 1 FROM t GROUP BY ROLLUP(a, b), CUBE(c)", &a, &e);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a,b,c)(a,b)(a,c)(a)(c)()");
+  q = query_of("SELECT 1 FROM t GROUP BY GROUPING SETS (a, ROLLUP((a, b), c), (c, a, c), b)", &a,
+               &e);
+  CHECK(q && !strcmp(group_names(q, &a), "a,b,c"));
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a)(a,b,c)(a,b)()(c,a)(b)");
+  q = query_of("SELECT 1 FROM t GROUP BY ()", &a, &e);
+  CHECK(q && q->ngroup == 0 && q->ngsets == 1 && q->gset_n[0] == 0);
+  q = query_of("SELECT 1 FROM t GROUP BY a, ()", &a, &e);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a)");
+  q = query_of("SELECT 1 FROM t GROUP BY GROUPING SETS ((a), (a)) HAVING COUNT(*) > 1", &a, &e);
+  CHECK(q && q->having && q->ngroup == 1);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a)(a)");
+  /* a composite (a, b) alone is a plain GROUP BY a, b; a parenthesised expression is one item */
+  q = query_of("SELECT 1 FROM t GROUP BY (a, b), (c + 1) * 2", &a, &e);
+  CHECK(q && q->ngsets == 0 && q->ngroup == 3 && q->group_by[2]->op == OP_MUL);
+  q = query_of("SELECT 1 FROM t GROUP BY CUBE (a, b, c, d, e, f, g, h, i, j, k, l)", &a, &e);
+  CHECK(q && q->ngsets == 4096 && q->gset_n[0] == 12 && q->gset_n[4095] == 0);
+  arena_free(&a);
+}
+
+TEST(grouping_sets_errors) {
+  sl_arena a;
+  arena_init(&a, 0);
+  int col;
+  CHECK_STR(parse_error("SELECT 1 FROM t GROUP BY a, CUBE (a, b, c, d, e, f, g, h, i, j, k, l, m)",
+                        &a, &col),
+            "GROUP BY expands to more than 4096 grouping sets here");
+  CHECK(col == 29);
+  CHECK_STR(parse_error("SELECT 1 FROM t GROUP BY CUBE (a, b, c, d, e, f, g), CUBE (h, i, j, k, l, "
+                        "m)",
+                        &a, &col),
+            "GROUP BY expands to more than 4096 grouping sets here");
+  CHECK(col == 54);
+  CHECK_STR(parse_error("SELECT 1 FROM t GROUP BY GROUPING SETS ()", &a, &col),
+            "expected an expression, found ')'");
+  CHECK_STR(parse_error("SELECT 1 FROM t GROUP BY ROLLUP ()", &a, &col),
+            "expected an expression, found ')'");
+  arena_free(&a);
+}
+
+TEST(grouping_sets_nesting) {
+  sl_arena a;
+  arena_init(&a, 0);
+  sl_buf b = {0};
+  buf_puts(&b, "SELECT 1 FROM t GROUP BY ");
+  for (int i = 0; i < 300; i++) buf_puts(&b, "GROUPING SETS (");
+  buf_puts(&b, "a");
+  for (int i = 0; i < 300; i++) buf_puts(&b, ")");
+  int col;
+  CHECK_STR(parse_error(buf_cstr(&b), &a, &col), "the text nests more than 256 levels deep here");
+  b.len = 0;
+  buf_puts(&b, "SELECT 1 FROM t GROUP BY ");
+  for (int i = 0; i < 100; i++) buf_puts(&b, "GROUPING SETS (");
+  buf_puts(&b, "a, (b, c)");
+  for (int i = 0; i < 100; i++) buf_puts(&b, ")");
+  sl_error e;
+  sql_query *q = query_of(buf_cstr(&b), &a, &e);
+  CHECK_STR(q ? gsets_text(q, &a) : "", "(a)(b,c)");
+  buf_free(&b);
+  arena_free(&a);
+}
+
+TEST(order_limit_still_rejected) {
+  sl_arena a;
+  arena_init(&a, 0);
+  int col;
+  CHECK_STR(
+      parse_error("SELECT ROW_NUMBER() OVER (ORDER BY ts) AS rn FROM t ORDER BY rn", &a, &col),
+      "ORDER BY is not supported yet in streaming pipelines");
+  CHECK(col == 53);
+  CHECK_STR(parse_error("SELECT k FROM t GROUP BY ROLLUP(k) LIMIT 3", &a, &col),
+            "LIMIT is not supported yet");
+  CHECK_STR(parse_error("SELECT * FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' "
+                        "SECOND)) ORDER BY window_start",
+                        &a, &col),
+            "ORDER BY is not supported yet in streaming pipelines");
+  CHECK_STR(parse_error("SELECT * FROM (SELECT k FROM t ORDER BY k)", &a, &col),
+            "ORDER BY is not supported yet in streaming pipelines");
+  arena_free(&a);
+}
