@@ -76,7 +76,7 @@ WITH ('connector' = 'datagen', 'number-of-rows' = '%d', 'rows-per-second' = '%s'
   'fields.seq.kind' = 'sequence', 'fields.seq.start' = '1', 'fields.seq.end' = '%d',
   'fields.key.min' = '0', 'fields.key.max' = '%d',
   'fields.price.min' = '0.01', 'fields.price.max' = '999.99');
-""" % (N, os.environ.get("SLUICE_BENCH_DATAGEN_RPS", "1000000000"), N, KEYS - 1)
+""" % (N, os.environ.get("SLUICE_BENCH_DATAGEN_RPS", "unlimited"), N, KEYS - 1)
 AGG = """CREATE TABLE sink WITH ('connector' = 'blackhole');
 INSERT INTO sink SELECT key, window_start, window_end, COUNT(*), SUM(price), MAX(price)
 FROM TABLE(%s) GROUP BY key, window_start, window_end;
