@@ -15,6 +15,19 @@ const opt_def conn_source_opts[] = {
     {"dlq.path", OPT_STRING, NULL, NULL, false,
      "dead-letter file (JSON lines); default sluice-dlq.jsonl in the directory of the first "
      "filesystem sink, else in the working directory"},
+    {"late-data", OPT_ENUM, "dlq", "drop|dlq|update", false,
+     "sluice extension: what a row does that arrives after the watermark has closed the window "
+     "(or OVER range) it belongs to: go to the dead-letter file with the window it missed and "
+     "the watermark (dlq), be counted and dropped (drop), or correct the emitted result as an "
+     "update (-U/+U) while the window's state is kept, i.e. within 'allowed-lateness' (update; "
+     "later than that it is dead-lettered). Every late row is counted in the run summary"},
+    {"allowed-lateness", OPT_DURATION, "0", NULL, false,
+     "sluice extension: how long after its end a window keeps its state, so that late rows can "
+     "still update its result ('late-data' = 'update')"},
+    {"scan.watermark.idle-timeout", OPT_DURATION, NULL, NULL, false,
+     "a split (a file of the source) that sends no row for this long is idle: it no longer "
+     "holds the watermark back, and when every split is idle the source is (as Flink's option "
+     "of this name)"},
     {NULL, 0, NULL, NULL, false, NULL}};
 
 const conn_def *conn_lookup(const char *name) {

@@ -255,6 +255,15 @@ const char *chk_now_ltz(sl_expr *call, sl_arena *a) {
   call->type = type_make(T_TIMESTAMP_LTZ);
   return NULL;
 }
+/* CURRENT_WATERMARK(ts): the type of ts, which must be TIMESTAMP(3) or TIMESTAMP_LTZ(3) */
+const char *chk_current_wm(sl_expr *call, sl_arena *a) {
+  sl_type t = A(0);
+  const char *m = need(call, 0, t.id == T_TIMESTAMP || t.id == T_TIMESTAMP_LTZ,
+                       "a TIMESTAMP or TIMESTAMP_LTZ (the time attribute)", a);
+  if (m) return m;
+  call->type = t;
+  return NULL;
+}
 const char *chk_now_ts(sl_expr *call, sl_arena *a) {
   call->type = type_make(T_TIMESTAMP);
   return NULL;

@@ -127,6 +127,12 @@ static const fn_def fn_defs[] = {
      "the job start time in the session zone, as TIMESTAMP(3)", NULL, NULL},
     {"CURRENT_DATE", 0, 0, chk_now_date, f_now, false, TIME, "CURRENT_DATE",
      "the job start date in the session zone", NULL, NULL},
+    {"CURRENT_WATERMARK", 1, 1, chk_current_wm, f_current_watermark, false, TIME,
+     "CURRENT_WATERMARK(ts)",
+     "the current watermark of the input, with the type of the time attribute ts; NULL when "
+     "there is none yet (as Flink's, e.g. WHERE ts > CURRENT_WATERMARK(ts) OR "
+     "CURRENT_WATERMARK(ts) IS NULL keeps only rows that are not late)",
+     "CURRENT_WATERMARK(TIMESTAMP '2024-01-01 00:00:00')", "NULL"},
     /* internal: the binder makes these from LIKE, EXTRACT and FLOOR/CEIL(... TO unit) */
     {"$LIKE", 2, 3, chk_like, f_like, true, NULL, NULL, NULL, NULL, NULL},
     {"$EXTRACT", 1, 1, chk_ts_unit, f_extract, true, NULL, NULL, NULL, NULL, NULL},

@@ -194,6 +194,14 @@ sl_status f_floor_to(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_v
   return SL_OK;
 }
 
+/* The watermark of the operator's input (ctx->watermark, set per batch by the operator), in
+ * the representation of the time attribute it was derived from; NULL before the first one. */
+sl_status f_current_watermark(const sl_expr *call, const sl_value *v, expr_ctx *ctx,
+                              sl_value *out) {
+  *out = ctx->watermark == INT64_MIN ? value_null() : value_int(ctx->watermark);
+  return SL_OK;
+}
+
 sl_status f_now(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
   switch (call->type.id) {
   case T_TIMESTAMP_LTZ: *out = value_int(ctx->now_ms); break;

@@ -49,6 +49,7 @@ static sl_status calc_push(sl_op *op, int port, const sl_batch *b, sl_error *e) 
   ctx.arena = &c->out.arena;
   ctx.scratch = &c->scratch;
   ctx.erroff = 0;
+  ctx.watermark = op->nin ? op->ports[port].wm : WM_NONE; /* CURRENT_WATERMARK */
   sl_status st;
   for (int r = 0; r < b->nrows; r++) {
     const sl_value *row = batch_row(b, r);

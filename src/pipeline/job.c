@@ -4,6 +4,7 @@
  * between workers that wake each other through loop_wake.
  * Must not touch: what operators do with rows (op.c routes them) or dead letters (dlq.c). */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +16,7 @@ sl_job *job_new(void) {
   sl_job *j = xcalloc(1, sizeof *j);
   j->ctx.now_ms = (int64_t)time(NULL) * 1000;
   j->batch_rows = BATCH_ROWS;
+  j->ctx.watermark = WM_NONE;
   j->loop = loop_new();
   return j;
 }
@@ -58,6 +60,19 @@ void job_request_stop(sl_job *j, int signo) {
 }
 
 static void on_signal(sl_loop *l, int signo, void *arg) { job_request_stop(arg, signo); }
+
+void job_fail(sl_job *j, const sl_error *e) {
+  if (j->failure.code) return; /* the first failure is the one to report */
+  j->failure = *e;
+  if (!j->failure.code) j->failure.code = SL_EINTERNAL;
+}
+
+/* A failure a timer callback left: the run ends with it. */
+static sl_status take_failure(sl_job *j, sl_error *e) {
+  if (!j->failure.code) return SL_OK;
+  *e = j->failure;
+  return e->code;
+}
 
 /* Writes out what sinks buffer: before the executor sleeps, so idle means delivered. */
 static sl_status flush_all(sl_job *j, sl_error *e) {
@@ -123,6 +138,7 @@ sl_status job_run(sl_job *j, sl_error *e) {
       flush_timer = 0;
       j->flush_due = false;
       if (loop_poll(j->loop, -1) < 0) st = err_set(e, SL_ERUNTIME, "the event loop failed");
+      if (!st) st = take_failure(j, e);
       continue;
     }
     if (!flush_timer)
@@ -130,6 +146,7 @@ sl_status job_run(sl_job *j, sl_error *e) {
     if (++rounds >= poll_every) {
       rounds = 0;
       loop_poll(j->loop, 0);
+      if ((st = take_failure(j, e))) break;
       if (j->flush_due) {
         j->flush_due = false;
         st = flush_all(j, e);
@@ -154,6 +171,22 @@ sl_status job_run(sl_job *j, sl_error *e) {
   return st ? st : st2;
 }
 
+/* "0 B", "812 B", "1.2 KiB", "3.0 MiB" ... */
+static void human_bytes(size_t n, char *out, size_t cap) {
+  static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+  if (n < 1024) {
+    snprintf(out, cap, "%zu B", n);
+    return;
+  }
+  double v = (double)n / 1024;
+  int u = 0;
+  while (v >= 1024 && u < 3) {
+    v /= 1024;
+    u++;
+  }
+  snprintf(out, cap, "%.1f %s", v, units[u]);
+}
+
 void job_summary(const sl_job *j, FILE *f, double wall, double cpu) {
   fprintf(f, "sluice: finished in %.2f s (%.2f s CPU)\n", wall, cpu);
   for (int i = 0; i < j->nsources; i++) {
@@ -163,12 +196,36 @@ void job_summary(const sl_job *j, FILE *f, double wall, double cpu) {
       fprintf(f, ", %llu dead-lettered to %s", (unsigned long long)s->dead_lettered, s->dlq_path);
     if (s->skipped)
       fprintf(f, ", %llu skipped ('on-error' = 'skip')", (unsigned long long)s->skipped);
+    if (s->late_rows) { /* every late row is in one of these */
+      fprintf(f, "; %llu late:", (unsigned long long)s->late_rows);
+      const char *sep = "";
+      if (s->late_dead_lettered) {
+        fprintf(f, " %llu dead-lettered", (unsigned long long)s->late_dead_lettered);
+        if (!s->dead_lettered) fprintf(f, " to %s", s->dlq_path);
+        sep = ",";
+      }
+      if (s->late_dropped) {
+        fprintf(f, "%s %llu dropped", sep, (unsigned long long)s->late_dropped);
+        sep = ",";
+      }
+      if (s->late_updates)
+        fprintf(f, "%s %llu applied as updates", sep, (unsigned long long)s->late_updates);
+    }
     fputc('\n', f);
   }
   for (int i = 0; i < j->nsinks; i++) {
     const job_sink *s = &j->sinks[i];
     fprintf(f, "  sink   %-16s %llu rows written to %s\n", s->name,
             (unsigned long long)s->rows_written, s->target);
+  }
+  for (int i = 0; i < j->nops; i++) { /* what the stateful operators kept */
+    const sl_op *op = j->ops[i];
+    if (!op->vt->keeps) continue;
+    char peak[32], end[32], name[40];
+    human_bytes(op->mem.peak, peak, sizeof peak);
+    human_bytes(op->mem.bytes, end, sizeof end);
+    snprintf(name, sizeof name, "%s #%d", op->vt->kind, op->id);
+    fprintf(f, "  state  %-16s keeps %s at peak, %s at end\n", name, peak, end);
   }
 }
 

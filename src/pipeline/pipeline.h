@@ -185,10 +185,10 @@ typedef struct job_source {
   char **files; /* input files, for positions */
   int nfiles;
   uint64_t rows_read, dead_lettered, skipped;
-  late_mode late;            /* 'late-data' */
-  int64_t allowed_lateness;  /* 'allowed-lateness', ms (0: none) */
-  int64_t idle_timeout;      /* 'scan.watermark.idle-timeout', ms (0: never idle) */
-  uint64_t late_rows;        /* late rows seen (every policy counts) */
+  late_mode late;           /* 'late-data' */
+  int64_t allowed_lateness; /* 'allowed-lateness', ms (0: none) */
+  int64_t idle_timeout;     /* 'scan.watermark.idle-timeout', ms (0: never idle) */
+  uint64_t late_rows;       /* late rows seen (every policy counts) */
   uint64_t late_dead_lettered, late_dropped, late_updates;
 } job_source;
 
@@ -218,6 +218,7 @@ struct sl_job {
   bool batch_mode;      /* 'execution.runtime-mode' = 'batch': updating operators emit only
                            final rows, at the end of the input */
   size_t state_limit;   /* per-operator state memory limit in bytes (0: none) */
+  sl_error failure;     /* job_fail: an error raised where no caller could take it */
 };
 
 sl_job *job_new(void);
@@ -227,6 +228,10 @@ int job_add_source(sl_job *j, const char *name, on_error policy, const char *dlq
 int job_add_sink(sl_job *j, const char *name, const char *target, sl_op *op);
 /* Asks the run to stop (as SIGTERM does, without a signal): thread-safe via the loop. */
 void job_request_stop(sl_job *j, int signo);
+/* An operator's timer callback (idleness, early firing, state TTL) failed: there is no caller
+ * to return the error to, so the job keeps it (the first one) and job_run ends with it at
+ * once, as if the operator had returned it. */
+void job_fail(sl_job *j, const sl_error *e);
 
 /* A record or row that cannot go on: per its source's policy it is dead-lettered (a JSON line
  * with source, file, line, stage, reason and the raw text), counted as skipped, or fails the
