@@ -6,7 +6,7 @@ loaded into an in-memory SQLite table (ts as epoch milliseconds `tsm`, d as inte
 Random queries of every kind run through sluice (one job per stream, all its queries as a
 statement set; batch-mode and changelog queries in jobs of their own) and through SQLite, and
 the results are compared as multisets of rows: DECIMAL exactly (value and scale, as text),
-DOUBLE within a relative 1e-9, timestamps as their text.
+DOUBLE within a relative 1e-7, timestamps as their text.
 
 The stream: keys from a small or a large key space (some NULL), v INT, d DECIMAL(10,2), s a
 short STRING (non-ASCII too, no commas so that print lines split), ts TIMESTAMP(3) unique per
@@ -95,7 +95,7 @@ def close_enough(a, b, types):
             if x is not y:
                 return False
         elif ty == "dbl":
-            if abs(x - y) > 1e-9 * max(1.0, abs(x), abs(y)):
+            if abs(x - y) > 1e-7 * max(1.0, abs(x), abs(y)):
                 return False
         elif x != y:
             return False

@@ -88,6 +88,9 @@ class Stream:
         db.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)",
                        [(r["id"], r["k"], r["v"], r["dc"], r["s"], r["tsm"]) for r in self.rows
                         if with_late or r["id"] not in self.late])
+        db.create_aggregate("first_nn", 2, FirstNonNull)
+        db.create_aggregate("last_nn", 2, LastNonNull)
+        db.create_aggregate("listagg_ord", 3, ListAgg)
         db.execute("CREATE TABLE nums (j INTEGER)")
         db.executemany("INSERT INTO nums VALUES (?)", [(j,) for j in range(0, 200)])
         return db
@@ -150,12 +153,58 @@ AGGS = [
      lambda a, b, c: stddev(a, b, c, False), "dbl"),
     ("VAR_SAMP(CAST(v AS DOUBLE))", ["SUM(1.0*v*v)", "SUM(1.0*v)", "COUNT(v)"],
      lambda a, b, c: var(a, b, c, True), "dbl"),
+    ("VAR_POP(CAST(v AS DOUBLE))", ["SUM(1.0*v*v)", "SUM(1.0*v)", "COUNT(v)"],
+     lambda a, b, c: var(a, b, c, False), "dbl"),
+    ("STDDEV_SAMP(CAST(v AS DOUBLE))", ["SUM(1.0*v*v)", "SUM(1.0*v)", "COUNT(v)"],
+     lambda a, b, c: stddev(a, b, c, True), "dbl"),
 ]
 # what OVER supports in both (sliding frames)
 OVER_AGGS = [a for a in AGGS if a[0] in ("COUNT(*)", "COUNT(v)", "SUM(v)", "SUM(d)", "MIN(v)",
                                           "MAX(v)", "MAX(s)", "AVG(d)")]
 HAVINGS = [("COUNT(*) > 1", "COUNT(*) > 1"), ("SUM(v) > 0", "SUM(v) > 0"),
            ("MAX(d) >= 0", "MAX(dc) >= 0")]
+
+
+# FIRST_VALUE, LAST_VALUE and LISTAGG follow arrival (file) order and skip NULLs, as Flink's;
+# SQLite has no ordered aggregate here, so these three are small Python aggregates over
+# (id, value): the first or last non-NULL value by id, the non-NULL values joined in id order.
+class FirstNonNull:
+    def __init__(self):
+        self.best = None
+
+    def step(self, i, v):
+        if v is not None and (self.best is None or i < self.best[0]):
+            self.best = (i, v)
+
+    def finalize(self):
+        return None if self.best is None else self.best[1]
+
+
+class LastNonNull(FirstNonNull):
+    def step(self, i, v):
+        if v is not None and (self.best is None or i > self.best[0]):
+            self.best = (i, v)
+
+
+class ListAgg:
+    def __init__(self):
+        self.items, self.sep = [], ","
+
+    def step(self, i, v, sep):
+        self.sep = sep
+        if v is not None:
+            self.items.append((i, v))
+
+    def finalize(self):
+        return self.sep.join(v for _, v in sorted(self.items)) if self.items else None
+
+
+ORDERED_AGGS = [
+    ("FIRST_VALUE(v)", ["first_nn(id, v)"], None, "int"),
+    ("LAST_VALUE(d)", ["last_nn(id, dc)"], dec_text, "dec"),
+    ("LAST_VALUE(s)", ["last_nn(id, s)"], None, "str"),
+    ("LISTAGG(s, '-')", ["listagg_ord(id, s, '-')"], None, "str"),
+]
 
 
 class Query:
@@ -240,10 +289,14 @@ def rand_window():
     return ("CUMULATE", step, size, off)
 
 
-def q_window_agg():
-    w = rand_window()
+def q_window_agg(kind):
+    while True:
+        w = rand_window()
+        if w[0] == kind:
+            break
     fl_tvf, sq_from = win_tvf(w)
-    aggs = pick_aggs(AGGS)
+    # arrival-order aggregates only where a window is one slice (HOP and CUMULATE merge slices)
+    aggs = pick_aggs(AGGS + (ORDERED_AGGS if kind == "TUMBLE" else []))
     fa, sa, cols = agg_lists(aggs)
     hf, hs = having()
     keyed = rnd.random() < 0.8
@@ -376,7 +429,7 @@ def q_over():
 
 
 def q_group(mode):
-    aggs = pick_aggs(AGGS)
+    aggs = pick_aggs(AGGS + ORDERED_AGGS)
     fa, sa, cols = agg_lists(aggs)
     hf, hs = having()
     keyed = rnd.random() < 0.85
@@ -429,7 +482,4 @@ KINDS = {
 
 
 def q_kind_window(kind):
-    while True:
-        q = q_window_agg()
-        if q.kind == kind.lower():
-            return q
+    return q_window_agg(kind)
