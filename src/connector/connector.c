@@ -6,7 +6,8 @@
 
 #include "connector.h"
 
-static const conn_def *const conns[] = {&conn_filesystem, &conn_print, &conn_blackhole};
+static const conn_def *const conns[] = {&conn_filesystem, &conn_datagen, &conn_print,
+                                        &conn_blackhole};
 
 const opt_def conn_source_opts[] = {
     {"on-error", OPT_ENUM, "dlq", "fail|skip|dlq", false,

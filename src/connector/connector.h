@@ -22,7 +22,7 @@ typedef struct conn_ctx {
   int npartition_keys;
   const int *primary_key; /* sinks: PRIMARY KEY columns (indexes into schema), NULL if none */
   int nprimary_key;
-  bool updating_input;    /* sinks: the rows written carry -U/+U/-D kinds */
+  bool updating_input; /* sinks: the rows written carry -U/+U/-D kinds */
 } conn_ctx;
 
 typedef struct conn_def {
@@ -41,7 +41,7 @@ extern const opt_def conn_source_opts[];
 /* Writes docs/connectors.md from the option tables. */
 void conn_docs(FILE *f);
 
-extern const conn_def conn_filesystem, conn_print, conn_blackhole;
+extern const conn_def conn_filesystem, conn_print, conn_blackhole, conn_datagen;
 
 /* Buffered output shared by the file and print sinks. */
 typedef struct conn_writer {

@@ -79,6 +79,8 @@ static bound bind_from(binder *b, const sql_from *f, cte_env *env) {
     r.qual = f->alias;
     return r;
   }
+  if (f->kind == FROM_TVF) /* parsed; binding comes with the window operators */
+    plan_fail(b, f->off, "window table-valued functions are not supported yet");
   r.qual = f->alias ? f->alias : f->name;
   for (cte_env *c = env; c; c = c->next)
     if (sql_name_match(c->cte->name, f->name, f->quoted)) {

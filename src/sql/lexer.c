@@ -116,7 +116,7 @@ sl_status sql_lex(const sl_source *src, sql_dialect d, sl_arena *a, sql_token **
       }
       k->kind = (frac || ex) ? TK_NUMBER : TK_INTEGER;
     } else {
-      static const char *two[] = {"<=", ">=", "<>", "!=", "||", "::"};
+      static const char *two[] = {"<=", ">=", "<>", "!=", "||", "::", "=>"};
       k->kind = TK_PUNCT;
       i++;
       for (size_t j = 0; j < sizeof two / sizeof two[0]; j++)

@@ -70,6 +70,10 @@ static inline void sql_leave(parser *p) { p->depth--; }
 sl_type sql_parse_type(parser *p);
 sql_expr *sql_expr_p(parser *p);   /* parse_expr.c: a whole expression */
 sql_query *sql_query_p(parser *p); /* parser.c: a query with WITH and UNION ALL */
+/* parser.c: catalog.db.table -> f (FROM_TABLE, the last part of the name) */
+void sql_table_name(parser *p, struct sql_from *f);
+/* parse_window.c: TABLE(TUMBLE(...)) and the other window TVFs, at the TABLE keyword */
+sql_from *sql_tvf_p(parser *p);
 
 typedef struct exprvec {
   sql_expr **v;

@@ -130,6 +130,14 @@ static const char *opt_alias(parser *p) {
   return NULL;
 }
 
+void sql_table_name(parser *p, sql_from *f) {
+  f->kind = FROM_TABLE;
+  f->off = tok(p)->off;
+  f->name = sql_ident(p, &f->quoted, "a table name");
+  while (accept_p(p, ".")) /* catalog.db.table: keep the last part */
+    f->name = sql_ident(p, &f->quoted, "a table name");
+}
+
 static sql_from *parse_from_item(parser *p) {
   sql_from *f = alloc(p, sizeof *f);
   f->off = tok(p)->off;
@@ -138,16 +146,13 @@ static sql_from *parse_from_item(parser *p) {
     f->sub = sql_query_p(p);
     sql_expect_p(p, ")");
   } else if (is_kw(p, "TABLE") && is_p_at(p, 1, "(")) {
-    sql_fail(p, f->off, "window table-valued functions (TABLE(TUMBLE(...))) are not supported yet");
+    f = sql_tvf_p(p);
   } else if (is_kw(p, "LATERAL") || is_kw(p, "UNNEST")) {
     sql_fail(p, f->off, "%s is not supported yet", is_kw(p, "LATERAL") ? "LATERAL" : "UNNEST");
   } else if (is_kw(p, "VALUES")) {
     sql_fail(p, f->off, "VALUES in FROM is not supported yet; use SELECT ... UNION ALL SELECT ...");
   } else {
-    f->kind = FROM_TABLE;
-    f->name = sql_ident(p, &f->quoted, "a table name");
-    while (accept_p(p, ".")) /* catalog.db.table: keep the last part */
-      f->name = sql_ident(p, &f->quoted, "a table name");
+    sql_table_name(p, f);
     if (is_kw(p, "FOR") && is_kw_at(p, 1, "SYSTEM_TIME"))
       sql_fail(p, tok(p)->off, "temporal joins (FOR SYSTEM_TIME AS OF) are not supported yet");
   }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "connector/connector.h"
 #include "connector/fs.h"
 #include "unit.h"
 
@@ -141,4 +142,177 @@ TEST(fs_partition_paths) {
   CHECK(vals[1] == NULL);
   CHECK(!fs_partition_parse("dt=x/f", 2, names, vals, FS_DEFAULT_PARTITION, &a));
   arena_free(&a);
+}
+
+/* ---- datagen ---- */
+
+typedef struct dg_cap {
+  sl_op base;
+  sl_value *rows; /* ncols per row, strings copied */
+  char **strs;
+  int n, cap, ncols;
+} dg_cap;
+
+static sl_status dg_cap_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
+  dg_cap *c = (dg_cap *)op;
+  for (int r = 0; r < b->nrows; r++) {
+    if (c->n == c->cap) {
+      c->cap = c->cap ? c->cap * 2 : 1024;
+      c->rows = realloc(c->rows, sizeof(sl_value) * (size_t)(c->cap * c->ncols));
+    }
+    memcpy(c->rows + (size_t)c->n * (size_t)c->ncols, batch_row(b, r),
+           sizeof(sl_value) * (size_t)c->ncols);
+    for (int k = 0; k < c->ncols; k++) { /* strings die with the batch: keep their hash */
+      sl_value *v = &c->rows[(size_t)c->n * (size_t)c->ncols + (size_t)k];
+      if (v->null || op->in[0]->types[k].id != T_STRING) continue;
+      uint64_t h = 1469598103934665603ULL;
+      for (uint32_t i = 0; i < v->len; i++) h = (h ^ (unsigned char)v->u.s[i]) * 1099511628211ULL;
+      v->u.i = (int64_t)h;
+    }
+    c->n++;
+  }
+  return SL_OK;
+}
+static void dg_cap_free(sl_op *op) {
+  free(((dg_cap *)op)->rows);
+  free(op);
+}
+static const op_vt dg_cap_vt = {.kind = "Cap", .push = dg_cap_push, .free = dg_cap_free};
+
+static const char *const dg_names[4] = {"id", "k", "s", "price"};
+static const sl_type dg_types[4] = {
+    {T_BIGINT, 0, 0, 0, 0}, {T_INT, 0, 0, 0, 0}, {T_STRING, 0, 0, 0, 0}, {T_DECIMAL, 6, 2, 0, 0}};
+
+/* Runs a datagen table of dg_names/dg_types with the options to its end; NULL and e set when
+ * the source refuses the options. */
+static dg_cap *dg_run(const opt_kv *kv, int nkv, const bool *needed, int batch, sl_error *e) {
+  sl_job *j = job_new();
+  j->batch_rows = batch;
+  conn_ctx c = {.job = j,
+                .table = "g",
+                .schema = {4, dg_names, dg_types, needed, 0},
+                .opts = {kv, nkv},
+                .source_index = job_add_source(j, "g", ON_ERROR_DLQ, "/dev/null")};
+  sl_op *src = conn_datagen.source_new(&c, e);
+  if (!src) {
+    job_free(j);
+    return NULL;
+  }
+  src->ncols = 4;
+  src->cols = dg_names;
+  src->types = dg_types;
+  job_add_op(j, src);
+  dg_cap *cap = calloc(1, sizeof *cap);
+  op_init(&cap->base, &dg_cap_vt, j, "cap");
+  cap->ncols = 4;
+  job_add_op(j, &cap->base);
+  op_connect(src, &cap->base);
+  CHECK(job_run(j, e) == SL_OK);
+  /* hand the capture over: detach it from the job before freeing the job */
+  dg_cap *out = malloc(sizeof *out);
+  *out = *cap;
+  cap->rows = NULL;
+  job_free(j);
+  return out;
+}
+static void dg_cap_done(dg_cap *c) {
+  if (!c) return;
+  free(c->rows);
+  free(c);
+}
+
+static const opt_kv dg_base[] = {{"connector", "datagen"},      {"rows-per-second", "unlimited"},
+                                 {"number-of-rows", "20000"},   {"fields.id.kind", "sequence"},
+                                 {"fields.id.start", "10"},     {"fields.id.end", "1000000"},
+                                 {"fields.k.min", "-3"},        {"fields.k.max", "3"},
+                                 {"fields.k.null-rate", "0.1"}, {"fields.s.length", "20"},
+                                 {"fields.price.min", "1.50"},  {"fields.price.max", "2.00"}};
+#define DG_NBASE ((int)(sizeof dg_base / sizeof dg_base[0]))
+
+TEST(datagen_values_bounds_nulls_and_determinism) {
+  sl_error e = {0};
+  dg_cap *a = dg_run(dg_base, DG_NBASE, NULL, 1024, &e);
+  CHECK(a && a->n == 20000);
+  if (!a) return;
+  int nulls = 0, seen[7] = {0}, price_lo = 0, price_hi = 0;
+  bool ok = true;
+  for (int r = 0; r < a->n; r++) {
+    sl_value *v = a->rows + (size_t)r * 4;
+    ok = ok && !v[0].null && v[0].u.i == 10 + r;
+    if (v[1].null)
+      nulls++;
+    else if (v[1].u.i < -3 || v[1].u.i > 3)
+      ok = false;
+    else
+      seen[v[1].u.i + 3]++;
+    ok = ok && !v[2].null && v[2].len == 20;
+    __int128 p = value_dec(&v[3]);
+    ok = ok && p >= 150 && p <= 200;
+    price_lo += p == 150;
+    price_hi += p == 200;
+  }
+  CHECK(ok);
+  CHECK(nulls > 1700 && nulls < 2300);                                 /* 10% of 20000 */
+  for (int i = 0; i < 7; i++) CHECK(seen[i] > 2200 && seen[i] < 2950); /* ~2570 each */
+  CHECK(price_lo > 100 && price_hi > 100);                             /* both ends reached */
+  /* the same options: the same rows, at another batch size and reading two columns only */
+  static const bool only_k[4] = {false, true, false, false};
+  dg_cap *b = dg_run(dg_base, DG_NBASE, only_k, 7, &e);
+  CHECK(b && b->n == 20000);
+  bool same = b != NULL;
+  for (int r = 0; b && r < b->n; r++) {
+    const sl_value *x = a->rows + (size_t)r * 4 + 1, *y = b->rows + (size_t)r * 4 + 1;
+    same = same && x->null == y->null && (x->null || x->u.i == y->u.i);
+    same = same && b->rows[(size_t)r * 4].null; /* columns not needed are not generated */
+  }
+  CHECK(same);
+  /* another seed: other values */
+  opt_kv seeded[DG_NBASE + 1];
+  memcpy(seeded, dg_base, sizeof dg_base);
+  seeded[DG_NBASE] = (opt_kv){"seed", "1"};
+  dg_cap *c = dg_run(seeded, DG_NBASE + 1, NULL, 1024, &e);
+  int differ = 0;
+  for (int r = 0; c && r < c->n; r++)
+    differ += a->rows[(size_t)r * 4 + 2].u.i != c->rows[(size_t)r * 4 + 2].u.i;
+  CHECK(c && differ > 19900);
+  dg_cap_done(a);
+  dg_cap_done(b);
+  dg_cap_done(c);
+}
+
+TEST(datagen_sequence_end_bounds_the_source_and_pacing) {
+  sl_error e = {0};
+  opt_kv kv[DG_NBASE];
+  memcpy(kv, dg_base, sizeof dg_base);
+  kv[1] = (opt_kv){"rows-per-second", "400"};
+  kv[2] = (opt_kv){"seed", "3"};           /* no 'number-of-rows' */
+  kv[5] = (opt_kv){"fields.id.end", "59"}; /* 50 rows: the sequence ends the source */
+  int64_t t0 = loop_now_ms();
+  dg_cap *a = dg_run(kv, DG_NBASE, NULL, 1024, &e);
+  int64_t took = loop_now_ms() - t0;
+  CHECK(a && a->n == 50);
+  CHECK(a && a->rows[49 * 4].u.i == 59);
+  CHECK(took >= 100 && took < 2000); /* 50 rows at 400 per second: about 125 ms */
+  dg_cap_done(a);
+}
+
+TEST(datagen_option_errors) {
+  sl_error e = {0};
+  opt_kv kv[DG_NBASE + 1];
+  memcpy(kv, dg_base, sizeof dg_base);
+  kv[11] = (opt_kv){"fields.price.max", "1.00"};
+  CHECK(dg_run(kv, DG_NBASE, NULL, 1024, &e) == NULL);
+  CHECK(strstr(e.msg, "'fields.price.min' is above 'fields.price.max'") != NULL);
+  memcpy(kv, dg_base, sizeof dg_base);
+  kv[8] = (opt_kv){"fields.k.null-rate", "1.5"};
+  CHECK(dg_run(kv, DG_NBASE, NULL, 1024, &e) == NULL);
+  CHECK(strstr(e.msg, "a fraction between 0 and 1") != NULL);
+  memcpy(kv, dg_base, sizeof dg_base);
+  kv[6] = (opt_kv){"fields.k.min", "99999999999"};
+  CHECK(dg_run(kv, DG_NBASE, NULL, 1024, &e) == NULL);
+  CHECK(strstr(e.msg, "is not an INT") != NULL);
+  memcpy(kv, dg_base, sizeof dg_base);
+  kv[4] = (opt_kv){"fields.id.start", "2000000"};
+  CHECK(dg_run(kv, DG_NBASE, NULL, 1024, &e) == NULL);
+  CHECK(strstr(e.msg, "'fields.id.end' is before 'fields.id.start'") != NULL);
 }

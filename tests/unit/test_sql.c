@@ -109,3 +109,141 @@ TEST(syntax_error_position) {
   CHECK_STR(e.msg, "expected an expression, found ','");
   arena_free(&a);
 }
+
+/* The query of `INSERT INTO s <q>`, or NULL with *e set. */
+static sql_query *query_of(const char *q, sl_arena *a, sl_error *e) {
+  sql_script s;
+  const char *text = arena_printf(a, "INSERT INTO s %s", q);
+  if (parse(text, SQL_FLINK, &s, a, e) != SL_OK) return NULL;
+  return s.stmts[0]->query;
+}
+
+/* The message of the error `INSERT INTO s <q>` fails with ("" when it parses); *col gets the
+ * 1-based column of the error in q. */
+static const char *parse_error(const char *q, sl_arena *a, int *col) {
+  sl_error e;
+  *col = 0;
+  if (query_of(q, a, &e)) return "";
+  int line;
+  src_linecol(e.src, e.off, &line, col);
+  *col -= (int)strlen("INSERT INTO s ");
+  return arena_strdup(a, e.msg);
+}
+
+static bool is_interval(const sql_expr *x, int64_t ms) {
+  return x && x->kind == A_INTERVAL && x->ival == ms;
+}
+
+TEST(window_tvf_positional) {
+  sl_arena a;
+  arena_init(&a, 0);
+  sl_error e;
+  sql_query *q = query_of("SELECT * FROM TABLE(TUMBLE(TABLE db.Bid, DESCRIPTOR(bidtime), "
+                          "INTERVAL '10' MINUTES)) AS w",
+                          &a, &e);
+  CHECK(q && q->from->kind == FROM_TVF && !strcmp(q->from->alias, "w"));
+  sql_tvf *t = q ? q->from->tvf : NULL;
+  CHECK(t && !strcmp(t->fn, "TUMBLE") && t->input->kind == FROM_TABLE &&
+        !strcmp(t->input->name, "Bid") && !strcmp(t->timecol, "bidtime") && !t->timecol_quoted &&
+        t->nargs == 1 && is_interval(t->args[0], 600000) && t->npart == 0);
+  CHECK(t && t->fn_off == strlen("INSERT INTO s SELECT * FROM TABLE("));
+  q = query_of("SELECT * FROM TABLE(hop(TABLE t, DESCRIPTOR(`ts`), INTERVAL '2' SECOND, INTERVAL "
+               "'10' SECOND, INTERVAL '1' SECOND))",
+               &a, &e);
+  t = q ? q->from->tvf : NULL;
+  CHECK(t && !strcmp(t->fn, "HOP") && t->timecol_quoted && t->nargs == 3 &&
+        is_interval(t->args[0], 2000) && is_interval(t->args[1], 10000) &&
+        is_interval(t->args[2], 1000) && !q->from->alias);
+  q = query_of("SELECT * FROM TABLE(CUMULATE((SELECT a, ts FROM t WHERE a > 1), DESCRIPTOR(ts), "
+               "INTERVAL '1' MINUTE, INTERVAL '1' HOUR)) w",
+               &a, &e);
+  t = q ? q->from->tvf : NULL;
+  CHECK(t && !strcmp(t->fn, "CUMULATE") && t->input->kind == FROM_SUBQUERY &&
+        t->input->sub->where && t->nargs == 2 && is_interval(t->args[1], 3600000) &&
+        !strcmp(q->from->alias, "w"));
+  q = query_of("SELECT * FROM TABLE(SESSION(TABLE t PARTITION BY a, b, DESCRIPTOR(ts), INTERVAL "
+               "'5' MINUTE))",
+               &a, &e);
+  t = q ? q->from->tvf : NULL;
+  CHECK(t && !strcmp(t->fn, "SESSION") && t->npart == 2 && t->part[1]->kind == A_COLUMN &&
+        !strcmp(t->part[1]->names[0], "b") && t->nargs == 1 && is_interval(t->args[0], 300000));
+  q = query_of("SELECT * FROM TABLE(SESSION(TABLE t PARTITION BY (a, b, c), DESCRIPTOR(ts), "
+               "INTERVAL '5' MINUTE))",
+               &a, &e);
+  CHECK(q && q->from->tvf->npart == 3);
+  arena_free(&a);
+}
+
+TEST(window_tvf_named) {
+  sl_arena a;
+  arena_init(&a, 0);
+  sl_error e;
+  sql_query *q = query_of("SELECT * FROM TABLE(HOP(SIZE => INTERVAL '10' SECOND, TIMECOL => "
+                          "DESCRIPTOR(ts), DATA => TABLE t, SLIDE => INTERVAL '2' SECOND))",
+                          &a, &e);
+  sql_tvf *t = q ? q->from->tvf : NULL;
+  CHECK(t && !strcmp(t->input->name, "t") && !strcmp(t->timecol, "ts") && t->nargs == 2 &&
+        is_interval(t->args[0], 2000) && is_interval(t->args[1], 10000));
+  q = query_of("SELECT * FROM TABLE(TUMBLE(offset => INTERVAL '1' MINUTE, DATA => TABLE t, "
+               "TIMECOL => DESCRIPTOR(ts), SIZE => INTERVAL '1' HOUR))",
+               &a, &e);
+  t = q ? q->from->tvf : NULL;
+  CHECK(t && t->nargs == 2 && is_interval(t->args[0], 3600000) && is_interval(t->args[1], 60000));
+  q = query_of("SELECT * FROM TABLE(SESSION(GAP => INTERVAL '5' SECOND, DATA => TABLE t PARTITION "
+               "BY k, TIMECOL => DESCRIPTOR(ts)))",
+               &a, &e);
+  t = q ? q->from->tvf : NULL;
+  CHECK(t && t->npart == 1 && t->nargs == 1 && is_interval(t->args[0], 5000));
+  arena_free(&a);
+}
+
+TEST(window_tvf_errors) {
+  sl_arena a;
+  arena_init(&a, 0);
+  int col;
+  CHECK_STR(parse_error("SELECT * FROM TABLE(HOP(TABLE t, DESCRIPTOR(ts), INTERVAL '1' SECOND))",
+                        &a, &col),
+            "too few arguments; HOP takes (TABLE t, DESCRIPTOR(col), slide, size [, offset])");
+  CHECK(col == 69);
+  CHECK_STR(parse_error("SELECT * FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' SECOND, "
+                        "INTERVAL '1' SECOND, INTERVAL '1' SECOND))",
+                        &a, &col),
+            "too many arguments; TUMBLE takes (TABLE t, DESCRIPTOR(col), size [, offset])");
+  CHECK(col == 95);
+  CHECK_STR(parse_error("SELECT * FROM TABLE(TUMBLE(TABLE t, ts, INTERVAL '1' SECOND))", &a, &col),
+            "expected DESCRIPTOR(col) naming the time column; TUMBLE takes (TABLE t, "
+            "DESCRIPTOR(col), size [, offset])");
+  CHECK(col == 37);
+  CHECK_STR(
+      parse_error("SELECT * FROM TABLE(TUMBLE(t, DESCRIPTOR(ts), INTERVAL '1' SECOND))", &a, &col),
+      "expected TABLE name or a parenthesised query as the input; TUMBLE takes (TABLE t, "
+      "DESCRIPTOR(col), size [, offset])");
+  CHECK_STR(parse_error("SELECT * FROM TABLE(TUMBEL(TABLE t, DESCRIPTOR(ts), INTERVAL '1' SECOND))",
+                        &a, &col),
+            "unknown window function 'TUMBEL'; expected TUMBLE, HOP, CUMULATE or SESSION");
+  CHECK(col == 21);
+  CHECK_STR(parse_error("SELECT * FROM TABLE(TUMBLE(TABLE t PARTITION BY k, DESCRIPTOR(ts), "
+                        "INTERVAL '1' SECOND))",
+                        &a, &col),
+            "only SESSION takes PARTITION BY; TUMBLE takes (TABLE t, DESCRIPTOR(col), size [, "
+            "offset])");
+  CHECK_STR(parse_error("SELECT * FROM TABLE(TUMBLE(DATA => TABLE t, TIMECOL => DESCRIPTOR(ts)))",
+                        &a, &col),
+            "missing parameter SIZE; TUMBLE takes (TABLE t, DESCRIPTOR(col), size [, offset])");
+  CHECK_STR(parse_error("SELECT * FROM TABLE(TUMBLE(DATA => TABLE t, DESCRIPTOR(ts), INTERVAL '1' "
+                        "SECOND))",
+                        &a, &col),
+            "do not mix named (NAME => value) and positional arguments; TUMBLE takes (TABLE t, "
+            "DESCRIPTOR(col), size [, offset])");
+  CHECK_STR(parse_error("SELECT * FROM TABLE(HOP(DATA => TABLE t, GAP => INTERVAL '1' SECOND))", &a,
+                        &col),
+            "HOP has no parameter 'GAP'; its parameters are DATA, TIMECOL, SLIDE, SIZE and OFFSET");
+  CHECK(col == 42);
+  CHECK_STR(parse_error("SELECT * FROM TABLE(TUMBLE(DATA => TABLE t, DATA => TABLE u))", &a, &col),
+            "parameter DATA is given twice");
+  CHECK_STR(parse_error("SELECT * FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(a, b), INTERVAL '1' "
+                        "SECOND))",
+                        &a, &col),
+            "DESCRIPTOR takes exactly one column");
+  arena_free(&a);
+}
