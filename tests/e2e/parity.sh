@@ -22,16 +22,21 @@ base = 1704067200000
 ep = datetime.datetime(1970, 1, 1)
 def txt(ms):
     return (ep + datetime.timedelta(milliseconds=ms)).strftime("%Y-%m-%d %H:%M:%S.") + "%03d" % (ms % 1000)
-mx, out = base, []
+mx, pm = base, []   # pm[i]: the largest timestamp up to row i
 for i in range(n):
-    if i > 1200 and rnd.random() < 0.004:   # definitely late: minutes behind the watermark
-        ts = mx - 300000 - rnd.randint(0, 60000)
+    # definitely late: a batch holds at most 1024 rows, so the watermark is past
+    # pm[i - 1100] - 2 s when row i arrives, and every window of a row (30 s at most) ends
+    # 10 s before that
+    late = i > 1200 and rnd.random() < 0.004
+    if late:  # with a key of its own, so that no open session can take it in
+        ts = pm[i - 1100] - 42000 - rnd.randint(0, 60000)
     elif rnd.random() < 0.3:
         ts = mx - rnd.randint(0, 1999)       # out of order within the 2 s bound
     else:
         ts = mx + rnd.randint(0, 700)
         mx = ts
-    k = "k%d" % rnd.randrange(20)
+    pm.append(mx)
+    k = "late%d" % i if late else "k%d" % rnd.randrange(20)
     v = rnd.randint(-50, 500)
     print('{"id":%d,"k":"%s","v":%d,"d":%d.%02d,"ts":"%s"}' % (i, k, v, v, rnd.randint(0, 99), txt(ts)))
 # far in the future: closes every window and session; filtered out by every query
