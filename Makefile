@@ -76,6 +76,7 @@ fuzz: deps
 bench: build/sluice
 	@bash bench/run.sh
 	@python3 bench/streaming.py build/sluice
+	@python3 bench/window.py build/sluice
 
 docs: build/sluice
 	./build/sluice docs connectors > docs/connectors.md

@@ -143,11 +143,6 @@ static sl_expr *bind_arith(binder *b, int op, sl_expr *l, sl_expr *r, uint32_t o
   return x;
 }
 
-static const char *const aggregates[] = {
-    "COUNT",       "SUM",        "AVG",      "MIN",        "MAX",     "STDDEV_POP",
-    "STDDEV_SAMP", "VAR_POP",    "VAR_SAMP", "COLLECT",    "LISTAGG", "FIRST_VALUE",
-    "LAST_VALUE",  "ROW_NUMBER", "RANK",     "DENSE_RANK", NULL};
-
 static sl_expr *bind_call(binder *b, const fn_def *fn, sl_expr **args, int nargs, uint32_t off) {
   sl_expr *x = node(b, E_CALL, type_make(T_NULL), off, nargs);
   x->fn = fn;
@@ -298,14 +293,8 @@ static __attribute__((noinline)) sl_expr *bind_unary(binder *b, const scope *sc,
 static __attribute__((noinline)) sl_expr *bind_func(binder *b, const scope *sc, const sql_expr *x) {
   char t1[48], t2[48];
   (void)t1, (void)t2, (void)sc;
-  if (x->over) plan_fail(b, x->over->off, "OVER windows are not supported yet");
-  if (x->filter) plan_fail(b, x->filter->off, "FILTER (WHERE ...) is not supported yet");
-  for (int i = 0; aggregates[i]; i++)
-    if (str_ieq(x->text, aggregates[i]))
-      plan_fail(b, x->off,
-                "aggregate function %s is not supported yet (GROUP BY comes with the "
-                "windowed aggregation issue)",
-                aggregates[i]);
+  sl_expr *special = plan_bind_special_call(b, sc, x);
+  if (special) return special;
   const fn_def *fn = fn_lookup(x->text);
   if (!fn || fn->name[0] == '$') {
     int n;

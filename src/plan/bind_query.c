@@ -23,6 +23,35 @@ plan_node *plan_calc_node(binder *b, plan_node *in, int ncols, uint32_t off) {
   return c;
 }
 
+/* The watermark assigner right above a scan (before any filter: every row counts), its
+ * expression over the physical columns (computed columns substituted). */
+static plan_node *watermark_node(binder *b, cat_table *t, plan_node *s, uint32_t off) {
+  sl_expr **repl = arena_alloc(b->a, sizeof(sl_expr *) * (size_t)t->ncols);
+  for (int i = 0; i < t->ncols; i++) {
+    if (t->cols[i].computed) {
+      repl[i] = t->cols[i].computed;
+    } else {
+      repl[i] = expr_new(b->a, E_COL, t->cols[i].type, off);
+      repl[i]->col = t->cols[i].phys;
+    }
+  }
+  plan_node *w = plan_new_node(b->a, P_WATERMARK, 1, t->nphys);
+  w->in[0] = s;
+  w->off = off;
+  for (int i = 0; i < t->nphys; i++) {
+    w->names[i] = s->names[i];
+    w->types[i] = s->types[i];
+  }
+  w->op = arena_zalloc(b->a, sizeof *w->op);
+  w->op->wm = expr_substitute(t->wm_expr, repl, b->a);
+  opt_list ol = t->ol;
+  const char *idle = opt_get(&ol, NULL, "scan.watermark.idle-timeout");
+  int64_t ms = b->p->idle_timeout_ms;
+  if (idle && opt_parse_duration(idle, &ms) != SL_OK) ms = 0; /* checked with the options */
+  w->op->idle_ms = ms;
+  return w;
+}
+
 static plan_node *scan_table(binder *b, cat_table *t, uint32_t off) {
   if (!t->conn->has_source)
     plan_fail(b, off, "table '%s' uses connector '%s', which cannot be read from", t->name,
@@ -37,6 +66,7 @@ static plan_node *scan_table(binder *b, cat_table *t, uint32_t off) {
     s->names[i] = t->phys_names[i];
     s->types[i] = t->phys_types[i];
   }
+  if (t->wm_col >= 0) s = watermark_node(b, t, s, off);
   if (t->nphys == t->ncols) return s;
   plan_node *c = plan_calc_node(b, s, t->ncols, off); /* computed columns */
   for (int i = 0; i < t->ncols; i++) {
@@ -74,13 +104,17 @@ int plan_height(plan_node *n) {
 
 static bound bind_from(binder *b, const sql_from *f, cte_env *env) {
   bound r = {0};
+  if (f->kind == FROM_TVF) {
+    bound in = bind_from(b, f->tvf->input, env);
+    r.n = plan_bind_tvf(b, f->tvf, in.n);
+    r.qual = f->alias ? f->alias : in.qual;
+    return r;
+  }
   if (f->kind == FROM_SUBQUERY) {
     r.n = plan_bind_query(b, f->sub, env);
     r.qual = f->alias;
     return r;
   }
-  if (f->kind == FROM_TVF) /* parsed; binding comes with the window operators */
-    plan_fail(b, f->off, "window table-valued functions are not supported yet");
   r.qual = f->alias ? f->alias : f->name;
   for (cte_env *c = env; c; c = c->next)
     if (sql_name_match(c->cte->name, f->name, f->quoted)) {
@@ -97,7 +131,7 @@ static bound bind_from(binder *b, const sql_from *f, cte_env *env) {
   return r;
 }
 
-static scope make_scope(binder *b, plan_node *n, const char *qual) {
+scope plan_make_scope(binder *b, plan_node *n, const char *qual) {
   scope s;
   s.n = n->ncols;
   s.cols = arena_alloc(b->a, sizeof(scope_col) * (size_t)(n->ncols ? n->ncols : 1));
@@ -110,11 +144,6 @@ static scope make_scope(binder *b, plan_node *n, const char *qual) {
 }
 
 static plan_node *bind_select(binder *b, const sql_query *q, cte_env *env) {
-  if (q->ngroup || q->ngsets)
-    plan_fail(b, q->group_off,
-              "GROUP BY is not supported yet (it comes with the windowed aggregation issue)");
-  if (q->having) plan_fail(b, q->having->off, "HAVING is not supported yet");
-  if (q->distinct) plan_fail(b, q->off, "SELECT DISTINCT is not supported yet");
   bound in;
   if (q->from) {
     in = bind_from(b, q->from, env);
@@ -123,7 +152,12 @@ static plan_node *bind_select(binder *b, const sql_query *q, cte_env *env) {
     in.n->off = q->off;
     in.qual = NULL;
   }
-  scope sc = make_scope(b, in.n, in.qual);
+  scope sc = plan_make_scope(b, in.n, in.qual);
+  plan_node *agg = plan_bind_aggregate(b, q, in.n, &sc);
+  if (agg) return agg;
+  if (in.n->kind == P_WINTVF && in.n->op->win.kind == WIN_SESSION)
+    plan_fail(b, q->from->off,
+              "a SESSION window needs an aggregation: GROUP BY window_start, window_end");
   /* count output columns */
   int n = 0;
   for (int i = 0; i < q->nitems; i++) {
@@ -175,7 +209,7 @@ static plan_node *bind_select(binder *b, const sql_query *q, cte_env *env) {
     plan_need_bool(b, w, "WHERE");
     c->pred = w;
   }
-  return c;
+  return q->distinct ? plan_distinct(b, c, q->off) : c;
 }
 
 /* UNION ALL of q->nterms inputs: one n-ary node; an input whose column types differ from the

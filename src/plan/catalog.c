@@ -320,6 +320,12 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
     const opt_def *d = opt_find(t->conn->opts, k);
     if (!d && t->fmt) d = opt_find(t->fmt->opts, k);
     if (!d && t->conn->has_source) d = opt_find(conn_source_opts, k);
+    opt_def concrete; /* messages name the key as written, not 'fields.#.kind' */
+    if (d && strchr(d->key, '#')) {
+      concrete = *d;
+      concrete.key = k;
+      d = &concrete;
+    }
     const char *m = opt_check_value(d, opts[i].value, b->a);
     if (m) plan_fail(b, opts[i].val_off, "%s", m);
   }
@@ -441,7 +447,10 @@ static const char *const known_sets[] = {"table.local-time-zone",
                                          "table.dml-sync",
                                          "sql-client.execution.result-mode",
                                          "table.exec.state.ttl",
+                                         "table.exec.emit.early-fire.enabled",
+                                         "table.exec.emit.early-fire.delay",
                                          "sluice.batch-size",
+                                         "sluice.state.memory-limit",
                                          NULL};
 
 static bool parse_tz(const char *v, int64_t *off) {
@@ -459,32 +468,68 @@ static bool parse_tz(const char *v, int64_t *off) {
   return true;
 }
 
+/* A bad SET value: a usage error for --set, a located one in the pipeline text. */
+_Noreturn static void set_fail(binder *b, bool from_cli, const char *key, const char *value,
+                               uint32_t val_off, const char *m) {
+  if (from_cli) {
+    err_set(b->e, SL_EUSAGE, "--set %s=%s: %s", key, value, m);
+    longjmp(b->jb, 1);
+  }
+  plan_fail(b, val_off, "%s", m);
+}
+
+static int64_t set_duration(binder *b, bool from_cli, const char *key, const char *value,
+                            uint32_t val_off) {
+  int64_t ms;
+  if (opt_parse_duration(value, &ms) || ms < 0) {
+    char m[200];
+    snprintf(m, sizeof m, "'%s' must be a duration such as '10 s', '5 min' or '1 h'", key);
+    set_fail(b, from_cli, key, value, val_off, m);
+  }
+  return ms;
+}
+
 static void bind_set(binder *b, const char *key, const char *value, uint32_t key_off,
                      uint32_t val_off, bool from_cli) {
   sl_pipeline *p = b->p;
   bool known = false;
   for (int i = 0; known_sets[i]; i++) known |= !strcmp(known_sets[i], key);
-  if (!strcmp(key, "table.local-time-zone") && !parse_tz(value, &p->tz_offset_ms)) {
-    const char *m = "'table.local-time-zone' must be UTC or a fixed offset such as '+02:00' "
-                    "(named zones are not supported yet)";
-    if (from_cli) {
-      err_set(b->e, SL_EUSAGE, "--set %s=%s: %s", key, value, m);
-      longjmp(b->jb, 1);
-    }
-    plan_fail(b, val_off, "%s", m);
-  }
+  if (!strcmp(key, "table.local-time-zone") && !parse_tz(value, &p->tz_offset_ms))
+    set_fail(b, from_cli, key, value, val_off,
+             "'table.local-time-zone' must be UTC or a fixed offset such as '+02:00' "
+             "(named zones are not supported yet)");
   if (!strcmp(key, "sluice.batch-size")) {
     char *end;
     long n = strtol(value, &end, 10);
-    if (*end || n < 1 || n > 65536) {
-      const char *m = "'sluice.batch-size' must be a whole number of rows from 1 to 65536";
-      if (from_cli) {
-        err_set(b->e, SL_EUSAGE, "--set %s=%s: %s", key, value, m);
-        longjmp(b->jb, 1);
-      }
-      plan_fail(b, val_off, "%s", m);
-    }
+    if (*end || n < 1 || n > 65536)
+      set_fail(b, from_cli, key, value, val_off,
+               "'sluice.batch-size' must be a whole number of rows from 1 to 65536");
     p->batch_rows = (int)n;
+  }
+  if (!strcmp(key, "execution.runtime-mode")) {
+    if (!str_ieq(value, "streaming") && !str_ieq(value, "batch"))
+      set_fail(b, from_cli, key, value, val_off,
+               "'execution.runtime-mode' must be 'streaming' or 'batch'");
+    p->batch_mode = str_ieq(value, "batch");
+  }
+  if (!strcmp(key, "table.exec.state.ttl"))
+    p->state_ttl_ms = set_duration(b, from_cli, key, value, val_off);
+  if (!strcmp(key, "table.exec.source.idle-timeout"))
+    p->idle_timeout_ms = set_duration(b, from_cli, key, value, val_off);
+  if (!strcmp(key, "table.exec.emit.early-fire.delay"))
+    p->early_fire_delay_ms = set_duration(b, from_cli, key, value, val_off);
+  if (!strcmp(key, "table.exec.emit.early-fire.enabled")) {
+    if (!str_ieq(value, "true") && !str_ieq(value, "false"))
+      set_fail(b, from_cli, key, value, val_off,
+               "'table.exec.emit.early-fire.enabled' must be 'true' or 'false'");
+    p->early_fire = str_ieq(value, "true");
+  }
+  if (!strcmp(key, "sluice.state.memory-limit")) {
+    int64_t n;
+    if (opt_parse_size(value, &n) || n < 0)
+      set_fail(b, from_cli, key, value, val_off,
+               "'sluice.state.memory-limit' must be a size such as '512mb' or '2gb'");
+    p->state_limit = (size_t)n;
   }
   if (!known) {
     const char *best =

@@ -75,11 +75,78 @@ static bool can_merge(const plan_node *n, const plan_node *c) {
   return size < MERGE_MAX_SIZE && height < MERGE_MAX_HEIGHT;
 }
 
+/* An integer constant (through casts of literals). */
+static bool int_const(const sl_expr *x, int64_t *v) {
+  while (x->kind == E_CAST && x->nargs == 1) x = x->args[0];
+  if (x->kind != E_LIT || x->lit.null || !type_is_integer(x->type)) return false;
+  *v = x->lit.u.i;
+  return true;
+}
+
+/* The top-N bound a conjunct puts on the row number column rn: rn <= N, rn < N, rn = 1, and
+ * the same written the other way round; 0 when it is not one. */
+static int64_t rn_bound(const sl_expr *x, int rn) {
+  if (x->kind != E_CMP || x->nargs != 2) return 0;
+  int op = (int)x->ival;
+  const sl_expr *l = x->args[0], *r = x->args[1];
+  while (l->kind == E_CAST && l->nargs == 1) l = l->args[0];
+  while (r->kind == E_CAST && r->nargs == 1) r = r->args[0];
+  int64_t v;
+  if (r->kind == E_COL && r->col == rn && int_const(l, &v)) { /* N >= rn */
+    const sl_expr *t = l;
+    l = r, r = t;
+    op = op == EOP_GE ? EOP_LE : op == EOP_GT ? EOP_LT : op == EOP_EQ ? EOP_EQ : 0;
+  }
+  if (l->kind != E_COL || l->col != rn || !int_const(r, &v)) return 0;
+  if (op == EOP_LE && v >= 1) return v;
+  if (op == EOP_LT && v >= 2) return v - 1;
+  if (op == EOP_EQ && v == 1) return 1;
+  return 0;
+}
+
+static bool uses_col(const sl_expr *x, int col) {
+  if (x->kind == E_COL) return x->col == col;
+  for (int i = 0; i < x->nargs; i++)
+    if (uses_col(x->args[i], col)) return true;
+  return false;
+}
+
+/* Calc(pred: rn <= N AND rest) over ROW_NUMBER -> a top-N: the bound moves into the rank node
+ * and, when nothing else reads rn, the row number is not even an output column (its changes
+ * then never ripple through the other rows). */
+static void rank_limit(sl_arena *a, plan_node *n, plan_node *c) {
+  int rn = c->ncols - 1;
+  sl_expr **conj = &n->pred;
+  int nconj = 1;
+  if (n->pred->kind == E_AND) conj = n->pred->args, nconj = n->pred->nargs;
+  int found = -1;
+  for (int i = 0; i < nconj && found < 0; i++) {
+    int64_t v = rn_bound(conj[i], rn);
+    if (v) c->op->limit = v, found = i;
+  }
+  if (found < 0) return;
+  if (nconj == 1) {
+    n->pred = NULL;
+  } else {
+    sl_expr *rest = NULL;
+    for (int i = 0; i < nconj; i++)
+      if (i != found) rest = and_of(a, rest, conj[i]);
+    n->pred = rest;
+  }
+  bool used = n->pred && uses_col(n->pred, rn);
+  for (int i = 0; i < n->ncols; i++) used |= uses_col(n->proj[i], rn);
+  if (!used) {
+    c->op->rn_out = false;
+    c->ncols--;
+  }
+}
+
 /* One node whose inputs are already rewritten. A shared input (a view or WITH query used more
  * than once) is never merged into or pushed through: it stays one node, built once. */
 static plan_node *rewrite(sl_arena *a, plan_node *n) {
   if (n->kind != P_CALC) return n;
   plan_node *c = n->in[0];
+  if (c->kind == P_RANK && !c->op->limit && c->nparents <= 1 && n->pred) rank_limit(a, n, c);
   if (c->kind == P_CALC && can_merge(n, c)) { /* Calc(Calc(x)) -> Calc(x) */
     plan_node *m = calc_shaped_like(a, n, c->in[0]);
     for (int i = 0; i < n->ncols; i++) m->proj[i] = expr_substitute(n->proj[i], c->proj, a);
@@ -157,6 +224,7 @@ typedef struct builder {
   /* per-build state; the compiled plan is never written */
   bool **needed;      /* per table: columns some Calc above its source uses */
   sl_op **src, **snk; /* per table: its one source and one sink operator */
+  sl_op **wm;         /* per table: its one watermark assigner */
   sl_op **ops;        /* per plan node id: its operator, built once however many parents */
   bool *marked;       /* per plan node id: visited by mark() */
 } builder;
@@ -176,8 +244,23 @@ static void mark(builder *b, const plan_node *n) {
     for (int i = 0; i < n->table->nphys; i++) u[i] = true;
     return;
   }
-  if (n->kind == P_CALC && n->in[0]->kind == P_SCAN) {
-    bool *u = needed_of(b, n->in[0]->table);
+  const plan_node *below = n->nin ? n->in[0] : NULL;
+  if (below && below->kind == P_WATERMARK) {
+    b->marked[below->id] = true;
+    expr_columns(below->op->wm, needed_of(b, below->in[0]->table));
+    if (n->kind != P_CALC) { /* the assigner's parent takes every column */
+      mark(b, below->in[0]);
+      return;
+    }
+    below = below->in[0];
+  }
+  if (n->kind == P_WATERMARK) {
+    expr_columns(n->op->wm, needed_of(b, n->in[0]->table));
+    mark(b, n->in[0]);
+    return;
+  }
+  if (n->kind == P_CALC && below->kind == P_SCAN) {
+    bool *u = needed_of(b, below->table);
     if (n->pred) expr_columns(n->pred, u);
     for (int i = 0; i < n->ncols; i++) expr_columns(n->proj[i], u);
     return;
@@ -196,6 +279,19 @@ static on_error policy_of(const opt_list *o) {
 
 static sl_op *build(builder *b, const plan_node *n);
 
+/* 'late-data', 'allowed-lateness' and 'scan.watermark.idle-timeout' (checked with the other
+ * options when the table was declared). */
+static void late_options(job_source *s, const opt_list *o) {
+  const char *v = opt_get(o, conn_source_opts, "late-data");
+  s->late = v && str_ieq(v, "drop")     ? LATE_DROP
+            : v && str_ieq(v, "update") ? LATE_UPDATE
+                                        : LATE_DLQ;
+  v = opt_get(o, conn_source_opts, "allowed-lateness");
+  if (!v || opt_parse_duration(v, &s->allowed_lateness) != SL_OK) s->allowed_lateness = 0;
+  v = opt_get(o, conn_source_opts, "scan.watermark.idle-timeout");
+  if (!v || opt_parse_duration(v, &s->idle_timeout) != SL_OK) s->idle_timeout = 0;
+}
+
 static sl_op *build_node(builder *b, const plan_node *n) {
   sl_job *j = b->j;
   switch (n->kind) {
@@ -206,6 +302,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     opt_list ol = t->ol;
     const char *dlq = opt_get(&ol, conn_source_opts, "dlq.path");
     int idx = job_add_source(j, t->name, policy_of(&ol), dlq ? dlq : b->dlq_default);
+    late_options(&j->sources[idx], &ol);
     conn_ctx c = {
         .job = j,
         .table = t->name,
@@ -218,6 +315,16 @@ static sl_op *build_node(builder *b, const plan_node *n) {
         .npartition_keys = t->nparts};
     sl_op *op = t->conn->source_new(&c, b->e);
     if (!op) return NULL;
+    if (b->p->batch_mode && !op->bounded) {
+      err_at(b->e, SL_ESQL, &b->p->src, n->off,
+             "SET 'execution.runtime-mode' = 'batch' needs bounded sources, but table '%s' is "
+             "unbounded",
+             t->name);
+      err_hint(b->e, "drop 'source.monitor-interval' (or read files, not a stream), or run in "
+                     "streaming mode");
+      job_add_op(j, op); /* freed with the job */
+      return NULL;
+    }
     op->ncols = t->nphys;
     op->cols = t->phys_names;
     op->types = t->phys_types;
@@ -257,18 +364,18 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     sl_op **snk = &b->snk[table_index(b->p, t)];
     if (!*snk) {
       opt_list ol = t->ol;
-      conn_ctx c = {
-          .job = j,
-          .table = t->name,
-          .schema = {t->nphys, t->phys_names, t->phys_types, NULL, b->p->tz_offset_ms},
-          .opts = ol,
-          .fmt = t->fmt,
-          .source_index = -1,
-          .dry = b->dry,
-          .partition_keys = t->part_keys,
-          .npartition_keys = t->nparts,
-          .primary_key = t->pk,
-          .nprimary_key = t->npk};
+      conn_ctx c = {.job = j,
+                    .table = t->name,
+                    .schema = {t->nphys, t->phys_names, t->phys_types, NULL, b->p->tz_offset_ms},
+                    .opts = ol,
+                    .fmt = t->fmt,
+                    .source_index = -1,
+                    .dry = b->dry,
+                    .partition_keys = t->part_keys,
+                    .npartition_keys = t->nparts,
+                    .primary_key = t->pk,
+                    .nprimary_key = t->npk,
+                    .updating_input = in->updating};
       sl_op *op = t->conn->sink_new(&c, b->e);
       if (!op) return NULL;
       op->ncols = t->nphys;
@@ -292,13 +399,37 @@ static sl_op *build_node(builder *b, const plan_node *n) {
              "INSERT INTO %s: the query produces an updating stream (rows that retract or "
              "replace earlier ones: -U/+U/-D) because %s '%s' does, but sink '%s' accepts only "
              "appends (+I)",
-             t->name, why->vt->pump ? "source" : "operator", why->name, t->name);
-      err_hint(b->e, "write it to a sink that takes a changelog ('print', or a changelog format "
-                     "such as 'debezium-json'), or make the query append-only");
+             t->name, why->vt->pump ? "source" : "its operator",
+             why->vt->pump ? why->name : why->vt->kind, t->name);
+      err_hint(b->e, "write it to a sink that takes changes: %s%s", conn_updating_choices(),
+               why->vt->pump ? ""
+                             : "; or, for a bounded input, SET 'execution.runtime-mode' = "
+                               "'batch' to write only the final rows");
       return NULL;
     }
     op_connect(in, *snk);
     return *snk;
+  }
+  case P_WATERMARK: /* one per table, however many queries read it */
+    if (b->wm[table_index(b->p, n->in[0]->table)]) return b->wm[table_index(b->p, n->in[0]->table)];
+    /* fall through */
+  case P_WINTVF:
+  case P_WINAGG:
+  case P_AGG:
+  case P_EXPAND:
+  case P_RANK:
+  case P_OVER: {
+    sl_op *in = build(b, n->in[0]);
+    if (!in) return NULL;
+    sl_op *op = plan_build_stateful(b->p, j, n, in, b->e);
+    if (!op) return NULL;
+    op->ncols = n->ncols;
+    op->cols = n->names;
+    op->types = n->types;
+    job_add_op(j, op);
+    op_connect(in, op);
+    if (n->kind == P_WATERMARK) b->wm[table_index(b->p, n->in[0]->table)] = op;
+    return op;
   }
   }
   err_set(b->e, SL_EINTERNAL, "unknown plan node");
@@ -319,11 +450,14 @@ sl_status plan_build_job(const sl_pipeline *cp, bool dry, sl_job **out, sl_error
   j->sql = &p->src;
   j->ctx.tz_offset_ms = p->tz_offset_ms;
   j->batch_rows = p->batch_rows;
-  builder b = {p, j, dry, NULL, e, NULL, NULL, NULL, NULL, NULL};
+  j->batch_mode = p->batch_mode;
+  j->state_limit = p->state_limit;
+  builder b = {.p = p, .j = j, .dry = dry, .e = e};
   size_t nt = (size_t)p->ntables + 1, nn = (size_t)p->nnodes + 1;
   b.needed = arena_zalloc(&p->arena, nt * sizeof(bool *));
   b.src = xcalloc(nt, sizeof(sl_op *));
   b.snk = xcalloc(nt, sizeof(sl_op *));
+  b.wm = xcalloc(nt, sizeof(sl_op *));
   b.ops = xcalloc(nn, sizeof(sl_op *));
   b.marked = xcalloc(nn, sizeof(bool));
   for (int i = 0; i < p->ninserts; i++) mark(&b, p->inserts[i]);
@@ -341,8 +475,10 @@ sl_status plan_build_job(const sl_pipeline *cp, bool dry, sl_job **out, sl_error
   sl_status st = SL_OK;
   for (int i = 0; i < p->ninserts && !st; i++)
     if (!build(&b, p->inserts[i])) st = e->code ? e->code : SL_ERUNTIME;
+
   free(b.src);
   free(b.snk);
+  free(b.wm);
   free(b.ops);
   free(b.marked);
   return st;
@@ -374,8 +510,9 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format fmt, FIL
         fputs(" <-", f);
         for (int k = 0; k < op->nin; k++) fprintf(f, " [%d]", op->in[k]->id);
       }
-      fprintf(f, ": %s%s%s\n", d.data, op->vt->pump && !op->bounded ? " [unbounded]" : "",
-              op->updating ? " [changelog]" : "");
+      fprintf(f, ": %s%s%s%s%s\n", d.data, op->vt->pump && !op->bounded ? " [unbounded]" : "",
+              op->updating ? " [changelog]" : "", op->vt->keeps ? "; keeps " : "",
+              op->vt->keeps ? op->vt->keeps : "");
     } else if (fmt == EXPLAIN_DOT) {
       fprintf(f, "  n%d [label=\"%s%s%s\\n", op->id, op->vt->kind, named ? " " : "",
               named ? op->name : "");

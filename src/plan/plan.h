@@ -10,6 +10,7 @@
 
 #include "../connector/connector.h"
 #include "../expr/expr.h"
+#include "../ops/ops.h"
 #include "../sql/sql.h"
 
 typedef struct cat_column {
@@ -46,7 +47,41 @@ typedef struct cat_table {
   plan_node *view_plan; /* views: bound once at CREATE VIEW; every use shares it */
 } cat_table;
 
-typedef enum plan_kind { P_SCAN = 1, P_ONEROW, P_CALC, P_UNION, P_SINK } plan_kind;
+typedef enum plan_kind {
+  P_SCAN = 1,
+  P_ONEROW,
+  P_CALC,
+  P_UNION,
+  P_SINK,
+  P_WATERMARK, /* assigner above a scan: wm (over the scan's columns), idle timeout */
+  P_WINTVF,    /* window TVF alone: input columns + window_start, window_end, window_time */
+  P_WINAGG,    /* window aggregation: keys, aggregates, window_start, window_end, window_time */
+  P_AGG,       /* group aggregation: keys, aggregates (a changelog) */
+  P_EXPAND,    /* grouping sets: input columns + a set id */
+  P_RANK,      /* ROW_NUMBER top-N / dedup: input columns [+ rn] */
+  P_OVER,      /* OVER aggregation: input columns + aggregates */
+} plan_kind;
+
+/* The operator-level description of a stateful node (plan_node.op). */
+typedef struct plan_opspec {
+  window_spec win; /* P_WINTVF, P_WINAGG */
+  int *keys;       /* P_WINAGG, P_AGG: input columns; P_RANK, P_OVER: PARTITION BY columns */
+  int nkeys;
+  agg_spec *aggs; /* P_WINAGG, P_AGG, P_OVER */
+  int naggs;
+  sort_key *order; /* P_RANK */
+  int norder;
+  int64_t limit;     /* P_RANK: rn <= limit (0: not yet known) */
+  bool rn_out;       /* P_RANK: the row number is an output column */
+  int win_end_col;   /* P_RANK: window_end of a per-window top-N, else -1 */
+  int frame;         /* P_OVER: over_frame */
+  int64_t preceding; /* P_OVER: rows or ms, -1 unbounded */
+  int time_col;      /* P_OVER */
+  bool **keep;       /* P_EXPAND: per set, per input column */
+  int nsets;
+  sl_expr *wm;     /* P_WATERMARK */
+  int64_t idle_ms; /* P_WATERMARK */
+} plan_opspec;
 
 /* The plan is a DAG: a view or CTE is bound once and every use points at the same node. It is
  * not changed after plan_compile; per-build state (operators, needed columns) lives in the
@@ -66,6 +101,7 @@ struct plan_node {
   int nparents;    /* plan_optimize: edges into this node (a shared node has more than one) */
   int height;      /* plan_height: longest path down to a source, 0 until computed */
   plan_node *memo; /* plan_optimize: what this node became */
+  plan_opspec *op; /* the stateful kinds */
 };
 
 typedef struct plan_set {
@@ -83,7 +119,13 @@ typedef struct sl_pipeline {
   plan_set *sets;
   int nsets;
   int64_t tz_offset_ms;
-  int batch_rows; /* rows per batch ('sluice.batch-size', default BATCH_ROWS) */
+  int batch_rows;              /* rows per batch ('sluice.batch-size', default BATCH_ROWS) */
+  bool batch_mode;             /* SET 'execution.runtime-mode' = 'batch' */
+  int64_t state_ttl_ms;        /* 'table.exec.state.ttl' */
+  bool early_fire;             /* 'table.exec.emit.early-fire.enabled' */
+  int64_t early_fire_delay_ms; /* 'table.exec.emit.early-fire.delay' */
+  int64_t idle_timeout_ms;     /* 'table.exec.source.idle-timeout': sources without their own */
+  size_t state_limit;          /* 'sluice.state.memory-limit' per operator */
 } sl_pipeline;
 
 typedef struct plan_opts {
@@ -112,6 +154,9 @@ plan_node *plan_new_node(sl_arena *a, int kind, int nin, int ncols);
 /* Rewrites every INSERT's plan (a DAG: shared nodes are rewritten once and never copied into
  * their parents) and numbers the nodes. */
 sl_status plan_optimize(sl_pipeline *p, sl_error *e);
+/* The operator of a stateful node (physical_ops.c), given its built input. */
+sl_op *plan_build_stateful(const sl_pipeline *p, sl_job *j, const plan_node *n, sl_op *in,
+                           sl_error *e);
 /* Longest path from n down to a source (memoized in n->height). */
 int plan_height(plan_node *n);
 

@@ -26,6 +26,8 @@ struct cte_env {
   cte_env *next;
 };
 
+typedef struct agg_bind agg_bind;
+
 typedef struct binder {
   sl_pipeline *p;
   sl_arena *a;
@@ -33,6 +35,8 @@ typedef struct binder {
   jmp_buf jb;
   const plan_opts *o;
   bool *set_used;
+  agg_bind *agg; /* set while binding a SELECT list or HAVING: collects aggregate and OVER
+                    calls (bind_agg.c); NULL where they are not allowed (WHERE, GROUP BY) */
 } binder;
 
 _Noreturn __attribute__((format(printf, 3, 4))) void plan_fail(binder *b, uint32_t off,
@@ -51,7 +55,21 @@ static inline const char *tn(sl_type t, char *buf) { return type_name(t, buf, 48
 sl_expr *plan_bind_expr(binder *b, const scope *sc, const sql_expr *x);
 void plan_need_bool(binder *b, sl_expr *x, const char *what);
 
+/* bind_agg.c: aggregate calls, OVER calls and the legacy window functions met while binding
+ * an expression (bind_func hands them over); NULL when x is none of these. */
+sl_expr *plan_bind_special_call(binder *b, const scope *sc, const sql_expr *x);
+/* SELECT with GROUP BY, aggregates, DISTINCT, window TVFs, OVER or ROW_NUMBER. Returns NULL
+ * when the query has none of these (the plain path in bind_query.c binds it). */
+plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, const scope *sc);
+/* SELECT DISTINCT over n: a group aggregation keyed by every column. */
+plan_node *plan_distinct(binder *b, plan_node *n, uint32_t off);
+/* A FROM TVF (TUMBLE/HOP/CUMULATE/SESSION) over the bound input. */
+plan_node *plan_bind_tvf(binder *b, const sql_tvf *f, plan_node *in);
+/* Structural equality of bound expressions (GROUP BY matching). */
+bool plan_expr_equal(const sl_expr *x, const sl_expr *y);
+
 /* bind_query.c */
+scope plan_make_scope(binder *b, plan_node *n, const char *qual);
 plan_node *plan_bind_query(binder *b, const sql_query *q, cte_env *env);
 plan_node *plan_calc_node(binder *b, plan_node *in, int ncols, uint32_t off);
 void plan_bind_create_view(binder *b, const sql_stmt *s);

@@ -372,3 +372,36 @@ TEST(group_agg_snapshot_restore_continues_identically) {
   job_free(j2);
   job_free(j3);
 }
+
+TEST(group_agg_string_results_outlive_the_scratch) {
+  sl_job *j = job_new();
+  j->batch_rows = 1; /* every output row in its own batch */
+  sl_error e = {0};
+  th_src *s = th_src_new(j, 2, g_in_names, g_in_types);
+  static const agg_spec la[] = {
+      {AGG_LISTAGG, 0, -1, false, {T_STRING, 0, 0, 0, 0}, {T_STRING, 0, 0, 0, 0}, "|", 1}};
+  static const char *const names[] = {"k", "l"};
+  static const sl_type types[] = {{T_STRING, 0, 0, 0, 0}, {T_STRING, 0, 0, 0, 0}};
+  sl_op *g = op_group_agg_new(j, g_key0, 1, la, 1, false, 0, (op_cols){2, names, types}, &e);
+  CHECK(g != NULL);
+  th_cap *c = th_wire(j, s, g);
+  addkv(s, RK_INSERT, "ab", 1);
+  addkv(s, RK_INSERT, "ab", 2);
+  addkv(s, RK_INSERT, "cd", 2);
+  CHECK(th_flush(s, &e) == SL_OK);
+  EVENTS(c, 0, "+I(ab, ab); -U(ab, ab); +U(ab, ab|ab); +I(cd, cd)");
+  job_free(j);
+}
+
+TEST(group_agg_explains_what_it_keeps) {
+  sl_job *j = job_new();
+  th_src *s = th_src_new(j, 2, g_in_names, g_in_types);
+  sl_op *g = group_new(j, 1, 0, 2, true, 0);
+  th_wire(j, s, g);
+  sl_buf d = {0};
+  g->vt->describe(g, &d);
+  CHECK_STR(buf_cstr(&d), "group by k: COUNT AS cnt, SUM AS s; final rows at the end (batch mode)");
+  CHECK_STR(g->vt->keeps, "keeps one accumulator per key");
+  buf_free(&d);
+  job_free(j);
+}

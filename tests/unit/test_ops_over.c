@@ -256,6 +256,11 @@ TEST(over_snapshot_restore_continues_identically) {
   for (int frame = OVER_ROWS; frame <= OVER_RANGE; frame++) {
     sl_error e = {0};
     sl_job *j1 = job_new(), *j2 = job_new();
+    for (int r = 0; r < 2; r++) { /* the late row below goes to its source's policy */
+      sl_job *j = r ? j2 : j1;
+      int src = job_add_source(j, "events", ON_ERROR_SKIP, NULL);
+      j->sources[src].late = LATE_DROP;
+    }
     th_src *s1 = th_src_new(j1, 4, o_names, o_types), *s2 = th_src_new(j2, 4, o_names, o_types);
     sl_op *o1 = over_new(j1, frame, 4), *o2 = over_new(j2, frame, 4);
     th_cap *c1 = th_wire(j1, s1, o1), *c2 = th_wire(j2, s2, o2);
@@ -281,6 +286,7 @@ TEST(over_snapshot_restore_continues_identically) {
     char *a = th_cap_join(c1, mark), *b = th_cap_join(c2, 0);
     CHECK_STR(a, b);
     CHECK(strstr(a, "+I(1, 9, 8, d") != NULL);
+    CHECK(j1->sources[0].late_rows == 1 && j2->sources[0].late_rows == 1);
     free(a);
     free(b);
     snap.data[snap.len / 3] ^= 1;

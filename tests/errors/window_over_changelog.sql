@@ -1,0 +1,5 @@
+CREATE TABLE t (k STRING, v INT, d DECIMAL(10, 2), ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+  WITH ('connector' = 'filesystem', 'path' = 't.jsonl', 'format' = 'json');
+CREATE TABLE p WITH ('connector' = 'print');
+CREATE TABLE c (k STRING, ts TIMESTAMP(3)) WITH ('connector' = 'filesystem', 'path' = 'c.jsonl', 'format' = 'debezium-json');
+INSERT INTO p SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE c, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end;
