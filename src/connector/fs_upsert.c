@@ -104,7 +104,7 @@ static bool put_row(fs_utable *t, state_entry *x, const sl_value *row) {
 
 bool fs_utable_apply(fs_utable *t, int kind, const sl_value *row) {
   t->kb.len = 0;
-  state_key_pack(row, t->pk, t->ktypes, t->npk, &t->kb);
+  state_key_pack(row, t->pk, t->types, t->npk, &t->kb);
   if (kind == RK_UPDATE_BEFORE || kind == RK_DELETE) {
     state_entry *x =
         state_map_find(&t->map, t->kb.data, t->kb.len, state_hash(t->kb.data, t->kb.len));

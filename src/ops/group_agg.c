@@ -327,7 +327,7 @@ static const op_vt group_vt = {.kind = "GroupAgg",
                                .free = group_free,
                                .snapshot = group_snapshot,
                                .restore = group_restore,
-                               .keeps = "keeps one accumulator per key"};
+                               .keeps = "one accumulator per key"};
 
 sl_op *op_group_agg_new(sl_job *j, const int *keys, int nkeys, const agg_spec *aggs, int naggs,
                         bool batch_mode, int64_t ttl_ms, op_cols out, sl_error *e) {

@@ -51,6 +51,9 @@ typedef struct window_spec {
   int kind; /* window_kind */
   int time_col;
   int64_t size, slide, step, gap, offset;
+  bool late_check; /* op_window_tvf_new: a row whose earliest window ended at or before the
+                      watermark is late (job_late) and not emitted at all, as a window
+                      aggregation does; set when a window top-N or dedup consumes the TVF */
 } window_spec;
 
 /* Emission of window results. */

@@ -539,7 +539,7 @@ static const op_vt over_vt = {.kind = "Over",
                               .free = over_free,
                               .snapshot = over_snapshot,
                               .restore = over_restore,
-                              .keeps = "keeps the rows waiting for the watermark and the rows "
+                              .keeps = "the rows waiting for the watermark and the rows "
                                        "of each partition's frame"};
 
 sl_op *op_over_new(sl_job *j, const int *part, int npart, int time_col, int frame,

@@ -217,22 +217,12 @@ sl_status rank_keep_top(rank_op *k, rank_part *p, const sl_value *row, const sl_
   return topn_add(k, p, row, pos, false, e);
 }
 
-/* Deduplication, keep the first row: only the key is kept. */
-static sl_status first_push(rank_op *k, const sl_value *row, const sl_rowpos *pos, sl_error *e) {
-  state_entry *en;
-  k->key.len = 0;
-  state_key_pack(row, k->part, k->in_types, k->npart, &k->key);
-  uint64_t h = state_hash(k->key.data, k->key.len);
-  if (state_map_find(&k->parts, k->key.data, k->key.len, h)) return SL_OK;
-  bool created;
-  en = state_map_upsert(&k->parts, k->key.data, k->key.len, h, &created);
-  if (!en) return rank_no_memory(k, e);
-  return rank_put(k, RK_INSERT, row, 1, pos, e);
-}
-
-/* Deduplication, keep the last row: a later row (by the ORDER BY item, ties: the later one)
- * replaces the kept one. */
-static sl_status last_push(rank_op *k, const sl_value *row, const sl_rowpos *pos, sl_error *e) {
+/* Deduplication (ROW_NUMBER() ... = 1 on one ORDER BY item), as Flink's event-time
+ * deduplication: the kept row is replaced by one that sorts before it (-U/+U); on a tie the
+ * first row stays (keep first, ORDER BY ts) or the later one wins (keep last, ORDER BY ts
+ * DESC). Out-of-order input therefore ends with the row a batch run would pick. */
+static sl_status dedup_push(rank_op *k, const sl_value *row, const sl_rowpos *pos, bool ties_win,
+                            sl_error *e) {
   state_entry *en;
   sl_status st = rank_part_of(k, &k->parts, row, true, &en, e);
   if (st) return st;
@@ -241,7 +231,8 @@ static sl_status last_push(rank_op *k, const sl_value *row, const sl_rowpos *pos
     if (!rank_part_insert(k, p, 0, row, pos, k->seq++)) return rank_no_memory(k, e);
     return rank_put(k, RK_INSERT, row, 1, pos, e);
   }
-  if (cmp_order(k, row, p->rows[0].row) > 0) return SL_OK; /* an older row */
+  int c = cmp_order(k, row, p->rows[0].row);
+  if (c > 0 || (c == 0 && !ties_win)) return SL_OK; /* the kept row stays */
   if ((st = rank_put(k, RK_UPDATE_BEFORE, p->rows[0].row, 1, &p->rows[0].pos, e))) return st;
   part_remove(k, p, 0);
   if (!rank_part_insert(k, p, 0, row, pos, k->seq++)) return rank_no_memory(k, e);
@@ -274,12 +265,8 @@ static sl_status rank_push(sl_op *op, int port, const sl_batch *b, sl_error *e) 
   for (int r = 0; r < b->nrows && !st; r++) {
     const sl_value *row = batch_row(b, r);
     bool add = b->kind[r] == RK_INSERT || b->kind[r] == RK_UPDATE_AFTER;
-    if (k->mode == RANK_FIRST) {
-      st = first_push(k, row, &b->pos[r], e);
-      continue;
-    }
-    if (k->mode == RANK_LAST) {
-      st = last_push(k, row, &b->pos[r], e);
+    if (k->mode == RANK_FIRST || k->mode == RANK_LAST) {
+      st = dedup_push(k, row, &b->pos[r], k->mode == RANK_LAST, e);
       continue;
     }
     state_entry *en;
@@ -365,7 +352,7 @@ static const op_vt rank_vt = {.kind = "Rank",
                               .free = rank_free,
                               .snapshot = rank_snapshot,
                               .restore = rank_restore,
-                              .keeps = "keeps the top rows per partition"};
+                              .keeps = "the top rows per partition"};
 
 sl_op *op_rank_new(sl_job *j, const int *part, int npart, const sort_key *order, int norder,
                    int64_t limit, bool rn_out, int win_end_col, bool batch_mode, op_cols out,
@@ -398,8 +385,8 @@ sl_op *op_rank_new(sl_job *j, const int *part, int npart, const sort_key *order,
     k->mode = RANK_WINDOW;
   else if (limit == 1 && !rn_out && norder == 1 && !batch_mode)
     k->mode = order[0].desc ? RANK_LAST : RANK_FIRST;
-  k->base.updating = win_end_col < 0 && !batch_mode && k->mode != RANK_FIRST;
-  state_map_init(&k->parts, &k->base.mem, k->mode == RANK_FIRST ? 8 : sizeof(rank_part));
+  k->base.updating = win_end_col < 0 && !batch_mode;
+  state_map_init(&k->parts, &k->base.mem, sizeof(rank_part));
   batch_init(&k->out, out.n, j->batch_rows);
   return &k->base;
 }

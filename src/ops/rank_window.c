@@ -136,7 +136,6 @@ static void put_parts(rank_op *k, const state_map *m, sl_buf *out) {
   state_entry *en;
   while ((en = state_map_next(m, &it))) {
     state_put_bytes(out, state_entry_key(en, m), en->klen);
-    if (k->mode == RANK_FIRST) continue;
     const rank_part *p = state_entry_val(en);
     state_put_u64(out, p->n);
     for (uint32_t i = 0; i < p->n; i++) {
@@ -178,7 +177,6 @@ static bool get_parts(rank_op *k, state_map *m, state_reader *r, sl_value *row) 
     bool created;
     state_entry *en = state_map_upsert(m, key, klen, state_hash(key, klen), &created);
     if (!en || !created) return false;
-    if (k->mode == RANK_FIRST) continue;
     rank_part *p = state_entry_val(en);
     uint64_t n = state_get_u64(r);
     for (uint64_t j = 0; j < n && !r->bad; j++) {

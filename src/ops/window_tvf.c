@@ -47,6 +47,23 @@ static sl_status tvf_reject_null(tvf_op *t, const sl_value *row, const sl_rowpos
   return st;
 }
 
+/* The row's earliest window has been emitted downstream: late, once, before any fan-out. */
+static sl_status tvf_late(tvf_op *t, const sl_value *row, const sl_rowpos *pos, int64_t start,
+                          int64_t end, sl_error *e) {
+  sl_op *in = t->base.in[0];
+  sl_buf j = {0}, a = {0}, z = {0}, wm = {0};
+  fmt_row_json(in->cols, in->types, t->in_ncols, row, &j);
+  ts_format(start, false, false, &a);
+  ts_format(end, false, false, &z);
+  ts_format(t->base.wm, false, false, &wm);
+  char reason[256];
+  snprintf(reason, sizeof reason, "late: window [%s, %s) already emitted at watermark %s",
+           buf_cstr(&a), buf_cstr(&z), buf_cstr(&wm));
+  sl_status st = job_late(t->base.job, pos, reason, j.data, j.len, e);
+  buf_free(&j), buf_free(&a), buf_free(&z), buf_free(&wm);
+  return st;
+}
+
 static sl_status tvf_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
   tvf_op *t = (tvf_op *)op;
   const window_spec *w = &t->w;
@@ -59,6 +76,24 @@ static sl_status tvf_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
       continue;
     }
     int64_t ts = tv->u.i;
+    if (w->late_check && op->wm != WM_NONE) {
+      int64_t start, end; /* the earliest window holding ts */
+      if (w->kind == WIN_HOP) {
+        start = win_start_of(ts, w->offset, w->slide);
+        while (start - w->slide > ts - w->size) start -= w->slide;
+        end = start + w->size;
+      } else if (w->kind == WIN_CUMULATE) {
+        start = win_start_of(ts, w->offset, w->size);
+        end = win_start_of(ts, w->offset, w->step) + w->step;
+      } else {
+        start = win_start_of(ts, w->offset, w->size);
+        end = start + w->size;
+      }
+      if (end - 1 <= op->wm) {
+        if ((st = tvf_late(t, row, &b->pos[r], start, end, e))) return st;
+        continue;
+      }
+    }
     switch (w->kind) {
     case WIN_HOP: {
       int64_t last = win_start_of(ts, w->offset, w->slide);

@@ -143,9 +143,6 @@ plan_node *plan_bind_tvf(binder *b, const sql_tvf *f, plan_node *in) {
     if (w.offset <= -w.size || w.offset >= w.size)
       plan_fail(b, f->args[nmax - 1]->off, "the offset must be shorter than the window size");
   }
-  if (w.kind == WIN_HOP && w.size % w.slide)
-    plan_fail(b, f->args[1]->off,
-              "a HOP window's size must be a multiple of its slide (as in Flink's sliced windows)");
   plan_node *n = plan_new_node(b->a, P_WINTVF, 1, in->ncols + 3);
   n->in[0] = in;
   n->off = f->fn_off;
@@ -558,7 +555,14 @@ static plan_node *bind_over(binder *b, const sql_query *q, plan_node *in, const 
     int ws = find_col(base, "window_start"), we = find_col(base, "window_end");
     bool has_ws = false, has_we = false;
     for (int i = 0; i < s->nkeys; i++) has_ws |= s->keys[i] == ws, has_we |= s->keys[i] == we;
-    if (ws >= 0 && we >= 0 && has_ws && has_we) s->win_end_col = we;
+    if (ws >= 0 && we >= 0 && has_ws && has_we) {
+      s->win_end_col = we;
+      /* rows straight from a window TVF: a late one is judged once, by its earliest window,
+       * before the TVF fans it out (as a window aggregation judges it) */
+      plan_node *t = base;
+      while (t->kind == P_CALC) t = t->in[0];
+      if (t->kind == P_WINTVF) t->op->win.late_check = true;
+    }
     n = plan_new_node(b->a, P_RANK, 1, base->ncols + 1);
     n->names[base->ncols] = "$rn";
     n->types[base->ncols] = type_make(T_BIGINT);
@@ -664,8 +668,6 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
     if (w.kind == WIN_HOP) {
       w.slide = const_interval(b, g->args[1], "slide");
       w.size = const_interval(b, g->args[2], "window size");
-      if (w.size % w.slide)
-        plan_fail(b, g->args[2]->off, "a HOP window's size must be a multiple of its slide");
     }
     if (w.kind == WIN_SESSION) w.gap = const_interval(b, g->args[1], "session gap");
     if (q->ngsets) plan_fail(b, g->off, "group windows cannot be combined with GROUPING SETS yet");
@@ -753,22 +755,16 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   if (windowed)
     win.time_col = pre_add(&pre, col_ref(b, win.time_col, in->types[win.time_col], q->off));
   if (windowed && win.kind == WIN_SESSION && tvf && in->op->nkeys) {
-    /* sessions are kept per key: PARTITION BY must be exactly the other GROUP BY keys */
-    bool same = in->op->nkeys == nkeys_op;
-    for (int i = 0; same && i < in->op->nkeys; i++) {
+    /* sessions are kept per GROUP BY key, so PARTITION BY must name some of those keys */
+    for (int i = 0; i < in->op->nkeys; i++) {
       bool found = false;
       for (int k = 0; k < nk; k++)
         found |= keys[k]->kind == E_COL && keys[k]->col == in->op->keys[i];
-      same &= found;
+      if (!found)
+        plan_fail(b, q->group_off,
+                  "a SESSION window's PARTITION BY column '%s' must also be a GROUP BY key",
+                  sc->cols[in->op->keys[i]].name);
     }
-    if (!same)
-      plan_fail(b, q->group_off,
-                "a SESSION window's PARTITION BY columns must be exactly the GROUP BY keys "
-                "besides window_start and window_end (other groupings are not supported yet)");
-  } else if (windowed && win.kind == WIN_SESSION && nkeys_op) {
-    plan_fail(b, q->group_off,
-              "a SESSION window without PARTITION BY has one session stream for all rows; "
-              "grouping it by more keys is not supported yet: add PARTITION BY with those keys");
   }
   plan_node *pc = pre_node(b, &pre, base, sc, q->off);
   if (where) pc->pred = where;

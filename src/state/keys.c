@@ -63,10 +63,16 @@ static char *put_value(char *p, const sl_value *v, sl_type t, bool normalize) {
 void state_key_pack(const sl_value *row, const int *cols, const sl_type *types, int n,
                     sl_buf *out) {
   size_t need = 0;
-  for (int i = 0; i < n; i++) need += value_width(&row[cols ? cols[i] : i], types[i]);
+  for (int i = 0; i < n; i++) {
+    int c = cols ? cols[i] : i;
+    need += value_width(&row[c], types[c]);
+  }
   buf_reserve(out, need);
   char *p = out->data + out->len;
-  for (int i = 0; i < n; i++) p = put_value(p, &row[cols ? cols[i] : i], types[i], true);
+  for (int i = 0; i < n; i++) {
+    int c = cols ? cols[i] : i;
+    p = put_value(p, &row[c], types[c], true);
+  }
   out->len = (size_t)(p - out->data);
 }
 

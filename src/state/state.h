@@ -54,7 +54,8 @@ void state_free_row(state_alloc *a, sl_value *row, const sl_type *types, int nco
  * Equal SQL values of one type pack to equal bytes (a NULL is a marker byte; -0.0 packs as 0.0
  * and every NaN alike; a DECIMAL by its unscaled value; strings with their length), so a key is
  * compared with memcmp and hashed once per row. state_key_unpack reads the values back (strings
- * point into the packed bytes). */
+ * point into the packed bytes). state_key_pack reads row[cols[i]] of type types[cols[i]] (types
+ * are the row's column types), or with cols NULL the first n columns. */
 void state_key_pack(const sl_value *row, const int *cols, const sl_type *types, int n,
                     sl_buf *out);
 /* Reads n values of the given types from a packed key; false when the bytes are malformed. */

@@ -48,7 +48,7 @@ from decimal import Decimal
 
 SLUICE, WORK, SEED, NCASES = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 ORACLE_ONLY = "--oracle-only" in sys.argv[5:]
-STRICT = os.environ.get("SLUICE_DIFF_STRICT", "") == "1"
+STRICT = os.environ.get("SLUICE_DIFF_STRICT", "1") == "1"
 ONLY_KINDS = [x for x in os.environ.get("SLUICE_DIFF_KINDS", "").split(",") if x]
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

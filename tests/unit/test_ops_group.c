@@ -401,7 +401,7 @@ TEST(group_agg_explains_what_it_keeps) {
   sl_buf d = {0};
   g->vt->describe(g, &d);
   CHECK_STR(buf_cstr(&d), "group by k: COUNT AS cnt, SUM AS s; final rows at the end (batch mode)");
-  CHECK_STR(g->vt->keeps, "keeps one accumulator per key");
+  CHECK_STR(g->vt->keeps, "one accumulator per key");
   buf_free(&d);
   job_free(j);
 }

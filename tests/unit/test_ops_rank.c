@@ -211,23 +211,29 @@ TEST(rank_random_changelog_materialises_to_the_naive_topn) {
   }
 }
 
-TEST(dedup_keep_first_is_append_only_and_keeps_only_the_key) {
+/* Keep first on event time (Flink's row-time deduplication): a row that sorts before the kept
+ * one (an earlier time arriving late) replaces it; ties and later rows change nothing, and the
+ * state stays one row per key however many rows come. */
+TEST(dedup_keep_first_replaces_by_an_earlier_time_only) {
   sl_job *j = job_new();
   sl_error e = {0};
   th_src *s = th_src_new(j, 3, in_names, in_types);
   sl_op *k = rank_new(j, 1, false, false, false);
-  CHECK(!k->updating);
+  CHECK(k->updating);
   th_cap *c = th_wire(j, s, k);
   add3(s, RK_INSERT, 1, 5, "a-long-string-value");
+  add3(s, RK_INSERT, 1, 5, "tie");
   add3(s, RK_INSERT, 1, 3, "b");
   add3(s, RK_INSERT, 2, 9, "c");
   add3(s, RK_INSERT, 2, 1, "d");
   CHECK(th_flush(s, &e) == SL_OK);
-  EVENTS(c, 0, "+I(1, 5, a-long-string-value); +I(2, 9, c)");
+  EVENTS(c, 0,
+         "+I(1, 5, a-long-string-value); -U(1, 5, a-long-string-value); +U(1, 3, b); +I(2, 9, "
+         "c); -U(2, 9, c); +U(2, 1, d)");
   size_t bytes = k->mem.bytes;
-  for (int i = 0; i < 50; i++) add3(s, RK_INSERT, 1, i, "a-long-string-value");
+  for (int i = 3; i < 53; i++) add3(s, RK_INSERT, 1, i, "a-long-string-value");
   CHECK(th_flush(s, &e) == SL_OK);
-  CHECK(c->rows == 2 && k->mem.bytes == bytes); /* no row kept per input row */
+  CHECK(c->rows == 6 && k->mem.bytes == bytes); /* no row kept per input row */
   job_free(j);
 }
 

@@ -48,7 +48,7 @@ TEST(state_key_round_trip_every_type) {
   int cols[] = {6, 2};
   sl_type t2[] = {type_make(T_STRING), type_make(T_BIGINT)};
   b.len = 0;
-  state_key_pack(row, cols, t2, 2, &b);
+  state_key_pack(row, cols, t, 2, &b); /* types are the row's, indexed by column */
   CHECK(state_key_unpack(b.data, b.len, t2, 2, out));
   CHECK(out[0].len == 4 && out[1].u.i == INT64_MIN);
   buf_free(&b);
