@@ -139,9 +139,9 @@ plan_node *plan_bind_tvf(binder *b, const sql_tvf *f, plan_node *in) {
   case WIN_SESSION: w.gap = const_interval(b, f->args[0], "session gap"); break;
   }
   if (f->nargs == nmax && w.kind != WIN_SESSION) {
-    w.offset = const_interval(b, f->args[nmax - 1], "offset");
-    if (w.offset <= -w.size || w.offset >= w.size)
-      plan_fail(b, f->args[nmax - 1]->off, "the offset must be shorter than the window size");
+    /* any offset: windows repeat every slide (HOP) or size, so only its remainder counts */
+    int64_t period = w.kind == WIN_HOP ? w.slide : w.size;
+    w.offset = floor_mod(const_interval(b, f->args[nmax - 1], "offset"), period);
   }
   plan_node *n = plan_new_node(b->a, P_WINTVF, 1, in->ncols + 3);
   n->in[0] = in;
@@ -741,6 +741,8 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   for (int k = 0; k < nk; k++) {
     kcol[k] = -1;
     if (windowed && (k == ws_key || k == we_key)) continue;
+    if (windowed && tvf && keys[k]->kind == E_COL && keys[k]->col == ws_in + 2)
+      continue; /* window_time: one per window, like window_start and window_end */
     if (windowed && tvf && uses_cols_from(keys[k], ws_in))
       plan_fail(b, q->group_off, "window_time cannot be a GROUP BY key of a window aggregation");
     kcol[k] = pre_add(&pre, keys[k]);
@@ -771,8 +773,6 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   int nsets = q->ngsets;
   if (nsets == 1 && q->gset_n[0] == q->ngroup) nsets = 0; /* GROUP BY GROUPING SETS ((a, b)) */
   if (nsets == 1 && q->gset_n[0] == 0) nsets = 0, nkeys_op = 0;
-  if (nsets && windowed)
-    plan_fail(b, q->group_off, "GROUPING SETS with windows are not supported yet");
   plan_node *agg_in = pc;
   int gid_col = -1;
   if (nsets) {
@@ -839,6 +839,8 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
       key_out[k] = win_base;
     else if (windowed && k == we_key)
       key_out[k] = win_base + 1;
+    else if (windowed && kcol[k] < 0)
+      key_out[k] = win_base + 2; /* window_time */
     else
       for (int j = 0; j < nkeys_op; j++)
         if (key_col[j] == kcol[k]) key_out[k] = j;

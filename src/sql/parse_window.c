@@ -145,7 +145,8 @@ sql_from *sql_tvf_p(parser *p) {
   int nargs = 0, named = -1; /* named: -1 undecided, 0 positional, 1 NAME => value */
   if (!is_p(p, ")")) do {
       uint32_t aoff = tok(p)->off;
-      bool is_named = tok(p)->kind == TK_IDENT && is_p_at(p, 1, "=>");
+      bool is_named =
+          (tok(p)->kind == TK_IDENT || tok(p)->kind == TK_QIDENT) && is_p_at(p, 1, "=>");
       if (named >= 0 && is_named != (named == 1))
         sql_fail(p, aoff, "do not mix named (NAME => value) and positional arguments; %s",
                  d->usage);
@@ -153,9 +154,12 @@ sql_from *sql_tvf_p(parser *p) {
       int slot = nargs;
       if (is_named) {
         const sql_token *nk = tok(p);
+        const char *name = ttext(p, nk);
+        size_t nlen = nk->len;
+        if (nk->kind == TK_QIDENT && nlen >= 2) name++, nlen -= 2; /* `OFFSET` => ... */
         slot = -1;
         for (int j = 0; j < d->nmax; j++)
-          if (str_nieq(ttext(p, nk), nk->len, d->params[j])) slot = j;
+          if (str_nieq(name, nlen, d->params[j])) slot = j;
         if (slot < 0) {
           char list[96] = "";
           for (int j = 0; j < d->nmax; j++)
