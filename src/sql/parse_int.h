@@ -25,6 +25,8 @@ typedef struct parser {
   int depth; /* current nesting, see SQL_MAX_DEPTH */
   sl_error *e;
   jmp_buf jb;
+  sql_over **over_refs; /* OVER name, waiting for their SELECT's WINDOW clause */
+  int nrefs, refcap;
 } parser;
 
 static inline const sql_token *tok(parser *p) { return &p->t[p->i]; }
@@ -76,6 +78,9 @@ void sql_table_name(parser *p, struct sql_from *f);
 sql_from *sql_tvf_p(parser *p);
 /* parse_window.c: OVER (...) at the OVER keyword; the tallest expression in it */
 sql_over *sql_over_p(parser *p);
+/* WINDOW w AS (...), ... after HAVING: resolves the OVER w of this SELECT (refs from index
+ * first on); a name without a definition is a located error. */
+void sql_window_clause_p(parser *p, int first);
 uint32_t sql_over_height(const sql_over *o);
 /* parse_group.c: the items after GROUP BY into q (group_by, ngroup, gsets) */
 void sql_group_by_p(parser *p, sql_query *q);

@@ -242,14 +242,8 @@ static void frame_clause(parser *p, sql_over *o) {
   sql_fail(p, hoff, "an OVER window must end at CURRENT ROW");
 }
 
-sql_over *sql_over_p(parser *p) {
-  sql_over *o = alloc(p, sizeof *o);
-  o->off = tok(p)->off;
-  p->i++; /* OVER */
-  if (tok(p)->kind == TK_IDENT || tok(p)->kind == TK_QIDENT)
-    sql_fail(p, tok(p)->off,
-             "named windows (OVER name) are not supported yet; write the window out: OVER "
-             "(PARTITION BY ... ORDER BY ...)");
+/* (PARTITION BY ... ORDER BY ... frame): the body of an OVER clause or a WINDOW definition. */
+static void over_body(parser *p, sql_over *o) {
   sql_expect_p(p, "(");
   if (is_kw(p, "PARTITION")) {
     p->i++;
@@ -296,7 +290,65 @@ sql_over *sql_over_p(parser *p) {
                          : o->norder ? "',', ROWS, RANGE or ')'"
                                      : "PARTITION BY, ORDER BY, ROWS, RANGE or ')'");
   p->i++;
+}
+
+sql_over *sql_over_p(parser *p) {
+  sql_over *o = alloc(p, sizeof *o);
+  o->off = tok(p)->off;
+  p->i++;                                                      /* OVER */
+  if (tok(p)->kind == TK_IDENT || tok(p)->kind == TK_QIDENT) { /* OVER w */
+    bool quoted;
+    o->name = sql_ident(p, &quoted, "a window name");
+    if (p->nrefs == p->refcap) {
+      int cap = p->refcap ? p->refcap * 2 : 8;
+      sql_over **nr = alloc(p, sizeof *nr * (size_t)cap);
+      if (p->nrefs) memcpy(nr, p->over_refs, sizeof *nr * (size_t)p->nrefs);
+      p->over_refs = nr;
+      p->refcap = cap;
+    }
+    p->over_refs[p->nrefs++] = o;
+    return o;
+  }
+  over_body(p, o);
   return o;
+}
+
+void sql_window_clause_p(parser *p, int first) {
+  typedef struct wdef {
+    const char *name;
+    uint32_t off;
+    sql_over *o;
+  } wdef;
+  wdef defs[64];
+  int ndefs = 0;
+  if (accept_kw(p, "WINDOW")) do {
+      uint32_t off = tok(p)->off;
+      bool quoted;
+      const char *name = sql_ident(p, &quoted, "a window name");
+      for (int i = 0; i < ndefs; i++)
+        if (str_ieq(defs[i].name, name)) sql_fail(p, off, "window '%s' is defined twice", name);
+      if (ndefs == 64) sql_fail(p, off, "more than 64 named windows");
+      sql_expect_kw(p, "AS");
+      if (tok(p)->kind == TK_IDENT && !is_p_at(p, 1, "("))
+        sql_fail(p, tok(p)->off, "a window is defined by (PARTITION BY ... ORDER BY ...)");
+      sql_over *o = alloc(p, sizeof *o);
+      o->off = tok(p)->off;
+      over_body(p, o);
+      defs[ndefs++] = (wdef){name, off, o};
+    } while (accept_p(p, ","));
+  for (int i = first; i < p->nrefs; i++) {
+    sql_over *r = p->over_refs[i];
+    int k = -1;
+    for (int j = 0; j < ndefs; j++)
+      if (str_ieq(defs[j].name, r->name)) k = j;
+    if (k < 0)
+      sql_fail(p, r->off, "unknown window '%s'%s", r->name,
+               ndefs ? "" : " (define it in a WINDOW clause: WINDOW w AS (...))");
+    uint32_t off = r->off;
+    *r = *defs[k].o;
+    r->off = off;
+  }
+  p->nrefs = first; /* resolved */
 }
 
 uint32_t sql_over_height(const sql_over *o) {

@@ -166,6 +166,7 @@ static sql_query *parse_select(parser *p) {
   q->kind = Q_SELECT;
   q->off = tok(p)->off;
   sql_expect_kw(p, "SELECT");
+  int refs0 = p->nrefs; /* OVER w met from here on belong to this SELECT */
   if (accept_kw(p, "DISTINCT"))
     q->distinct = true;
   else
@@ -207,7 +208,7 @@ static sql_query *parse_select(parser *p) {
     sql_group_by_p(p, q);
   }
   if (accept_kw(p, "HAVING")) q->having = sql_expr_p(p);
-  if (is_kw(p, "WINDOW")) sql_fail(p, tok(p)->off, "named WINDOW clauses are not supported yet");
+  sql_window_clause_p(p, refs0);
   return q;
 }
 
@@ -570,6 +571,14 @@ static void init(parser *p, const sl_source *src, sql_dialect d, sl_arena *a, sl
   p->e = e;
 }
 
+/* An OVER w outside any SELECT (a computed column, a lone expression) has no WINDOW clause. */
+static void unresolved_windows(parser *p) {
+  if (p->nrefs)
+    sql_fail(p, p->over_refs[0]->off,
+             "OVER %s: named windows are defined by the WINDOW clause of a SELECT",
+             p->over_refs[0]->name);
+}
+
 sl_status sql_parse(const sl_source *src, sql_dialect d, sl_arena *a, sql_script *out,
                     sl_error *e) {
   parser P, *p = &P;
@@ -590,6 +599,7 @@ sl_status sql_parse(const sl_source *src, sql_dialect d, sl_arena *a, sql_script
       cap *= 2;
     }
     v[out->n++] = parse_stmt(p);
+    unresolved_windows(p);
     if (tok(p)->kind != TK_EOF && !is_p(p, ";"))
       sql_fail_expected(p, "';' at the end of the statement");
   }
@@ -606,6 +616,7 @@ sl_status sql_parse_expr(const sl_source *src, sql_dialect d, sl_arena *a, sql_e
   if (setjmp(p->jb)) return SL_ESQL;
   *out = sql_expr_p(p);
   if (tok(p)->kind != TK_EOF) sql_fail_expected(p, "end of expression");
+  unresolved_windows(p);
   return SL_OK;
 }
 

@@ -79,6 +79,7 @@ typedef enum sql_frame_kind { FRAME_NONE = 0, FRAME_ROWS, FRAME_RANGE } sql_fram
  * keyword, frame_off the ROWS/RANGE keyword (frame = FRAME_NONE when no frame is written). */
 typedef struct sql_over {
   uint32_t off;
+  const char *name; /* OVER w: resolved by the parser from the SELECT's WINDOW clause */
   struct sql_expr **part;
   int npart;
   sql_order *order;
