@@ -193,12 +193,53 @@ static void wm_free(sl_op *op) {
   free(w);
 }
 
+/* Snapshot (kind "WatermarkAssigner", version 1): the forwarded watermark, then each split's
+ * key and highest value, so a restored assigner neither goes back nor forgets a slow split. */
+static sl_status wm_snapshot(sl_op *op, sl_buf *out, sl_error *e) {
+  (void)e;
+  wm_op *w = (wm_op *)op;
+  state_put_header(out, "WatermarkAssigner", 1);
+  state_put_i64(out, op->wm);
+  state_put_u64(out, (uint64_t)w->nsplits);
+  for (int i = 0; i < w->nsplits; i++) {
+    state_put_u64(out, w->splits[i].key);
+    state_put_i64(out, w->splits[i].wm);
+  }
+  state_put_end(out);
+  return SL_OK;
+}
+
+static sl_status wm_restore(sl_op *op, const void *p, size_t n, sl_error *e) {
+  wm_op *w = (wm_op *)op;
+  state_reader r;
+  uint32_t version;
+  if (w->nsplits || !state_reader_open(&r, p, n, "WatermarkAssigner", &version) || version != 1)
+    return err_set(e, SL_ERUNTIME, "WatermarkAssigner: not a snapshot of this operator");
+  int64_t wm = state_get_i64(&r);
+  uint64_t ns = state_get_u64(&r);
+  int64_t now = loop_now_ms();
+  for (uint64_t i = 0; i < ns && !r.bad; i++) {
+    uint64_t key = state_get_u64(&r);
+    int64_t v = state_get_i64(&r);
+    if (r.bad) break;
+    sl_rowpos pos = {(uint32_t)(key >> 32), (uint32_t)key, 0};
+    int si = split_of(w, &pos);
+    w->splits[si].wm = v;
+    w->splits[si].last_ms = now;
+  }
+  if (r.bad) return err_set(e, SL_ERUNTIME, "WatermarkAssigner: a damaged snapshot");
+  op->wm = wm;
+  return SL_OK;
+}
+
 static const op_vt wm_vt = {.kind = "WatermarkAssigner",
                             .push = wm_push,
                             .finish = wm_finish,
                             .stop = wm_stop,
                             .describe = wm_describe,
-                            .free = wm_free};
+                            .free = wm_free,
+                            .snapshot = wm_snapshot,
+                            .restore = wm_restore};
 
 sl_op *op_watermark_new(sl_job *j, const sl_expr *wm_expr, int64_t idle_timeout_ms, op_cols out,
                         sl_error *e) {
