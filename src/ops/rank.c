@@ -2,8 +2,9 @@
  * Flink's AppendOnlyTopN/RetractableTopN/Deduplicate and WindowRank). Unbounded: per partition
  * the rows sorted by the ORDER BY items (ties: arrival order); only the top N when the input is
  * append-only, every row when it is updating (a retracted top row makes the next one move up).
- * The output is a changelog. Limit 1 without the row number is deduplication: ASC keeps the
- * first row to arrive for a key (only the key is kept; append-only), DESC the last (-U/+U).
+ * The output is a changelog. Limit 1 without the row number on one ORDER BY item is Flink's
+ * event-time deduplication: one kept row per key, replaced (-U/+U) by a row that sorts before
+ * it; ties keep the first row (ASC) or let the later one win (DESC).
  * Per window: rows are buffered per (partition, window) and the top N emitted once when the
  * watermark reaches the window end, then freed; a row for a window already emitted is late.
  * Batch mode: only the final rows, at the end. Every kept row is copied into op->mem.

@@ -411,6 +411,9 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     return *snk;
   }
   case P_WATERMARK: /* one per table, however many queries read it */
+    /* batch mode reads everything before any window closes (the +infinity watermark at the
+     * end closes them all), as Flink's batch mode: no watermarks, so nothing is late */
+    if (b->p->batch_mode) return build(b, n->in[0]);
     if (b->wm[table_index(b->p, n->in[0]->table)]) return b->wm[table_index(b->p, n->in[0]->table)];
     /* fall through */
   case P_WINTVF:
