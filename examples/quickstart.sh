@@ -6,7 +6,7 @@ rm -rf out
 echo "\$ build/sluice run examples/quickstart.sql"
 build/sluice run examples/quickstart.sql
 echo
-for f in out/paid_eu.jsonl out/refunds.csv out/sluice-dlq.jsonl; do
+for f in out/paid_eu.jsonl out/refunds.csv out/revenue_hourly.jsonl out/sluice-dlq.jsonl; do
   [ -f "$f" ] || continue
   echo "== $f ($(wc -l < "$f") lines), first lines:"
   head -n 3 "$f"

@@ -1,7 +1,10 @@
 -- The sluice quickstart: one pass over an order event log feeds two sinks.
 --   paid_eu: paid orders from EU countries, USD converted to EUR with exact DECIMAL math,
 --            timestamps formatted, written as JSON lines;
---   refunds: refunded and cancelled orders as CSV with a header line.
+--   refunds: refunded and cancelled orders as CSV with a header line;
+--   revenue_hourly: paid orders and revenue per country and hour (a 1-hour TUMBLE window: the
+--            nightly "GROUP BY hour" report as a stream, each hour final once the watermark
+--            passes it).
 -- Records that cannot be decoded go to out/sluice-dlq.jsonl with their line and reason.
 SET 'pipeline.name' = 'quickstart';
 
@@ -21,6 +24,10 @@ CREATE TABLE orders (
 );
 
 CREATE TABLE paid_eu WITH ('connector' = 'filesystem', 'path' = 'out/paid_eu.jsonl', 'format' = 'json');
+
+CREATE TABLE revenue_hourly WITH (
+  'connector' = 'filesystem', 'path' = 'out/revenue_hourly.jsonl', 'format' = 'json'
+);
 
 CREATE TABLE refunds WITH (
   'connector' = 'filesystem', 'path' = 'out/refunds.csv', 'format' = 'csv', 'csv.header' = 'true'
@@ -42,4 +49,10 @@ EXECUTE STATEMENT SET BEGIN
   SELECT order_id, status, amount_usd, DATE_FORMAT(ts, 'yyyy-MM-dd') AS order_day
   FROM orders
   WHERE status IN ('refunded', 'cancelled');
+
+  INSERT INTO revenue_hourly
+  SELECT window_start AS hour, country, COUNT(*) AS orders, SUM(amount_usd) AS revenue_usd
+  FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts), INTERVAL '1' HOUR))
+  WHERE status = 'paid'
+  GROUP BY window_start, window_end, country;
 END;

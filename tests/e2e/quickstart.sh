@@ -19,4 +19,27 @@ grep -q '"amount_usd":79.70,"amount_eur":73.32' out/paid_eu.jsonl
 # the same numbers from an independent tool on the same data: paid EU rows
 want=$(grep -v '12,50' examples/data/orders.jsonl | grep -v ', $' | jq -c 'select(.status=="paid" and (.country|IN("DE","FR","NL","ES","IT")))' | wc -l)
 [ "$want" = 536 ]
+# the hourly window: the same groups and sums computed by Python from the raw log
+python3 - examples/data/orders.jsonl out/revenue_hourly.jsonl <<'EOF'
+import json, sys
+from decimal import Decimal
+want = {}
+for line in open(sys.argv[1]):
+    try:
+        o = json.loads(line, parse_float=Decimal)
+        amount = Decimal(str(o["amount_usd"]))
+    except Exception:
+        continue  # the malformed records the pipeline dead-letters
+    if o["status"] != "paid":
+        continue
+    key = (o["ts"][:10] + " " + o["ts"][11:13] + ":00:00.000", o["country"])
+    n, s = want.get(key, (0, Decimal(0)))
+    want[key] = (n + 1, s + amount)
+got = {}
+for line in open(sys.argv[2]):
+    r = json.loads(line, parse_float=Decimal)
+    got[(r["hour"], r["country"])] = (r["orders"], Decimal(str(r["revenue_usd"])))
+if got != want:
+    sys.exit("revenue_hourly differs from the recomputation: %d vs %d groups" % (len(got), len(want)))
+EOF
 echo ok
