@@ -54,6 +54,12 @@ wslice *wagg_slice(wagg_op *a, int64_t end, bool create) {
   s->end = end;
   win_slice_windows(&a->w, end, &s->first, &s->last);
   state_map_init(&s->map, &a->base.mem, a->val_size);
+  state_arena_init(&s->entries, &a->base.mem, 64 * 1024);
+  state_map_use_arena(&s->map, &s->entries);
+  if (a->hint && !state_map_reserve(&s->map, a->hint)) {
+    state_free(&a->base.mem, s, sizeof *s);
+    return NULL;
+  }
   memmove(a->slices + lo + 1, a->slices + lo, sizeof(wslice *) * (size_t)(a->nslices - lo));
   a->slices[lo] = s;
   a->nslices++;
@@ -64,9 +70,12 @@ wslice *wagg_slice(wagg_op *a, int64_t end, bool create) {
 static void slice_free(wagg_op *a, int i) {
   wslice *s = a->slices[i];
   size_t it = 0;
-  for (state_entry *en; (en = state_map_next(&s->map, &it));)
-    agg_release(a->aggs, wagg_acc(state_entry_val(en)));
+  if (agg_set_has_side(a->aggs))
+    for (state_entry *en; (en = state_map_next(&s->map, &it));)
+      agg_release(a->aggs, wagg_acc(state_entry_val(en)));
+  a->hint = s->map.n;
   state_map_free(&s->map);
+  state_arena_free(&s->entries);
   state_free(&a->base.mem, s, sizeof *s);
   memmove(a->slices + i, a->slices + i + 1, sizeof(wslice *) * (size_t)(a->nslices - i - 1));
   a->nslices--;

@@ -11,6 +11,7 @@
 typedef struct wslice {
   int64_t end, first, last;
   state_map map;
+  state_arena entries; /* the map's entries: a slice is dropped as a whole */
 } wslice;
 
 /* The value of a slice map entry: the position of the key's first row, then the accumulator
@@ -33,6 +34,7 @@ typedef struct wagg_op {
   int64_t wm;      /* the input watermark up to which windows have fired */
   wslice **slices; /* open slices by end */
   int nslices, slicecap, ncache;
+  size_t hint;   /* keys in the last slice freed: the size a new slice's map starts at */
   int64_t *ends; /* scratch: window ends to fire */
   int endcap;
   void *scratch; /* one accumulator block: a window's slices merged for one key */
