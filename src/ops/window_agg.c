@@ -129,32 +129,34 @@ void wagg_window_slices(wagg_op *a, int64_t end, int *lo, int *hi) {
 }
 
 /* Emits the final rows of the window ending at `end`. With several slices, each key is taken
- * at the first slice that has it and merged with the later ones found by lookup (no map is
- * built, nothing is allocated per key). */
+ * at the first slice that has it and merged with the later ones found by lookup; those are
+ * marked with this firing so that their own slice's turn skips them (no map is built, nothing
+ * is allocated per key). */
 static sl_status fire_window(wagg_op *a, int64_t end, sl_error *e) {
   int lo, hi;
   wagg_window_slices(a, end, &lo, &hi);
   int64_t start = win_start_for_end(&a->w, end);
+  uint64_t mark = ++a->firing;
   sl_status st = SL_OK;
   for (int i = lo; i < hi && !st; i++) {
     state_map *m = &a->slices[i]->map;
     size_t it = 0;
     for (state_entry *en; !st && (en = state_map_next(m, &it));) {
-      const void *key = state_entry_key(en, m);
-      bool seen = false;
-      for (int k = lo; k < i && !seen; k++)
-        seen = state_map_find(&a->slices[k]->map, key, en->klen, en->hash) != NULL;
-      if (seen) continue;
       wagg_val *v = state_entry_val(en);
+      if (v->fired == mark) continue; /* merged into this window from an earlier slice */
+      const void *key = state_entry_key(en, m);
       void *acc = wagg_acc(v);
-      if (i + 1 < hi) {
-        acc = a->scratch;
-        agg_init(a->aggs, acc);
-        st = agg_merge(a->aggs, acc, wagg_acc(v), e);
-        for (int k = i + 1; k < hi && !st; k++) {
-          state_entry *x = state_map_find(&a->slices[k]->map, key, en->klen, en->hash);
-          if (x) st = agg_merge(a->aggs, acc, wagg_acc(state_entry_val(x)), e);
+      for (int k = i + 1; k < hi && !st; k++) {
+        state_entry *x = state_map_find(&a->slices[k]->map, key, en->klen, en->hash);
+        if (!x) continue;
+        wagg_val *xv = state_entry_val(x);
+        xv->fired = mark;
+        if (acc != a->scratch) {
+          acc = a->scratch;
+          agg_init(a->aggs, acc);
+          st = agg_merge(a->aggs, acc, wagg_acc(v), e);
         }
+        if (!st) st = agg_merge(a->aggs, acc, wagg_acc(xv), e);
       }
       if (!st && a->emit.early_fire_ms > 0)
         st = wagg_early_final(a, key, en->klen, en->hash, acc, start, end, &v->pos, e);

@@ -14,10 +14,11 @@ typedef struct wslice {
   state_arena entries; /* the map's entries: a slice is dropped as a whole */
 } wslice;
 
-/* The value of a slice map entry: the position of the key's first row, then the accumulator
- * block (8-aligned). */
+/* The value of a slice map entry: the position of the key's first row, the firing that last
+ * merged it into a window (fire_window's mark), then the accumulator block (8-aligned). */
 typedef struct wagg_val {
   sl_rowpos pos;
+  uint64_t fired;
 } wagg_val;
 static inline void *wagg_acc(void *val) { return (char *)val + sizeof(wagg_val); }
 
@@ -34,8 +35,9 @@ typedef struct wagg_op {
   int64_t wm;      /* the input watermark up to which windows have fired */
   wslice **slices; /* open slices by end */
   int nslices, slicecap, ncache;
-  size_t hint;   /* keys in the last slice freed: the size a new slice's map starts at */
-  int64_t *ends; /* scratch: window ends to fire */
+  uint64_t firing; /* counts fire_window calls: the mark of the current one */
+  size_t hint;     /* keys in the last slice freed: the size a new slice's map starts at */
+  int64_t *ends;   /* scratch: window ends to fire */
   int endcap;
   void *scratch; /* one accumulator block: a window's slices merged for one key */
   sl_buf key;    /* scratch: the packed key of the current row */
