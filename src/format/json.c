@@ -30,12 +30,14 @@ typedef struct json_key {
   const char *name;
   uint32_t len;
   int col;
+  bool plain; /* printable ASCII without '"' or '\\': its raw JSON text is the name itself */
 } json_key;
 
 typedef struct json_dec {
   fmt_decoder base;
   json_key *keys;
   int nkeys;
+  int next; /* the key expected next: the one after the last field matched */
   bool fail_missing, ignore_errors;
   char date[10]; /* the date part of the last timestamp read by fast_ts, and its day number */
   int64_t days;
@@ -54,6 +56,7 @@ static inline uint64_t has_byte(uint64_t v, uint8_t b) { return has_zero(v ^ (ON
 static inline uint64_t has_less(uint64_t v, uint8_t n) { return (v - ONES * n) & ~v & HIGHS; }
 
 static inline void skip_ws(jp *j) {
+  if (j->p < j->e && (unsigned char)*j->p > ' ') return; /* compact JSON: nothing to skip */
   while (j->p < j->e && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
 }
 
@@ -685,18 +688,29 @@ static sl_status json_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *r
       ok = false;
       goto done;
     }
-    const char *ks;
-    size_t kn;
-    bool kesc;
-    if (!(ok = scan_string(j, &ks, &kn, &kesc))) goto done;
-    if (kesc) ks = unescape(ks, kn, a, &kn);
     int k = -1;
-    for (int i = 0; i < jd->nkeys; i++)
-      if (jd->keys[i].len == kn && (kn == 0 || jd->keys[i].name[0] == ks[0]) &&
-          memcmp(jd->keys[i].name, ks, kn) == 0) {
-        k = i;
-        break;
-      }
+    /* fields usually come in the same order in every record: the expected name is compared
+     * with the raw text first, which needs no scan when it is plain */
+    const json_key *x = jd->nkeys ? &jd->keys[jd->next] : NULL;
+    const char *q = j->p + 1;
+    if (x && x->plain && (size_t)(j->e - q) > x->len && q[x->len] == '"' &&
+        memcmp(q, x->name, x->len) == 0) {
+      k = jd->next;
+      j->p = q + x->len + 1;
+    } else {
+      const char *ks;
+      size_t kn;
+      bool kesc;
+      if (!(ok = scan_string(j, &ks, &kn, &kesc))) goto done;
+      if (kesc) ks = unescape(ks, kn, a, &kn);
+      for (int i = 0; i < jd->nkeys; i++)
+        if (jd->keys[i].len == kn && (kn == 0 || jd->keys[i].name[0] == ks[0]) &&
+            memcmp(jd->keys[i].name, ks, kn) == 0) {
+          k = i;
+          break;
+        }
+    }
+    if (k >= 0) jd->next = k + 1 == jd->nkeys ? 0 : k + 1;
     skip_ws(j);
     if (j->p >= j->e || *j->p != ':') {
       snprintf(why, whyn, "expected ':' after a field name");
@@ -794,6 +808,11 @@ static fmt_decoder *json_decoder_new(const fmt_schema *s, const opt_list *o) {
     k->name = s->names[i];
     k->len = (uint32_t)strlen(s->names[i]);
     k->col = i;
+    k->plain = true;
+    for (uint32_t c = 0; c < k->len; c++) {
+      unsigned char ch = (unsigned char)k->name[c];
+      if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') k->plain = false;
+    }
   }
   jd->fail_missing = opt_get_bool(o, json_opts, "json.fail-on-missing-field");
   jd->ignore_errors = opt_get_bool(o, json_opts, "json.ignore-parse-errors");

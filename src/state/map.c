@@ -101,13 +101,30 @@ static bool rebuild(state_map *m, size_t want) {
 state_entry *state_map_upsert(state_map *m, const void *key, size_t klen, uint64_t hash,
                               bool *created) {
   *created = false;
+  size_t i = SIZE_MAX; /* the slot a new entry takes: the first tombstone or empty one */
   if (m->cap) {
-    state_entry *e = state_map_find(m, key, klen, hash);
-    if (e) return e;
+    size_t mask = m->cap - 1, k = (size_t)hash & mask;
+    const uint32_t *tags = tags_of(m);
+    uint32_t tag = tag_of(hash);
+    for (;; k = (k + 1) & mask) {
+      state_entry *e = m->slots[k];
+      if (!e) break;
+      if (e == TOMB) {
+        if (i == SIZE_MAX) i = k;
+      } else if (tags[k] == tag && e->hash == hash && e->klen == klen &&
+                 memcmp(state_entry_key(e, m), key, klen) == 0) {
+        return e;
+      }
+    }
+    if (i == SIZE_MAX) i = k;
   }
   /* load (entries + tombstones) stays at most 3/4 */
-  if (!m->cap || (m->n + head_of(m)->tombs + 1) * 4 > m->cap * 3)
+  if (!m->cap || (m->n + head_of(m)->tombs + 1) * 4 > m->cap * 3) {
     if (!rebuild(m, m->n + 1)) return NULL;
+    size_t mask = m->cap - 1; /* no tombstones after a rebuild */
+    i = (size_t)hash & mask;
+    while (m->slots[i]) i = (i + 1) & mask;
+  }
   size_t eb = entry_bytes(m, klen);
   state_entry *e = m->arena ? state_arena_alloc(m->arena, eb) : state_malloc(m->alloc, eb);
   if (!e) return NULL;
@@ -116,8 +133,6 @@ state_entry *state_map_upsert(state_map *m, const void *key, size_t klen, uint64
   e->touched = 0;
   memset(state_entry_val(e), 0, val_room(m->val_size));
   if (klen) memcpy((char *)state_entry_key(e, m), key, klen);
-  size_t mask = m->cap - 1, i = (size_t)hash & mask;
-  while (m->slots[i] && m->slots[i] != TOMB) i = (i + 1) & mask;
   if (m->slots[i] == TOMB) head_of(m)->tombs--;
   m->slots[i] = e;
   tags_of(m)[i] = tag_of(hash);
