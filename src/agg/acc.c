@@ -120,6 +120,9 @@ agg_set *agg_set_new(const agg_spec *calls, int n, state_alloc *alloc, bool retr
       c->t_add = d_add(type_decimal(38, c->t_mul.scale), c->t_div); /* SUM(x*x) - .. */
       c->t_q = d_div(c->t_add, cnt);                                /* .. / COUNT(x) [- 1] */
     }
+    if (c->distinct || c->form == F_LISTAGG || c->form == F_MINMAX_R || c->form == F_LIST_R ||
+        (c->form == F_VALUE && c->sp.arg_type.id == T_STRING))
+      s->side = true;
     c->off = off;
     c->ioff = off + (c->distinct ? sizeof(acc_side) : 0);
     off = c->ioff + ((c->size + 7) & ~(size_t)7);
@@ -137,6 +140,7 @@ void agg_set_free(agg_set *s) {
 }
 size_t agg_set_size(const agg_set *s) { return s->size; }
 int agg_set_count(const agg_set *s) { return s->n; }
+bool agg_set_has_side(const agg_set *s) { return s->side; }
 bool agg_set_retracts(const agg_set *s) {
   for (int i = 0; i < s->n; i++)
     if (s->c[i].form == F_VALUE || s->c[i].form == F_LISTAGG) return false;
@@ -155,6 +159,7 @@ void agg_init(const agg_set *s, void *acc) {
 }
 
 void agg_release(const agg_set *s, void *acc) {
+  if (!s->side) return;
   for (int i = 0; i < s->n; i++) side_release(s, &s->c[i], acc);
 }
 

@@ -77,6 +77,9 @@ void agg_set_free(agg_set *s);
 size_t agg_set_size(const agg_set *s); /* bytes of one accumulator block */
 int agg_set_count(const agg_set *s);
 bool agg_set_retracts(const agg_set *s); /* every call can retract */
+/* Whether a block can hold side structures; when false agg_release does nothing, so an owner
+ * may drop its blocks without visiting them. */
+bool agg_set_has_side(const agg_set *s);
 
 void agg_init(const agg_set *s, void *acc);
 /* Adds (an +I/+U row) or retracts (a -U/-D row) one input row into the block. SL_ERUNTIME,

@@ -87,6 +87,7 @@ struct agg_set {
   agg_call *c;
   size_t size;
   bool retract;
+  bool side; /* some call keeps memory outside the block (agg_release has work to do) */
   state_alloc *alloc;
   sl_buf *scratch; /* packing one value (the set is used by one operator, one thread) */
 };

@@ -30,13 +30,17 @@ typedef struct json_key {
   const char *name;
   uint32_t len;
   int col;
+  bool plain; /* printable ASCII without '"' or '\\': its raw JSON text is the name itself */
 } json_key;
 
 typedef struct json_dec {
   fmt_decoder base;
   json_key *keys;
   int nkeys;
+  int next; /* the key expected next: the one after the last field matched */
   bool fail_missing, ignore_errors;
+  char date[10]; /* the date part of the last timestamp read by fast_ts, and its day number */
+  int64_t days;
 } json_dec;
 
 typedef struct jp {
@@ -52,6 +56,7 @@ static inline uint64_t has_byte(uint64_t v, uint8_t b) { return has_zero(v ^ (ON
 static inline uint64_t has_less(uint64_t v, uint8_t n) { return (v - ONES * n) & ~v & HIGHS; }
 
 static inline void skip_ws(jp *j) {
+  if (j->p < j->e && (unsigned char)*j->p > ' ') return; /* compact JSON: nothing to skip */
   while (j->p < j->e && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
 }
 
@@ -484,8 +489,65 @@ static const char *json_compact(const char *s, size_t n, sl_arena *a, size_t *ou
   return o;
 }
 
+static inline bool dig2(const char *p, int *v) {
+  unsigned a = (unsigned)(p[0] - '0'), b = (unsigned)(p[1] - '0');
+  *v = (int)(a * 10 + b);
+  return a < 10 && b < 10;
+}
+
+/* The common timestamp form "YYYY-MM-DD HH:MM:SS.fff" (or with 'T'), as sluice and Flink
+ * write it, without the general parser; the date's day number is kept for the next row. Exactly
+ * ts_parse's result for this form; false when the text is not in it (the caller then takes the
+ * general path, which also produces the errors). */
+static bool fast_ts(json_dec *jd, const char *s, size_t n, int64_t *ms) {
+  if (n != 23 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
+      s[16] != ':' || s[19] != '.')
+    return false;
+  int h, mi, sec, f12;
+  unsigned f3 = (unsigned)(s[22] - '0');
+  if (!dig2(s + 11, &h) || !dig2(s + 14, &mi) || !dig2(s + 17, &sec) || !dig2(s + 20, &f12) ||
+      f3 > 9 || h > 23 || mi > 59 || sec > 59)
+    return false;
+  if (memcmp(s, jd->date, 10) != 0) {
+    int64_t days;
+    for (int i = 0; i < 10; i++) /* date_parse alone would take "2024-1-01 " too */
+      if (i != 4 && i != 7 && (unsigned)(s[i] - '0') > 9) return false;
+    if (!date_parse(s, 10, &days)) return false;
+    memcpy(jd->date, s, 10);
+    jd->days = days;
+  }
+  *ms = jd->days * 86400000 + ((int64_t)h * 3600 + mi * 60 + sec) * 1000 + f12 * 10 + (int)f3;
+  return true;
+}
+
+/* A plain JSON number (no exponent) of at most 18 digits with no more fraction digits than the
+ * DECIMAL's scale, without the general parser: exactly dec_parse's result for it. false: not
+ * this form or too many digits for the type (the general path decides and explains). */
+static bool fast_dec(const char *s, size_t n, sl_type t, sl_value *out) {
+  const char *p = s, *e = s + n;
+  bool neg = *p == '-';
+  p += neg;
+  int64_t v = 0;
+  int nd = 0, frac = -1;
+  for (; p < e; p++) {
+    if (*p == '.') {
+      frac = 0;
+      continue;
+    }
+    if (*p < '0' || *p > '9' || ++nd > 18) return false; /* an exponent, or long */
+    v = v * 10 + (*p - '0');
+    if (frac >= 0) frac++;
+  }
+  if (frac < 0) frac = 0;
+  if (frac > t.scale || nd + t.scale - frac > DEC_MAX_PREC) return false;
+  __int128 x = (__int128)v * dec_pow10[t.scale - frac];
+  if (x >= dec_pow10[t.prec]) return false;
+  *out = value_decimal(neg ? -x : x);
+  return true;
+}
+
 /* Reads a value into a typed cell. */
-static bool read_value(jp *j, sl_type t, sl_value *out, sl_arena *a) {
+static bool read_value(json_dec *jd, jp *j, sl_type t, sl_value *out, sl_arena *a) {
   char c = *j->p;
   const char *s;
   size_t n;
@@ -496,6 +558,13 @@ static bool read_value(jp *j, sl_type t, sl_value *out, sl_arena *a) {
     if (t.id == T_STRING) {
       *out = value_str(s, n);
       return true;
+    }
+    if (t.id == T_TIMESTAMP || t.id == T_TIMESTAMP_LTZ) {
+      int64_t ms;
+      if (fast_ts(jd, s, n, &ms)) {
+        *out = value_int(ms);
+        return true;
+      }
     }
     return fmt_text_to_value(s, n, t, out, j->why, j->whyn);
   }
@@ -525,6 +594,8 @@ static bool read_value(jp *j, sl_type t, sl_value *out, sl_arena *a) {
       return true;
     }
     case T_DECIMAL:
+      if (fast_dec(s, n, t, out)) return true;
+      return fmt_text_to_value(s, n, t, out, j->why, j->whyn);
     case T_STRING: return fmt_text_to_value(s, n, t, out, j->why, j->whyn);
     case T_TIMESTAMP:
     case T_TIMESTAMP_LTZ:
@@ -617,18 +688,29 @@ static sl_status json_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *r
       ok = false;
       goto done;
     }
-    const char *ks;
-    size_t kn;
-    bool kesc;
-    if (!(ok = scan_string(j, &ks, &kn, &kesc))) goto done;
-    if (kesc) ks = unescape(ks, kn, a, &kn);
     int k = -1;
-    for (int i = 0; i < jd->nkeys; i++)
-      if (jd->keys[i].len == kn && (kn == 0 || jd->keys[i].name[0] == ks[0]) &&
-          memcmp(jd->keys[i].name, ks, kn) == 0) {
-        k = i;
-        break;
-      }
+    /* fields usually come in the same order in every record: the expected name is compared
+     * with the raw text first, which needs no scan when it is plain */
+    const json_key *x = jd->nkeys ? &jd->keys[jd->next] : NULL;
+    const char *q = j->p + 1;
+    if (x && x->plain && (size_t)(j->e - q) > x->len && q[x->len] == '"' &&
+        memcmp(q, x->name, x->len) == 0) {
+      k = jd->next;
+      j->p = q + x->len + 1;
+    } else {
+      const char *ks;
+      size_t kn;
+      bool kesc;
+      if (!(ok = scan_string(j, &ks, &kn, &kesc))) goto done;
+      if (kesc) ks = unescape(ks, kn, a, &kn);
+      for (int i = 0; i < jd->nkeys; i++)
+        if (jd->keys[i].len == kn && (kn == 0 || jd->keys[i].name[0] == ks[0]) &&
+            memcmp(jd->keys[i].name, ks, kn) == 0) {
+          k = i;
+          break;
+        }
+    }
+    if (k >= 0) jd->next = k + 1 == jd->nkeys ? 0 : k + 1;
     skip_ws(j);
     if (j->p >= j->e || *j->p != ':') {
       snprintf(why, whyn, "expected ':' after a field name");
@@ -647,7 +729,7 @@ static sl_status json_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *r
     } else {
       int col = jd->keys[k].col;
       const char *vstart = j->p;
-      if (!read_value(j, d->schema.types[col], &row[col], a)) {
+      if (!read_value(jd, j, d->schema.types[col], &row[col], a)) {
         char inner[200];
         snprintf(inner, sizeof inner, "%s", why);
         j->p = vstart;
@@ -726,6 +808,11 @@ static fmt_decoder *json_decoder_new(const fmt_schema *s, const opt_list *o) {
     k->name = s->names[i];
     k->len = (uint32_t)strlen(s->names[i]);
     k->col = i;
+    k->plain = true;
+    for (uint32_t c = 0; c < k->len; c++) {
+      unsigned char ch = (unsigned char)k->name[c];
+      if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') k->plain = false;
+    }
   }
   jd->fail_missing = opt_get_bool(o, json_opts, "json.fail-on-missing-field");
   jd->ignore_errors = opt_get_bool(o, json_opts, "json.ignore-parse-errors");

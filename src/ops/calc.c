@@ -15,7 +15,9 @@ typedef struct calc_op {
   sl_arena exprs; /* this instance's copies of the expressions */
   sl_expr *pred;
   sl_expr **proj;
+  int *col; /* per projection: the input column it copies (a plain column), or -1 */
   int nproj;
+  bool all_cols; /* no predicate and every projection a plain column: rows are copied */
   sl_batch out;
   sl_buf scratch; /* text built by expressions, reused for every row */
   const char *const *in_names;
@@ -43,6 +45,28 @@ static sl_status reject(calc_op *c, const sl_value *row, const sl_rowpos *pos, e
   return st;
 }
 
+/* Every projection a plain column and no predicate: cells are copied (strings still point
+ * into the input batch, which outlives the emit below). */
+static sl_status copy_cols(calc_op *c, const sl_batch *b, sl_error *e) {
+  const int *col = c->col;
+  int n = c->nproj;
+  for (int r = 0; r < b->nrows; r++) {
+    const sl_value *row = batch_row(b, r);
+    sl_value *o = batch_row(&c->out, c->out.nrows);
+    for (int i = 0; i < n; i++) o[i] = row[col[i]];
+    c->out.kind[c->out.nrows] = b->kind[r];
+    c->out.pos[c->out.nrows++] = b->pos[r];
+    if (c->out.nrows == c->out.cap) {
+      sl_status st = op_emit(&c->base, &c->out, e);
+      batch_clear(&c->out);
+      if (st) return st;
+    }
+  }
+  sl_status st = op_emit(&c->base, &c->out, e);
+  batch_clear(&c->out);
+  return st;
+}
+
 static sl_status calc_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
   calc_op *c = (calc_op *)op;
   expr_ctx ctx = op->job->ctx;
@@ -51,6 +75,7 @@ static sl_status calc_push(sl_op *op, int port, const sl_batch *b, sl_error *e) 
   ctx.erroff = 0;
   ctx.watermark = op->nin ? op->ports[port].wm : WM_NONE; /* CURRENT_WATERMARK */
   sl_status st;
+  if (c->all_cols) return copy_cols(c, b, e);
   for (int r = 0; r < b->nrows; r++) {
     const sl_value *row = batch_row(b, r);
     if (c->pred) {
@@ -66,6 +91,10 @@ static sl_status calc_push(sl_op *op, int port, const sl_batch *b, sl_error *e) 
     sl_value *o = batch_row(&c->out, c->out.nrows);
     bool bad = false;
     for (int i = 0; i < c->nproj; i++) {
+      if (c->col[i] >= 0) {
+        o[i] = row[c->col[i]];
+        continue;
+      }
       st = expr_eval(c->proj[i], row, &ctx, &o[i]);
       if (st == SL_EDATA) {
         if ((st = reject(c, row, &b->pos[r], &ctx, e))) return st;
@@ -127,7 +156,13 @@ sl_op *op_calc_new(sl_job *j, const sl_expr *pred, sl_expr *const *proj, int npr
   arena_init(&c->exprs, 4096);
   c->pred = pred ? expr_substitute(pred, NULL, &c->exprs) : NULL;
   c->proj = arena_alloc(&c->exprs, sizeof(sl_expr *) * (size_t)(nproj ? nproj : 1));
-  for (int i = 0; i < nproj; i++) c->proj[i] = expr_substitute(proj[i], NULL, &c->exprs);
+  c->col = arena_alloc(&c->exprs, sizeof(int) * (size_t)(nproj ? nproj : 1));
+  c->all_cols = !c->pred;
+  for (int i = 0; i < nproj; i++) {
+    c->proj[i] = expr_substitute(proj[i], NULL, &c->exprs);
+    c->col[i] = c->proj[i]->kind == E_COL ? c->proj[i]->col : -1;
+    if (c->col[i] < 0) c->all_cols = false;
+  }
   c->nproj = nproj;
   c->in_names = in_names;
   c->in_ncols = in_ncols;

@@ -54,6 +54,13 @@ wslice *wagg_slice(wagg_op *a, int64_t end, bool create) {
   s->end = end;
   win_slice_windows(&a->w, end, &s->first, &s->last);
   state_map_init(&s->map, &a->base.mem, a->val_size);
+  state_arena_init(&s->entries, &a->base.mem, 64 * 1024);
+  s->head = s->tail = NULL;
+  state_map_use_arena(&s->map, &s->entries);
+  if (a->hint && !state_map_reserve(&s->map, a->hint)) {
+    state_free(&a->base.mem, s, sizeof *s);
+    return NULL;
+  }
   memmove(a->slices + lo + 1, a->slices + lo, sizeof(wslice *) * (size_t)(a->nslices - lo));
   a->slices[lo] = s;
   a->nslices++;
@@ -61,12 +68,50 @@ wslice *wagg_slice(wagg_op *a, int64_t end, bool create) {
   return s;
 }
 
+/* The same key's entry in the nearest slice after (dir 1) or before (dir -1) slice i that can
+ * share a window with it (their ends less than a window size apart). */
+static state_entry *near_entry(wagg_op *a, int i, int dir, const void *key, size_t klen,
+                               uint64_t hash) {
+  int64_t end = a->slices[i]->end;
+  for (int j = i + dir; j >= 0 && j < a->nslices; j += dir) {
+    int64_t d = a->slices[j]->end - end;
+    if (d >= a->w.size || -d >= a->w.size) break;
+    state_entry *x = state_map_find(&a->slices[j]->map, key, klen, hash);
+    if (x) return x;
+  }
+  return NULL;
+}
+
+state_entry *wagg_upsert(wagg_op *a, wslice *s, const void *key, size_t klen, uint64_t hash,
+                         bool *created) {
+  state_entry *en = state_map_upsert(&s->map, key, klen, hash, created);
+  if (!en || !*created) return en;
+  wagg_val *v = state_entry_val(en);
+  v->end = s->end;
+  if (s->tail)
+    ((wagg_val *)state_entry_val(s->tail))->next = en;
+  else
+    s->head = en;
+  s->tail = en;
+  if (a->w.kind == WIN_HOP || a->w.kind == WIN_CUMULATE) { /* several slices per window */
+    int i = 0;
+    while (a->slices[i] != s) i++;
+    state_entry *pred = near_entry(a, i, -1, key, klen, hash);
+    v->later = near_entry(a, i, 1, key, klen, hash);
+    if (pred) ((wagg_val *)state_entry_val(pred))->later = en;
+  }
+  return en;
+}
+
 static void slice_free(wagg_op *a, int i) {
   wslice *s = a->slices[i];
   size_t it = 0;
-  for (state_entry *en; (en = state_map_next(&s->map, &it));)
-    agg_release(a->aggs, wagg_acc(state_entry_val(en)));
+  if (agg_set_has_side(a->aggs))
+    for (state_entry *en; (en = state_map_next(&s->map, &it));)
+      agg_release(a->aggs, wagg_acc(state_entry_val(en)));
+  a->hint = s->map.n;
   state_map_free(&s->map);
+  state_arena_free(&s->entries);
   state_free(&a->base.mem, s, sizeof *s);
   memmove(a->slices + i, a->slices + i + 1, sizeof(wslice *) * (size_t)(a->nslices - i - 1));
   a->nslices--;
@@ -119,33 +164,35 @@ void wagg_window_slices(wagg_op *a, int64_t end, int *lo, int *hi) {
   *hi = i;
 }
 
-/* Emits the final rows of the window ending at `end`. With several slices, each key is taken
- * at the first slice that has it and merged with the later ones found by lookup (no map is
- * built, nothing is allocated per key). */
+/* Emits the final rows of the window ending at `end`. Each key is taken at the first slice
+ * that has it (slices in order, each in arrival order) and merged with its entries in the
+ * window's later slices, which its chain of later entries leads to; those are marked with this
+ * firing so that their own slice's turn skips them. No lookup, nothing allocated per key. */
 static sl_status fire_window(wagg_op *a, int64_t end, sl_error *e) {
   int lo, hi;
   wagg_window_slices(a, end, &lo, &hi);
   int64_t start = win_start_for_end(&a->w, end);
+  uint64_t mark = ++a->firing;
   sl_status st = SL_OK;
   for (int i = lo; i < hi && !st; i++) {
     state_map *m = &a->slices[i]->map;
-    size_t it = 0;
-    for (state_entry *en; !st && (en = state_map_next(m, &it));) {
-      const void *key = state_entry_key(en, m);
-      bool seen = false;
-      for (int k = lo; k < i && !seen; k++)
-        seen = state_map_find(&a->slices[k]->map, key, en->klen, en->hash) != NULL;
-      if (seen) continue;
+    for (state_entry *en = a->slices[i]->head, *nx; !st && en; en = nx) {
       wagg_val *v = state_entry_val(en);
+      nx = v->next;
+      if (v->fired == mark) continue; /* merged into this window from an earlier slice */
+      const void *key = state_entry_key(en, m);
       void *acc = wagg_acc(v);
-      if (i + 1 < hi) {
-        acc = a->scratch;
-        agg_init(a->aggs, acc);
-        st = agg_merge(a->aggs, acc, wagg_acc(v), e);
-        for (int k = i + 1; k < hi && !st; k++) {
-          state_entry *x = state_map_find(&a->slices[k]->map, key, en->klen, en->hash);
-          if (x) st = agg_merge(a->aggs, acc, wagg_acc(state_entry_val(x)), e);
+      for (state_entry *x = v->later; x && !st;) {
+        wagg_val *xv = state_entry_val(x);
+        if (xv->end > end) break;
+        xv->fired = mark;
+        if (acc != a->scratch) {
+          acc = a->scratch;
+          agg_init(a->aggs, acc);
+          st = agg_merge(a->aggs, acc, wagg_acc(v), e);
         }
+        if (!st) st = agg_merge(a->aggs, acc, wagg_acc(xv), e);
+        x = xv->later;
       }
       if (!st && a->emit.early_fire_ms > 0)
         st = wagg_early_final(a, key, en->klen, en->hash, acc, start, end, &v->pos, e);
@@ -279,7 +326,7 @@ static sl_status late_update(wagg_op *a, wslice *s, const sl_value *row, const s
   for (int64_t end = s->first; nold < nw && !st; end += a->estep, nold++)
     had[nold] = key_window_acc(a, key, klen, h, end, olds + asz * (size_t)nold, e, &st);
   bool created;
-  state_entry *en = st ? NULL : state_map_upsert(&s->map, key, klen, h, &created);
+  state_entry *en = st ? NULL : wagg_upsert(a, s, key, klen, h, &created);
   if (!st && !en) st = mem_full(a, e);
   if (!st) {
     wagg_val *v = state_entry_val(en);
@@ -375,8 +422,8 @@ static sl_status wagg_push(sl_op *op, int port, const sl_batch *b, sl_error *e) 
       if (!(s = wagg_slice(a, end, true))) return mem_full(a, e);
     }
     bool created;
-    state_entry *en = state_map_upsert(&s->map, a->key.data, a->key.len,
-                                       state_hash(a->key.data, a->key.len), &created);
+    state_entry *en =
+        wagg_upsert(a, s, a->key.data, a->key.len, state_hash(a->key.data, a->key.len), &created);
     if (!en) return mem_full(a, e);
     wagg_val *v = state_entry_val(en);
     if (created) {

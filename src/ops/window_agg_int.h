@@ -11,12 +11,21 @@
 typedef struct wslice {
   int64_t end, first, last;
   state_map map;
+  state_arena entries;      /* the map's entries: a slice is dropped as a whole */
+  state_entry *head, *tail; /* its entries in arrival order (wagg_val.next), as they lie in
+                               the arena: firing and snapshots walk them so */
 } wslice;
 
-/* The value of a slice map entry: the position of the key's first row, then the accumulator
- * block (8-aligned). */
+/* The value of a slice map entry: the position of the key's first row, the firing that last
+ * merged it into a window (fire_window's mark), the slice's next entry in arrival order, the
+ * same key's entry in the nearest later slice that can share a window with this one (HOP,
+ * CUMULATE; NULL when none), the end of its own slice, then the accumulator block
+ * (8-aligned). */
 typedef struct wagg_val {
   sl_rowpos pos;
+  uint64_t fired;
+  state_entry *next, *later;
+  int64_t end;
 } wagg_val;
 static inline void *wagg_acc(void *val) { return (char *)val + sizeof(wagg_val); }
 
@@ -33,7 +42,9 @@ typedef struct wagg_op {
   int64_t wm;      /* the input watermark up to which windows have fired */
   wslice **slices; /* open slices by end */
   int nslices, slicecap, ncache;
-  int64_t *ends; /* scratch: window ends to fire */
+  uint64_t firing; /* counts fire_window calls: the mark of the current one */
+  size_t hint;     /* keys in the last slice freed: the size a new slice's map starts at */
+  int64_t *ends;   /* scratch: window ends to fire */
   int endcap;
   void *scratch; /* one accumulator block: a window's slices merged for one key */
   sl_buf key;    /* scratch: the packed key of the current row */
@@ -50,6 +61,10 @@ typedef struct wagg_op {
 } wagg_op;
 
 wslice *wagg_slice(wagg_op *a, int64_t end, bool create);
+/* state_map_upsert into a slice: a new entry is linked at the end of its arrival order and
+ * into its key's chain of later entries. */
+state_entry *wagg_upsert(wagg_op *a, wslice *s, const void *key, size_t klen, uint64_t hash,
+                         bool *created);
 void wagg_window_slices(wagg_op *a, int64_t end, int *lo, int *hi);
 sl_status wagg_flush(wagg_op *a, sl_error *e);
 /* One output row; results NULL: computed from acc. */

@@ -26,8 +26,7 @@ sl_status wagg_snapshot(sl_op *op, sl_buf *out, sl_error *e) {
     wslice *s = a->slices[i];
     state_put_i64(out, s->end);
     state_put_u64(out, s->map.n);
-    size_t it = 0;
-    for (state_entry *en; (en = state_map_next(&s->map, &it));) {
+    for (state_entry *en = s->head; en; en = ((wagg_val *)state_entry_val(en))->next) {
       wagg_val *v = state_entry_val(en);
       state_put_bytes(out, state_entry_key(en, &s->map), en->klen);
       state_put_u64(out, v->pos.source);
@@ -79,7 +78,7 @@ sl_status wagg_restore(sl_op *op, const void *p, size_t n, sl_error *e) {
         break;
       }
       bool created;
-      state_entry *en = state_map_upsert(&s->map, key, klen, state_hash(key, klen), &created);
+      state_entry *en = wagg_upsert(a, s, key, klen, state_hash(key, klen), &created);
       if (!en) return bad(e, "over the state memory limit");
       if (!created) {
         r.bad = true;

@@ -34,7 +34,10 @@ void state_map_init(state_map *m, state_alloc *alloc, size_t val_size) {
   m->val_size = val_size;
   m->slots = NULL;
   m->cap = m->n = 0;
+  m->arena = NULL;
 }
+
+void state_map_use_arena(state_map *m, state_arena *a) { m->arena = a; }
 
 const void *state_entry_key(const state_entry *e, const state_map *m) {
   return (const char *)(e + 1) + val_room(m->val_size);
@@ -48,7 +51,7 @@ static void free_block(state_map *m) {
 }
 
 void state_map_free(state_map *m) {
-  for (size_t i = 0; i < m->cap; i++) {
+  for (size_t i = 0; i < m->cap && !m->arena; i++) {
     state_entry *e = m->slots[i];
     if (e && e != TOMB) state_free(m->alloc, e, entry_bytes(m, e->klen));
   }
@@ -71,10 +74,10 @@ state_entry *state_map_find(const state_map *m, const void *key, size_t klen, ui
   }
 }
 
-/* Rebuilds the table at a capacity that keeps the load at most 1/2 after one more insert. */
-static bool rebuild(state_map *m) {
+/* Rebuilds the table at a capacity that keeps the load at most 1/2 with `want` entries. */
+static bool rebuild(state_map *m, size_t want) {
   size_t cap = 16;
-  while (cap < (m->n + 1) * 2) cap *= 2;
+  while (cap < want * 2) cap *= 2;
   slot_head *h = state_malloc(m->alloc, block_bytes(cap));
   if (!h) return false;
   h->tombs = 0;
@@ -98,23 +101,38 @@ static bool rebuild(state_map *m) {
 state_entry *state_map_upsert(state_map *m, const void *key, size_t klen, uint64_t hash,
                               bool *created) {
   *created = false;
+  size_t i = SIZE_MAX; /* the slot a new entry takes: the first tombstone or empty one */
   if (m->cap) {
-    state_entry *e = state_map_find(m, key, klen, hash);
-    if (e) return e;
+    size_t mask = m->cap - 1, k = (size_t)hash & mask;
+    const uint32_t *tags = tags_of(m);
+    uint32_t tag = tag_of(hash);
+    for (;; k = (k + 1) & mask) {
+      state_entry *e = m->slots[k];
+      if (!e) break;
+      if (e == TOMB) {
+        if (i == SIZE_MAX) i = k;
+      } else if (tags[k] == tag && e->hash == hash && e->klen == klen &&
+                 memcmp(state_entry_key(e, m), key, klen) == 0) {
+        return e;
+      }
+    }
+    if (i == SIZE_MAX) i = k;
   }
   /* load (entries + tombstones) stays at most 3/4 */
-  if (!m->cap || (m->n + head_of(m)->tombs + 1) * 4 > m->cap * 3)
-    if (!rebuild(m)) return NULL;
+  if (!m->cap || (m->n + head_of(m)->tombs + 1) * 4 > m->cap * 3) {
+    if (!rebuild(m, m->n + 1)) return NULL;
+    size_t mask = m->cap - 1; /* no tombstones after a rebuild */
+    i = (size_t)hash & mask;
+    while (m->slots[i]) i = (i + 1) & mask;
+  }
   size_t eb = entry_bytes(m, klen);
-  state_entry *e = state_malloc(m->alloc, eb);
+  state_entry *e = m->arena ? state_arena_alloc(m->arena, eb) : state_malloc(m->alloc, eb);
   if (!e) return NULL;
   e->hash = hash;
   e->klen = (uint32_t)klen;
   e->touched = 0;
   memset(state_entry_val(e), 0, val_room(m->val_size));
   if (klen) memcpy((char *)state_entry_key(e, m), key, klen);
-  size_t mask = m->cap - 1, i = (size_t)hash & mask;
-  while (m->slots[i] && m->slots[i] != TOMB) i = (i + 1) & mask;
   if (m->slots[i] == TOMB) head_of(m)->tombs--;
   m->slots[i] = e;
   tags_of(m)[i] = tag_of(hash);
@@ -130,7 +148,7 @@ void state_map_remove(state_map *m, state_entry *e) {
     if (!m->slots[i]) return; /* not in this map */
     i = (i + 1) & mask;
   }
-  state_free(m->alloc, e, entry_bytes(m, e->klen));
+  if (!m->arena) state_free(m->alloc, e, entry_bytes(m, e->klen));
   m->n--;
   if (m->n == 0) {
     free_block(m); /* iteration sees cap 0 and ends: nothing is left */
@@ -143,6 +161,11 @@ void state_map_remove(state_map *m, state_entry *e) {
     m->slots[i] = TOMB;
     head_of(m)->tombs++;
   }
+}
+
+bool state_map_reserve(state_map *m, size_t n) {
+  if (n <= m->n || (m->cap && (n + head_of(m)->tombs) * 4 <= m->cap * 3)) return true;
+  return rebuild(m, n);
 }
 
 state_entry *state_map_next(const state_map *m, size_t *i) {

@@ -56,8 +56,7 @@ void state_free_row(state_alloc *a, sl_value *row, const sl_type *types, int nco
  * compared with memcmp and hashed once per row. state_key_unpack reads the values back (strings
  * point into the packed bytes). state_key_pack reads row[cols[i]] of type types[cols[i]] (types
  * are the row's column types), or with cols NULL the first n columns. */
-void state_key_pack(const sl_value *row, const int *cols, const sl_type *types, int n,
-                    sl_buf *out);
+void state_key_pack(const sl_value *row, const int *cols, const sl_type *types, int n, sl_buf *out);
 /* Reads n values of the given types from a packed key; false when the bytes are malformed. */
 bool state_key_unpack(const void *key, size_t len, const sl_type *types, int n, sl_value *out);
 uint64_t state_hash(const void *p, size_t n);
@@ -70,6 +69,7 @@ typedef struct state_map {
   size_t val_size;
   struct state_entry **slots;
   size_t cap, n;
+  state_arena *arena; /* NULL: one allocation per entry; else entries come from it */
 } state_map;
 
 typedef struct state_entry {
@@ -81,6 +81,12 @@ typedef struct state_entry {
 
 void state_map_init(state_map *m, state_alloc *alloc, size_t val_size);
 void state_map_free(state_map *m); /* entries only: release what values point to first */
+/* Entries of an empty map come from `a` from now on, for an owner that drops the whole map at
+ * once: state_map_remove then only unlinks an entry, and state_map_free leaves the entries to
+ * the arena (freed by its owner after the map). */
+void state_map_use_arena(state_map *m, state_arena *a);
+/* Room for n entries without a rebuild (a size hint; false over the memory limit). */
+bool state_map_reserve(state_map *m, size_t n);
 static inline void *state_entry_val(state_entry *e) { return (char *)(e + 1); }
 const void *state_entry_key(const state_entry *e, const state_map *m);
 state_entry *state_map_find(const state_map *m, const void *key, size_t klen, uint64_t hash);
@@ -107,7 +113,7 @@ void state_put_end(sl_buf *b); /* the CRC */
 
 typedef struct state_reader {
   const uint8_t *p, *end;
-  bool bad; /* a read went past the end or found a malformed value */
+  bool bad;          /* a read went past the end or found a malformed value */
   sl_arena *strings; /* where state_get_row puts strings (NULL: point into the stream) */
 } state_reader;
 /* Checks magic, version, kind and the CRC; *version gets the operator's version. */

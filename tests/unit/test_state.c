@@ -195,6 +195,57 @@ TEST(state_map_against_naive_array) {
   free(naive);
 }
 
+/* Entries from an arena (a window slice's map): the same answers as the naive array through
+ * inserts, removals (unlink only) and a reserve; the bytes go back only with the arena. */
+TEST(state_map_arena_entries_and_reserve) {
+  rnd_state = 0xa7e4a;
+  state_alloc al;
+  state_alloc_init(&al, "test", 0);
+  state_arena ar;
+  state_arena_init(&ar, &al, 4096);
+  state_map m;
+  state_map_init(&m, &al, 8);
+  state_map_use_arena(&m, &ar);
+  CHECK(state_map_reserve(&m, 3000));
+  size_t cap = m.cap;
+  CHECK(cap >= 4000);
+  enum { K = 5000 };
+  int64_t naive[K] = {0};
+  size_t present = 0;
+  for (int step = 0; step < 20000; step++) {
+    int64_t id = (int64_t)(rnd() % K);
+    uint64_t h = state_hash(&id, 8);
+    if (rnd() % 3 < 2) {
+      bool created;
+      state_entry *e = state_map_upsert(&m, &id, 8, h, &created);
+      CHECK(e != NULL && created == (naive[id] == 0));
+      int64_t *v = state_entry_val(e);
+      CHECK(*v == (created ? 0 : naive[id]));
+      *v = naive[id] = step + 1;
+      if (created) present++;
+    } else {
+      state_entry *e = state_map_find(&m, &id, 8, h);
+      CHECK((e != NULL) == (naive[id] != 0));
+      if (e) {
+        state_map_remove(&m, e);
+        naive[id] = 0;
+        present--;
+      }
+    }
+    CHECK(m.n == present);
+  }
+  for (int64_t id = 0; id < K; id++) {
+    state_entry *e = state_map_find(&m, &id, 8, state_hash(&id, 8));
+    CHECK((e != NULL) == (naive[id] != 0));
+    if (e) CHECK(*(int64_t *)state_entry_val(e) == naive[id]);
+  }
+  CHECK(state_map_reserve(&m, m.n)); /* already room: no rebuild */
+  state_map_free(&m);
+  CHECK(al.bytes > 0); /* the entries are the arena's */
+  state_arena_free(&ar);
+  CHECK(al.bytes == 0);
+}
+
 TEST(state_map_limit_returns_null) {
   state_alloc al;
   state_alloc_init(&al, "test", 4096);
