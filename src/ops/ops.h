@@ -51,6 +51,8 @@ typedef struct window_spec {
   int kind; /* window_kind */
   int time_col;
   int64_t size, slide, step, gap, offset;
+  const int *keys; /* SESSION: the PARTITION BY columns of the TVF on its own (input columns; */
+  int nkeys;       /* none: one session stream over all rows); the aggregation uses its keys */
   bool late_check; /* op_window_tvf_new: a row whose earliest window ended at or before the
                       watermark is late (job_late) and not emitted at all, as a window
                       aggregation does; set when a window top-N or dedup consumes the TVF */
@@ -65,8 +67,10 @@ typedef struct window_emit {
 
 /* A windowing TVF on its own: appends window_start, window_end (TIMESTAMP(3), or LTZ when the
  * time column is) and window_time (the time column's type: window_end - 1 ms) to each input
- * row; a HOP or CUMULATE row comes out once per window containing it. SESSION is not
- * accepted here (it needs an aggregation). out = input columns + the three. */
+ * row; a HOP or CUMULATE row comes out once per window containing it. SESSION (per w->keys
+ * partition) keeps each row until the watermark closes its session, then emits the session's
+ * rows with its final bounds; a row whose session was already emitted is late (job_late).
+ * out = input columns + the three. */
 sl_op *op_window_tvf_new(sl_job *j, const window_spec *w, op_cols out, sl_error *e);
 
 /* Window aggregation (GROUP BY window_start, window_end, keys): per key and window, the

@@ -84,6 +84,9 @@ static inline int64_t win_first_slice_end(const window_spec *w, int64_t start) {
   return start + win_slice_len(w);
 }
 
+/* The SESSION TVF on its own (window_session_tvf.c); op_window_tvf_new calls it. */
+sl_op *op_window_session_tvf_new(sl_job *j, const window_spec *w, op_cols out, sl_error *e);
+
 /* NULL, or what is wrong with the sizes of a window spec (window_tvf.c). */
 const char *window_spec_check(const window_spec *w);
 

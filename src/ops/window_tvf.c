@@ -1,4 +1,5 @@
-/* window_tvf.c - the windowing table-valued functions on their own (TUMBLE, HOP, CUMULATE):
+/* window_tvf.c - the windowing table-valued functions on their own (TUMBLE, HOP, CUMULATE;
+ * SESSION, which keeps rows, is window_session_tvf.c):
  * each input row comes out once per window containing it, with window_start, window_end and
  * window_time (= window_end - 1 ms) appended. HOP windows come out latest start first and
  * CUMULATE windows shortest first, as Flink assigns them. Stateless: nothing is held back, no
@@ -163,8 +164,8 @@ const char *window_spec_check(const window_spec *w) {
 }
 
 sl_op *op_window_tvf_new(sl_job *j, const window_spec *w, op_cols out, sl_error *e) {
-  const char *m = w->kind == WIN_SESSION ? "SESSION windows need an aggregation over them"
-                                         : window_spec_check(w);
+  if (w->kind == WIN_SESSION) return op_window_session_tvf_new(j, w, out, e);
+  const char *m = window_spec_check(w);
   if (m) {
     err_set(e, SL_ESQL, "%s", m);
     return NULL;

@@ -723,9 +723,6 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
     if (keys[k]->kind == E_COL && keys[k]->col == ws_in + 1) we_key = k;
   }
   bool windowed = legacy_at >= 0 || (ws_key >= 0 && we_key >= 0);
-  if (tvf && in->op->win.kind == WIN_SESSION && !windowed)
-    plan_fail(b, q->group_off ? q->group_off : q->off,
-              "a SESSION window needs GROUP BY window_start, window_end");
   window_spec win = legacy_at >= 0 ? ab.legacy_win : tvf ? in->op->win : (window_spec){0};
   if (tvf && windowed) base = in->in[0];
   if (where) { /* filter before aggregating (below the TVF's window columns: they are unused) */

@@ -155,9 +155,6 @@ static plan_node *bind_select(binder *b, const sql_query *q, cte_env *env) {
   scope sc = plan_make_scope(b, in.n, in.qual);
   plan_node *agg = plan_bind_aggregate(b, q, in.n, &sc);
   if (agg) return agg;
-  if (in.n->kind == P_WINTVF && in.n->op->win.kind == WIN_SESSION)
-    plan_fail(b, q->from->off,
-              "a SESSION window needs an aggregation: GROUP BY window_start, window_end");
   /* count output columns */
   int n = 0;
   for (int i = 0; i < q->nitems; i++) {

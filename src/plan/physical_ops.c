@@ -29,7 +29,12 @@ sl_op *plan_build_stateful(const sl_pipeline *p, sl_job *j, const plan_node *n, 
   const plan_opspec *s = n->op;
   switch (n->kind) {
   case P_WATERMARK: return op_watermark_new(j, s->wm, s->idle_ms, cols_of(n), e);
-  case P_WINTVF: return op_window_tvf_new(j, &s->win, cols_of(n), e);
+  case P_WINTVF: {
+    window_spec w = s->win; /* SESSION: sessions per PARTITION BY columns */
+    w.keys = s->keys;
+    w.nkeys = s->nkeys;
+    return op_window_tvf_new(j, &w, cols_of(n), e);
+  }
   case P_WINAGG: {
     if (need_append(p, n, in, "a window aggregation", e)) return NULL;
     window_emit emit = {p->early_fire ? p->early_fire_delay_ms : 0};

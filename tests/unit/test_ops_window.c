@@ -219,8 +219,9 @@ TEST(window_tvf_rejects_bad_specs_and_null_time) {
   window_spec bad = {.kind = WIN_CUMULATE, .time_col = 1, .size = 10, .step = 3};
   CHECK(op_window_tvf_new(j, &bad, (op_cols){5, names, types}, &e) == NULL);
   CHECK(strstr(e.msg, "multiple") != NULL);
-  window_spec sess = {.kind = WIN_SESSION, .time_col = 1, .gap = 10};
+  window_spec sess = {.kind = WIN_SESSION, .time_col = 1, .gap = 0};
   CHECK(op_window_tvf_new(j, &sess, (op_cols){5, names, types}, &e) == NULL);
+  CHECK(strstr(e.msg, "positive gap") != NULL);
   window_spec tum = {.kind = WIN_TUMBLE, .time_col = 1, .size = 10};
   sl_op *f = feed_new(j, 2, names, types);
   sl_op *t = op_window_tvf_new(j, &tum, (op_cols){5, names, types}, &e);
