@@ -113,19 +113,24 @@ typedef struct sort_key {
  * the partition includes window_start/window_end): rows are kept until the watermark reaches
  * the window end, then the top N are emitted once, append-only, and the state is freed; late
  * rows go to job_late. batch_mode: only the final rows at the end. rn_out: append the row
- * number as a BIGINT column; else out = the input columns. */
+ * number as a BIGINT column; else out = the input columns. ttl_ms (unbounded only; 0: never):
+ * a partition untouched that long (processing time) is forgotten, as in GroupAgg. */
 sl_op *op_rank_new(sl_job *j, const int *part, int npart, const sort_key *order, int norder,
-                   int64_t limit, bool rn_out, int win_end_col, bool batch_mode, op_cols out,
-                   sl_error *e);
+                   int64_t limit, bool rn_out, int win_end_col, bool batch_mode, int64_t ttl_ms,
+                   op_cols out, sl_error *e);
 
 /* OVER aggregation on event time: agg(x) OVER (PARTITION BY part ORDER BY time_col
  * RANGE BETWEEN preceding ms PRECEDING AND CURRENT ROW) or ROWS BETWEEN preceding rows
  * PRECEDING AND CURRENT ROW (preceding -1: UNBOUNDED). Rows are buffered until the watermark
  * passes their time, then emitted in time order with the aggregates over their frame (rows
  * with the same time share a RANGE frame); rows behind the watermark are late (job_late).
- * out = input columns, then the aggregates. Append-only. */
+ * out = input columns, then the aggregates. Append-only. ttl_ms (0: never): a partition no
+ * row has reached for that long (processing time) is forgotten with its accumulators and
+ * frame rows (an UNBOUNDED frame restarts when the key comes back), unless a queued event
+ * (a row waiting for the watermark, a RANGE frame's cleanup) still needs it. */
 typedef enum over_frame { OVER_ROWS = 1, OVER_RANGE } over_frame;
 sl_op *op_over_new(sl_job *j, const int *part, int npart, int time_col, int frame,
-                   int64_t preceding, const agg_spec *aggs, int naggs, op_cols out, sl_error *e);
+                   int64_t preceding, const agg_spec *aggs, int naggs, int64_t ttl_ms, op_cols out,
+                   sl_error *e);
 
 #endif

@@ -5,7 +5,8 @@
  * within `preceding` of the next possible time, dropped by a cleanup event in the same queue;
  * ROWS: the last `preceding`); a row leaving the frame is retracted, so a row costs O(1)
  * accumulator updates. UNBOUNDED PRECEDING keeps no rows at all. Rows at or behind the
- * watermark are late (job_late). Snapshot/restore: "Over", version 1.
+ * watermark are late (job_late). Optional state TTL (processing time): a loop timer forgets
+ * partitions untouched that long. Snapshot/restore: "Over", version 2 (1: no expired count).
  * Must not touch: input batches beyond push (rows are copied into op->mem); output strings are
  * copied into the output batch. */
 #include <stdlib.h>
@@ -25,6 +26,7 @@ typedef struct over_part {
   int64_t mark;    /* RANGE: the time whose rows were added last */
   int64_t cleanup; /* RANGE: the time of the last cleanup event queued */
   uint64_t refs;   /* queue events that point here */
+  int64_t touched; /* state TTL: when a row of this partition last arrived */
   over_row *q;
   uint32_t head, n, cap, klen;
   size_t size; /* of this allocation */
@@ -59,6 +61,8 @@ typedef struct over_op {
   sl_value *res;
   over_ev *group; /* the events of one time, while they are processed */
   size_t capgroup;
+  int64_t ttl_ms, now;     /* state TTL (0: none); now: this push's clock */
+  uint64_t timer, expired; /* the TTL sweep's loop timer; partitions it forgot */
 } over_op;
 
 static sl_status no_memory(over_op *o, sl_error *e) {
@@ -127,7 +131,11 @@ static over_part *part_get(over_op *o, const sl_value *row, sl_error *e, sl_stat
     *st = no_memory(o, e);
     return NULL;
   }
-  if (!created) return *(over_part **)state_entry_val(en);
+  if (!created) {
+    over_part *p = *(over_part **)state_entry_val(en);
+    p->touched = o->now;
+    return p;
+  }
   size_t size = o->acc_off + o->acc_size + o->key.len;
   over_part *p = state_malloc(&o->base.mem, size);
   if (!p) {
@@ -137,6 +145,7 @@ static over_part *part_get(over_op *o, const sl_value *row, sl_error *e, sl_stat
   }
   memset(p, 0, o->acc_off);
   p->mark = p->cleanup = INT64_MIN;
+  p->touched = o->now;
   p->size = size;
   p->klen = (uint32_t)o->key.len;
   agg_init(o->set, acc_of(o, p));
@@ -323,6 +332,7 @@ static sl_status late(over_op *o, const sl_value *row, const sl_rowpos *pos, sl_
 static sl_status over_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
   over_op *o = (over_op *)op;
   sl_status st = SL_OK;
+  if (o->ttl_ms > 0) o->now = loop_now_ms();
   for (int r = 0; r < b->nrows && !st; r++) {
     const sl_value *row = batch_row(b, r);
     const sl_value *tv = &row[o->time_col];
@@ -395,10 +405,32 @@ static void over_describe(const sl_op *op, sl_buf *out) {
   buf_puts(out, " preceding and current row: ");
   for (int i = 0; i < o->naggs; i++)
     buf_printf(out, "%s%s", i ? ", " : "", op->cols[o->in_ncols + i]);
+  if (o->ttl_ms > 0)
+    buf_printf(out, "; state ttl %lld ms, %llu partitions expired", (long long)o->ttl_ms,
+               (unsigned long long)o->expired);
+}
+
+/* State TTL (loop timer): a partition no row has reached for ttl_ms and that no queued event
+ * refers to is forgotten with its accumulators and frame rows (as Flink: a key seen again
+ * starts afresh, so its aggregates then cover only the new rows). A partition with a queued
+ * event (a row waiting, a RANGE cleanup) waits for the watermark to release it. */
+static void ttl_sweep(sl_loop *l, uint64_t id, void *arg) {
+  over_op *o = arg;
+  int64_t now = loop_now_ms();
+  size_t it = 0;
+  state_entry *en;
+  while ((en = state_map_next(&o->parts, &it))) {
+    over_part *p = *(over_part **)state_entry_val(en);
+    if (p->refs || now - p->touched < o->ttl_ms) continue;
+    state_map_remove(&o->parts, en);
+    part_free(o, p, false);
+    o->expired++;
+  }
 }
 
 static void over_free(sl_op *op) {
   over_op *o = (over_op *)op;
+  if (o->timer && op->job && op->job->loop) loop_del_timer(op->job->loop, o->timer);
   if (o->set) {
     for (size_t i = 0; i < o->nheap; i++)
       if (o->heap[i].row) state_free_row(&op->mem, o->heap[i].row, o->in_types, o->in_ncols);
@@ -419,14 +451,16 @@ static void over_free(sl_op *op) {
   free(o);
 }
 
-/* ---- snapshot: sequence, watermark, the partitions (key, mark, accumulators, frame rows), then
+/* ---- snapshot (version 2): sequence, watermark, partitions forgotten by the state TTL, the
+ * partitions (key, mark, accumulators, frame rows), then
  * the queued events (time, sequence, partition key, row or none) ---- */
 
 static sl_status over_snapshot(sl_op *op, sl_buf *out, sl_error *e) {
   over_op *o = (over_op *)op;
-  state_put_header(out, "Over", 1);
+  state_put_header(out, "Over", 2);
   state_put_u64(out, o->seq);
   state_put_i64(out, op->wm);
+  state_put_u64(out, o->expired);
   state_put_u64(out, o->parts.n);
   size_t it = 0;
   state_entry *en;
@@ -462,11 +496,13 @@ static over_part *find_part(over_op *o, const void *key, size_t klen) {
   return en ? *(over_part **)state_entry_val(en) : NULL;
 }
 
-static bool restore_body(over_op *o, state_reader *r, sl_value *row) {
+static bool restore_body(over_op *o, state_reader *r, uint32_t version, sl_value *row) {
   sl_op *op = &o->base;
   o->seq = state_get_u64(r);
   op->wm = state_get_i64(r);
   for (int i = 0; i < op->nin; i++) op->ports[i].wm = op->wm;
+  o->expired = version >= 2 ? state_get_u64(r) : 0;
+  int64_t now = loop_now_ms(); /* restored partitions count as used now */
   uint64_t nparts = state_get_u64(r);
   for (uint64_t i = 0; i < nparts && !r->bad; i++) {
     size_t klen;
@@ -480,6 +516,7 @@ static bool restore_body(over_op *o, state_reader *r, sl_value *row) {
     memset(p, 0, o->acc_off);
     p->size = size;
     p->klen = (uint32_t)klen;
+    p->touched = now;
     memcpy((char *)key_of(o, p), key, klen);
     *(over_part **)state_entry_val(en) = p;
     agg_init(o->set, acc_of(o, p));
@@ -520,10 +557,11 @@ static sl_status over_restore(sl_op *op, const void *p, size_t n, sl_error *e) {
   uint32_t version;
   sl_arena strings;
   arena_init(&strings, 4096);
-  bool ok = state_reader_open(&r, p, n, "Over", &version) && version == 1 && o->parts.n == 0;
+  bool ok = state_reader_open(&r, p, n, "Over", &version) && (version == 1 || version == 2) &&
+            o->parts.n == 0;
   r.strings = &strings;
   sl_value *row = xcalloc((size_t)o->in_ncols + 1, sizeof(sl_value));
-  if (ok) ok = restore_body(o, &r, row);
+  if (ok) ok = restore_body(o, &r, version, row);
   free(row);
   arena_free(&strings);
   if (!ok)
@@ -543,7 +581,8 @@ static const op_vt over_vt = {.kind = "Over",
                                        "of each partition's frame"};
 
 sl_op *op_over_new(sl_job *j, const int *part, int npart, int time_col, int frame,
-                   int64_t preceding, const agg_spec *aggs, int naggs, op_cols out, sl_error *e) {
+                   int64_t preceding, const agg_spec *aggs, int naggs, int64_t ttl_ms, op_cols out,
+                   sl_error *e) {
   int in_ncols = out.n - naggs;
   if (in_ncols < 1 || time_col < 0 || time_col >= in_ncols ||
       (frame != OVER_ROWS && frame != OVER_RANGE) || preceding < -1) {
@@ -576,5 +615,10 @@ sl_op *op_over_new(sl_job *j, const int *part, int npart, int time_col, int fram
   o->acc_size = (agg_set_size(o->set) + 7) & ~(size_t)7;
   state_map_init(&o->parts, &o->base.mem, sizeof(over_part *));
   batch_init(&o->out, out.n, j->batch_rows);
+  if (ttl_ms > 0 && j->loop) {
+    o->ttl_ms = ttl_ms;
+    int64_t every = ttl_ms / 2 < 1 ? 1 : ttl_ms / 2 > 60000 ? 60000 : ttl_ms / 2;
+    o->timer = loop_add_timer(j->loop, every, every, ttl_sweep, o);
+  }
   return &o->base;
 }

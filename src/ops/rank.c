@@ -207,10 +207,13 @@ sl_status rank_part_of(rank_op *k, state_map *m, const sl_value *row, bool creat
   state_key_pack(row, k->part, k->in_types, k->npart, &k->key);
   uint64_t h = state_hash(k->key.data, k->key.len);
   *out = state_map_find(m, k->key.data, k->key.len, h);
-  if (*out || !create) return SL_OK;
-  bool created;
-  *out = state_map_upsert(m, k->key.data, k->key.len, h, &created);
-  return *out ? SL_OK : rank_no_memory(k, e);
+  if (!*out && create) {
+    bool created;
+    *out = state_map_upsert(m, k->key.data, k->key.len, h, &created);
+    if (!*out) return rank_no_memory(k, e);
+  }
+  if (*out) (*out)->touched = k->now; /* state TTL: the partition was used */
+  return SL_OK;
 }
 
 sl_status rank_keep_top(rank_op *k, rank_part *p, const sl_value *row, const sl_rowpos *pos,
@@ -261,6 +264,7 @@ static sl_status rank_push(sl_op *op, int port, const sl_batch *b, sl_error *e) 
   rank_op *k = (rank_op *)op;
   rank_settle_mode(k);
   if (k->mode == RANK_WINDOW) return rank_window_push(k, b, e);
+  if (k->ttl_ms > 0) k->now = loop_now_ms();
   sl_status st = SL_OK;
   bool emit = !k->batch_mode;
   for (int r = 0; r < b->nrows && !st; r++) {
@@ -317,6 +321,25 @@ static void rank_describe(const sl_op *op, sl_buf *out) {
                k->order[i].desc ? " DESC" : "");
   if (k->rn_out) buf_printf(out, "; row number as %s", op->cols[k->in_ncols]);
   if (k->batch_mode) buf_puts(out, "; final rows at the end (batch mode)");
+  if (k->ttl_ms > 0)
+    buf_printf(out, "; state ttl %lld ms, %llu partitions expired", (long long)k->ttl_ms,
+               (unsigned long long)k->expired);
+}
+
+/* State TTL (loop timer): a partition untouched for ttl_ms is forgotten, nothing is emitted
+ * (as Flink: a key seen again starts afresh, so its results may then be wrong). */
+static void ttl_sweep(sl_loop *l, uint64_t id, void *arg) {
+  rank_op *k = arg;
+  if (k->mode == RANK_WINDOW) return;
+  int64_t now = loop_now_ms();
+  size_t it = 0;
+  state_entry *en;
+  while ((en = state_map_next(&k->parts, &it)))
+    if (now - en->touched >= k->ttl_ms) {
+      rank_part_free(k, state_entry_val(en));
+      state_map_remove(&k->parts, en);
+      k->expired++;
+    }
 }
 
 static void free_parts(rank_op *k, state_map *m) {
@@ -336,6 +359,7 @@ void rank_free_windows(rank_op *k) {
 
 static void rank_free(sl_op *op) {
   rank_op *k = (rank_op *)op;
+  if (k->timer && op->job && op->job->loop) loop_del_timer(op->job->loop, k->timer);
   free_parts(k, &k->parts);
   rank_free_windows(k);
   batch_free(&k->out);
@@ -356,8 +380,8 @@ static const op_vt rank_vt = {.kind = "Rank",
                               .keeps = "the top rows per partition"};
 
 sl_op *op_rank_new(sl_job *j, const int *part, int npart, const sort_key *order, int norder,
-                   int64_t limit, bool rn_out, int win_end_col, bool batch_mode, op_cols out,
-                   sl_error *e) {
+                   int64_t limit, bool rn_out, int win_end_col, bool batch_mode, int64_t ttl_ms,
+                   op_cols out, sl_error *e) {
   int in_ncols = out.n - (rn_out ? 1 : 0);
   if (limit < 1 || norder < 1 || in_ncols < 1 || win_end_col >= in_ncols) {
     err_set(e, SL_EINTERNAL, "Rank: bad arguments (limit %lld, %d order items, %d columns)",
@@ -389,5 +413,10 @@ sl_op *op_rank_new(sl_job *j, const int *part, int npart, const sort_key *order,
   k->base.updating = win_end_col < 0 && !batch_mode;
   state_map_init(&k->parts, &k->base.mem, sizeof(rank_part));
   batch_init(&k->out, out.n, j->batch_rows);
+  if (ttl_ms > 0 && win_end_col < 0 && j->loop) { /* a window's state dies with the window */
+    k->ttl_ms = ttl_ms;
+    int64_t every = ttl_ms / 2 < 1 ? 1 : ttl_ms / 2 > 60000 ? 60000 : ttl_ms / 2;
+    k->timer = loop_add_timer(j->loop, every, every, ttl_sweep, k);
+  }
   return &k->base;
 }

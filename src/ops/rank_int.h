@@ -40,6 +40,8 @@ typedef struct rank_op {
   rank_win *wins;          /* per window: sorted by end */
   int nwins, capwins;
   uint64_t seq;
+  int64_t ttl_ms, now;     /* state TTL (unbounded modes; 0: none); now: this push's clock */
+  uint64_t timer, expired; /* the TTL sweep's loop timer; partitions it forgot */
   sl_batch out;
   sl_buf key;
 } rank_op;

@@ -1,8 +1,8 @@
 /* rank_window.c - the time side of the Rank operator (rank.c): window top-N (rows buffered per
  * window and partition, the top N emitted when the watermark reaches the window end, then
  * freed; rows for an emitted window go to job_late), the watermark handling that emits before
- * forwarding, and snapshot/restore of every mode ("Rank", version 1).
- * Must not touch: the unbounded top-N logic (rank.c). */
+ * forwarding, and snapshot/restore of every mode ("Rank", version 2; version 1 lacks the expired
+ * count). Must not touch: the unbounded top-N logic (rank.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,7 +128,8 @@ sl_status rank_signal(sl_op *op, int port, const sl_signal *sig, sl_error *e) {
   return op_signal_default(op, port, sig, e);
 }
 
-/* ---- snapshot: mode, arrival counter, watermark, then the partitions (per window) ---- */
+/* ---- snapshot: mode, arrival counter, watermark, partitions forgotten by the state TTL
+ * (version 2), then the partitions (per window) ---- */
 
 static void put_parts(rank_op *k, const state_map *m, sl_buf *out) {
   state_put_u64(out, m->n);
@@ -151,10 +152,11 @@ static void put_parts(rank_op *k, const state_map *m, sl_buf *out) {
 sl_status rank_snapshot(sl_op *op, sl_buf *out, sl_error *e) {
   rank_op *k = (rank_op *)op;
   rank_settle_mode(k);
-  state_put_header(out, "Rank", 1);
+  state_put_header(out, "Rank", 2);
   state_put_u64(out, (uint64_t)k->mode);
   state_put_u64(out, k->seq);
   state_put_i64(out, op->wm);
+  state_put_u64(out, k->expired);
   if (k->mode == RANK_WINDOW) {
     state_put_u64(out, (uint64_t)k->nwins);
     for (int w = 0; w < k->nwins; w++) {
@@ -177,6 +179,7 @@ static bool get_parts(rank_op *k, state_map *m, state_reader *r, sl_value *row) 
     bool created;
     state_entry *en = state_map_upsert(m, key, klen, state_hash(key, klen), &created);
     if (!en || !created) return false;
+    en->touched = k->now;
     rank_part *p = state_entry_val(en);
     uint64_t n = state_get_u64(r);
     for (uint64_t j = 0; j < n && !r->bad; j++) {
@@ -200,7 +203,7 @@ sl_status rank_restore(sl_op *op, const void *p, size_t n, sl_error *e) {
   sl_arena strings;
   arena_init(&strings, 4096);
   r.strings = &strings;
-  bool ok = state_reader_open(&r, p, n, "Rank", &version) && version == 1;
+  bool ok = state_reader_open(&r, p, n, "Rank", &version) && (version == 1 || version == 2);
   r.strings = &strings;
   sl_value *row = xcalloc((size_t)k->in_ncols, sizeof(sl_value));
   if (ok && state_get_u64(&r) != (uint64_t)k->mode) ok = false;
@@ -208,6 +211,8 @@ sl_status rank_restore(sl_op *op, const void *p, size_t n, sl_error *e) {
     k->seq = state_get_u64(&r);
     op->wm = state_get_i64(&r);
     for (int i = 0; i < op->nin; i++) op->ports[i].wm = op->wm;
+    k->expired = version >= 2 ? state_get_u64(&r) : 0;
+    k->now = loop_now_ms(); /* restored partitions count as used now */
     if (k->mode == RANK_WINDOW) {
       uint64_t nw = state_get_u64(&r);
       for (uint64_t w = 0; w < nw && ok && !r.bad; w++) {

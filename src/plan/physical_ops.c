@@ -27,6 +27,9 @@ static sl_op *need_append(const sl_pipeline *p, const plan_node *n, const sl_op 
 sl_op *plan_build_stateful(const sl_pipeline *p, sl_job *j, const plan_node *n, sl_op *in,
                            sl_error *e) {
   const plan_opspec *s = n->op;
+  /* 'table.exec.state.ttl' bounds the state of streaming runs; a batch run keeps everything
+   * until its final rows are out (as Flink's batch mode, which has no state TTL) */
+  int64_t ttl = p->batch_mode ? 0 : p->state_ttl_ms;
   switch (n->kind) {
   case P_WATERMARK: return op_watermark_new(j, s->wm, s->idle_ms, cols_of(n), e);
   case P_WINTVF: {
@@ -48,8 +51,8 @@ sl_op *plan_build_stateful(const sl_pipeline *p, sl_job *j, const plan_node *n, 
                              e);
   }
   case P_AGG:
-    return op_group_agg_new(j, s->keys, s->nkeys, s->aggs, s->naggs, p->batch_mode, p->state_ttl_ms,
-                            cols_of(n), e);
+    return op_group_agg_new(j, s->keys, s->nkeys, s->aggs, s->naggs, p->batch_mode, ttl, cols_of(n),
+                            e);
   case P_EXPAND: return op_expand_new(j, s->nsets, (const bool *const *)s->keep, cols_of(n), e);
   case P_RANK:
     if (!s->limit) {
@@ -60,11 +63,11 @@ sl_op *plan_build_stateful(const sl_pipeline *p, sl_job *j, const plan_node *n, 
     }
     if (s->win_end_col >= 0 && need_append(p, n, in, "a window top-N", e)) return NULL;
     return op_rank_new(j, s->keys, s->nkeys, s->order, s->norder, s->limit, s->rn_out,
-                       s->win_end_col, p->batch_mode, cols_of(n), e);
+                       s->win_end_col, p->batch_mode, ttl, cols_of(n), e);
   case P_OVER:
     if (need_append(p, n, in, "an OVER window", e)) return NULL;
     return op_over_new(j, s->keys, s->nkeys, s->time_col, s->frame, s->preceding, s->aggs, s->naggs,
-                       cols_of(n), e);
+                       ttl, cols_of(n), e);
   }
   err_set(e, SL_EINTERNAL, "not a stateful plan node");
   return NULL;

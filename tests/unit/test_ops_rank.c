@@ -35,7 +35,7 @@ static sl_op *rank_new(sl_job *j, int64_t limit, bool rn, bool desc, bool batch)
   sl_error e = {0};
   sort_key o = {1, desc, !desc};
   op_cols out = rn ? (op_cols){4, rn_names, rn_types} : (op_cols){3, in_names, in_types};
-  sl_op *k = op_rank_new(j, part0, 1, &o, 1, limit, rn, -1, batch, out, &e);
+  sl_op *k = op_rank_new(j, part0, 1, &o, 1, limit, rn, -1, batch, 0, out, &e);
   CHECK(k != NULL);
   return k;
 }
@@ -292,7 +292,8 @@ static sl_op *wrank_new(sl_job *j) {
   sl_error e = {0};
   static const int part[] = {0, 3};
   sort_key o = {1, true, false}; /* ORDER BY o DESC */
-  sl_op *k = op_rank_new(j, part, 2, &o, 1, 2, true, 3, false, (op_cols){5, w_names, w_types}, &e);
+  sl_op *k =
+      op_rank_new(j, part, 2, &o, 1, 2, true, 3, false, 0, (op_cols){5, w_names, w_types}, &e);
   CHECK(k != NULL);
   return k;
 }
@@ -438,4 +439,71 @@ TEST(window_rank_snapshot_restore_continues_identically) {
   buf_free(&snap);
   job_free(j1);
   job_free(j2);
+}
+
+/* State TTL: a partition untouched for the TTL is forgotten (a row that would not have entered
+ * the top N now starts it afresh); one kept busy stays; the expired count is in explain and in
+ * the snapshot; the window top-N ignores it. */
+TEST(rank_state_ttl_forgets_idle_partitions) {
+  for (int mode = 0; mode < 2; mode++) { /* top-2 with row number; keep-first dedup */
+    sl_job *j = job_new();
+    sl_error e = {0};
+    sort_key o = {1, false, true};
+    op_cols out = mode == 0 ? (op_cols){4, rn_names, rn_types} : (op_cols){3, in_names, in_types};
+    sl_op *k =
+        op_rank_new(j, part0, 1, &o, 1, mode == 0 ? 2 : 1, mode == 0, -1, false, 30, out, &e);
+    CHECK(k != NULL);
+    th_src *s = th_src_new(j, 3, in_names, in_types);
+    th_cap *c = th_wire(j, s, k);
+    add3(s, RK_INSERT, 1, 1, "a");
+    add3(s, RK_INSERT, 1, 2, "b");
+    add3(s, RK_INSERT, 2, 1, "x");
+    CHECK(th_flush(s, &e) == SL_OK);
+    int64_t t0 = loop_now_ms();
+    while (loop_now_ms() - t0 < 100) { /* 2 stays in use, 1 does not */
+      add3(s, RK_INSERT, 2, 9, "x");
+      CHECK(th_flush(s, &e) == SL_OK);
+      loop_poll(j->loop, 5);
+    }
+    int n = c->n;
+    add3(s, RK_INSERT, 1, 5, "late"); /* forgotten: it is the first again */
+    add3(s, RK_INSERT, 2, 10, "y");   /* kept: not in the top */
+    CHECK(th_flush(s, &e) == SL_OK);
+    EVENTS(c, n, mode == 0 ? "+I(1, 5, late, 1)" : "+I(1, 5, late)");
+    while (loop_now_ms() - t0 < 3000 && k->mem.bytes > 0) loop_poll(j->loop, 10);
+    CHECK(k->mem.bytes == 0);
+    sl_buf d = {0}, snap = {0};
+    k->vt->describe(k, &d);
+    unsigned long long expired = 0;
+    const char *p = strstr(buf_cstr(&d), "state ttl 30 ms, ");
+    CHECK(p && sscanf(p, "state ttl 30 ms, %llu partitions expired", &expired) == 1 &&
+          expired >= 3);
+    CHECK(k->vt->snapshot(k, &snap, &e) == SL_OK);
+    sl_job *j2 = job_new();
+    sl_op *k2 =
+        op_rank_new(j2, part0, 1, &o, 1, mode == 0 ? 2 : 1, mode == 0, -1, false, 30, out, &e);
+    th_wire(j2, th_src_new(j2, 3, in_names, in_types), k2);
+    CHECK(k2->vt->restore(k2, snap.data, snap.len, &e) == SL_OK);
+    sl_buf d2 = {0};
+    k2->vt->describe(k2, &d2);
+    CHECK_STR(buf_cstr(&d2), buf_cstr(&d));
+    buf_free(&d);
+    buf_free(&d2);
+    buf_free(&snap);
+    job_free(j);
+    job_free(j2);
+  }
+  /* per window: no TTL (the state goes when the window fires) */
+  sl_job *j = job_new();
+  sl_error e = {0};
+  sort_key o = {1, false, true};
+  sl_op *k =
+      op_rank_new(j, part0, 1, &o, 1, 2, false, 1, false, 30, (op_cols){3, in_names, in_types}, &e);
+  CHECK(k != NULL);
+  th_wire(j, th_src_new(j, 3, in_names, in_types), k);
+  sl_buf d = {0};
+  k->vt->describe(k, &d);
+  CHECK(strstr(buf_cstr(&d), "ttl") == NULL);
+  buf_free(&d);
+  job_free(j);
 }
