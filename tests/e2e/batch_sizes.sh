@@ -11,7 +11,9 @@ for bs in 1 7 1024 65536; do
   mkdir -p "$T/$bs" && cp -r examples "$T/$bs/"
   (cd "$T/$bs" && "$S" run examples/quickstart.sql --set sluice.batch-size="$bs" 2>sum.txt) ||
     { echo "batch size $bs: exit $?: $(cat "$T/$bs/sum.txt")"; exit 1; }
-  grep -v "finished in" "$T/$bs/sum.txt" >"$T/$bs/out/summary.txt"
+  # state peaks depend on how rows are batched (a window may close between batches); the
+  # rest of the summary must not
+  grep -v "finished in\|^  state  " "$T/$bs/sum.txt" >"$T/$bs/out/summary.txt"
 done
 [ "$(wc -l <"$T/1024/out/paid_eu.jsonl")" -gt 0 ] || { echo "no output at all"; exit 1; }
 for bs in 1 7 65536; do

@@ -94,5 +94,7 @@ read -r peak peaku endb endu < <(echo "$line" | sed -E 's/.* keeps ([0-9.]+) ([K
 p=$(bytes "$peak" "$peaku")
 e=$(bytes "$endb" "$endu")
 [ "$p" -ge 50000 ] || fail "(2) peak $p B for 2000 keys: $line"
-[ "$e" -gt 0 ] && [ $((e * 20)) -lt "$p" ] || fail "(2) state at the stop $e B, peak $p B: $line"
+# one key stays in the open window; the next slice's map starts at the size of the last one
+# freed (capacity is counted), so the state drops by a good factor, not to one key's bytes
+[ "$e" -gt 0 ] && [ $((e * 4)) -lt "$p" ] || fail "(2) state at the stop $e B, peak $p B: $line"
 echo "ok: state counted and freed (peak $p B, $e B after the window closed)"
