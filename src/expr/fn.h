@@ -75,6 +75,7 @@ FN_EVAL(f_mod);
 FN_EVAL(f_now);
 FN_EVAL(f_nullif);
 FN_EVAL(f_position);
+FN_EVAL(f_proctime);
 FN_EVAL(f_power);
 FN_EVAL(f_regexp);
 FN_EVAL(f_regexp_extract);

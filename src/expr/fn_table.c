@@ -121,8 +121,13 @@ static const fn_def fn_defs[] = {
      NULL, NULL},
     {"NOW", 0, 0, chk_now_ltz, f_now, false, TIME, "NOW()", "same as CURRENT_TIMESTAMP", NULL,
      NULL},
-    {"CURRENT_ROW_TIMESTAMP", 0, 0, chk_now_ltz, f_now, false, TIME, "CURRENT_ROW_TIMESTAMP()",
-     "the job start time (per-row clock reads come with the event-time issue)", NULL, NULL},
+    {"CURRENT_ROW_TIMESTAMP", 0, 0, chk_now_ltz, f_proctime, false, TIME, "CURRENT_ROW_TIMESTAMP()",
+     "the wall-clock time the row is processed, as TIMESTAMP_LTZ(3)", NULL, NULL},
+    {"PROCTIME", 0, 0, chk_now_ltz, f_proctime, false, TIME, "PROCTIME()",
+     "the processing-time attribute: the wall-clock time the row is processed, read per row, as "
+     "TIMESTAMP_LTZ(3); declared as a computed column (pt AS PROCTIME()), it orders "
+     "processing-time deduplication and top-N",
+     NULL, NULL},
     {"LOCALTIMESTAMP", 0, 0, chk_now_ts, f_now, false, TIME, "LOCALTIMESTAMP",
      "the job start time in the session zone, as TIMESTAMP(3)", NULL, NULL},
     {"CURRENT_DATE", 0, 0, chk_now_date, f_now, false, TIME, "CURRENT_DATE",

@@ -1,9 +1,11 @@
 /* fn_time.c - date and time functions: DATE_FORMAT, TO_TIMESTAMP, TO_DATE, TO_TIMESTAMP_LTZ,
- * UNIX_TIMESTAMP, FROM_UNIXTIME, EXTRACT, FLOOR/CEIL(t TO unit), CURRENT_TIMESTAMP and friends.
+ * UNIX_TIMESTAMP, FROM_UNIXTIME, EXTRACT, FLOOR/CEIL(t TO unit), CURRENT_TIMESTAMP and friends,
+ * PROCTIME() (the wall clock read per row).
  * The pattern letters themselves live in value/datefmt.c. Must not touch: rows, batches,
  * operators, the SQL front end (src/sql). */
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "fn.h"
 
@@ -208,5 +210,14 @@ sl_status f_now(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value 
   case T_TIMESTAMP: *out = value_int(ctx->now_ms + ctx->tz_offset_ms); break;
   default: *out = value_int(floor_div(ctx->now_ms + ctx->tz_offset_ms, 86400000)); break;
   }
+  return SL_OK;
+}
+
+/* PROCTIME() and CURRENT_ROW_TIMESTAMP(): the wall clock (UTC epoch millis) when the row is
+ * evaluated, as TIMESTAMP_LTZ(3); unlike CURRENT_TIMESTAMP it is read for every row. */
+sl_status f_proctime(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  *out = value_int((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
   return SL_OK;
 }

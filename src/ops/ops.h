@@ -113,11 +113,15 @@ typedef struct sort_key {
  * the partition includes window_start/window_end): rows are kept until the watermark reaches
  * the window end, then the top N are emitted once, append-only, and the state is freed; late
  * rows go to job_late. batch_mode: only the final rows at the end. rn_out: append the row
- * number as a BIGINT column; else out = the input columns. ttl_ms (unbounded only; 0: never):
- * a partition untouched that long (processing time) is forgotten, as in GroupAgg. */
+ * number as a BIGINT column; else out = the input columns. proctime (unbounded, streaming,
+ * append-only input, one ORDER BY item: a PROCTIME() column): rows rank by arrival, never by
+ * the column's values: ASC keeps the first `limit` rows of a partition, emitted once as +I and
+ * never replaced (the output is append-only and only a count per partition is kept); DESC
+ * puts every new row first (-U/+U for keep-last dedup). ttl_ms (unbounded only; 0: never): a
+ * partition untouched that long (processing time) is forgotten, as in GroupAgg. */
 sl_op *op_rank_new(sl_job *j, const int *part, int npart, const sort_key *order, int norder,
-                   int64_t limit, bool rn_out, int win_end_col, bool batch_mode, int64_t ttl_ms,
-                   op_cols out, sl_error *e);
+                   int64_t limit, bool rn_out, int win_end_col, bool batch_mode, bool proctime,
+                   int64_t ttl_ms, op_cols out, sl_error *e);
 
 /* OVER aggregation on event time: agg(x) OVER (PARTITION BY part ORDER BY time_col
  * RANGE BETWEEN preceding ms PRECEDING AND CURRENT ROW) or ROWS BETWEEN preceding rows

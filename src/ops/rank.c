@@ -146,7 +146,7 @@ sl_status rank_flush(rank_op *k, sl_error *e) {
 
 static sl_status topn_add(rank_op *k, rank_part *p, const sl_value *row, const sl_rowpos *pos,
                           bool emit, sl_error *e) {
-  uint32_t i = upper_bound(k, p, row);
+  uint32_t i = k->arrival ? 0 : upper_bound(k, p, row);
   if ((int64_t)i >= k->limit && !k->keep_all) return SL_OK; /* not in the top N */
   uint32_t before = p->n;
   if (!rank_part_insert(k, p, i, row, pos, k->seq++)) return rank_no_memory(k, e);
@@ -235,16 +235,31 @@ static sl_status dedup_push(rank_op *k, const sl_value *row, const sl_rowpos *po
     if (!rank_part_insert(k, p, 0, row, pos, k->seq++)) return rank_no_memory(k, e);
     return rank_put(k, RK_INSERT, row, 1, pos, e);
   }
-  int c = cmp_order(k, row, p->rows[0].row);
-  if (c > 0 || (c == 0 && !ties_win)) return SL_OK; /* the kept row stays */
+  int c = k->arrival ? -1 : cmp_order(k, row, p->rows[0].row); /* by arrival: the newest */
+  if (c > 0 || (c == 0 && !ties_win)) return SL_OK;            /* the kept row stays */
   if ((st = rank_put(k, RK_UPDATE_BEFORE, p->rows[0].row, 1, &p->rows[0].pos, e))) return st;
   part_remove(k, p, 0);
   if (!rank_part_insert(k, p, 0, row, pos, k->seq++)) return rank_no_memory(k, e);
   return rank_put(k, RK_UPDATE_AFTER, row, 1, pos, e);
 }
 
+/* Processing-time top-N/dedup keeping the first rows (ORDER BY a PROCTIME() column ASC): the
+ * first `limit` rows to arrive per partition are emitted once, as +I, and only their count is
+ * kept: a later row never ranks before them, so nothing is ever retracted. */
+static sl_status first_by_arrival(rank_op *k, const sl_value *row, const sl_rowpos *pos,
+                                  sl_error *e) {
+  state_entry *en;
+  sl_status st = rank_part_of(k, &k->parts, row, true, &en, e);
+  if (st) return st;
+  uint64_t *seen = state_entry_val(en);
+  if ((int64_t)*seen >= k->limit) return SL_OK;
+  ++*seen;
+  return rank_put(k, RK_INSERT, row, (int64_t)*seen, pos, e);
+}
+
 /* The mode is settled at the first use, when the input is connected: an updating input takes
- * the general top-N that keeps every row. */
+ * the general top-N that keeps every row (ranked by the ORDER BY values, even for PROCTIME(): a
+ * retraction must find its row). */
 void rank_settle_mode(rank_op *k) {
   if (k->settled) return;
   k->settled = true;
@@ -253,6 +268,7 @@ void rank_settle_mode(rank_op *k) {
   if (updating_in && k->win_end_col < 0) {
     mode = RANK_TOPN;
     k->keep_all = true;
+    k->arrival = false;
   }
   if (mode == k->mode) return;
   state_map_free(&k->parts); /* still empty: nothing has been pushed or restored */
@@ -272,6 +288,10 @@ static sl_status rank_push(sl_op *op, int port, const sl_batch *b, sl_error *e) 
     bool add = b->kind[r] == RK_INSERT || b->kind[r] == RK_UPDATE_AFTER;
     if (k->mode == RANK_FIRST || k->mode == RANK_LAST) {
       st = dedup_push(k, row, &b->pos[r], k->mode == RANK_LAST, e);
+      continue;
+    }
+    if (k->mode == RANK_FIRST_PT) {
+      if (add) st = first_by_arrival(k, row, &b->pos[r], e);
       continue;
     }
     state_entry *en;
@@ -309,10 +329,17 @@ static sl_status rank_finish(sl_op *op, sl_error *e) {
 
 static void rank_describe(const sl_op *op, sl_buf *out) {
   const rank_op *k = (const rank_op *)op;
-  static const char *const modes[] = {"", "top-N", "deduplicate keep first row",
-                                      "deduplicate keep last row", "window top-N"};
-  buf_printf(out, "%s", modes[k->mode]);
-  if (k->mode == RANK_TOPN || k->mode == RANK_WINDOW) buf_printf(out, " %lld", (long long)k->limit);
+  static const char *const modes[] = {
+      "",     "top-N", "deduplicate keep first row", "deduplicate keep last row", "window top-N",
+      "top-N"};
+  bool by_arrival = k->arrival || k->mode == RANK_FIRST_PT;
+  if (k->mode == RANK_FIRST_PT && k->limit == 1)
+    buf_puts(out, "deduplicate keep first row");
+  else
+    buf_printf(out, "%s", modes[k->mode]);
+  if (k->mode == RANK_TOPN || k->mode == RANK_WINDOW || (k->mode == RANK_FIRST_PT && k->limit > 1))
+    buf_printf(out, " %lld", (long long)k->limit);
+  if (by_arrival) buf_puts(out, " on processing time");
   buf_puts(out, " partition by ");
   for (int i = 0; i < k->npart; i++) buf_printf(out, "%s%s", i ? ", " : "", op->cols[k->part[i]]);
   buf_puts(out, " order by ");
@@ -336,7 +363,7 @@ static void ttl_sweep(sl_loop *l, uint64_t id, void *arg) {
   state_entry *en;
   while ((en = state_map_next(&k->parts, &it)))
     if (now - en->touched >= k->ttl_ms) {
-      rank_part_free(k, state_entry_val(en));
+      if (k->mode != RANK_FIRST_PT) rank_part_free(k, state_entry_val(en));
       state_map_remove(&k->parts, en);
       k->expired++;
     }
@@ -380,8 +407,8 @@ static const op_vt rank_vt = {.kind = "Rank",
                               .keeps = "the top rows per partition"};
 
 sl_op *op_rank_new(sl_job *j, const int *part, int npart, const sort_key *order, int norder,
-                   int64_t limit, bool rn_out, int win_end_col, bool batch_mode, int64_t ttl_ms,
-                   op_cols out, sl_error *e) {
+                   int64_t limit, bool rn_out, int win_end_col, bool batch_mode, bool proctime,
+                   int64_t ttl_ms, op_cols out, sl_error *e) {
   int in_ncols = out.n - (rn_out ? 1 : 0);
   if (limit < 1 || norder < 1 || in_ncols < 1 || win_end_col >= in_ncols) {
     err_set(e, SL_EINTERNAL, "Rank: bad arguments (limit %lld, %d order items, %d columns)",
@@ -406,12 +433,17 @@ sl_op *op_rank_new(sl_job *j, const int *part, int npart, const sort_key *order,
   k->base.cols = out.names;
   k->base.types = out.types;
   k->mode = RANK_TOPN;
+  bool pt = proctime && norder == 1 && win_end_col < 0 && !batch_mode;
   if (win_end_col >= 0)
     k->mode = RANK_WINDOW;
+  else if (pt && !order[0].desc)
+    k->mode = RANK_FIRST_PT;
   else if (limit == 1 && !rn_out && norder == 1 && !batch_mode)
     k->mode = order[0].desc ? RANK_LAST : RANK_FIRST;
-  k->base.updating = win_end_col < 0 && !batch_mode;
-  state_map_init(&k->parts, &k->base.mem, sizeof(rank_part));
+  k->arrival = pt && order[0].desc;
+  k->base.updating = win_end_col < 0 && !batch_mode && k->mode != RANK_FIRST_PT;
+  state_map_init(&k->parts, &k->base.mem,
+                 k->mode == RANK_FIRST_PT ? sizeof(uint64_t) : sizeof(rank_part));
   batch_init(&k->out, out.n, j->batch_rows);
   if (ttl_ms > 0 && win_end_col < 0 && j->loop) { /* a window's state dies with the window */
     k->ttl_ms = ttl_ms;

@@ -5,7 +5,9 @@
 
 #include "ops.h"
 
-enum { RANK_TOPN = 1, RANK_FIRST, RANK_LAST, RANK_WINDOW };
+/* RANK_FIRST_PT: ORDER BY a PROCTIME() column ASC: the first `limit` rows to arrive per
+ * partition; the map's value is a count (uint64_t), not a rank_part. */
+enum { RANK_TOPN = 1, RANK_FIRST, RANK_LAST, RANK_WINDOW, RANK_FIRST_PT };
 
 /* A kept row: a copy in op->mem, its arrival number (ties) and where it came from. */
 typedef struct rank_row {
@@ -33,10 +35,11 @@ typedef struct rank_op {
   int norder;
   int64_t limit;
   bool rn_out, batch_mode, keep_all, settled;
+  bool arrival; /* ORDER BY a PROCTIME() column DESC: a new row always ranks first */
   int win_end_col, mode;
   int in_ncols;
   const sl_type *in_types; /* the output's first in_ncols types */
-  state_map parts;         /* unbounded: partition -> rank_part (keep first: keys only) */
+  state_map parts;         /* unbounded: partition -> rank_part (RANK_FIRST_PT: a count) */
   rank_win *wins;          /* per window: sorted by end */
   int nwins, capwins;
   uint64_t seq;

@@ -137,6 +137,10 @@ static void put_parts(rank_op *k, const state_map *m, sl_buf *out) {
   state_entry *en;
   while ((en = state_map_next(m, &it))) {
     state_put_bytes(out, state_entry_key(en, m), en->klen);
+    if (k->mode == RANK_FIRST_PT) { /* the rows emitted so far */
+      state_put_u64(out, *(uint64_t *)state_entry_val(en));
+      continue;
+    }
     const rank_part *p = state_entry_val(en);
     state_put_u64(out, p->n);
     for (uint32_t i = 0; i < p->n; i++) {
@@ -180,6 +184,10 @@ static bool get_parts(rank_op *k, state_map *m, state_reader *r, sl_value *row) 
     state_entry *en = state_map_upsert(m, key, klen, state_hash(key, klen), &created);
     if (!en || !created) return false;
     en->touched = k->now;
+    if (k->mode == RANK_FIRST_PT) {
+      *(uint64_t *)state_entry_val(en) = state_get_u64(r);
+      continue;
+    }
     rank_part *p = state_entry_val(en);
     uint64_t n = state_get_u64(r);
     for (uint64_t j = 0; j < n && !r->bad; j++) {

@@ -100,6 +100,12 @@ static void need_time(binder *b, const plan_node *in, int col, uint32_t off, con
     plan_fail(b, off,
               "the window's time column '%s' must be TIMESTAMP(3) or TIMESTAMP_LTZ(3), not %s",
               name, tn(t, t1));
+  if (plan_is_proctime(in, col))
+    plan_fail_hint(b, off, "window by an event-time column (one with a WATERMARK) instead",
+                   arena_printf(b->a,
+                                "windows over the processing-time attribute '%s' (PROCTIME()) "
+                                "are not supported yet",
+                                name));
 }
 
 plan_node *plan_bind_tvf(binder *b, const sql_tvf *f, plan_node *in) {
@@ -550,6 +556,8 @@ static plan_node *bind_over(binder *b, const sql_query *q, plan_node *in, const 
       s->order[i].desc = o->order[i].desc;
       s->order[i].nulls_first = o->order[i].nulls ? o->order[i].nulls == 1 : !o->order[i].desc;
     }
+    /* ORDER BY a PROCTIME() column alone: rows rank by arrival (processing-time dedup/top-N) */
+    s->proctime = o->norder == 1 && plan_is_proctime(in, s->order[0].col);
     s->rn_out = true;
     s->win_end_col = -1;
     int ws = find_col(base, "window_start"), we = find_col(base, "window_end");
@@ -577,6 +585,11 @@ static plan_node *bind_over(binder *b, const sql_query *q, plan_node *in, const 
       plan_fail(b, o->order[0].off,
                 "an OVER window orders by a time column (TIMESTAMP(3) with a WATERMARK), "
                 "ascending");
+    if (plan_is_proctime(in, t->col))
+      plan_fail_hint(b, o->order[0].off,
+                     "order the OVER window by an event-time column (one with a WATERMARK)",
+                     "OVER windows over the processing-time attribute (PROCTIME()) are not "
+                     "supported yet");
     pre_calc pre = {b, NULL, 0, 0};
     for (int i = 0; i < base->ncols; i++) pre_add(&pre, col_ref(b, i, base->types[i], q->off));
     s->time_col = t->col;

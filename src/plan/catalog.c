@@ -1,6 +1,7 @@
 /* catalog.c - the catalog side of the binder and the compile entry point: CREATE TABLE (options
  * checked against the connector and format tables, ${VAR} substitution, --set overrides,
- * computed columns, WATERMARK, PRIMARY KEY), SET keys, the shared located-failure helpers, and
+ * computed columns, WATERMARK, PRIMARY KEY), the processing-time attribute (a PROCTIME() column,
+ * followed through projections), SET keys, the shared located-failure helpers, and
  * plan_compile walking the statements. Must not bind queries (bind_query.c) or expressions
  * beyond calling plan_bind_expr, and must not build operators (physical.c). */
 #include <ctype.h>
@@ -383,6 +384,14 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
     if (k < 0) plan_fail(b, s->wm_off, "WATERMARK FOR names an unknown column '%s'", s->wm_col);
     sl_type ct = t->cols[k].type;
     char t1[48];
+    if (plan_is_proctime_call(t->cols[k].computed))
+      plan_fail_hint(b, s->wm_off,
+                     "declare the watermark on an event-time column of the rows (a TIMESTAMP(3) "
+                     "or TIMESTAMP_LTZ(3) field, or a computed column over one)",
+                     arena_printf(b->a,
+                                  "WATERMARK FOR the processing-time attribute '%s' (PROCTIME()) "
+                                  "is not supported yet",
+                                  s->wm_col));
     if (ct.id != T_TIMESTAMP && ct.id != T_TIMESTAMP_LTZ)
       plan_fail(b, s->wm_off,
                 "the event-time column '%s' must be TIMESTAMP(3) or TIMESTAMP_LTZ(3), not %s",
@@ -436,6 +445,29 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
   }
   p->tables = xrealloc(p->tables, sizeof(cat_table *) * (size_t)(p->ntables + 1));
   p->tables[p->ntables++] = t;
+}
+
+/* ---- time attributes: a PROCTIME() computed column is the processing-time attribute ---- */
+
+bool plan_is_proctime_call(const sl_expr *x) {
+  return x && x->kind == E_CALL && x->fn && str_ieq(x->fn->name, "PROCTIME");
+}
+
+bool plan_is_proctime(const plan_node *n, int col) {
+  for (;;) {
+    if (col < 0 || col >= n->ncols) return false;
+    if (n->kind == P_UNION) {
+      for (int i = 0; i < n->nin; i++)
+        if (!plan_is_proctime(n->in[i], col)) return false;
+      return n->nin > 0;
+    }
+    if (n->kind != P_CALC) return false;
+    const sl_expr *x = n->proj[col];
+    if (plan_is_proctime_call(x)) return true;
+    if (x->kind != E_COL) return false;
+    col = x->col;
+    n = n->in[0];
+  }
 }
 
 static const char *const known_sets[] = {"table.local-time-zone",

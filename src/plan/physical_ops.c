@@ -62,8 +62,11 @@ sl_op *plan_build_stateful(const sl_pipeline *p, sl_job *j, const plan_node *n, 
       return NULL;
     }
     if (s->win_end_col >= 0 && need_append(p, n, in, "a window top-N", e)) return NULL;
+    /* ranking by arrival needs rows that only arrive; an updating input takes the general
+     * top-N over the PROCTIME values (a retraction names the row it removes) */
     return op_rank_new(j, s->keys, s->nkeys, s->order, s->norder, s->limit, s->rn_out,
-                       s->win_end_col, p->batch_mode, ttl, cols_of(n), e);
+                       s->win_end_col, p->batch_mode, s->proctime && !in->updating, ttl, cols_of(n),
+                       e);
   case P_OVER:
     if (need_append(p, n, in, "an OVER window", e)) return NULL;
     return op_over_new(j, s->keys, s->nkeys, s->time_col, s->frame, s->preceding, s->aggs, s->naggs,

@@ -74,6 +74,7 @@ typedef struct plan_opspec {
   int64_t limit;     /* P_RANK: rn <= limit (0: not yet known) */
   bool rn_out;       /* P_RANK: the row number is an output column */
   int win_end_col;   /* P_RANK: window_end of a per-window top-N, else -1 */
+  bool proctime;     /* P_RANK: the one ORDER BY item is a PROCTIME() column (rank by arrival) */
   int frame;         /* P_OVER: over_frame */
   int64_t preceding; /* P_OVER: rows or ms, -1 unbounded */
   int time_col;      /* P_OVER */

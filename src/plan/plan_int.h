@@ -68,6 +68,11 @@ plan_node *plan_bind_tvf(binder *b, const sql_tvf *f, plan_node *in);
 /* Structural equality of bound expressions (GROUP BY matching). */
 bool plan_expr_equal(const sl_expr *x, const sl_expr *y);
 
+/* catalog.c: whether column col of n is a processing-time attribute: a PROCTIME() computed column,
+ * passed on unchanged by projections (and by every input of a UNION ALL). */
+bool plan_is_proctime(const plan_node *n, int col);
+bool plan_is_proctime_call(const sl_expr *x);
+
 /* bind_query.c */
 scope plan_make_scope(binder *b, plan_node *n, const char *qual);
 plan_node *plan_bind_query(binder *b, const sql_query *q, cte_env *env);

@@ -1,5 +1,7 @@
 /* test_expr.c - expr/: CAST rules, common types, implicit conversions, literal folding,
  * Java-style date patterns, and evaluation of hand-built trees (three-valued AND). */
+#include <time.h>
+
 #include "expr/expr.h"
 #include "unit.h"
 
@@ -197,4 +199,32 @@ TEST(regex_state_per_copy) {
   CHECK_STR(eval_str(c, "añb", ".", &ctx, &st), "___");
   expr_free_aux(c);
   arena_free(&a);
+}
+
+/* PROCTIME() and CURRENT_ROW_TIMESTAMP(): TIMESTAMP_LTZ(3), the wall clock read for each row
+ * (not the run's CURRENT_TIMESTAMP, which stays where the run put it). */
+TEST(proctime_reads_the_clock_per_row) {
+  const char *const names[] = {"PROCTIME", "CURRENT_ROW_TIMESTAMP"};
+  for (int f = 0; f < 2; f++) {
+    sl_arena a;
+    arena_init(&a, 0);
+    sl_expr *x = expr_new(&a, E_CALL, type_make(T_NULL), 0);
+    x->fn = fn_lookup(names[f]);
+    CHECK(x->fn && x->fn->check(x, &a) == NULL && x->type.id == T_TIMESTAMP_LTZ);
+    expr_ctx ctx = {0};
+    ctx.arena = &a;
+    ctx.now_ms = 1000; /* CURRENT_TIMESTAMP of the run */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_REALTIME, &t0);
+    sl_value v1, v2;
+    CHECK(expr_eval(x, NULL, &ctx, &v1) == SL_OK && !v1.null);
+    struct timespec pause = {0, 20 * 1000000};
+    nanosleep(&pause, NULL);
+    CHECK(expr_eval(x, NULL, &ctx, &v2) == SL_OK && !v2.null);
+    clock_gettime(CLOCK_REALTIME, &t1);
+    int64_t lo = (int64_t)t0.tv_sec * 1000 + t0.tv_nsec / 1000000,
+            hi = (int64_t)t1.tv_sec * 1000 + t1.tv_nsec / 1000000;
+    CHECK(v1.u.i >= lo && v2.u.i <= hi && v2.u.i - v1.u.i >= 19);
+    arena_free(&a);
+  }
 }

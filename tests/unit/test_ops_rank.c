@@ -35,7 +35,7 @@ static sl_op *rank_new(sl_job *j, int64_t limit, bool rn, bool desc, bool batch)
   sl_error e = {0};
   sort_key o = {1, desc, !desc};
   op_cols out = rn ? (op_cols){4, rn_names, rn_types} : (op_cols){3, in_names, in_types};
-  sl_op *k = op_rank_new(j, part0, 1, &o, 1, limit, rn, -1, batch, 0, out, &e);
+  sl_op *k = op_rank_new(j, part0, 1, &o, 1, limit, rn, -1, batch, false, 0, out, &e);
   CHECK(k != NULL);
   return k;
 }
@@ -292,8 +292,8 @@ static sl_op *wrank_new(sl_job *j) {
   sl_error e = {0};
   static const int part[] = {0, 3};
   sort_key o = {1, true, false}; /* ORDER BY o DESC */
-  sl_op *k =
-      op_rank_new(j, part, 2, &o, 1, 2, true, 3, false, 0, (op_cols){5, w_names, w_types}, &e);
+  sl_op *k = op_rank_new(j, part, 2, &o, 1, 2, true, 3, false, false, 0,
+                         (op_cols){5, w_names, w_types}, &e);
   CHECK(k != NULL);
   return k;
 }
@@ -450,8 +450,8 @@ TEST(rank_state_ttl_forgets_idle_partitions) {
     sl_error e = {0};
     sort_key o = {1, false, true};
     op_cols out = mode == 0 ? (op_cols){4, rn_names, rn_types} : (op_cols){3, in_names, in_types};
-    sl_op *k =
-        op_rank_new(j, part0, 1, &o, 1, mode == 0 ? 2 : 1, mode == 0, -1, false, 30, out, &e);
+    sl_op *k = op_rank_new(j, part0, 1, &o, 1, mode == 0 ? 2 : 1, mode == 0, -1, false, false, 30,
+                           out, &e);
     CHECK(k != NULL);
     th_src *s = th_src_new(j, 3, in_names, in_types);
     th_cap *c = th_wire(j, s, k);
@@ -480,8 +480,8 @@ TEST(rank_state_ttl_forgets_idle_partitions) {
           expired >= 3);
     CHECK(k->vt->snapshot(k, &snap, &e) == SL_OK);
     sl_job *j2 = job_new();
-    sl_op *k2 =
-        op_rank_new(j2, part0, 1, &o, 1, mode == 0 ? 2 : 1, mode == 0, -1, false, 30, out, &e);
+    sl_op *k2 = op_rank_new(j2, part0, 1, &o, 1, mode == 0 ? 2 : 1, mode == 0, -1, false, false, 30,
+                            out, &e);
     th_wire(j2, th_src_new(j2, 3, in_names, in_types), k2);
     CHECK(k2->vt->restore(k2, snap.data, snap.len, &e) == SL_OK);
     sl_buf d2 = {0};
@@ -497,13 +497,136 @@ TEST(rank_state_ttl_forgets_idle_partitions) {
   sl_job *j = job_new();
   sl_error e = {0};
   sort_key o = {1, false, true};
-  sl_op *k =
-      op_rank_new(j, part0, 1, &o, 1, 2, false, 1, false, 30, (op_cols){3, in_names, in_types}, &e);
+  sl_op *k = op_rank_new(j, part0, 1, &o, 1, 2, false, 1, false, false, 30,
+                         (op_cols){3, in_names, in_types}, &e);
   CHECK(k != NULL);
   th_wire(j, th_src_new(j, 3, in_names, in_types), k);
   sl_buf d = {0};
   k->vt->describe(k, &d);
   CHECK(strstr(buf_cstr(&d), "ttl") == NULL);
   buf_free(&d);
+  job_free(j);
+}
+
+/* ---- processing time: ORDER BY a PROCTIME() column ranks by arrival ---- */
+
+static sl_op *pt_rank_new(sl_job *j, int64_t limit, bool rn, bool desc, int64_t ttl) {
+  sl_error e = {0};
+  sort_key o = {1, desc, !desc};
+  op_cols out = rn ? (op_cols){4, rn_names, rn_types} : (op_cols){3, in_names, in_types};
+  sl_op *k = op_rank_new(j, part0, 1, &o, 1, limit, rn, -1, false, true, ttl, out, &e);
+  CHECK(k != NULL);
+  return k;
+}
+
+/* The o column plays the PROCTIME() values: they go backwards and repeat, and the rank still
+ * follows arrival. Keeping the first rows is append-only with a count per partition only. */
+TEST(rank_proctime_first_rows_are_append_only) {
+  for (int limit = 1; limit <= 2; limit++) {
+    sl_job *j = job_new();
+    sl_error e = {0};
+    th_src *s = th_src_new(j, 3, in_names, in_types);
+    sl_op *k = pt_rank_new(j, limit, limit == 2, false, 0);
+    CHECK(!k->updating);
+    th_cap *c = th_wire(j, s, k);
+    add3(s, RK_INSERT, 1, 9, "a");
+    add3(s, RK_INSERT, 1, 1, "b"); /* an earlier value: still second to arrive */
+    add3(s, RK_INSERT, 2, 5, "x");
+    add3(s, RK_INSERT, 1, 0, "c");
+    CHECK(th_flush(s, &e) == SL_OK);
+    EVENTS(c, 0,
+           limit == 1 ? "+I(1, 9, a); +I(2, 5, x)"
+                      : "+I(1, 9, a, 1); +I(1, 1, b, 2); +I(2, 5, x, 1)");
+    size_t bytes = k->mem.bytes;
+    for (int i = 0; i < 50; i++) add3(s, RK_INSERT, 1, i, "a-long-string-value");
+    CHECK(th_flush(s, &e) == SL_OK);
+    CHECK(k->mem.bytes == bytes); /* no row is kept */
+    /* snapshot and restore: the counts carry over */
+    sl_buf snap = {0};
+    CHECK(k->vt->snapshot(k, &snap, &e) == SL_OK);
+    sl_job *j2 = job_new();
+    th_src *s2 = th_src_new(j2, 3, in_names, in_types);
+    sl_op *k2 = pt_rank_new(j2, limit, limit == 2, false, 0);
+    th_cap *c2 = th_wire(j2, s2, k2);
+    CHECK(k2->vt->restore(k2, snap.data, snap.len, &e) == SL_OK);
+    add3(s2, RK_INSERT, 1, 3, "d");
+    add3(s2, RK_INSERT, 2, 3, "y");
+    add3(s2, RK_INSERT, 3, 3, "z");
+    CHECK(th_flush(s2, &e) == SL_OK);
+    EVENTS(c2, 0, limit == 1 ? "+I(3, 3, z)" : "+I(2, 3, y, 2); +I(3, 3, z, 1)");
+    buf_free(&snap);
+    job_free(j);
+    job_free(j2);
+  }
+}
+
+TEST(rank_proctime_last_rows_follow_arrival) {
+  sl_job *j = job_new();
+  sl_error e = {0};
+  th_src *s = th_src_new(j, 3, in_names, in_types);
+  sl_op *k = pt_rank_new(j, 1, false, true, 0); /* keep last */
+  CHECK(k->updating);
+  th_cap *c = th_wire(j, s, k);
+  add3(s, RK_INSERT, 1, 5, "a");
+  add3(s, RK_INSERT, 1, 3, "b"); /* an earlier value: still the latest row */
+  add3(s, RK_INSERT, 1, 3, "c");
+  CHECK(th_flush(s, &e) == SL_OK);
+  EVENTS(c, 0, "+I(1, 5, a); -U(1, 5, a); +U(1, 3, b); -U(1, 3, b); +U(1, 3, c)");
+  job_free(j);
+  j = job_new();
+  s = th_src_new(j, 3, in_names, in_types);
+  k = pt_rank_new(j, 2, true, true, 0); /* the last two, with the row number */
+  c = th_wire(j, s, k);
+  add3(s, RK_INSERT, 1, 5, "a");
+  add3(s, RK_INSERT, 1, 5, "b");
+  add3(s, RK_INSERT, 1, 1, "c");
+  CHECK(th_flush(s, &e) == SL_OK);
+  EVENTS(c, 0,
+         "+I(1, 5, a, 1); -U(1, 5, a, 1); +U(1, 5, b, 1); +I(1, 5, a, 2); -U(1, 5, b, 1); "
+         "+U(1, 1, c, 1); -U(1, 5, a, 2); +U(1, 5, b, 2)");
+  job_free(j);
+}
+
+/* An updating input cannot be ranked by arrival (a retraction names its row): the general top-N
+ * on the values takes over. */
+TEST(rank_proctime_on_an_updating_input_ranks_by_value) {
+  sl_job *j = job_new();
+  sl_error e = {0};
+  th_src *s = th_src_new(j, 3, in_names, in_types);
+  s->base.updating = true;
+  sl_op *k = pt_rank_new(j, 1, false, false, 0);
+  th_cap *c = th_wire(j, s, k);
+  add3(s, RK_INSERT, 1, 5, "a");
+  add3(s, RK_INSERT, 1, 3, "b");
+  add3(s, RK_DELETE, 1, 3, "b");
+  CHECK(th_flush(s, &e) == SL_OK);
+  EVENTS(c, 0, "+I(1, 5, a); -D(1, 5, a); +I(1, 3, b); -D(1, 3, b); +I(1, 5, a)");
+  job_free(j);
+}
+
+/* State TTL on the first-rows mode (a count per partition): a partition forgotten lets its
+ * next row through again. */
+TEST(rank_proctime_first_rows_state_ttl) {
+  sl_job *j = job_new();
+  sl_error e = {0};
+  th_src *s = th_src_new(j, 3, in_names, in_types);
+  sl_op *k = pt_rank_new(j, 1, false, false, 30);
+  th_cap *c = th_wire(j, s, k);
+  add3(s, RK_INSERT, 1, 1, "a");
+  add3(s, RK_INSERT, 2, 1, "x");
+  CHECK(th_flush(s, &e) == SL_OK);
+  int64_t t0 = loop_now_ms();
+  while (loop_now_ms() - t0 < 100) { /* 2 stays in use, 1 does not */
+    add3(s, RK_INSERT, 2, 2, "x2");
+    CHECK(th_flush(s, &e) == SL_OK);
+    loop_poll(j->loop, 5);
+  }
+  int n = c->n;
+  add3(s, RK_INSERT, 1, 2, "again");
+  add3(s, RK_INSERT, 2, 2, "dup");
+  CHECK(th_flush(s, &e) == SL_OK);
+  EVENTS(c, n, "+I(1, 2, again)");
+  while (loop_now_ms() - t0 < 3000 && k->mem.bytes > 0) loop_poll(j->loop, 10);
+  CHECK(k->mem.bytes == 0);
   job_free(j);
 }
