@@ -568,7 +568,7 @@ sl_op *op_window_agg_new(sl_job *j, const window_spec *w, const int *keys, int n
   a->aggs = agg_set_new(aggs, naggs, &a->base.mem, false);
   a->acc_size = (agg_set_size(a->aggs) + 7) & ~(size_t)7;
   a->val_size = sizeof(wagg_val) + a->acc_size;
-  if (emit && w->kind != WIN_SESSION) a->emit = *emit; /* sessions: final rows only */
+  if (emit) a->emit = *emit;
   a->wm = WM_NONE;
   a->ncache = -1;
   a->scratch = xmalloc(a->acc_size ? a->acc_size : 1);
@@ -582,6 +582,6 @@ sl_op *op_window_agg_new(sl_job *j, const window_spec *w, const int *keys, int n
     if (j->sources[i].late == LATE_UPDATE) late_updates = true;
   a->base.updating = a->emit.early_fire_ms > 0 || late_updates;
   batch_init(&a->out, out.n, j->batch_rows);
-  if (a->emit.early_fire_ms > 0 && w->kind != WIN_SESSION) wagg_early_start(a);
+  if (a->emit.early_fire_ms > 0) wagg_early_start(a);
   return &a->base;
 }

@@ -75,6 +75,13 @@ void wagg_late_reason(wagg_op *a, int64_t start, int64_t end, int64_t wm, sl_buf
 sl_status wagg_late(wagg_op *a, const sl_value *row, const sl_rowpos *pos, int64_t start,
                     int64_t end, sl_error *e);
 
+/* Whether two result rows (naggs cells) are equal. */
+bool wagg_results_equal(const wagg_op *a, const sl_value *x, const sl_value *y);
+/* One output row of kept results (-U or -D of what was emitted): their strings are copied into
+ * the output batch first, so the kept row may be freed before the batch goes out. */
+sl_status wagg_out_kept(wagg_op *a, const void *key, size_t klen, const sl_value *prev,
+                        int64_t start, int64_t end, int kind, const sl_rowpos *pos, sl_error *e);
+
 size_t wagg_early_val_size(void);
 size_t wagg_session_val_size(void);
 void wagg_early_start(wagg_op *a); /* the timer */
@@ -89,6 +96,8 @@ void wagg_early_free(wagg_op *a);
 
 sl_status wagg_session_push(wagg_op *a, const sl_batch *b, sl_error *e);
 sl_status wagg_session_advance(wagg_op *a, int64_t wm, sl_error *e);
+/* Early firing: every open session changed since its last emission emits under the rule. */
+sl_status wagg_session_early_fire(wagg_op *a, sl_error *e);
 void wagg_session_free(wagg_op *a);
 
 sl_status wagg_snapshot(sl_op *op, sl_buf *out, sl_error *e);

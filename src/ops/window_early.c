@@ -3,7 +3,8 @@
  * since it was last emitted, +I the first time and -U (old) / +U (new) after; the final
  * emission when the window closes follows the same rule (nothing when unchanged). "Changed"
  * means the result differs from the one emitted. The results last emitted are kept per window
- * end and key (counted state), and freed when the window closes.
+ * end and key (counted state), and freed when the window closes. SESSION windows keep theirs
+ * with each session (window_session.c); the timer calls wagg_session_early_fire for them.
  * Must not touch: slices (window_agg.c owns them; this file reads them). */
 #include <stdlib.h>
 #include <string.h>
@@ -22,22 +23,21 @@ static void ekey(wagg_op *a, int64_t end, const void *key, size_t klen, sl_buf *
   buf_put(b, key, klen);
 }
 
-static bool rows_equal(const sl_value *x, const sl_value *y, const sl_type *t, int n) {
-  for (int i = 0; i < n; i++) {
+bool wagg_results_equal(const wagg_op *a, const sl_value *x, const sl_value *y) {
+  const sl_type *t = res_types(a);
+  for (int i = 0; i < a->naggs; i++) {
     if (x[i].null != y[i].null) return false;
     if (!x[i].null && value_compare(&x[i], &y[i], t[i]) != 0) return false;
   }
   return true;
 }
 
-/* -U of the results last emitted: their strings copied into the batch first, as the kept row
- * goes away before the batch is emitted. */
-static sl_status out_prev(wagg_op *a, const void *key, size_t klen, const sl_value *prev,
-                          int64_t start, int64_t end, const sl_rowpos *pos, sl_error *e) {
+sl_status wagg_out_kept(wagg_op *a, const void *key, size_t klen, const sl_value *prev,
+                        int64_t start, int64_t end, int kind, const sl_rowpos *pos, sl_error *e) {
   size_t extra = state_row_extra(prev, res_types(a), a->naggs);
   sl_value tmp[64], *cells = a->naggs <= 64 ? tmp : xmalloc(sizeof(sl_value) * (size_t)a->naggs);
   state_keep_row(cells, prev, res_types(a), a->naggs, arena_alloc(&a->out.arena, extra + 1));
-  sl_status st = wagg_out_row(a, key, klen, NULL, cells, start, end, RK_UPDATE_BEFORE, pos, e);
+  sl_status st = wagg_out_row(a, key, klen, NULL, cells, start, end, kind, pos, e);
   if (cells != tmp) free(cells);
   return st;
 }
@@ -67,19 +67,24 @@ static sl_status emit_rule(wagg_op *a, const void *key, size_t klen, const sl_va
     }
   } else {
     early_val *v = state_entry_val(en);
-    bool same = rows_equal(v->prev, res, res_types(a), a->naggs);
-    if (!same && !(st = out_prev(a, key, klen, v->prev, start, end, pos, e)))
-      st = wagg_out_row(a, key, klen, NULL, res, start, end, RK_UPDATE_AFTER, pos, e);
+    bool same = wagg_results_equal(a, v->prev, res);
+    /* the new results leave the output arena first: emitting -U may flush (and rewind) it */
+    sl_value *now = same ? NULL : state_keep_row_alloc(&a->base.mem, res, res_types(a), a->naggs);
+    if (!same && !now)
+      st = err_set(e, SL_ERUNTIME, "operator %d (%s) reached its state memory limit", a->base.id,
+                   a->base.vt->kind);
+    if (!same && !st &&
+        !(st = wagg_out_kept(a, key, klen, v->prev, start, end, RK_UPDATE_BEFORE, pos, e)))
+      st = wagg_out_kept(a, key, klen, now, start, end, RK_UPDATE_AFTER, pos, e);
     if (!st && (final || !same)) {
       state_free_row(&a->base.mem, v->prev, res_types(a), a->naggs);
-      v->prev = NULL;
+      v->prev = final ? NULL : now;
       if (final) {
+        state_free_row(&a->base.mem, now, res_types(a), a->naggs);
         state_map_remove(&a->early, en);
-      } else if (!(v->prev = state_keep_row_alloc(&a->base.mem, res, res_types(a), a->naggs))) {
-        state_map_remove(&a->early, en);
-        st = err_set(e, SL_ERUNTIME, "operator %d (%s) reached its state memory limit", a->base.id,
-                     a->base.vt->kind);
       }
+    } else {
+      state_free_row(&a->base.mem, now, res_types(a), a->naggs);
     }
   }
   buf_free(&k);
@@ -102,6 +107,7 @@ static int cmp_i64(const void *x, const void *y) {
 
 sl_status wagg_early_fire(wagg_op *a, sl_error *e) {
   if (a->base.ended) return SL_OK;
+  if (a->w.kind == WIN_SESSION) return wagg_session_early_fire(a, e);
   int n = 0;
   for (int i = 0; i < a->nslices; i++) {
     wslice *s = a->slices[i];

@@ -84,6 +84,16 @@ static inline int64_t win_first_slice_end(const window_spec *w, int64_t start) {
   return start + win_slice_len(w);
 }
 
+/* The largest 'allowed-lateness' of the job's sources with 'late-data' = 'update': how long a
+ * window's state is kept after it fired. */
+static inline int64_t win_keep_lateness(const sl_job *j) {
+  int64_t al = 0;
+  for (int i = 0; i < j->nsources; i++)
+    if (j->sources[i].late == LATE_UPDATE && j->sources[i].allowed_lateness > al)
+      al = j->sources[i].allowed_lateness;
+  return al;
+}
+
 /* The SESSION TVF on its own (window_session_tvf.c); op_window_tvf_new calls it. */
 sl_op *op_window_session_tvf_new(sl_job *j, const window_spec *w, op_cols out, sl_error *e);
 

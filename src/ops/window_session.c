@@ -2,10 +2,15 @@
  * [first row, last row + gap), each with one accumulator. A row opens a session or joins every
  * session it touches (as Flink's TimeWindow.intersects: rows at most `gap` apart merge, and a
  * row may bridge two sessions, whose accumulators are then merged). A session fires when the
- * watermark reaches its end - 1; a min-heap of (end, key) finds those without scanning every
- * key (an entry made stale by a merge is skipped when it comes up). A row whose session would
- * already have fired is late (job_late). Sessions are freed as they fire; 'allowed-lateness'
- * does not keep them (late session rows are dead-lettered or dropped, never updated).
+ * watermark reaches its end - 1; a min-heap of (due time, key) finds those without scanning
+ * every key (an entry made stale by a merge is skipped when it comes up). A row whose session
+ * would already have fired is late (job_late).
+ * Updates: with early firing the timer emits each open session that changed (+I, then -U/+U);
+ * with 'late-data' = 'update' a fired session is kept for the largest 'allowed-lateness' and a
+ * late row within its source's lateness updates it at once (-U old / +U new; a session alone
+ * emits +I). Either way a session remembers the row it last emitted (results and bounds); a
+ * merge carries one of those on and retracts the others with -D. Without either, sessions are
+ * freed as they fire and nothing is remembered.
  * Must not touch: slices (window_agg.c). */
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +22,17 @@ typedef struct skey {
   int32_t n, cap; /* sessions, by start */
   int32_t nheap;  /* heap entries that point at this key's entry */
   int32_t pad;
-  int64_t registered; /* the smallest end among them */
+  int64_t registered; /* a heap entry of this key has this time, <= every session's due time */
   char *sess;         /* cap * stride bytes: shdr then the accumulator */
 } skey;
 
 typedef struct shdr {
   int64_t start, end;
   sl_rowpos pos;
+  int64_t pstart, pend; /* the bounds of the row last emitted (with prev) */
+  sl_value *prev;       /* the results last emitted, kept for updates (NULL: none kept) */
+  int32_t fired;        /* closed: its final result is out; kept for late updates */
+  int32_t dirty;        /* changed since its last emission (early firing) */
 } shdr;
 
 typedef struct sess_timer {
@@ -38,6 +47,13 @@ static shdr *sess_at(const wagg_op *a, const skey *k, int i) {
   return (shdr *)(k->sess + stride(a) * (size_t)i);
 }
 static void *sess_acc(shdr *s) { return s + 1; }
+static const sl_type *res_types(const wagg_op *a) { return a->base.types + a->nkeys; }
+
+/* When the session next needs the watermark: its end (to close), or once closed its end plus
+ * the kept lateness (to be freed). */
+static int64_t due(const shdr *s, int64_t keep) {
+  return s->fired ? win_sat_add(s->end, keep) : s->end;
+}
 
 static sl_status full(wagg_op *a, sl_error *e) {
   return err_set(e, SL_ERUNTIME, "operator %d (%s) reached its state memory limit of %zu bytes",
@@ -63,7 +79,7 @@ static bool heap_push(wagg_op *a, int64_t end, state_entry *en) {
   }
   a->heap[i] = (sess_timer){end, en};
   skey *k = state_entry_val(en);
-  if (k->nheap == 0 || end < k->registered) k->registered = end;
+  k->registered = end; /* callers push only below it, or to register again after a pop */
   k->nheap++;
   return true;
 }
@@ -107,90 +123,172 @@ static void remove_at(wagg_op *a, skey *k, int i) {
   k->n--;
 }
 
+static void drop_prev(wagg_op *a, shdr *s) {
+  state_free_row(&a->base.mem, s->prev, res_types(a), a->naggs);
+  s->prev = NULL;
+}
+
+/* A session's state goes (its results are out already, or retracted). */
+static void sess_release(wagg_op *a, shdr *s) {
+  agg_release(a->aggs, sess_acc(s));
+  drop_prev(a, s);
+}
+
+/* Emits the session's current result under the update rule: +I when nothing of it is out, -U
+ * (the row emitted before) / +U (the new one) when the result or the bounds changed, nothing when
+ * not. keep: remember what is out, for later updates. The new results are copied out of the
+ * output arena before anything is emitted (emitting -U may flush the batch, which rewinds it). */
+static sl_status sess_emit(wagg_op *a, const void *key, size_t klen, shdr *s, bool keep,
+                           sl_error *e) {
+  sl_value tmp[64], *res = a->naggs <= 64 ? tmp : xmalloc(sizeof(sl_value) * (size_t)a->naggs);
+  agg_result(a->aggs, sess_acc(s), res, &a->out.arena);
+  bool same =
+      s->prev && s->pstart == s->start && s->pend == s->end && wagg_results_equal(a, s->prev, res);
+  sl_value *now = same ? NULL : state_keep_row_alloc(&a->base.mem, res, res_types(a), a->naggs);
+  if (res != tmp) free(res);
+  s->dirty = 0;
+  sl_status st = SL_OK;
+  if (!same && !now) return full(a, e);
+  if (!same && s->prev)
+    st = wagg_out_kept(a, key, klen, s->prev, s->pstart, s->pend, RK_UPDATE_BEFORE, &s->pos, e);
+  if (!same && !st)
+    st = wagg_out_kept(a, key, klen, now, s->start, s->end, s->prev ? RK_UPDATE_AFTER : RK_INSERT,
+                       &s->pos, e);
+  if (!same || !keep) drop_prev(a, s);
+  if (!same && keep) {
+    s->prev = now;
+    s->pstart = s->start;
+    s->pend = s->end;
+  } else {
+    state_free_row(&a->base.mem, now, res_types(a), a->naggs);
+  }
+  return st;
+}
+
 static sl_status session_late(wagg_op *a, const sl_value *row, const sl_rowpos *pos, int64_t ts,
                               sl_error *e) {
   return wagg_late(a, row, pos, ts, win_sat_add(ts, a->w.gap), e);
 }
 
-sl_status wagg_session_push(wagg_op *a, const sl_batch *b, sl_error *e) {
+static sl_status reject_null(wagg_op *a, const sl_value *row, const sl_rowpos *pos, sl_error *e) {
+  const sl_op *in = a->base.in[0];
+  sl_buf j = {0};
+  fmt_row_json(in->cols, in->types, in->ncols, row, &j);
+  sl_status st =
+      job_reject(a->base.job, pos, "window", "the window time column is NULL", j.data, j.len, e);
+  buf_free(&j);
+  return st;
+}
+
+/* Whether session s is touched by a row at ts (rows at most gap apart merge); closed sessions
+ * only count for rows that may update them. */
+static bool touches(const shdr *s, int64_t ts, int64_t hi, bool upd) {
+  return s->start <= hi && ts <= s->end && (upd || !s->fired);
+}
+
+static sl_status push_row(wagg_op *a, const sl_value *row, const sl_rowpos *pos, int kind,
+                          int64_t keep, sl_error *e) {
   const sl_type *types = a->base.in[0]->types;
+  sl_status st;
+  int64_t ts = row[a->w.time_col].u.i, hi = win_sat_add(ts, a->w.gap);
+  const job_source *src =
+      pos->source < (uint32_t)a->base.job->nsources ? &a->base.job->sources[pos->source] : NULL;
+  bool upd = keep > 0 && src && src->late == LATE_UPDATE && src->allowed_lateness > 0;
+  int64_t lateness = upd ? src->allowed_lateness : 0;
+  a->key.len = 0;
+  state_key_pack(row, a->keys, types, a->nkeys, &a->key);
+  uint64_t h = state_hash(a->key.data, a->key.len);
+  state_entry *en = state_map_find(&a->sess, a->key.data, a->key.len, h);
+  skey *k = en ? state_entry_val(en) : NULL;
+  int first = -1, nover = 0;
+  int64_t ms = ts, me = hi;
+  for (int i = 0; k && i < k->n; i++) {
+    shdr *s = sess_at(a, k, i);
+    if (touches(s, ts, hi, upd)) {
+      if (first < 0) first = i;
+      nover++;
+      if (s->start < ms) ms = s->start;
+      if (s->end > me) me = s->end;
+    }
+  }
+  /* late: the session the row forms has closed already; with 'update' within the lateness it
+   * is corrected (or emitted) at once, else the row goes to job_late */
+  bool closed = win_fired(me, a->wm);
+  if (closed && !(upd && win_sat_add(me - 1, lateness) > a->wm))
+    return session_late(a, row, pos, ts, e);
+  if (!en) {
+    bool created;
+    if (!(en = state_map_upsert(&a->sess, a->key.data, a->key.len, h, &created))) return full(a, e);
+    k = state_entry_val(en);
+  }
+  const void *key = state_entry_key(en, &a->sess);
+  shdr *s;
+  if (!nover) { /* a new session, kept in start order */
+    if (k->n == k->cap && !grow(a, k)) return full(a, e);
+    int at = 0;
+    while (at < k->n && sess_at(a, k, at)->start < ts) at++;
+    memmove(k->sess + stride(a) * (size_t)(at + 1), k->sess + stride(a) * (size_t)at,
+            stride(a) * (size_t)(k->n - at));
+    k->n++;
+    s = sess_at(a, k, at);
+    memset(s, 0, sizeof *s);
+    s->pos = *pos;
+    agg_init(a->aggs, sess_acc(s));
+  } else {
+    /* merge every other touched session into the first: one of the results already out
+     * (the first's, else the earliest) is carried on and updated later; the others are
+     * retracted (-D) now */
+    s = sess_at(a, k, first);
+    for (int i = k->n - 1; i > first; i--) {
+      shdr *o = sess_at(a, k, i);
+      if (!touches(o, ts, hi, upd)) continue;
+      if ((st = agg_merge(a->aggs, sess_acc(s), sess_acc(o), e))) return st;
+      if (o->prev && !s->prev) {
+        s->prev = o->prev, s->pstart = o->pstart, s->pend = o->pend;
+        o->prev = NULL;
+      } else if (o->prev && (st = wagg_out_kept(a, key, en->klen, o->prev, o->pstart, o->pend,
+                                                RK_DELETE, &o->pos, e))) {
+        return st;
+      }
+      sess_release(a, o);
+      remove_at(a, k, i);
+    }
+  }
+  s->start = ms;
+  s->end = me;
+  s->dirty = 1;
+  s->fired = 0;
+  st = kind == RK_UPDATE_BEFORE || kind == RK_DELETE ? agg_retract(a->aggs, sess_acc(s), row, e)
+                                                     : agg_add(a->aggs, sess_acc(s), row, e);
+  if (st) return st;
+  if (closed) { /* a late update: the corrected (or first) result now */
+    if ((st = sess_emit(a, key, en->klen, s, true, e))) return st;
+    s->fired = 1;
+    job_late_updated(a->base.job, pos);
+  }
+  int64_t d = due(s, keep);
+  if ((k->nheap == 0 || d < k->registered) && !heap_push(a, d, en)) return full(a, e);
+  return SL_OK;
+}
+
+sl_status wagg_session_push(wagg_op *a, const sl_batch *b, sl_error *e) {
+  int64_t keep = win_keep_lateness(a->base.job);
   sl_status st;
   for (int r = 0; r < b->nrows; r++) {
     const sl_value *row = batch_row(b, r);
-    const sl_value *tv = &row[a->w.time_col];
-    if (tv->null) {
-      const sl_op *in = a->base.in[0];
-      sl_buf j = {0};
-      fmt_row_json(in->cols, in->types, in->ncols, row, &j);
-      st = job_reject(a->base.job, &b->pos[r], "window", "the window time column is NULL", j.data,
-                      j.len, e);
-      buf_free(&j);
-      if (st) return st;
-      continue;
-    }
-    int64_t ts = tv->u.i, hi = win_sat_add(ts, a->w.gap);
-    a->key.len = 0;
-    state_key_pack(row, a->keys, types, a->nkeys, &a->key);
-    uint64_t h = state_hash(a->key.data, a->key.len);
-    state_entry *en = state_map_find(&a->sess, a->key.data, a->key.len, h);
-    skey *k = en ? state_entry_val(en) : NULL;
-    int first = -1, nover = 0;
-    int64_t ms = ts, me = hi;
-    for (int i = 0; k && i < k->n; i++) {
-      shdr *s = sess_at(a, k, i);
-      if (s->start <= hi && ts <= s->end) {
-        if (first < 0) first = i;
-        nover++;
-        if (s->start < ms) ms = s->start;
-        if (s->end > me) me = s->end;
-      }
-    }
-    if (!nover && win_fired(hi, a->wm)) {
-      if ((st = session_late(a, row, &b->pos[r], ts, e))) return st;
-      continue;
-    }
-    if (!en) {
-      bool created;
-      if (!(en = state_map_upsert(&a->sess, a->key.data, a->key.len, h, &created)))
-        return full(a, e);
-      k = state_entry_val(en);
-    }
-    shdr *s;
-    if (!nover) { /* a new session, kept in start order */
-      if (k->n == k->cap && !grow(a, k)) return full(a, e);
-      int at = 0;
-      while (at < k->n && sess_at(a, k, at)->start < ts) at++;
-      memmove(k->sess + stride(a) * (size_t)(at + 1), k->sess + stride(a) * (size_t)at,
-              stride(a) * (size_t)(k->n - at));
-      k->n++;
-      s = sess_at(a, k, at);
-      s->pos = b->pos[r];
-      agg_init(a->aggs, sess_acc(s));
-    } else {
-      s = sess_at(a, k, first);
-      for (int m = 1; m < nover; m++) { /* the others overlapping follow `first` in order */
-        shdr *o = sess_at(a, k, first + 1);
-        if ((st = agg_merge(a->aggs, sess_acc(s), sess_acc(o), e))) return st;
-        agg_release(a->aggs, sess_acc(o));
-        remove_at(a, k, first + 1);
-      }
-    }
-    bool moved = !nover || me != s->end;
-    s->start = ms;
-    s->end = me;
-    int kind = b->kind[r];
-    st = kind == RK_UPDATE_BEFORE || kind == RK_DELETE ? agg_retract(a->aggs, sess_acc(s), row, e)
-                                                       : agg_add(a->aggs, sess_acc(s), row, e);
+    st = row[a->w.time_col].null ? reject_null(a, row, &b->pos[r], e)
+                                 : push_row(a, row, &b->pos[r], b->kind[r], keep, e);
     if (st) return st;
-    if (moved && (k->nheap == 0 || me < k->registered) && !heap_push(a, me, en)) return full(a, e);
   }
-  return SL_OK;
+  return wagg_flush(a, e); /* late corrections and retractions; keys stay in the map */
 }
 
 /* ---- firing ---- */
 
 sl_status wagg_session_advance(wagg_op *a, int64_t wm, sl_error *e) {
   a->wm = wm;
+  int64_t keep = win_keep_lateness(a->base.job);
+  bool track = keep > 0 || a->emit.early_fire_ms > 0;
   state_entry **gone = NULL;
   size_t ngone = 0, capgone = 0;
   sl_status st = SL_OK;
@@ -201,23 +299,28 @@ sl_status wagg_session_advance(wagg_op *a, int64_t wm, sl_error *e) {
     const void *key = state_entry_key(t.en, &a->sess);
     for (int i = 0; !st && i < k->n;) {
       shdr *s = sess_at(a, k, i);
-      if (!win_fired(s->end, wm)) {
-        i++;
-        continue;
+      if (!s->fired && win_fired(s->end, wm)) {
+        st = track ? sess_emit(a, key, t.en->klen, s, keep > 0, e)
+                   : wagg_out_row(a, key, t.en->klen, sess_acc(s), NULL, s->start, s->end,
+                                  RK_INSERT, &s->pos, e);
+        s->fired = 1;
       }
-      st = wagg_out_row(a, key, t.en->klen, sess_acc(s), NULL, s->start, s->end, RK_INSERT, &s->pos,
-                        e);
-      agg_release(a->aggs, sess_acc(s)); /* results are in the batch already */
-      remove_at(a, k, i);
+      if (!st && s->fired && win_fired(win_sat_add(s->end, keep), wm)) {
+        sess_release(a, s); /* results are in the batch already */
+        remove_at(a, k, i);
+      } else {
+        i++;
+      }
     }
     if (st) break;
     if (k->n == 0 && k->nheap == 0) {
       if (ngone == capgone) gone = xrealloc(gone, sizeof *gone * (capgone = capgone * 2 + 16));
       gone[ngone++] = t.en;
     } else if (k->n > 0 && (k->nheap == 0 || k->registered <= t.end)) {
-      int64_t m = sess_at(a, k, 0)->end;
+      /* the entry just popped was the one at `registered`: register the earliest due again */
+      int64_t m = due(sess_at(a, k, 0), keep);
       for (int i = 1; i < k->n; i++)
-        if (sess_at(a, k, i)->end < m) m = sess_at(a, k, i)->end;
+        if (due(sess_at(a, k, i), keep) < m) m = due(sess_at(a, k, i), keep);
       if (!heap_push(a, m, t.en)) st = full(a, e);
     }
   }
@@ -231,11 +334,26 @@ sl_status wagg_session_advance(wagg_op *a, int64_t wm, sl_error *e) {
   return st;
 }
 
+sl_status wagg_session_early_fire(wagg_op *a, sl_error *e) {
+  sl_status st = SL_OK;
+  size_t it = 0;
+  for (state_entry *en; !st && (en = state_map_next(&a->sess, &it));) {
+    skey *k = state_entry_val(en);
+    const void *key = state_entry_key(en, &a->sess);
+    for (int i = 0; !st && i < k->n; i++) {
+      shdr *s = sess_at(a, k, i);
+      if (!s->fired && s->dirty) st = sess_emit(a, key, en->klen, s, true, e);
+    }
+  }
+  if (!st) st = wagg_flush(a, e);
+  return st;
+}
+
 void wagg_session_free(wagg_op *a) {
   size_t it = 0;
   for (state_entry *en; (en = state_map_next(&a->sess, &it));) {
     skey *k = state_entry_val(en);
-    for (int i = 0; i < k->n; i++) agg_release(a->aggs, sess_acc(sess_at(a, k, i)));
+    for (int i = 0; i < k->n; i++) sess_release(a, sess_at(a, k, i));
     state_free(&a->base.mem, k->sess, stride(a) * (size_t)k->cap);
   }
   state_map_free(&a->sess);
@@ -244,7 +362,7 @@ void wagg_session_free(wagg_op *a) {
   a->nheap = a->heapcap = 0;
 }
 
-/* ---- snapshot: per key its sessions; the heap is rebuilt from them ---- */
+/* ---- snapshot: per key its sessions (with what each has emitted); the heap is rebuilt ---- */
 
 void wagg_session_snapshot(wagg_op *a, sl_buf *out) {
   state_put_u64(out, a->sess.n);
@@ -261,6 +379,12 @@ void wagg_session_snapshot(wagg_op *a, sl_buf *out) {
       state_put_u64(out, s->pos.source);
       state_put_u64(out, s->pos.file);
       state_put_u64(out, s->pos.line);
+      state_put_u64(out, (uint64_t)(s->fired | s->dirty << 1 | (s->prev != NULL) << 2));
+      if (s->prev) {
+        state_put_i64(out, s->pstart);
+        state_put_i64(out, s->pend);
+        state_put_row(out, s->prev, res_types(a), a->naggs);
+      }
       acc.len = 0;
       agg_snapshot(a->aggs, sess_acc(s), &acc);
       state_put_bytes(out, acc.data, acc.len);
@@ -270,35 +394,65 @@ void wagg_session_snapshot(wagg_op *a, sl_buf *out) {
 }
 
 bool wagg_session_restore(wagg_op *a, state_reader *r) {
+  int64_t keep = win_keep_lateness(a->base.job);
   uint64_t nkeys = state_get_u64(r);
-  for (uint64_t i = 0; i < nkeys && !r->bad; i++) {
+  sl_value tmp[64], *res = a->naggs <= 64 ? tmp : xmalloc(sizeof(sl_value) * (size_t)a->naggs);
+  bool ok = true;
+  for (uint64_t i = 0; i < nkeys && ok && !r->bad; i++) {
     size_t klen;
     const void *key = state_get_bytes(r, &klen);
     uint64_t n = state_get_u64(r);
-    if (!key || r->bad || n == 0 || n > (uint64_t)(r->end - r->p)) return false;
+    if (!key || r->bad || n == 0 || n > (uint64_t)(r->end - r->p)) {
+      ok = false;
+      break;
+    }
     bool created;
     state_entry *en = state_map_upsert(&a->sess, key, klen, state_hash(key, klen), &created);
-    if (!en || !created) return false;
+    if (!en || !created) {
+      ok = false;
+      break;
+    }
     skey *k = state_entry_val(en);
     int64_t m = INT64_MAX;
-    for (uint64_t j = 0; j < n && !r->bad; j++) {
-      if (k->n == k->cap && !grow(a, k)) return false;
+    for (uint64_t j = 0; j < n && ok && !r->bad; j++) {
+      if (k->n == k->cap && !grow(a, k)) {
+        ok = false;
+        break;
+      }
       shdr *s = sess_at(a, k, k->n);
+      memset(s, 0, sizeof *s);
+      agg_init(a->aggs, sess_acc(s));
+      k->n++;
       s->start = state_get_i64(r);
       s->end = state_get_i64(r);
       s->pos.source = (uint32_t)state_get_u64(r);
       s->pos.file = (uint32_t)state_get_u64(r);
       s->pos.line = state_get_u64(r);
+      uint64_t flags = state_get_u64(r);
+      s->fired = (int32_t)(flags & 1);
+      s->dirty = (int32_t)(flags >> 1 & 1);
+      if (flags & 4) {
+        s->pstart = state_get_i64(r);
+        s->pend = state_get_i64(r);
+        if (!state_get_row(r, res, res_types(a), a->naggs) ||
+            !(s->prev = state_keep_row_alloc(&a->base.mem, res, res_types(a), a->naggs))) {
+          ok = false;
+          break;
+        }
+      }
       size_t alen;
       const void *ap = state_get_bytes(r, &alen);
-      if (!ap) return false;
-      agg_init(a->aggs, sess_acc(s));
-      k->n++;
+      if (!ap) {
+        ok = false;
+        break;
+      }
       state_reader sub = {ap, (const uint8_t *)ap + alen, false, r->strings};
-      if (!agg_restore(a->aggs, sess_acc(s), &sub)) return false;
-      if (s->end < m) m = s->end;
+      if (!agg_restore(a->aggs, sess_acc(s), &sub)) ok = false;
+      if (due(s, keep) < m) m = due(s, keep);
     }
-    if (!r->bad && !heap_push(a, m, en)) return false;
+    if (ok && !r->bad && !heap_push(a, m, en)) ok = false;
   }
+  if (res != tmp) free(res);
+  if (!ok) r->bad = true;
   return !r->bad;
 }

@@ -1,5 +1,5 @@
 /* window_snap.c - the window aggregation's state as a versioned byte stream (state.h: kind
- * "WindowAgg", version 1): the watermark up to which windows have fired, the window kind, the
+ * "WindowAgg", version 2): the watermark up to which windows have fired, the window kind, the
  * open slices (end, then per key its packed key, the position of its first row and its
  * accumulator as agg_snapshot bytes), the open sessions, and the results last emitted early.
  * restore reads it into a fresh instance built from the same plan.
@@ -9,7 +9,7 @@
 
 #include "window_agg_int.h"
 
-#define WAGG_SNAP_VERSION 1
+#define WAGG_SNAP_VERSION 2 /* 2: sessions carry what they emitted (early/late updates) */
 
 sl_status wagg_snapshot(sl_op *op, sl_buf *out, sl_error *e) {
   wagg_op *a = (wagg_op *)op;

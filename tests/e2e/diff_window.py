@@ -23,7 +23,9 @@ Windows in SQLite are integer division of the epoch milliseconds. Operators that
 rows (window aggregates, legacy GROUP BY windows, window top-N/dedup, OVER) are compared with
 the rows minus the late ones, and every late row must appear in the dead-letter file (stage
 "late", its line) exactly once per such query in the job. Non-windowed operators (GROUP BY,
-unbounded top-N/dedup, a window TVF on its own) see every row.
+unbounded top-N/dedup, a window TVF on its own) see every row; the SESSION TVF on its own holds
+rows until their session closes, so it drops late rows like a window aggregation (its oracle is
+Python: sessions per partition, each row joined with its session's bounds).
 
 Flink semantics the oracle encodes: a window [start, end) holds start <= ts < end, window_time
 is end - 1; a HOP window start is a multiple of the slide (plus offset); a CUMULATE window
@@ -230,6 +232,8 @@ PROBES = {
     "legacy": "SELECT k, TUMBLE_START(ts, INTERVAL '1' SECOND) AS ws, COUNT(*) AS c FROM t "
               "GROUP BY k, TUMBLE(ts, INTERVAL '1' SECOND)",
     "tvf": "SELECT id, window_start FROM %s" % TV,
+    "session_tvf": "SELECT id, window_start FROM TABLE(SESSION(TABLE t PARTITION BY k, DESCRIPTOR(ts), "
+                   "INTERVAL '1' SECOND))",
     "window_topn": "SELECT * FROM (SELECT window_start, window_end, id, ROW_NUMBER() OVER (PARTITION BY "
                    "window_start, window_end ORDER BY v DESC) AS rn FROM %s) WHERE rn <= 2" % TV,
     "window_dedup": "SELECT window_start, id FROM (SELECT window_start, window_end, id, ROW_NUMBER() OVER "
@@ -356,6 +360,12 @@ def oracle_self_check(nstreams):
         if got != want:
             problems += 1
             print("oracle: sessions (gap %d) differ from the naive split" % gap)
+        for part in (True, False):  # the SESSION TVF's Python oracle against SQLite's split
+            ses = py_sessions(on_time, gap, part)
+            got = {i: (ws, we) for i, ws, we in db.execute("SELECT id, ws, we FROM %s" % session_sq(gap, part))}
+            if got != ses:
+                problems += 1
+                print("oracle: the Python sessions (gap %d, partitioned %s) differ from SQLite's" % (gap, part))
         # lateness: simulate the watermark after each batch, for each batch size
         for bs in (1, 7, 1024):
             wm, seen = None, None
@@ -445,7 +455,10 @@ def main():
                 problems.append("stream %d (%s job, batch size %d, %d late rows, %d late-dropping queries): %s"
                                 % (si, gname, bs, len(stream.late), nlate_q, pr))
             for qn, q in qs:
-                want = oracle_rows(db_on if q.late else db_all, q)
+                if getattr(q, "py", None):  # a Python oracle over the rows it sees
+                    want = q.py([r for r in stream.rows if not q.late or r["id"] not in stream.late])
+                else:
+                    want = oracle_rows(db_on if q.late else db_all, q)
                 msg = compare(got.get(qn, []), want, q)
                 ncases += 1
                 per_kind[q.kind] += 1

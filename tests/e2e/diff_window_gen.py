@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The random streams and queries of the window differential test (see diff_window.py): the
 stream generator with its late rows, the aggregates with their SQLite forms and result
-conversions, and one query builder per kind (KINDS). `rnd` is seeded by diff_window.py."""
+conversions, and one query builder per kind (KINDS); the SESSION TVF on its own has a Python
+oracle (py_sessions). `rnd` is seeded by diff_window.py."""
+import collections
 import datetime
 import json
 import random
@@ -307,11 +309,32 @@ def q_window_agg(kind):
     return Query(w[0].lower(), fl, sq, ([C_KEY] if keyed else []) + [C_TS, C_TS, C_TIME] + cols, True)
 
 
-def session_sq(gap, extra_cols="", where=""):
-    return ("(SELECT *, MIN(tsm) OVER (PARTITION BY k, sid) AS ws, MAX(tsm) OVER (PARTITION BY k, sid) + %d AS we "
-            "FROM (SELECT *, SUM(nw) OVER (PARTITION BY k ORDER BY tsm ROWS UNBOUNDED PRECEDING) AS sid FROM "
-            "(SELECT *, CASE WHEN tsm - LAG(tsm) OVER (PARTITION BY k ORDER BY tsm) <= %d THEN 0 ELSE 1 END "
-            "AS nw FROM t)))" % (gap, gap))
+def session_sq(gap, part=True):
+    pk, pks = ("k", "PARTITION BY k ") if part else ("0", "")
+    return ("(SELECT *, MIN(tsm) OVER (PARTITION BY %s, sid) AS ws, MAX(tsm) OVER (PARTITION BY %s, sid) + %d AS we "
+            "FROM (SELECT *, SUM(nw) OVER (%sORDER BY tsm ROWS UNBOUNDED PRECEDING) AS sid FROM "
+            "(SELECT *, CASE WHEN tsm - LAG(tsm) OVER (%sORDER BY tsm) <= %d THEN 0 ELSE 1 END "
+            "AS nw FROM t)))" % (pk, pk, gap, pks, pks, gap))
+
+
+def py_sessions(rows, gap, part):
+    """{id: (ws, we)}: the sessions of the rows per partition (k, or one for all), computed in
+    Python: sorted by time, a new session wherever two neighbours are more than gap apart."""
+    byp = collections.defaultdict(list)
+    for r in rows:
+        byp[r["k"] if part else 0].append((r["tsm"], r["id"]))
+    out = {}
+    for tss in byp.values():
+        tss.sort()
+        i = 0
+        while i < len(tss):
+            j = i
+            while j + 1 < len(tss) and tss[j + 1][0] - tss[j][0] <= gap:
+                j += 1
+            for _, rid in tss[i:j + 1]:
+                out[rid] = (tss[i][0], tss[j][0] + gap)
+            i = j + 1
+    return out
 
 
 def q_session():
@@ -323,6 +346,24 @@ def q_session():
           "DESCRIPTOR(ts), INTERVAL '%d' SECOND)) GROUP BY k, window_start, window_end%s" % (fa, gap // 1000, hf))
     sq = "SELECT k, ws, we, we, %s FROM %s GROUP BY k, ws, we%s" % (sa, session_sq(gap), hs)
     return Query("session", fl, sq, [C_KEY, C_TS, C_TS, C_TIME] + cols, True)
+
+
+def q_session_tvf():
+    """The SESSION TVF on its own: every on-time row with its session's bounds; the oracle is
+    Python (py_sessions), not SQLite."""
+    gap = rnd.choice([1, 2, 5, 10]) * 1000
+    part = rnd.random() < 0.7
+    fl = ("SELECT id, k, v, window_start, window_end, window_time FROM TABLE(SESSION(TABLE t%s, "
+          "DESCRIPTOR(ts), INTERVAL '%d' SECOND))" % (" PARTITION BY k" if part else "", gap // 1000))
+    q = Query("session_tvf", fl, "(python: sessions per %s, gap %d ms)" % ("k" if part else "stream", gap),
+              [C_INT, C_KEY, C_INT, C_TS, C_TS, C_TIME], True)
+
+    def oracle(rows):
+        ses = py_sessions(rows, gap, part)
+        return [(r["id"], r["k"], r["v"], ts_text(ses[r["id"]][0]), ts_text(ses[r["id"]][1]),
+                 ts_text(ses[r["id"]][1] - 1)) for r in rows]
+    q.py = oracle
+    return q
 
 
 def q_legacy():
@@ -469,6 +510,7 @@ KINDS = {
     "session": q_session,
     "legacy": q_legacy,
     "tvf": q_tvf_alone,
+    "session_tvf": q_session_tvf,
     "window_topn": q_window_topn,
     "window_dedup": q_window_dedup,
     "over": q_over,
