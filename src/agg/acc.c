@@ -498,7 +498,11 @@ void acc_result(const agg_call *c, const void *a, sl_value *out, sl_arena *strin
   case F_VAR_I:
   case F_VAR_F:
   case F_VAR_D: *out = var_result(c, a); return;
-  case F_VALUE: *out = copy_str(((const acc_val *)a)->v, at, strings); return;
+  case F_VALUE: /* copied in place: a copy through a temporary stalls the store forwarding */
+    *out = ((const acc_val *)a)->v;
+    if (at.id == T_STRING && !out->null && strings)
+      out->u.s = out->len ? arena_strndup(strings, out->u.s, out->len) : "";
+    return;
   case F_LISTAGG: {
     const acc_lagg *p = a;
     *out = p->n ? copy_str(value_str(p->buf, p->len), at, strings) : value_null();
@@ -514,7 +518,17 @@ void acc_result(const agg_call *c, const void *a, sl_value *out, sl_arena *strin
 }
 
 void agg_result(const agg_set *s, const void *acc, sl_value *out, sl_arena *strings) {
-  for (int i = 0; i < s->n; i++) acc_result(&s->c[i], cblk(acc, s->c[i].ioff), &out[i], strings);
+  for (int i = 0; i < s->n; i++) {
+    const agg_call *c = &s->c[i];
+    const void *a = cblk(acc, c->ioff);
+    /* the common forms without a call (one per result row and aggregate) */
+    if (c->form == F_COUNT)
+      out[i] = value_int(((const acc_count *)a)->n);
+    else if (c->form == F_VALUE && c->sp.arg_type.id != T_STRING)
+      out[i] = ((const acc_val *)a)->v;
+    else
+      acc_result(c, a, &out[i], strings);
+  }
 }
 
 /* A restored wide sum must keep |lo| < 10^38 (or adding to it could overflow). */
