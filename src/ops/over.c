@@ -360,24 +360,9 @@ static sl_status over_push(sl_op *op, int port, const sl_batch *b, sl_error *e) 
   return st;
 }
 
-/* The watermark this signal makes (the minimum over the ports, as op_signal_default does). */
-static int64_t next_watermark(const sl_op *op, int port, int64_t ts) {
-  bool any_active = false;
-  for (int p = 0; p < op->nin; p++)
-    if (!op->ports[p].idle && !op->ports[p].ended) any_active = true;
-  int64_t wm = WM_INFINITY;
-  for (int p = 0; p < op->nin; p++) {
-    const op_port *pt = &op->ports[p];
-    if (pt->ended || (any_active && pt->idle)) continue;
-    int64_t w = p == port && ts > pt->wm ? ts : pt->wm;
-    if (w < wm) wm = w;
-  }
-  return wm;
-}
-
 static sl_status over_signal(sl_op *op, int port, const sl_signal *sig, sl_error *e) {
   if (sig->kind == SIG_WATERMARK) {
-    int64_t wm = next_watermark(op, port, sig->ts);
+    int64_t wm = op_next_watermark(op, port, sig->ts);
     if (wm > op->wm && wm != WM_NONE) {
       sl_status st = advance((over_op *)op, wm, e);
       if (st) return st;

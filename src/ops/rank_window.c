@@ -100,26 +100,10 @@ sl_status rank_window_fire(rank_op *k, int64_t wm, sl_error *e) {
   return rank_flush(k, e);
 }
 
-/* The watermark this signal makes: the minimum over the ports, as op_signal_default computes
- * it (idle ports do not count unless all are idle; ended ports have sent +infinity). */
-static int64_t next_watermark(const sl_op *op, int port, int64_t ts) {
-  bool any_active = false;
-  for (int p = 0; p < op->nin; p++)
-    if (!op->ports[p].idle && !op->ports[p].ended) any_active = true;
-  int64_t wm = WM_INFINITY;
-  for (int p = 0; p < op->nin; p++) {
-    const op_port *pt = &op->ports[p];
-    if (pt->ended || (any_active && pt->idle)) continue;
-    int64_t w = p == port && ts > pt->wm ? ts : pt->wm;
-    if (w < wm) wm = w;
-  }
-  return wm;
-}
-
 sl_status rank_signal(sl_op *op, int port, const sl_signal *sig, sl_error *e) {
   rank_op *k = (rank_op *)op;
   if (sig->kind == SIG_WATERMARK && k->win_end_col >= 0) {
-    int64_t wm = next_watermark(op, port, sig->ts);
+    int64_t wm = op_next_watermark(op, port, sig->ts);
     if (wm > op->wm && wm != WM_NONE) {
       sl_status st = rank_window_fire(k, wm, e);
       if (st) return st;

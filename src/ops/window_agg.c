@@ -360,19 +360,6 @@ static sl_status late_update(wagg_op *a, wslice *s, const sl_value *row, const s
 
 /* ---- push and signals ---- */
 
-static sl_status reject_null_time(wagg_op *a, const sl_value *row, const sl_rowpos *pos,
-                                  sl_error *e) {
-  const sl_op *in = a->base.in[0];
-  sl_buf j = {0};
-  fmt_row_json(in->cols, in->types, in->ncols, row, &j);
-  char reason[256];
-  snprintf(reason, sizeof reason, "the window time column '%s' is NULL",
-           in->cols ? in->cols[a->w.time_col] : "?");
-  sl_status st = job_reject(a->base.job, pos, "window", reason, j.data, j.len, e);
-  buf_free(&j);
-  return st;
-}
-
 static sl_status early_error(wagg_op *a, sl_error *e) {
   *e = a->early_err;
   return a->early_st;
@@ -390,7 +377,7 @@ static sl_status wagg_push(sl_op *op, int port, const sl_batch *b, sl_error *e) 
     const sl_value *row = batch_row(b, r);
     const sl_value *tv = &row[a->w.time_col];
     if (tv->null) {
-      if ((st = reject_null_time(a, row, &b->pos[r], e))) return st;
+      if ((st = win_reject_null_time(op, a->w.time_col, row, &b->pos[r], e))) return st;
       continue;
     }
     int64_t end = win_start_of(tv->u.i, off, slen) + slen;

@@ -99,5 +99,9 @@ sl_op *op_window_session_tvf_new(sl_job *j, const window_spec *w, op_cols out, s
 
 /* NULL, or what is wrong with the sizes of a window spec (window_tvf.c). */
 const char *window_spec_check(const window_spec *w);
+/* A row whose window time column is NULL has no window: rejected through the job (stage
+ * "window", the row as JSON) per its source's 'on-error'. (window_tvf.c) */
+sl_status win_reject_null_time(sl_op *op, int time_col, const sl_value *row, const sl_rowpos *pos,
+                               sl_error *e);
 
 #endif

@@ -170,16 +170,6 @@ static sl_status session_late(wagg_op *a, const sl_value *row, const sl_rowpos *
   return wagg_late(a, row, pos, ts, win_sat_add(ts, a->w.gap), e);
 }
 
-static sl_status reject_null(wagg_op *a, const sl_value *row, const sl_rowpos *pos, sl_error *e) {
-  const sl_op *in = a->base.in[0];
-  sl_buf j = {0};
-  fmt_row_json(in->cols, in->types, in->ncols, row, &j);
-  sl_status st =
-      job_reject(a->base.job, pos, "window", "the window time column is NULL", j.data, j.len, e);
-  buf_free(&j);
-  return st;
-}
-
 /* Whether session s is touched by a row at ts (rows at most gap apart merge); closed sessions
  * only count for rows that may update them. */
 static bool touches(const shdr *s, int64_t ts, int64_t hi, bool upd) {
@@ -276,7 +266,7 @@ sl_status wagg_session_push(wagg_op *a, const sl_batch *b, sl_error *e) {
   sl_status st;
   for (int r = 0; r < b->nrows; r++) {
     const sl_value *row = batch_row(b, r);
-    st = row[a->w.time_col].null ? reject_null(a, row, &b->pos[r], e)
+    st = row[a->w.time_col].null ? win_reject_null_time(&a->base, a->w.time_col, row, &b->pos[r], e)
                                  : push_row(a, row, &b->pos[r], b->kind[r], keep, e);
     if (st) return st;
   }

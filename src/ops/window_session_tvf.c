@@ -145,18 +145,6 @@ static void remove_at(tkey *k, int i) {
 
 /* ---- rows ---- */
 
-static sl_status reject_null(stvf_op *t, const sl_value *row, const sl_rowpos *pos, sl_error *e) {
-  sl_op *in = t->base.in[0];
-  sl_buf j = {0};
-  fmt_row_json(in->cols, in->types, t->in_ncols, row, &j);
-  char reason[256];
-  snprintf(reason, sizeof reason, "the window time column '%s' is NULL",
-           in->cols ? in->cols[t->w.time_col] : "?");
-  sl_status st = job_reject(t->base.job, pos, "window", reason, j.data, j.len, e);
-  buf_free(&j);
-  return st;
-}
-
 static sl_status late(stvf_op *t, const sl_value *row, const sl_rowpos *pos, int64_t ts,
                       sl_error *e) {
   bool ltz = t->in_types[t->w.time_col].id == T_TIMESTAMP_LTZ;
@@ -181,7 +169,7 @@ static sl_status stvf_push(sl_op *op, int port, const sl_batch *b, sl_error *e) 
     const sl_value *row = batch_row(b, r);
     const sl_value *tv = &row[t->w.time_col];
     if (tv->null) {
-      if ((st = reject_null(t, row, &b->pos[r], e))) return st;
+      if ((st = win_reject_null_time(&t->base, t->w.time_col, row, &b->pos[r], e))) return st;
       continue;
     }
     int64_t ts = tv->u.i, hi = win_sat_add(ts, t->w.gap);
@@ -306,25 +294,10 @@ static sl_status advance(stvf_op *t, int64_t wm, sl_error *e) {
   return st;
 }
 
-/* The input watermark after a watermark on `port` (the minimum over the open ports). */
-static int64_t next_watermark(const sl_op *op, int port, int64_t ts) {
-  int64_t wm = WM_INFINITY;
-  bool any_active = false;
-  for (int p = 0; p < op->nin; p++)
-    if (!op->ports[p].idle && !op->ports[p].ended) any_active = true;
-  for (int p = 0; p < op->nin; p++) {
-    const op_port *pt = &op->ports[p];
-    if (pt->ended || (any_active && pt->idle)) continue;
-    int64_t w = p == port && ts > pt->wm ? ts : pt->wm;
-    if (w < wm) wm = w;
-  }
-  return wm;
-}
-
 static sl_status stvf_signal(sl_op *op, int port, const sl_signal *sig, sl_error *e) {
   stvf_op *t = (stvf_op *)op;
   if (sig->kind == SIG_WATERMARK) {
-    int64_t wm = next_watermark(op, port, sig->ts);
+    int64_t wm = op_next_watermark(op, port, sig->ts);
     if (wm != WM_NONE && wm > t->wm) {
       sl_status st = advance(t, wm, e);
       if (st) return st;

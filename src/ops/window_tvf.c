@@ -35,15 +35,15 @@ static sl_status tvf_put(tvf_op *t, const sl_value *row, const sl_batch *b, int 
   return st;
 }
 
-static sl_status tvf_reject_null(tvf_op *t, const sl_value *row, const sl_rowpos *pos,
-                                 sl_error *e) {
-  sl_op *in = t->base.in[0];
+sl_status win_reject_null_time(sl_op *op, int time_col, const sl_value *row, const sl_rowpos *pos,
+                               sl_error *e) {
+  const sl_op *in = op->in[0];
   sl_buf j = {0};
-  fmt_row_json(in->cols, in->types, t->in_ncols, row, &j);
+  fmt_row_json(in->cols, in->types, in->ncols, row, &j);
   char reason[256];
   snprintf(reason, sizeof reason, "the window time column '%s' is NULL",
-           in->cols ? in->cols[t->w.time_col] : "?");
-  sl_status st = job_reject(t->base.job, pos, "window", reason, j.data, j.len, e);
+           in->cols ? in->cols[time_col] : "?");
+  sl_status st = job_reject(op->job, pos, "window", reason, j.data, j.len, e);
   buf_free(&j);
   return st;
 }
@@ -73,7 +73,7 @@ static sl_status tvf_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
     const sl_value *row = batch_row(b, r);
     const sl_value *tv = &row[w->time_col];
     if (tv->null) {
-      if ((st = tvf_reject_null(t, row, &b->pos[r], e))) return st;
+      if ((st = win_reject_null_time(op, w->time_col, row, &b->pos[r], e))) return st;
       continue;
     }
     int64_t ts = tv->u.i;

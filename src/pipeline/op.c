@@ -92,6 +92,20 @@ static int64_t min_watermark(const sl_op *op, bool *all_idle) {
   return wm;
 }
 
+int64_t op_next_watermark(const sl_op *op, int port, int64_t ts) {
+  bool any_active = false;
+  for (int p = 0; p < op->nin; p++)
+    if (!op->ports[p].idle && !op->ports[p].ended) any_active = true;
+  int64_t wm = WM_INFINITY;
+  for (int p = 0; p < op->nin; p++) {
+    const op_port *pt = &op->ports[p];
+    if (pt->ended || (any_active && pt->idle)) continue;
+    int64_t w = p == port && ts > pt->wm ? ts : pt->wm;
+    if (w < wm) wm = w;
+  }
+  return wm;
+}
+
 /* After a port changed: IDLE goes on when every open port is idle (once), and the watermark
  * rises to the new minimum (never back). */
 static sl_status settle(sl_op *op, sl_error *e) {

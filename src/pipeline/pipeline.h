@@ -158,6 +158,10 @@ sl_status op_emit(sl_op *op, const sl_batch *b, sl_error *e);
 /* Sends a signal to every output. */
 sl_status op_signal_emit(sl_op *op, const sl_signal *sig, sl_error *e);
 sl_status op_signal_default(sl_op *op, int port, const sl_signal *sig, sl_error *e);
+/* The watermark op_signal_default will forward once port `port` has seen watermark ts: the
+ * minimum over the ports (idle ones count only when all are idle; ended ones not at all). An
+ * operator that must act on a watermark before it is forwarded (closing windows) asks this. */
+int64_t op_next_watermark(const sl_op *op, int port, int64_t ts);
 /* Delivers a signal to an operator's port (its own handler or the default). */
 sl_status op_deliver(sl_op *to, int port, const sl_signal *sig, sl_error *e);
 /* The end of a source's input: the +infinity watermark, then END. */
