@@ -10,7 +10,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "format.h"
+#include "json_fast.h"
 
 static const opt_def json_opts[] = {
     {"json.fail-on-missing-field", OPT_BOOL, "false", NULL, false,
@@ -39,8 +39,7 @@ typedef struct json_dec {
   int nkeys;
   int next; /* the key expected next: the one after the last field matched */
   bool fail_missing, ignore_errors;
-  char date[10]; /* the date part of the last timestamp read by fast_ts, and its day number */
-  int64_t days;
+  fmt_ts_cache ts; /* the date of the last timestamp read by the fast path */
 } json_dec;
 
 typedef struct jp {
@@ -489,63 +488,6 @@ static const char *json_compact(const char *s, size_t n, sl_arena *a, size_t *ou
   return o;
 }
 
-static inline bool dig2(const char *p, int *v) {
-  unsigned a = (unsigned)(p[0] - '0'), b = (unsigned)(p[1] - '0');
-  *v = (int)(a * 10 + b);
-  return a < 10 && b < 10;
-}
-
-/* The common timestamp form "YYYY-MM-DD HH:MM:SS.fff" (or with 'T'), as sluice and Flink
- * write it, without the general parser; the date's day number is kept for the next row. Exactly
- * ts_parse's result for this form; false when the text is not in it (the caller then takes the
- * general path, which also produces the errors). */
-static bool fast_ts(json_dec *jd, const char *s, size_t n, int64_t *ms) {
-  if (n != 23 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
-      s[16] != ':' || s[19] != '.')
-    return false;
-  int h, mi, sec, f12;
-  unsigned f3 = (unsigned)(s[22] - '0');
-  if (!dig2(s + 11, &h) || !dig2(s + 14, &mi) || !dig2(s + 17, &sec) || !dig2(s + 20, &f12) ||
-      f3 > 9 || h > 23 || mi > 59 || sec > 59)
-    return false;
-  if (memcmp(s, jd->date, 10) != 0) {
-    int64_t days;
-    for (int i = 0; i < 10; i++) /* date_parse alone would take "2024-1-01 " too */
-      if (i != 4 && i != 7 && (unsigned)(s[i] - '0') > 9) return false;
-    if (!date_parse(s, 10, &days)) return false;
-    memcpy(jd->date, s, 10);
-    jd->days = days;
-  }
-  *ms = jd->days * 86400000 + ((int64_t)h * 3600 + mi * 60 + sec) * 1000 + f12 * 10 + (int)f3;
-  return true;
-}
-
-/* A plain JSON number (no exponent) of at most 18 digits with no more fraction digits than the
- * DECIMAL's scale, without the general parser: exactly dec_parse's result for it. false: not
- * this form or too many digits for the type (the general path decides and explains). */
-static bool fast_dec(const char *s, size_t n, sl_type t, sl_value *out) {
-  const char *p = s, *e = s + n;
-  bool neg = *p == '-';
-  p += neg;
-  int64_t v = 0;
-  int nd = 0, frac = -1;
-  for (; p < e; p++) {
-    if (*p == '.') {
-      frac = 0;
-      continue;
-    }
-    if (*p < '0' || *p > '9' || ++nd > 18) return false; /* an exponent, or long */
-    v = v * 10 + (*p - '0');
-    if (frac >= 0) frac++;
-  }
-  if (frac < 0) frac = 0;
-  if (frac > t.scale || nd + t.scale - frac > DEC_MAX_PREC) return false;
-  __int128 x = (__int128)v * dec_pow10[t.scale - frac];
-  if (x >= dec_pow10[t.prec]) return false;
-  *out = value_decimal(neg ? -x : x);
-  return true;
-}
-
 /* Reads a value into a typed cell. */
 static bool read_value(json_dec *jd, jp *j, sl_type t, sl_value *out, sl_arena *a) {
   char c = *j->p;
@@ -561,7 +503,7 @@ static bool read_value(json_dec *jd, jp *j, sl_type t, sl_value *out, sl_arena *
     }
     if (t.id == T_TIMESTAMP || t.id == T_TIMESTAMP_LTZ) {
       int64_t ms;
-      if (fast_ts(jd, s, n, &ms)) {
+      if (fmt_json_fast_ts(&jd->ts, s, n, &ms)) {
         *out = value_int(ms);
         return true;
       }
@@ -594,7 +536,7 @@ static bool read_value(json_dec *jd, jp *j, sl_type t, sl_value *out, sl_arena *
       return true;
     }
     case T_DECIMAL:
-      if (fast_dec(s, n, t, out)) return true;
+      if (fmt_json_fast_dec(s, n, t, out)) return true;
       return fmt_text_to_value(s, n, t, out, j->why, j->whyn);
     case T_STRING: return fmt_text_to_value(s, n, t, out, j->why, j->whyn);
     case T_TIMESTAMP:
