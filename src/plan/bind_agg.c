@@ -1,8 +1,8 @@
 /* bind_agg.c - the binder for everything that aggregates or looks across rows: GROUP BY (with
  * GROUPING SETS, ROLLUP and CUBE), HAVING, aggregate calls with DISTINCT and FILTER, SELECT
- * DISTINCT, the windowing TVFs in FROM (TUMBLE, HOP, CUMULATE, SESSION) and the legacy
- * GROUP BY TUMBLE(...) with TUMBLE_START ..., ROW_NUMBER() OVER (top-N, dedup) and aggregate
- * OVER windows. Aggregates met while binding an expression become placeholders (E_COL with a
+ * DISTINCT, aggregation over the windowing TVFs (bind_window.c binds the TVFs themselves) and
+ * the legacy GROUP BY TUMBLE(...) with TUMBLE_START ..., ROW_NUMBER() OVER (top-N, dedup) and
+ * aggregate OVER windows. Aggregates met while binding an expression become placeholders (E_COL with a
  * column number past PH_AGG); once the SELECT list is bound they are lifted onto the output
  * of the aggregating node: a Calc below computes keys, arguments and FILTER conditions as
  * columns, the stateful node works on column numbers only, a Calc above projects the SELECT
@@ -68,115 +68,6 @@ static sl_expr *col_ref(binder *b, int col, sl_type t, uint32_t off) {
   sl_expr *x = expr_new(b->a, E_COL, t, off);
   x->col = col;
   return x;
-}
-
-/* ---- window arguments ---- */
-
-static int64_t const_interval(binder *b, const sql_expr *x, const char *what) {
-  scope none = {NULL, 0};
-  const sql_expr *lit = x->kind == A_UNARY && x->nargs == 1 ? x->args[0] : x;
-  if (lit->kind != A_INTERVAL)
-    plan_fail(b, x->off, "the %s must be a constant interval such as INTERVAL '10' MINUTE", what);
-  sl_expr *v = plan_bind_expr(b, &none, x);
-  if (v->kind != E_LIT || v->type.id != T_INTERVAL || v->lit.null)
-    plan_fail(b, x->off, "the %s must be a constant interval such as INTERVAL '10' MINUTE", what);
-  if (v->lit.u.i <= 0 && strcmp(what, "offset"))
-    plan_fail(b, x->off, "the %s must be positive", what);
-  return v->lit.u.i;
-}
-
-static int find_col(const plan_node *n, const char *name) {
-  for (int i = 0; i < n->ncols; i++)
-    if (str_ieq(n->names[i], name)) return i;
-  return -1;
-}
-
-static void need_time(binder *b, const plan_node *in, int col, uint32_t off, const char *name) {
-  if (col < 0)
-    plan_fail(b, off, "the window's time column '%s' is not a column of its input", name);
-  sl_type t = in->types[col];
-  char t1[48];
-  if (t.id != T_TIMESTAMP && t.id != T_TIMESTAMP_LTZ)
-    plan_fail(b, off,
-              "the window's time column '%s' must be TIMESTAMP(3) or TIMESTAMP_LTZ(3), not %s",
-              name, tn(t, t1));
-  if (plan_is_proctime(in, col))
-    plan_fail_hint(b, off, "window by an event-time column (one with a WATERMARK) instead",
-                   arena_printf(b->a,
-                                "windows over the processing-time attribute '%s' (PROCTIME()) "
-                                "are not supported yet",
-                                name));
-}
-
-plan_node *plan_bind_tvf(binder *b, const sql_tvf *f, plan_node *in) {
-  window_spec w = {0};
-  int nmin, nmax;
-  const char *shape;
-  if (str_ieq(f->fn, "TUMBLE")) {
-    w.kind = WIN_TUMBLE, nmin = 1, nmax = 2, shape = "(TABLE t, DESCRIPTOR(col), size [, offset])";
-  } else if (str_ieq(f->fn, "HOP")) {
-    w.kind = WIN_HOP, nmin = 2, nmax = 3,
-    shape = "(TABLE t, DESCRIPTOR(col), slide, size [, offset])";
-  } else if (str_ieq(f->fn, "CUMULATE")) {
-    w.kind = WIN_CUMULATE, nmin = 2, nmax = 3,
-    shape = "(TABLE t, DESCRIPTOR(col), step, size [, offset])";
-  } else if (str_ieq(f->fn, "SESSION")) {
-    w.kind = WIN_SESSION, nmin = 1, nmax = 1,
-    shape = "(TABLE t [PARTITION BY col, ...], DESCRIPTOR(col), gap)";
-  } else {
-    plan_fail(b, f->fn_off, "unknown window function '%s' (TUMBLE, HOP, CUMULATE or SESSION)",
-              f->fn);
-  }
-  if (f->nargs < nmin || f->nargs > nmax) plan_fail(b, f->fn_off, "%s takes %s", f->fn, shape);
-  w.time_col = find_col(in, f->timecol);
-  need_time(b, in, w.time_col, f->timecol_off, f->timecol);
-  switch (w.kind) {
-  case WIN_TUMBLE: w.size = const_interval(b, f->args[0], "window size"); break;
-  case WIN_HOP:
-    w.slide = const_interval(b, f->args[0], "slide");
-    w.size = const_interval(b, f->args[1], "window size");
-    break;
-  case WIN_CUMULATE:
-    w.step = const_interval(b, f->args[0], "step");
-    w.size = const_interval(b, f->args[1], "window size");
-    if (w.size % w.step)
-      plan_fail(b, f->args[1]->off, "a CUMULATE window's size must be a multiple of its step");
-    break;
-  case WIN_SESSION: w.gap = const_interval(b, f->args[0], "session gap"); break;
-  }
-  if (f->nargs == nmax && w.kind != WIN_SESSION) {
-    /* any offset: windows repeat every slide (HOP) or size, so only its remainder counts */
-    int64_t period = w.kind == WIN_HOP ? w.slide : w.size;
-    w.offset = floor_mod(const_interval(b, f->args[nmax - 1], "offset"), period);
-  }
-  plan_node *n = plan_new_node(b->a, P_WINTVF, 1, in->ncols + 3);
-  n->in[0] = in;
-  n->off = f->fn_off;
-  n->op = arena_zalloc(b->a, sizeof *n->op);
-  n->op->win = w;
-  if (f->npart) {
-    if (w.kind != WIN_SESSION)
-      plan_fail(b, f->part[0]->off, "PARTITION BY is only for SESSION windows");
-    n->op->keys = arena_alloc(b->a, sizeof(int) * (size_t)f->npart);
-    scope sc = plan_make_scope(b, in, NULL);
-    for (int i = 0; i < f->npart; i++) {
-      sl_expr *k = plan_bind_expr(b, &sc, f->part[i]);
-      if (k->kind != E_COL) plan_fail(b, f->part[i]->off, "PARTITION BY takes columns");
-      n->op->keys[i] = k->col;
-    }
-    n->op->nkeys = f->npart;
-  }
-  for (int i = 0; i < in->ncols; i++) {
-    n->names[i] = in->names[i];
-    n->types[i] = in->types[i];
-  }
-  sl_type tt = in->types[w.time_col];
-  tt.prec = 3;
-  n->names[in->ncols] = "window_start";
-  n->names[in->ncols + 1] = "window_end";
-  n->names[in->ncols + 2] = "window_time";
-  n->types[in->ncols] = n->types[in->ncols + 1] = n->types[in->ncols + 2] = tt;
-  return n;
 }
 
 /* ---- calls met while binding an expression ---- */
@@ -560,7 +451,7 @@ static plan_node *bind_over(binder *b, const sql_query *q, plan_node *in, const 
     s->proctime = o->norder == 1 && plan_is_proctime(in, s->order[0].col);
     s->rn_out = true;
     s->win_end_col = -1;
-    int ws = find_col(base, "window_start"), we = find_col(base, "window_end");
+    int ws = plan_find_col(base, "window_start"), we = plan_find_col(base, "window_end");
     bool has_ws = false, has_we = false;
     for (int i = 0; i < s->nkeys; i++) has_ws |= s->keys[i] == ws, has_we |= s->keys[i] == we;
     if (ws >= 0 && we >= 0 && has_ws && has_we) {
@@ -675,14 +566,14 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
                                      : "(time_col, gap)");
     sl_expr *t = plan_bind_expr(b, sc, g->args[0]);
     if (t->kind != E_COL) plan_fail(b, g->args[0]->off, "the window's time must be a column");
-    need_time(b, in, t->col, g->args[0]->off, sc->cols[t->col].name);
+    plan_need_time(b, in, t->col, g->args[0]->off, sc->cols[t->col].name);
     w.time_col = t->col;
-    if (w.kind == WIN_TUMBLE) w.size = const_interval(b, g->args[1], "window size");
+    if (w.kind == WIN_TUMBLE) w.size = plan_const_interval(b, g->args[1], "window size");
     if (w.kind == WIN_HOP) {
-      w.slide = const_interval(b, g->args[1], "slide");
-      w.size = const_interval(b, g->args[2], "window size");
+      w.slide = plan_const_interval(b, g->args[1], "slide");
+      w.size = plan_const_interval(b, g->args[2], "window size");
     }
-    if (w.kind == WIN_SESSION) w.gap = const_interval(b, g->args[1], "session gap");
+    if (w.kind == WIN_SESSION) w.gap = plan_const_interval(b, g->args[1], "session gap");
     if (q->ngsets) plan_fail(b, g->off, "group windows cannot be combined with GROUPING SETS yet");
     legacy_at = i;
     ab.legacy = g->text[0] == 'T' || g->text[0] == 't'   ? "TUMBLE"

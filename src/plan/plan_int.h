@@ -63,6 +63,11 @@ sl_expr *plan_bind_special_call(binder *b, const scope *sc, const sql_expr *x);
 plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, const scope *sc);
 /* SELECT DISTINCT over n: a group aggregation keyed by every column. */
 plan_node *plan_distinct(binder *b, plan_node *n, uint32_t off);
+/* bind_window.c: a constant positive INTERVAL (what names it in errors; "offset" may be 0 or
+ * negative), a column by name (-1 when absent), and the checks on a window's time column. */
+int64_t plan_const_interval(binder *b, const sql_expr *x, const char *what);
+int plan_find_col(const plan_node *n, const char *name);
+void plan_need_time(binder *b, const plan_node *in, int col, uint32_t off, const char *name);
 /* A FROM TVF (TUMBLE/HOP/CUMULATE/SESSION) over the bound input. */
 plan_node *plan_bind_tvf(binder *b, const sql_tvf *f, plan_node *in);
 /* Structural equality of bound expressions (GROUP BY matching). */
