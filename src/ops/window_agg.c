@@ -210,16 +210,6 @@ static int cmp_i64(const void *x, const void *y) {
   return a < b ? -1 : a > b;
 }
 
-/* The largest allowed lateness of a source that updates late (state is kept that long). */
-static int64_t keep_lateness(wagg_op *a) {
-  int64_t al = 0;
-  for (int i = 0; i < a->base.job->nsources; i++) {
-    const job_source *s = &a->base.job->sources[i];
-    if (s->late == LATE_UPDATE && s->allowed_lateness > al) al = s->allowed_lateness;
-  }
-  return al;
-}
-
 /* The watermark rises from a->wm to wm: fire every window it closes, in end order, then free
  * the slices no window needs any more. */
 static sl_status advance(wagg_op *a, int64_t wm, sl_error *e) {
@@ -244,7 +234,7 @@ static sl_status advance(wagg_op *a, int64_t wm, sl_error *e) {
     if ((st = fire_window(a, a->ends[i], e))) return st;
   }
   a->wm = wm;
-  int64_t keep = keep_lateness(a);
+  int64_t keep = win_keep_lateness(a->base.job);
   for (int i = 0; i < a->nslices;) {
     if (win_sat_add(a->slices[i]->last - 1, keep) <= wm)
       slice_free(a, i);

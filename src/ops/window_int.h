@@ -101,6 +101,10 @@ sl_op *op_window_session_tvf_new(sl_job *j, const window_spec *w, op_cols out, s
 const char *window_spec_check(const window_spec *w);
 /* A row whose window time column is NULL has no window: rejected through the job (stage
  * "window", the row as JSON) per its source's 'on-error'. (window_tvf.c) */
+/* A late row (its earliest window, or its session, was emitted): job_late with "late: <what>
+ * [start, end) already emitted at watermark wm" and the row as JSON. (window_tvf.c) */
+sl_status win_late(sl_op *op, const char *what, int time_col, int64_t start, int64_t end,
+                   int64_t wm, const sl_value *row, const sl_rowpos *pos, sl_error *e);
 sl_status win_reject_null_time(sl_op *op, int time_col, const sl_value *row, const sl_rowpos *pos,
                                sl_error *e);
 

@@ -145,22 +145,6 @@ static void remove_at(tkey *k, int i) {
 
 /* ---- rows ---- */
 
-static sl_status late(stvf_op *t, const sl_value *row, const sl_rowpos *pos, int64_t ts,
-                      sl_error *e) {
-  bool ltz = t->in_types[t->w.time_col].id == T_TIMESTAMP_LTZ;
-  sl_buf j = {0}, a = {0}, z = {0}, wm = {0};
-  fmt_row_json(t->base.in[0]->cols, t->in_types, t->in_ncols, row, &j);
-  ts_format(ts, false, ltz, &a);
-  ts_format(win_sat_add(ts, t->w.gap), false, ltz, &z);
-  ts_format(t->wm, false, ltz, &wm);
-  char reason[256];
-  snprintf(reason, sizeof reason, "late: session [%s, %s) already emitted at watermark %s",
-           buf_cstr(&a), buf_cstr(&z), buf_cstr(&wm));
-  sl_status st = job_late(t->base.job, pos, reason, j.data, j.len, e);
-  buf_free(&j), buf_free(&a), buf_free(&z), buf_free(&wm);
-  return st;
-}
-
 static sl_status stvf_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
   (void)port;
   stvf_op *t = (stvf_op *)op;
@@ -190,7 +174,9 @@ static sl_status stvf_push(sl_op *op, int port, const sl_batch *b, sl_error *e) 
       }
     }
     if (!nover && win_fired(hi, t->wm)) {
-      if ((st = late(t, row, &b->pos[r], ts, e))) return st;
+      if ((st = win_late(&t->base, "session", t->w.time_col, ts, win_sat_add(ts, t->w.gap), t->wm,
+                         row, &b->pos[r], e)))
+        return st;
       continue;
     }
     if (!en) {

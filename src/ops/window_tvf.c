@@ -48,20 +48,20 @@ sl_status win_reject_null_time(sl_op *op, int time_col, const sl_value *row, con
   return st;
 }
 
-/* The row's earliest window has been emitted downstream: late, once, before any fan-out. */
-static sl_status tvf_late(tvf_op *t, const sl_value *row, const sl_rowpos *pos, int64_t start,
-                          int64_t end, sl_error *e) {
-  sl_op *in = t->base.in[0];
-  sl_buf j = {0}, a = {0}, z = {0}, wm = {0};
-  fmt_row_json(in->cols, in->types, t->in_ncols, row, &j);
-  ts_format(start, false, false, &a);
-  ts_format(end, false, false, &z);
-  ts_format(t->base.wm, false, false, &wm);
+sl_status win_late(sl_op *op, const char *what, int time_col, int64_t start, int64_t end,
+                   int64_t wm, const sl_value *row, const sl_rowpos *pos, sl_error *e) {
+  const sl_op *in = op->in[0];
+  bool ltz = in->types[time_col].id == T_TIMESTAMP_LTZ;
+  sl_buf j = {0}, a = {0}, z = {0}, w = {0};
+  fmt_row_json(in->cols, in->types, in->ncols, row, &j);
+  ts_format(start, false, ltz, &a);
+  ts_format(end, false, ltz, &z);
+  ts_format(wm, false, ltz, &w);
   char reason[256];
-  snprintf(reason, sizeof reason, "late: window [%s, %s) already emitted at watermark %s",
-           buf_cstr(&a), buf_cstr(&z), buf_cstr(&wm));
-  sl_status st = job_late(t->base.job, pos, reason, j.data, j.len, e);
-  buf_free(&j), buf_free(&a), buf_free(&z), buf_free(&wm);
+  snprintf(reason, sizeof reason, "late: %s [%s, %s) already emitted at watermark %s", what,
+           buf_cstr(&a), buf_cstr(&z), buf_cstr(&w));
+  sl_status st = job_late(op->job, pos, reason, j.data, j.len, e);
+  buf_free(&j), buf_free(&a), buf_free(&z), buf_free(&w);
   return st;
 }
 
@@ -91,7 +91,8 @@ static sl_status tvf_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
         end = start + w->size;
       }
       if (end - 1 <= op->wm) {
-        if ((st = tvf_late(t, row, &b->pos[r], start, end, e))) return st;
+        if ((st = win_late(op, "window", w->time_col, start, end, op->wm, row, &b->pos[r], e)))
+          return st;
         continue;
       }
     }

@@ -191,7 +191,6 @@ typedef struct job_source {
   uint64_t rows_read, dead_lettered, skipped;
   late_mode late;           /* 'late-data' */
   int64_t allowed_lateness; /* 'allowed-lateness', ms (0: none) */
-  int64_t idle_timeout;     /* 'scan.watermark.idle-timeout', ms (0: never idle) */
   uint64_t late_rows;       /* late rows seen (every policy counts) */
   uint64_t late_dead_lettered, late_dropped, late_updates;
 } job_source;

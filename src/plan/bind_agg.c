@@ -2,8 +2,8 @@
  * GROUPING SETS, ROLLUP and CUBE), HAVING, aggregate calls with DISTINCT and FILTER, SELECT
  * DISTINCT, aggregation over the windowing TVFs (bind_window.c binds the TVFs themselves) and
  * the legacy GROUP BY TUMBLE(...) with TUMBLE_START ..., ROW_NUMBER() OVER (top-N, dedup) and
- * aggregate OVER windows. Aggregates met while binding an expression become placeholders (E_COL with a
- * column number past PH_AGG); once the SELECT list is bound they are lifted onto the output
+ * aggregate OVER windows. Aggregates met while binding an expression become placeholders (E_COL
+ * with a column number past PH_AGG); once the SELECT list is bound they are lifted onto the output
  * of the aggregating node: a Calc below computes keys, arguments and FILTER conditions as
  * columns, the stateful node works on column numbers only, a Calc above projects the SELECT
  * list and applies HAVING. Must not touch the catalog or build operators (physical.c). */

@@ -279,8 +279,8 @@ static on_error policy_of(const opt_list *o) {
 
 static sl_op *build(builder *b, const plan_node *n);
 
-/* 'late-data', 'allowed-lateness' and 'scan.watermark.idle-timeout' (checked with the other
- * options when the table was declared). */
+/* 'late-data' and 'allowed-lateness' (checked with the other options when the table was
+ * declared; 'scan.watermark.idle-timeout' goes to the watermark node, bind_query.c). */
 static void late_options(job_source *s, const opt_list *o) {
   const char *v = opt_get(o, conn_source_opts, "late-data");
   s->late = v && str_ieq(v, "drop")     ? LATE_DROP
@@ -288,8 +288,6 @@ static void late_options(job_source *s, const opt_list *o) {
                                         : LATE_DLQ;
   v = opt_get(o, conn_source_opts, "allowed-lateness");
   if (!v || opt_parse_duration(v, &s->allowed_lateness) != SL_OK) s->allowed_lateness = 0;
-  v = opt_get(o, conn_source_opts, "scan.watermark.idle-timeout");
-  if (!v || opt_parse_duration(v, &s->idle_timeout) != SL_OK) s->idle_timeout = 0;
 }
 
 static sl_op *build_node(builder *b, const plan_node *n) {
