@@ -137,4 +137,96 @@ sl_op *op_over_new(sl_job *j, const int *part, int npart, int time_col, int fram
                    int64_t preceding, const agg_spec *aggs, int naggs, int64_t ttl_ms, op_cols out,
                    sl_error *e);
 
+/* ---- joins ----
+ * Every join has two input ports: 0 = the left input (the probe side of a lookup or temporal
+ * join), 1 = the right input (the dimension or versioned table). Its rows are the left row's
+ * columns then the right row's (a side without a match is NULL-padded in outer joins); SEMI
+ * and ANTI emit the left columns only. Equality keys are column pairs of one type (the planner
+ * casts both sides to their common type below the join); a NULL key never matches (SQL =).
+ * cond, when set, is the rest of the ON condition over the joined row (left ncols + right
+ * ncols columns); a pair matches when the keys are equal and cond is TRUE. */
+typedef enum join_type {
+  JOIN_INNER = 1,
+  JOIN_LEFT,
+  JOIN_RIGHT,
+  JOIN_FULL,
+  JOIN_SEMI, /* left rows with at least one match, once each (IN / EXISTS) */
+  JOIN_ANTI, /* left rows without a match (NOT IN / NOT EXISTS) */
+} join_type;
+
+typedef struct join_spec {
+  int type;                 /* join_type */
+  const int *lkeys, *rkeys; /* left column lkeys[i] = right column rkeys[i] */
+  int nkeys;
+  const sl_expr *cond; /* the plan's; copied and prepared by the operator; NULL: none */
+  op_cols left, right; /* the two inputs' columns */
+  /* JOIN_ANTI from NOT IN (one key): SQL's three-valued NOT IN. A left row is dropped when the
+   * right side holds a NULL key, or when its own key is NULL and the right side is not empty;
+   * otherwise it is kept when no right row equals it. */
+  bool null_aware;
+  /* regular join: a kept row untouched (no row of its key arrived on either side) for this
+   * long in processing time is forgotten (0: kept for ever). 'table.exec.state.ttl' or the
+   * STATE_TTL hint, per side. */
+  int64_t ttl_left_ms, ttl_right_ms;
+} join_spec;
+
+/* Regular (unbounded) join: every row of both sides is kept (by key), and each arrival joins
+ * with what the other side holds. Inputs may be updating: a -U/-D retracts the row it names
+ * (the equal kept row) and the joined rows it made. Output: INNER over append-only inputs and
+ * SEMI over append-only inputs are append-only; otherwise a changelog (an outer row padded
+ * with NULLs is retracted with -D when its first match arrives, and comes back when its last
+ * match is retracted; an ANTI row is retracted when a match arrives). batch_mode: both sides
+ * are kept until the end, then the final rows are emitted once, as +I. */
+sl_op *op_join_new(sl_job *j, const join_spec *s, bool batch_mode, op_cols out, sl_error *e);
+
+/* Interval join (append-only inputs with event-time columns ltime and rtime): a pair matches
+ * when l.ltime + lower <= r.rtime <= l.ltime + upper (ms; strict bounds are turned into
+ * inclusive ones by the planner), the keys are equal and cond holds. A row is kept only while
+ * a row of the other side could still match it: the left row until the watermark passes
+ * l.ltime + upper, the right row until it passes r.rtime - lower; then it is freed, and an
+ * outer join emits it NULL-padded if it never matched. A row that arrives when every row it
+ * could match has been freed is late (job_late, per its source's policy). The output watermark
+ * is held back by max(upper, -lower, 0) so the joined rows are not late downstream.
+ * INNER, LEFT, RIGHT, FULL. Append-only output. */
+sl_op *op_interval_join_new(sl_job *j, const join_spec *s, int ltime, int rtime, int64_t lower,
+                            int64_t upper, op_cols out, sl_error *e);
+
+/* Window join: two window TVF outputs joined on window_start, window_end (columns lstart/lend,
+ * rstart/rend) and the keys. Each side's rows are kept per window until the watermark reaches
+ * window_end - 1 (the same moment a window aggregation fires); then the window's rows are
+ * joined, emitted and freed. A row whose window has already been joined is late (job_late).
+ * INNER, LEFT, RIGHT, FULL, SEMI, ANTI. Append-only output. */
+sl_op *op_window_join_new(sl_job *j, const join_spec *s, int lstart, int lend, int rstart, int rend,
+                          op_cols out, sl_error *e);
+
+/* Temporal (event-time) join, FOR SYSTEM_TIME AS OF l.ltime against a versioned table: the
+ * right input is its changelog (or append-only rows) keyed by its PRIMARY KEY, which is rkeys
+ * (the planner checks that the keys cover it), with version time rtime. A left row waits until
+ * the watermark (the minimum of both sides) reaches its time, then joins the version of its
+ * key valid at l.ltime: the latest +I/+U with rtime <= l.ltime, unless a later -D at or
+ * before l.ltime deleted it. Versions older than the newest one at or before the watermark are
+ * freed. A left row behind the watermark is late (job_late). INNER, LEFT. Append-only. */
+sl_op *op_temporal_join_new(sl_job *j, const join_spec *s, int ltime, int rtime, op_cols out,
+                            sl_error *e);
+
+/* Lookup (enrichment) join, FOR SYSTEM_TIME AS OF l.proc_time: each left row joins the
+ * dimension's rows of its key as they are when it arrives. With `remote` (a connector's lookup
+ * table, e.g. jdbc) the operator has one input and asks remote, through a cache when `cache`
+ * is set; remote belongs to the operator from then on. Without it, port 1 carries the
+ * dimension table's rows: kept by rkeys (by `pk`, when the table has a PRIMARY KEY, a new row
+ * replaces the row of its key; -U/-D remove rows), never emitted; the planner has the job
+ * read that input first (op preload), so a bounded dimension is complete before the first
+ * left row and a monitored one is caught up. Only port 0's watermarks go on. INNER, LEFT.
+ * Append-only output over an append-only left input; left -U/-D rows are joined the same way
+ * and keep their kind. */
+typedef struct lookup_cache_opts {
+  int64_t max_rows;      /* 'lookup.partial-cache.max-rows' (0: no cache) */
+  int64_t expire_write;  /* '...expire-after-write' ms (0: never) */
+  int64_t expire_access; /* '...expire-after-access' ms (0: never) */
+  bool cache_missing;    /* '...cache-missing-key' (default true) */
+} lookup_cache_opts;
+sl_op *op_lookup_join_new(sl_job *j, const join_spec *s, sl_lookup *remote,
+                          const lookup_cache_opts *cache, const int *pk, int npk, op_cols out,
+                          sl_error *e);
+
 #endif

@@ -112,6 +112,25 @@ sl_status job_run(sl_job *j, sl_error *e) {
   /* Look at the loop (timers, signals) about every 256 rows of a busy source. */
   int poll_every = j->batch_rows >= 256 ? 1 : 256 / j->batch_rows, rounds = 0;
   sl_status st = SL_OK;
+  /* Preloaded sources first (a lookup join's dimension): each until it ends or waits. */
+  for (int i = 0; i < nlive && st == SL_OK && !stop_requested(j); i++) {
+    sl_op *src = live[i];
+    if (!src->preload) continue;
+    pump_result r = PUMP_EMITTED;
+    while (st == SL_OK && r == PUMP_EMITTED && src->ready && !stop_requested(j)) {
+      if ((st = src->vt->pump(src, &r, e))) break;
+      if (r == PUMP_WAIT) src->ready = false;
+      if (++rounds >= poll_every) {
+        rounds = 0;
+        loop_poll(j->loop, 0);
+        st = take_failure(j, e);
+      }
+    }
+    if (st == SL_OK && r == PUMP_ENDED) {
+      live[i--] = live[--nlive];
+      st = op_end_source(src, e);
+    }
+  }
   while (nlive > 0 && st == SL_OK && !stop_requested(j)) {
     bool pumped = false;
     if (!j->bounded) { /* CURRENT_TIMESTAMP moves with the stream (per batch, as Flink's) */

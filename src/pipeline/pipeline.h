@@ -148,7 +148,22 @@ struct sl_op {
   const char *const *cols; /* their names */
   const sl_type *types;    /* and types */
   state_alloc mem;         /* the state this operator keeps (bytes, peak; limit from the job) */
+  /* Rows the operator keeps (joins, windows ...): kept current with op_state_rows; the run
+   * summary reports the peak next to mem.peak. */
+  int64_t state_rows, state_rows_peak;
+  /* Sources: the job reads this source first, until it ends or waits (a lookup join's
+   * dimension table is complete, or caught up, before the first probe row). */
+  bool preload;
+  /* explain: how long the kept state lives ("until the watermark passes window_end", "1 d
+   * after its key's last row (TTL)"); NULL for a stateful operator means unbounded and
+   * explain warns. Set by the planner. */
+  const char *retention;
 };
+
+static inline void op_state_rows(sl_op *op, int64_t delta) {
+  op->state_rows += delta;
+  if (op->state_rows > op->state_rows_peak) op->state_rows_peak = op->state_rows;
+}
 
 void op_init(sl_op *op, const op_vt *vt, sl_job *job, const char *name);
 /* Connects from's output to a new input port of `to`; returns the port number. */
@@ -168,6 +183,27 @@ sl_status op_deliver(sl_op *to, int port, const sl_signal *sig, sl_error *e);
 sl_status op_end_source(sl_op *op, sl_error *e);
 /* A source's fd or timer fired: the executor will pump it again. */
 void op_source_ready(sl_op *op);
+
+/* ---- lookup tables: what a lookup join asks a remote table (a connector implements it) ---- */
+
+typedef struct sl_lookup sl_lookup;
+/* Called for each row found; the row (ncols cells of the table's types) is valid only during
+ * the call. */
+typedef sl_status (*lookup_row_fn)(void *arg, const sl_value *row, sl_error *e);
+typedef struct lookup_vt {
+  const char *kind;
+  /* The rows whose key columns equal keys[0..nkeys) (of the key columns' types), each passed
+   * to fn. A NULL key matches nothing. Synchronous; an error (connection lost) fails the run. */
+  sl_status (*lookup)(sl_lookup *l, const sl_value *keys, lookup_row_fn fn, void *arg, sl_error *e);
+  void (*free)(sl_lookup *l);
+} lookup_vt;
+struct sl_lookup {
+  const lookup_vt *vt;
+  int ncols; /* the rows it returns */
+  const sl_type *types;
+  const int *key_cols; /* which of those columns the keys are */
+  int nkeys;
+};
 
 /* ---- the job ---- */
 
