@@ -132,7 +132,7 @@ bool plan_is_rowtime(const plan_node *n, int col) {
 static int window_col(const plan_node *n, int col, const plan_node **tvf) {
   for (;;) {
     if (col < 0 || col >= n->ncols) return 0;
-    if (n->kind == P_WINTVF) {
+    if (n->kind == P_WINTVF || n->kind == P_WINAGG) { /* a window TVF or a window aggregation */
       *tvf = n;
       return col == n->ncols - 3 ? 1 : col == n->ncols - 2 ? 2 : 0;
     }
@@ -639,7 +639,7 @@ static void check_hints(binder *b, const sql_query *q, const scope *sc) {
     const sql_hint *hn = &q->hints[h];
     if (!str_ieq(hn->name, "STATE_TTL")) {
       static const char *const known[] = {"STATE_TTL"};
-      plan_fail_unknown(b, hn->off, "hint", hn->name, known, 1, "STATE_TTL");
+      plan_fail_unknown(b, hn->off, "hint", hn->name, known, 1, "hints");
     }
     if (hn->nargs || !hn->nkv)
       plan_fail(b, hn->off, "STATE_TTL takes 'table or alias' = 'duration' pairs");
@@ -657,7 +657,7 @@ static void check_hints(binder *b, const sql_query *q, const scope *sc) {
 
 /* IN / EXISTS subquery conjuncts of WHERE, each one a SEMI or ANTI join of the input. */
 static bool subquery_conj(const sql_expr *x) {
-  if (x->kind == A_UNARY && x->op == 'N' && x->nargs == 1) x = x->args[0];
+  if (x->kind == A_UNARY && x->op == OP_NOT && x->nargs == 1) x = x->args[0];
   return x->kind == A_EXISTS || x->kind == A_INSUB;
 }
 
@@ -758,12 +758,12 @@ static plan_node *semi_join(binder *b, plan_node *in, const scope *sc, const sql
   b->jc = saved;
   const plan_node *jn = n->kind == P_JOIN ? n : n->in[0]; /* decide may put a Calc above */
   if (jn->op->null_aware) {
-    /* NOT IN: the equality is the null-aware key, the first one; correlated equalities are
-     * ordinary keys after it; nothing else may remain */
-    if (jn->op->cond || !jn->op->nkeys)
+    /* NOT IN: the equality is the one, null-aware key (a window join's window_start and
+     * window_end equalities are not keys); nothing else may remain */
+    if (jn->op->cond || jn->op->nkeys != 1)
       plan_fail(b, x->off,
-                "NOT IN with a subquery whose WHERE has conditions other than equalities is not "
-                "supported yet; write NOT EXISTS (...)");
+                "NOT IN with a correlated subquery (a WHERE that refers to the outer query) is "
+                "not supported yet; write NOT EXISTS (...)");
   }
   return n;
 }
