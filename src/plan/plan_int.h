@@ -109,6 +109,19 @@ bound plan_bind_join(binder *b, const sql_from *f, cte_env *env);
 plan_node *plan_bind_where(binder *b, const sql_query *q, bound *in, cte_env *env,
                            const sql_expr **rest);
 bool plan_is_rowtime(const plan_node *n, int col);
+/* What bind_join.c and bind_join_kind.c share: a column reference, x AND y (either NULL), the
+ * conjuncts of x, which sides (bit 1 left: columns < nl, bit 2 right) x reads, x with columns
+ * >= from moved by delta, a P_JOIN node over l and r, a join type's name, and the decision of
+ * how a pending join runs (keys, condition, kind; q's hints set its TTLs). */
+sl_expr *plan_join_col(binder *b, int col, sl_type t, uint32_t off);
+sl_expr *plan_and(binder *b, sl_expr *x, sl_expr *y);
+void plan_conjuncts(binder *b, sl_expr *x, sl_expr ***v, int *n, int *cap);
+int plan_sides_of(binder *b, const sl_expr *x, int nl, int nr);
+sl_expr *plan_shift_cols(binder *b, const sl_expr *x, int ncols, int from, int delta,
+                         const sl_type *types);
+plan_node *plan_new_join(binder *b, int type, plan_node *l, plan_node *r, uint32_t off);
+const char *plan_join_type_name(int t);
+void plan_join_decide(binder *b, pending *pd, const sql_query *q);
 
 /* bind_query.c */
 bound plan_bind_from(binder *b, const sql_from *f, cte_env *env);
