@@ -365,7 +365,7 @@ static sl_status bad(sl_error *e, const char *why) {
 static sl_status stvf_restore(sl_op *op, const void *p, size_t n, sl_error *e) {
   stvf_op *t = (stvf_op *)op;
   if (t->map.n) return bad(e, "the operator is not fresh");
-  state_reader r;
+  state_reader r = {0};
   uint32_t version;
   if (!state_reader_open(&r, p, n, "WindowSessionTVF", &version))
     return bad(e, "not a SESSION window snapshot, or damaged");
