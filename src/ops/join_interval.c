@@ -467,7 +467,7 @@ static const op_vt ij_vt = {
     .free = ij_free,
     .snapshot = ij_snapshot,
     .restore = ij_restore,
-    .keeps = "each side's rows until the watermark passes their time + the interval bound"};
+    .keeps = "each side's rows by join key"};
 
 sl_op *op_interval_join_new(sl_job *j, const join_spec *s, int ltime, int rtime, int64_t lower,
                             int64_t upper, op_cols out, sl_error *e) {

@@ -417,7 +417,7 @@ static const op_vt wj_vt = {.kind = "WindowJoin",
                             .free = wj_free,
                             .snapshot = wj_snapshot,
                             .restore = wj_restore,
-                            .keeps = "each window's rows of both sides until the window closes"};
+                            .keeps = "each window's rows of both sides"};
 
 sl_op *op_window_join_new(sl_job *j, const join_spec *s, int lstart, int lend, int rstart, int rend,
                           op_cols out, sl_error *e) {

@@ -451,7 +451,7 @@ static const op_vt stvf_vt = {.kind = "WindowSessionTableFunction",
                               .free = stvf_free,
                               .snapshot = stvf_snapshot,
                               .restore = stvf_restore,
-                              .keeps = "the rows of every open session until the session closes"};
+                              .keeps = "the rows of every open session"};
 
 sl_op *op_window_session_tvf_new(sl_job *j, const window_spec *w, op_cols out, sl_error *e) {
   const char *m = window_spec_check(w);

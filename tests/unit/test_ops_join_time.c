@@ -111,7 +111,7 @@ TEST(interval_join_bounds_are_inclusive) {
   CHECK_STR(buf_cstr(&d), "INNER, k = k, rt BETWEEN lt - 5 ms AND lt + 10 ms, watermark held back "
                           "by 10 ms");
   buf_free(&d);
-  CHECK(strstr(x.op->vt->keeps, "interval bound") != NULL);
+  CHECK(strstr(x.op->vt->keeps, "rows") != NULL);
   ij_end(&x);
   CHECK(x.c->nrows == 2);
   job_free(x.j);
