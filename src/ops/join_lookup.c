@@ -464,22 +464,22 @@ static void lookup_free(sl_op *op) {
 }
 
 static const op_vt lookup_join_vt = {.kind = "LookupJoin",
-                                .push = lookup_push,
-                                .signal = lookup_signal,
-                                .finish = lookup_finish,
-                                .describe = lookup_describe,
-                                .free = lookup_free,
-                                .snapshot = lookup_snapshot,
-                                .restore = lookup_restore,
-                                .keeps = "the dimension table's rows by key"};
+                                     .push = lookup_push,
+                                     .signal = lookup_signal,
+                                     .finish = lookup_finish,
+                                     .describe = lookup_describe,
+                                     .free = lookup_free,
+                                     .snapshot = lookup_snapshot,
+                                     .restore = lookup_restore,
+                                     .keeps = "the dimension table's rows by key"};
 
 /* A remote table without a cache keeps nothing. */
 static const op_vt lookup_join_remote_vt = {.kind = "LookupJoin",
-                                       .push = lookup_push,
-                                       .signal = lookup_signal,
-                                       .finish = lookup_finish,
-                                       .describe = lookup_describe,
-                                       .free = lookup_free};
+                                            .push = lookup_push,
+                                            .signal = lookup_signal,
+                                            .finish = lookup_finish,
+                                            .describe = lookup_describe,
+                                            .free = lookup_free};
 
 sl_op *op_lookup_join_new(sl_job *j, const join_spec *s, sl_lookup *remote,
                           const lookup_cache_opts *cache, const int *pk, int npk, op_cols out,
