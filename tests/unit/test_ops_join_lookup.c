@@ -452,3 +452,349 @@ TEST(lookup_cache_lru_and_expiry) {
   lookup_cache_free(&c);
   CHECK(mem.bytes == 0);
 }
+
+/* ---- temporal join: orders (t, amount, currency) AS OF t against rates (t, currency, rate) --- */
+
+#define TS                                                                                         \
+  { T_TIMESTAMP, 3, 0, 0, 0 }
+static const char *const to_names[] = {"t", "amount", "currency"};
+static const sl_type to_types[] = {TS, BIG, STR};
+static const char *const tr_names[] = {"rt", "rcur", "rate"};
+static const sl_type tr_types[] = {TS, STR, BIG};
+static const char *const tj_names[] = {"t", "amount", "currency", "rt", "rcur", "rate"};
+static const sl_type tj_types[] = {TS, BIG, STR, TS, STR, BIG};
+static const int key_cur[] = {2}, key_rcur[] = {1};
+
+#define HM(h, m) ((int64_t)((h)*60 + (m)) * 60000)
+
+static void add_o(th_src *s, int kind, int64_t t, int64_t amount, const char *cur) {
+  sl_value r[3] = {t == INT64_MIN ? value_null() : value_int(t), value_int(amount),
+                   cur ? value_str(cur, strlen(cur)) : value_null()};
+  th_add(s, kind, 1, r);
+}
+static void add_rate(th_src *s, int kind, int64_t t, const char *cur, int64_t rate) {
+  sl_value r[3] = {value_int(t), value_str(cur, strlen(cur)), value_int(rate)};
+  th_add(s, kind, 1, r);
+}
+
+static lj tj_new(int type, int batch_rows) {
+  lj t;
+  sl_error e = {0};
+  t.j = job_new();
+  t.j->batch_rows = batch_rows;
+  int src = job_add_source(t.j, "orders", ON_ERROR_SKIP, NULL);
+  t.j->sources[src].late = LATE_DROP;
+  t.l = th_src_new(t.j, 3, to_names, to_types);
+  t.r = th_src_new(t.j, 3, tr_names, tr_types);
+  join_spec s = {0};
+  s.type = type;
+  s.lkeys = key_cur;
+  s.rkeys = key_rcur;
+  s.nkeys = 1;
+  s.left = (op_cols){3, to_names, to_types};
+  s.right = (op_cols){3, tr_names, tr_types};
+  t.op = op_temporal_join_new(t.j, &s, 0, 0, (op_cols){6, tj_names, tj_types}, &e);
+  CHECK(t.op != NULL);
+  t.c = th_wire(t.j, t.l, t.op);
+  op_connect(&t.r->base, t.op);
+  return t;
+}
+
+/* Flink's RatesHistory example (Temporal Tables docs): each order joins the rate valid at its
+ * time; SUM(amount * rate) = 1238. A Pounds order before the first Pounds rate has none. */
+TEST(temporal_join_flink_rates_history) {
+  static const int sizes[] = {1, 7, 1024};
+  for (int si = 0; si < 3; si++)
+    for (int type = JOIN_INNER; type <= JOIN_LEFT; type++) {
+      lj t = tj_new(type, sizes[si]);
+      sl_error e = {0};
+      add_rate(t.r, RK_INSERT, HM(9, 0), "US Dollar", 102);
+      add_rate(t.r, RK_INSERT, HM(9, 0), "Euro", 114);
+      add_rate(t.r, RK_INSERT, HM(9, 0), "Yen", 1);
+      add_rate(t.r, RK_UPDATE_BEFORE, HM(10, 45), "Euro", 114);
+      add_rate(t.r, RK_UPDATE_AFTER, HM(10, 45), "Euro", 116);
+      CHECK(th_wm(t.r, HM(10, 45), &e) == SL_OK);
+      add_o(t.l, RK_INSERT, HM(10, 15), 2, "Euro");
+      add_o(t.l, RK_INSERT, HM(10, 30), 1, "US Dollar");
+      add_o(t.l, RK_INSERT, HM(10, 32), 50, "Yen");
+      add_o(t.l, RK_INSERT, HM(10, 52), 3, "Euro");
+      add_o(t.l, RK_INSERT, HM(11, 4), 5, "US Dollar");
+      add_o(t.l, RK_INSERT, HM(11, 0), 7, "Pounds");
+      CHECK(th_wm(t.l, HM(11, 4), &e) == SL_OK);
+      /* the rates' watermark holds the join back: only what it reached */
+      EVENTS(t.c, 0,
+             "+I(1970-01-01 10:15:00.000, 2, Euro, 1970-01-01 09:00:00.000, Euro, 114); "
+             "+I(1970-01-01 10:30:00.000, 1, US Dollar, 1970-01-01 09:00:00.000, US Dollar, 102); "
+             "+I(1970-01-01 10:32:00.000, 50, Yen, 1970-01-01 09:00:00.000, Yen, 1); WM(38700000)");
+      int n = t.c->n;
+      add_rate(t.r, RK_UPDATE_BEFORE, HM(11, 15), "Euro", 116);
+      add_rate(t.r, RK_UPDATE_AFTER, HM(11, 15), "Euro", 119);
+      add_rate(t.r, RK_INSERT, HM(11, 49), "Pounds", 108);
+      CHECK(th_end(t.r, &e) == SL_OK);
+      EVENTS(t.c, n,
+             type == JOIN_LEFT
+                 ? "+I(1970-01-01 10:52:00.000, 3, Euro, 1970-01-01 10:45:00.000, Euro, 116); "
+                   "+I(1970-01-01 11:00:00.000, 7, Pounds, NULL, NULL, NULL); "
+                   "+I(1970-01-01 11:04:00.000, 5, US Dollar, 1970-01-01 09:00:00.000, US Dollar, "
+                   "102); "
+                   "WM(39840000)"
+                 : "+I(1970-01-01 10:52:00.000, 3, Euro, 1970-01-01 10:45:00.000, Euro, 116); "
+                   "+I(1970-01-01 11:04:00.000, 5, US Dollar, 1970-01-01 09:00:00.000, US Dollar, "
+                   "102); "
+                   "WM(39840000)");
+      CHECK(th_end(t.l, &e) == SL_OK);
+      CHECK(t.op->mem.bytes == 0 && t.op->state_rows == 0);
+      job_free(t.j);
+    }
+}
+
+TEST(temporal_join_deletes_late_rows_and_late_versions) {
+  lj t = tj_new(JOIN_LEFT, 1024);
+  sl_error e = {0};
+  add_rate(t.r, RK_INSERT, 5, "A", 1);
+  add_rate(t.r, RK_DELETE, 10, "A", 1);
+  add_rate(t.r, RK_INSERT, 20, "A", 2);
+  add_rate(t.r, RK_UPDATE_BEFORE, 30, "A", 2); /* ignored: its +U follows */
+  CHECK(th_wm(t.r, 1000, &e) == SL_OK);
+  add_o(t.l, RK_INSERT, 7, 1, "A");
+  add_o(t.l, RK_INSERT, 10, 2, "A"); /* deleted at its time */
+  add_o(t.l, RK_INSERT, 15, 3, "A");
+  add_o(t.l, RK_INSERT, 30, 4, "A");
+  add_o(t.l, RK_INSERT, INT64_MIN, 5, "A"); /* no time: padded at once */
+  add_o(t.l, RK_INSERT, 40, 6, NULL);       /* no key */
+  CHECK(th_wm(t.l, 100, &e) == SL_OK);
+  EVENTS(t.c, 0,
+         "+I(NULL, 5, A, NULL, NULL, NULL); "
+         "+I(1970-01-01 00:00:00.007, 1, A, 1970-01-01 00:00:00.005, A, 1); "
+         "+I(1970-01-01 00:00:00.010, 2, A, NULL, NULL, NULL); "
+         "+I(1970-01-01 00:00:00.015, 3, A, NULL, NULL, NULL); "
+         "+I(1970-01-01 00:00:00.030, 4, A, 1970-01-01 00:00:00.020, A, 2); "
+         "+I(1970-01-01 00:00:00.040, 6, NULL, NULL, NULL, NULL); WM(100)");
+  CHECK(t.op->state_rows == 1); /* only the version of 20 is still valid */
+  int n = t.c->n;
+  add_o(t.l, RK_INSERT, 99, 7, "A");    /* behind the watermark: late */
+  add_rate(t.r, RK_INSERT, 60, "A", 3); /* behind it too, but applied */
+  add_o(t.l, RK_INSERT, 100, 8, "A");
+  CHECK(th_flush(t.r, &e) == SL_OK);
+  CHECK(th_wm(t.l, 200, &e) == SL_OK);
+  EVENTS(t.c, n, "+I(1970-01-01 00:00:00.100, 8, A, 1970-01-01 00:00:00.060, A, 3); WM(200)");
+  CHECK(t.j->sources[0].late_rows == 1 && t.j->sources[0].late_dropped == 1);
+  CHECK(t.op->state_rows == 1 && t.op->mem.bytes > 0);
+  sl_buf d = {0};
+  t.op->vt->describe(t.op, &d);
+  CHECK_STR(buf_cstr(&d), "LEFT temporal join ON currency = rcur (versions by rt as of t)");
+  buf_free(&d);
+  CHECK(th_end(t.l, &e) == SL_OK && th_end(t.r, &e) == SL_OK);
+  CHECK(t.op->mem.bytes == 0 && t.op->state_rows == 0 && t.c->ends == 1);
+  job_free(t.j);
+}
+
+TEST(temporal_join_frees_versions_as_the_watermark_passes) {
+  lj t = tj_new(JOIN_INNER, 1024);
+  sl_error e = {0};
+  for (int k = 0; k < 50; k++) {
+    char cur[16];
+    snprintf(cur, sizeof cur, "c%d", k);
+    for (int v = 0; v < 20; v++) add_rate(t.r, RK_INSERT, v * 10, cur, v);
+    CHECK(th_flush(t.r, &e) == SL_OK); /* cur is reused */
+  }
+  CHECK(th_flush(t.r, &e) == SL_OK);
+  CHECK(t.op->state_rows == 1000);
+  size_t full = t.op->mem.bytes;
+  CHECK(th_wm(t.r, 95, &e) == SL_OK && th_wm(t.l, 95, &e) == SL_OK);
+  CHECK(t.op->state_rows == 50 * 11); /* per key: the version of 90 and the 10 after it */
+  CHECK(th_wm(t.l, 1000, &e) == SL_OK && th_wm(t.r, 1000, &e) == SL_OK);
+  CHECK(t.op->state_rows == 50 && t.op->mem.bytes < full);
+  add_rate(t.r, RK_DELETE, 2000, "c0", 0);
+  CHECK(th_wm(t.r, 3000, &e) == SL_OK && th_wm(t.l, 3000, &e) == SL_OK);
+  CHECK(t.op->state_rows == 50); /* c0's deletion stays: an older version may still come */
+  CHECK(th_end(t.l, &e) == SL_OK && th_end(t.r, &e) == SL_OK);
+  CHECK(t.op->mem.bytes == 0 && t.op->state_rows == 0);
+  job_free(t.j);
+}
+
+/* ---- random changelogs against an oracle that keeps every version and scans ---- */
+
+typedef struct o_ver {
+  int64_t t;
+  int key;
+  int64_t rate;
+  bool del;
+} o_ver;
+typedef struct o_left {
+  int64_t t;
+  int key; /* -1: NULL */
+  int64_t amount;
+  bool fired;
+} o_left;
+
+static const char *const curs[] = {"a", "b", "c", "d"};
+
+static void oracle_fire(int type, o_left *ls, int nl, const o_ver *vs, int nv, int64_t wm,
+                        char ***ev, int *nev) {
+  for (;;) { /* the buffered row with the smallest (t, arrival) reached by wm */
+    int best = -1;
+    for (int i = 0; i < nl; i++)
+      if (!ls[i].fired && ls[i].t <= wm && (best < 0 || ls[i].t < ls[best].t)) best = i;
+    if (best < 0) break;
+    o_left *l = &ls[best];
+    l->fired = true;
+    int found = -1;
+    for (int i = 0; i < nv && l->key >= 0; i++)
+      if (vs[i].key == l->key && vs[i].t <= l->t && (found < 0 || vs[i].t >= vs[found].t))
+        found = i;
+    if (found >= 0 && vs[found].del) found = -1;
+    if (found < 0 && type == JOIN_INNER) continue;
+    sl_value row[6] = {value_int(l->t), value_int(l->amount),
+                       l->key < 0 ? value_null() : value_str(curs[l->key], 1)};
+    for (int c = 3; c < 6; c++) row[c] = value_null();
+    if (found >= 0)
+      row[3] = value_int(vs[found].t), row[4] = value_str(curs[l->key], 1),
+      row[5] = value_int(vs[found].rate);
+    char *txt = th_row_text(row, tj_types, 6);
+    size_t n = strlen(txt) + 4;
+    char *s = malloc(n);
+    snprintf(s, n, "+I%s", txt);
+    free(txt);
+    (*ev)[(*nev)++] = s;
+  }
+}
+
+static void random_temporal(unsigned seed, int type, int batch_rows) {
+  srand(seed);
+  lj t = tj_new(type, batch_rows);
+  sl_error e = {0};
+  int total = 600, nl = 0, nv = 0, nev = 0;
+  o_left *ls = calloc((size_t)total, sizeof *ls);
+  o_ver *vs = calloc((size_t)total, sizeof *vs);
+  char **ev = calloc((size_t)total * 2 + 8, sizeof(char *));
+  int64_t w[2] = {INT64_MIN, INT64_MIN}, fw = INT64_MIN, clock[2] = {0, 0};
+  for (int i = 0; i < total; i++) {
+    int side = rand() % 2, what = rand() % 10;
+    if (what == 0) { /* a watermark a little behind that side's clock */
+      int64_t ts = clock[side] - rand() % 20;
+      CHECK(th_flush(t.l, &e) == SL_OK && th_flush(t.r, &e) == SL_OK); /* rows, then the wm */
+      CHECK((side ? th_wm(t.r, ts, &e) : th_wm(t.l, ts, &e)) == SL_OK);
+      if (ts > w[side]) w[side] = ts;
+      int64_t m = w[0] < w[1] ? w[0] : w[1];
+      if (m > fw && m != INT64_MIN) {
+        oracle_fire(type, ls, nl, vs, nv, m, &ev, &nev);
+        char buf[64];
+        snprintf(buf, sizeof buf, "WM(%lld)", (long long)m);
+        ev[nev++] = strdup(buf);
+        fw = m;
+      }
+      continue;
+    }
+    clock[side] += rand() % 7;
+    int64_t ts = clock[side] - rand() % 30; /* out of order */
+    int key = rand() % 4;
+    if (side == 0) {
+      if (rand() % 10 == 0) key = -1;
+      int64_t amount = i;
+      add_o(t.l, RK_INSERT, ts, amount, key < 0 ? NULL : curs[key]);
+      if (fw != INT64_MIN && ts < fw) continue; /* late: dropped */
+      ls[nl++] = (o_left){ts, key, amount, false};
+    } else {
+      int kind = rand() % 6;
+      int64_t rate = rand() % 100;
+      if (kind == 0) {
+        add_rate(t.r, RK_DELETE, ts, curs[key], rate);
+        vs[nv++] = (o_ver){ts, key, rate, true};
+      } else if (kind == 1) {
+        add_rate(t.r, RK_UPDATE_BEFORE, ts, curs[key], rate); /* ignored */
+      } else {
+        add_rate(t.r, kind == 2 ? RK_UPDATE_AFTER : RK_INSERT, ts, curs[key], rate);
+        vs[nv++] = (o_ver){ts, key, rate, false};
+      }
+    }
+    if (rand() % 4 == 0) CHECK((side ? th_flush(t.r, &e) : th_flush(t.l, &e)) == SL_OK);
+  }
+  CHECK(th_flush(t.r, &e) == SL_OK);
+  CHECK(th_end(t.l, &e) == SL_OK);
+  if (w[1] > fw) { /* the left side ended: the rates' watermark alone */
+    oracle_fire(type, ls, nl, vs, nv, w[1], &ev, &nev);
+    char buf[64];
+    snprintf(buf, sizeof buf, "WM(%lld)", (long long)w[1]);
+    ev[nev++] = strdup(buf);
+  }
+  CHECK(th_end(t.r, &e) == SL_OK);
+  oracle_fire(type, ls, nl, vs, nv, INT64_MAX, &ev, &nev);
+  ev[nev++] = strdup("WM(inf)");
+  ev[nev++] = strdup("END");
+  sl_buf want = {0};
+  for (int i = 0; i < nev; i++) {
+    if (i) buf_puts(&want, "; ");
+    buf_puts(&want, ev[i]);
+    free(ev[i]);
+  }
+  char *got = th_cap_join(t.c, 0);
+  if (strcmp(got, buf_cstr(&want)) != 0) {
+    fprintf(stderr, "random temporal join failed (seed %u, type %d, batch %d)\n", seed, type,
+            batch_rows);
+    FILE *f = fopen("/tmp/tj_got.txt", "w");
+    if (f) fprintf(f, "%s\n", got), fclose(f);
+    f = fopen("/tmp/tj_want.txt", "w");
+    if (f) fprintf(f, "%s\n", buf_cstr(&want)), fclose(f);
+    unit_failures++;
+  }
+  CHECK(t.op->mem.bytes == 0 && t.op->state_rows == 0);
+  free(got);
+  buf_free(&want);
+  free(ev);
+  free(ls);
+  free(vs);
+  job_free(t.j);
+}
+
+TEST(temporal_join_random_against_oracle) {
+  unsigned seed = 20240607;
+  fprintf(stderr, "temporal join random seed %u\n", seed);
+  static const int sizes[] = {1, 7, 1024};
+  for (int r = 0; r < 8; r++)
+    for (int si = 0; si < 3; si++)
+      random_temporal(seed + (unsigned)r, r % 2 ? JOIN_LEFT : JOIN_INNER, sizes[si]);
+}
+
+TEST(temporal_join_snapshot_restore) {
+  lj t = tj_new(JOIN_LEFT, 7);
+  sl_error e = {0};
+  add_rate(t.r, RK_INSERT, 5, "A", 1);
+  add_rate(t.r, RK_INSERT, 15, "A", 2);
+  add_rate(t.r, RK_DELETE, 25, "B", 0);
+  add_rate(t.r, RK_INSERT, 8, "B", 3);
+  CHECK(th_wm(t.r, 30, &e) == SL_OK);
+  add_o(t.l, RK_INSERT, 12, 1, "A");
+  add_o(t.l, RK_INSERT, 10, 2, "B");
+  CHECK(th_wm(t.l, 6, &e) == SL_OK);
+  add_o(t.l, RK_INSERT, 26, 3, "B");
+  add_o(t.l, RK_INSERT, 20, 4, "A");
+  CHECK(th_flush(t.l, &e) == SL_OK);
+  sl_buf snap = {0};
+  CHECK(t.op->vt->snapshot(t.op, &snap, &e) == SL_OK);
+  lj u = tj_new(JOIN_LEFT, 7);
+  CHECK(u.op->vt->restore(u.op, snap.data, snap.len, &e) == SL_OK);
+  CHECK(u.op->state_rows == t.op->state_rows && u.op->wm == 6);
+  int n0 = t.c->n;
+  for (int i = 0; i < 2; i++) {
+    lj *x = i ? &u : &t;
+    int from = i ? 0 : n0;
+    add_rate(x->r, RK_INSERT, 22, "A", 9);
+    CHECK(th_flush(x->r, &e) == SL_OK);
+    add_o(x->l, RK_INSERT, 3, 5, "A"); /* behind the watermark 6 */
+    CHECK(th_end(x->l, &e) == SL_OK && th_end(x->r, &e) == SL_OK);
+    EVENTS(x->c, from,
+           "+I(1970-01-01 00:00:00.010, 2, B, 1970-01-01 00:00:00.008, B, 3); "
+           "+I(1970-01-01 00:00:00.012, 1, A, 1970-01-01 00:00:00.005, A, 1); "
+           "+I(1970-01-01 00:00:00.020, 4, A, 1970-01-01 00:00:00.015, A, 2); "
+           "+I(1970-01-01 00:00:00.026, 3, B, NULL, NULL, NULL); WM(30); WM(inf); END");
+    CHECK(x->j->sources[0].late_rows == 1);
+    CHECK(x->op->mem.bytes == 0 && x->op->state_rows == 0);
+  }
+  lj v = tj_new(JOIN_LEFT, 7);
+  CHECK(v.op->vt->restore(v.op, snap.data, snap.len - 3, &e) != SL_OK);
+  buf_free(&snap);
+  job_free(t.j);
+  job_free(u.j);
+  job_free(v.j);
+}
