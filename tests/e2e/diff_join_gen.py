@@ -607,7 +607,6 @@ KINDS = {
 _STUB = "sluice says '%s joins are not built yet' (the operator is a placeholder on main)"
 DISABLED_KINDS = {k: _STUB % "regular" for k in KINDS if k.startswith(("regular_", "semi_", "anti_"))}
 DISABLED_KINDS.update({k: _STUB % "regular" for k in ("cross", "chain3", "updating")})
-DISABLED_KINDS.update({k: _STUB % k.split("_")[0] for k in KINDS if k.startswith(("lookup_", "temporal_"))})
 # refused by design (docs/joins.md, "Not supported yet")
 DISABLED_KINDS["anti_not_in_corr"] = ("sluice says 'NOT IN with a correlated subquery (a WHERE that refers to the "
                                       "outer query) is not supported yet; write NOT EXISTS (...)'")
