@@ -37,6 +37,13 @@ typedef struct lookup_op {
   lookup_cache cache;
   sl_value *keyvals;
   uint64_t lookups;
+  /* batched probes of the local table: per row of the batch, its packed key (offset and
+   * length into keys, UINT32_MAX offset: a NULL key), hash and entry */
+  sl_buf keys;
+  uint32_t *koff, *klen;
+  uint64_t *hash;
+  state_entry **found;
+  int probe_cap;
   /* the left row the remote callback joins */
   const sl_value *cur;
   const sl_rowpos *cur_pos;
@@ -269,12 +276,56 @@ static sl_status probe_remote(lookup_op *k, const sl_value *l, uint8_t kind, con
   return join_rows(k, l, v->rows, v->n, kind, pos, e);
 }
 
+/* The entries of every row's key (found[r]; NULL: none or a NULL key), in three passes so the
+ * memory reads of many keys overlap: hash and prefetch each key's slot, then find each entry
+ * with the entry of a key a few rows ahead prefetched, and prefetch its rows. */
+#define LOOKAHEAD 6
+static void find_batch(lookup_op *k, const sl_batch *b) {
+  int n = b->nrows;
+  if (n > k->probe_cap) {
+    k->probe_cap = n;
+    k->koff = xrealloc(k->koff, sizeof(uint32_t) * (size_t)n);
+    k->klen = xrealloc(k->klen, sizeof(uint32_t) * (size_t)n);
+    k->hash = xrealloc(k->hash, sizeof(uint64_t) * (size_t)n);
+    k->found = xrealloc(k->found, sizeof(state_entry *) * (size_t)n);
+  }
+  const join_spec *s = &k->jb.s;
+  k->keys.len = 0;
+  for (int r = 0; r < n; r++) {
+    const sl_value *l = batch_row(b, r);
+    k->koff[r] = UINT32_MAX;
+    bool keyed = true;
+    for (int i = 0; i < s->nkeys; i++)
+      if (l[s->lkeys[i]].null) keyed = false;
+    if (!keyed) continue;
+    size_t at = k->keys.len;
+    state_key_pack(l, s->lkeys, s->left.types, s->nkeys, &k->keys);
+    k->koff[r] = (uint32_t)at;
+    k->klen[r] = (uint32_t)(k->keys.len - at);
+    k->hash[r] = state_hash(k->keys.data + at, k->klen[r]);
+    state_map_prefetch(&k->table, k->hash[r]);
+  }
+  for (int r = 0; r < n; r++) {
+    int a = r + LOOKAHEAD;
+    if (a < n && k->koff[a] != UINT32_MAX) state_map_prefetch_entry(&k->table, k->hash[a]);
+    k->found[r] = NULL;
+    if (k->koff[r] == UINT32_MAX) continue;
+    state_entry *en = state_map_find(&k->table, k->keys.data + k->koff[r], k->klen[r], k->hash[r]);
+    k->found[r] = en;
+    if (en) {
+      const lk_bucket *bk = state_entry_val(en);
+      if (bk->n) __builtin_prefetch(bucket_rows(bk)[0]);
+    }
+  }
+}
+
 static sl_status lookup_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
   lookup_op *k = (lookup_op *)op;
   if (port == 1) return table_push(k, b, e);
   bool left = k->jb.s.type == JOIN_LEFT;
   int64_t now = k->use_cache ? loop_now_ms() : 0;
   sl_status st = SL_OK;
+  if (!k->remote) find_batch(k, b);
   for (int r = 0; r < b->nrows && !st; r++) {
     const sl_value *l = batch_row(b, r);
     uint64_t h;
@@ -289,8 +340,8 @@ static sl_status lookup_push(sl_op *op, int port, const sl_batch *b, sl_error *e
       st = probe_remote(k, l, b->kind[r], &b->pos[r], now, e);
       continue;
     }
-    join_key(&k->jb, 0, l, &k->key, &h);
-    state_entry *en = state_map_find(&k->table, k->key.data, k->key.len, h);
+    (void)h;
+    state_entry *en = k->found[r];
     if (en) {
       const lk_bucket *bk = state_entry_val(en);
       st = join_rows(k, l, bucket_rows(bk), bk->n, b->kind[r], &b->pos[r], e);
@@ -457,6 +508,11 @@ static void lookup_free(sl_op *op) {
   if (k->remote && k->remote->vt->free) k->remote->vt->free(k->remote);
   buf_free(&k->key);
   buf_free(&k->pkey);
+  buf_free(&k->keys);
+  free(k->koff);
+  free(k->klen);
+  free(k->hash);
+  free(k->found);
   free(k->pk);
   free(k->keyvals);
   join_base_free(&k->jb);
