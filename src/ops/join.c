@@ -473,8 +473,7 @@ static void join_describe(const sl_op *op, sl_buf *out) {
       buf_printf(out, ", ttl %s ", s ? "right" : "left");
       put_ms(out, J->side[s].ttl);
     }
-  if (J->side[0].ttl > 0 || J->side[1].ttl > 0)
-    buf_printf(out, ", %llu rows expired", (unsigned long long)J->expired);
+  if (J->expired) buf_printf(out, ", %llu rows expired", (unsigned long long)J->expired);
   if (J->missing)
     buf_printf(out, ", %llu retractions of rows not kept ignored", (unsigned long long)J->missing);
   if (J->batch_mode) buf_puts(out, "; final rows at the end (batch mode)");

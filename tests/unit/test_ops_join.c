@@ -62,12 +62,14 @@ typedef struct jopts {
   bool cond, batch, null_aware, updating;
   int64_t ttl_l, ttl_r;
   int batch_rows;
+  size_t state_limit;
 } jopts;
 
 static jt *jt_new(jopts o) {
   jt *t = calloc(1, sizeof *t);
   t->j = job_new();
   if (o.batch_rows) t->j->batch_rows = o.batch_rows;
+  t->j->state_limit = o.state_limit;
   arena_init(&t->a, 1024);
   sl_expr *cond = NULL;
   if (o.cond) { /* s < t */
@@ -523,7 +525,7 @@ TEST(join_state_ttl_forgets_untouched_keys_per_side) {
   /* only the left side has a TTL: the right rows stay */
   t = jt_new((jopts){.type = JOIN_LEFT, .ttl_l = 86400000});
   d = describe(t->op);
-  CHECK_STR(d, "LEFT JOIN ON a = b, ttl left 1 d, 0 rows expired");
+  CHECK_STR(d, "LEFT JOIN ON a = b, ttl left 1 d");
   free(d);
   jt_free(t);
   t = jt_new((jopts){.type = JOIN_LEFT, .ttl_l = 20});
@@ -648,4 +650,14 @@ TEST(join_snapshot_restore_continues_identically) {
                 "-D(2, b, NULL, NULL); +I(2, b, 2, w)");
   snapshot_case((jopts){.type = JOIN_ANTI, .null_aware = true, .updating = true}, na_before,
                 na_after, "+I(1, a); +I(NULL, n)");
+}
+
+TEST(join_state_memory_limit_fails_the_run_by_name) {
+  jt *t = jt_new((jopts){.type = JOIN_LEFT, .state_limit = 8192});
+  for (int i = 0; i < 300; i++) add(t->l, RK_INSERT, i, "a string kept in state");
+  sl_error e = {0};
+  CHECK(th_flush(t->l, &e) == SL_ERUNTIME);
+  CHECK(strstr(e.msg, "join: state memory limit of 8192 bytes reached") != NULL);
+  CHECK(t->op->mem.bytes <= 8192);
+  jt_free(t);
 }
