@@ -8,7 +8,8 @@
  * a -U/-D retracts one equal kept row and every joined row it made. Rows with a NULL key never
  * match: an outer side emits them padded at once and keeps nothing (null-aware ANTI keeps its
  * left ones: whether they show depends on the whole right side). Batch mode keeps both sides and
- * emits the final join once, at the end. State TTL per side (processing time, loop timer).
+ * emits the final join once, at the end. State TTL per side (processing time, loop timer): a
+ * key that saw no arrival on that side for its TTL is forgotten.
  * Snapshot and restore write both sides with counts and associations.
  * Must not touch: input batches beyond push (kept rows are copies in op->mem); rows appended to
  * the output reference the input row (this side) or kept rows of the other side, which are never
@@ -283,8 +284,9 @@ static sl_status on_row(join_op *J, int s, const sl_value *row, bool add, const 
   }
   me_en->touched = J->now;
   jkey *mk = state_entry_val(me_en);
+  /* TTL: only an arrival on its own side keeps a key (docs/joins.md; Flink writes a side's
+   * state only for its own rows), a probe from the other side does not */
   state_entry *ot_en = state_map_find(&ot->keys, J->key.data, J->key.len, h);
-  if (ot_en) ot_en->touched = J->now;
   int64_t rtotal0 = J->rtotal;
   if (J->null_aware && s == 1) J->rtotal += add ? 1 : -1;
   sl_status st = SL_OK;

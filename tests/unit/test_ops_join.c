@@ -496,19 +496,26 @@ TEST(join_random_changelogs_materialise_to_the_nested_loop_join) {
 }
 
 TEST(join_state_ttl_forgets_untouched_keys_per_side) {
-  jt *t = jt_new((jopts){.type = JOIN_INNER, .ttl_l = 30, .ttl_r = 30});
+  jt *t = jt_new((jopts){.type = JOIN_INNER, .ttl_l = 50, .ttl_r = 50, .updating = true});
   add(t->l, RK_INSERT, 1, "a");
   add(t->l, RK_INSERT, 2, "b");
+  add(t->l, RK_INSERT, 3, "c");
   fl(t->l);
+  add(t->r, RK_INSERT, 3, "x");
+  fl(t->r);
   int64_t t0 = loop_now_ms();
-  while (loop_now_ms() - t0 < 100) { /* key 2 is touched by right rows, key 1 is not */
-    add(t->r, RK_INSERT, 2, "x");
+  while (loop_now_ms() - t0 < 200) { /* left key 2 sees arrivals; key 3 only right probes */
+    add(t->l, RK_INSERT, 2, "b");
+    add(t->l, RK_DELETE, 2, "b");
+    fl(t->l);
+    add(t->r, RK_INSERT, 3, "x");
+    add(t->r, RK_DELETE, 3, "x");
     fl(t->r);
     loop_poll(t->j->loop, 5);
   }
   int n = t->c->n;
-  CHECK(n > 2);
-  add(t->r, RK_INSERT, 1, "z"); /* left key 1 is forgotten: no match */
+  add(t->r, RK_INSERT, 1, "z"); /* left keys 1 and 3 are forgotten: no match */
+  add(t->r, RK_INSERT, 3, "z");
   add(t->r, RK_INSERT, 2, "y");
   fl(t->r);
   EVENTS(t->c, n, "+I(2, b, 2, y)");
@@ -516,9 +523,9 @@ TEST(join_state_ttl_forgets_untouched_keys_per_side) {
   CHECK(t->op->mem.bytes == 0 && t->op->state_rows == 0);
   char *d = describe(t->op);
   unsigned long long expired = 0;
-  const char *p = strstr(d, "ttl left 30 ms, ttl right 30 ms, ");
-  CHECK(p && sscanf(p, "ttl left 30 ms, ttl right 30 ms, %llu rows expired", &expired) == 1 &&
-        expired == (unsigned long long)n + 4); /* every row: 2 left, n + 2 right */
+  const char *p = strstr(d, "ttl left 50 ms, ttl right 50 ms, ");
+  CHECK(p && sscanf(p, "ttl left 50 ms, ttl right 50 ms, %llu rows expired", &expired) == 1 &&
+        expired == 7); /* every row: 3 left, 4 right */
   free(d);
   jt_free(t);
 
