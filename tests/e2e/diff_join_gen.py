@@ -604,9 +604,7 @@ KINDS = {
 
 # Kinds not run unless named in SLUICE_DIFF_KINDS, each with what sluice says to it today.
 # A kind leaves this list when sluice runs it (and then it must agree with SQLite).
-_STUB = "sluice says '%s joins are not built yet' (the operator is a placeholder on main)"
-DISABLED_KINDS = {k: _STUB % "regular" for k in KINDS if k.startswith(("regular_", "semi_", "anti_"))}
-DISABLED_KINDS.update({k: _STUB % "regular" for k in ("cross", "chain3", "updating")})
+DISABLED_KINDS = {}
 # refused by design (docs/joins.md, "Not supported yet")
 DISABLED_KINDS["anti_not_in_corr"] = ("sluice says 'NOT IN with a correlated subquery (a WHERE that refers to the "
                                       "outer query) is not supported yet; write NOT EXISTS (...)'")
