@@ -367,9 +367,11 @@ static sel_list bind_items(binder *b, const sql_query *q, const scope *sc, agg_b
   for (int i = 0; i < q->nitems; i++) {
     const sql_select_item *it = &q->items[i];
     if (it->e->kind == A_STAR) {
-      for (int j = 0; j < sc->n; j++) {
-        const sql_expr *x = it->e;
-        if (x->nnames && !(sc->cols[j].qual && str_ieq(sc->cols[j].qual, x->names[0]))) continue;
+      const sql_expr *x = it->e;
+      int *star = arena_alloc(b->a, sizeof(int) * (size_t)(sc->n + 1));
+      int ns = plan_star_cols(sc, x->nnames ? x->names[0] : NULL, star);
+      for (int t = 0; t < ns; t++) {
+        int j = star[t];
         r.e[r.n] = col_ref(b, j, sc->cols[j].type, x->off);
         r.names[r.n++] = sc->cols[j].name;
       }

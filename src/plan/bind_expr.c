@@ -168,7 +168,9 @@ static sl_expr *resolve_column(binder *b, const scope *sc, const sql_expr *x) {
   for (int i = 0; i < sc->n; i++) {
     if (!sql_name_match(sc->cols[i].name, name, quoted)) continue;
     if (qual && (!sc->cols[i].qual || !str_ieq(sc->cols[i].qual, qual))) continue;
-    if (found >= 0)
+    if (!qual && sc->cols[i].hidden) continue;
+    if (found >= 0 && sc->cols[found].level < sc->cols[i].level) continue; /* hidden by it */
+    if (found >= 0 && sc->cols[found].level == sc->cols[i].level)
       plan_fail(b, x->off, "column '%s' is ambiguous; qualify it with a table name", name);
     found = i;
   }
@@ -564,6 +566,11 @@ sl_expr *plan_bind_expr(binder *b, const scope *sc, const sql_expr *x) {
   case A_LIKE: return bind_like(b, sc, x);
   case A_EXTRACT:
   case A_FLOORTO: return bind_extract(b, sc, x);
+  case A_EXISTS:
+  case A_INSUB:
+    plan_fail(b, x->off,
+              "IN (SELECT ...) and EXISTS (...) are supported as conditions of WHERE joined by "
+              "AND, not here");
   default: plan_fail(b, x->off, "internal: unknown expression");
   }
 }

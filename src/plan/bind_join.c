@@ -161,10 +161,36 @@ static void add_conj(binder *b, plan_node *n, sl_expr *x, bool from_where) {
   n->op->cond = plan_and(b, n->op->cond, x);
 }
 
+/* A WHERE conjunct x over n's columns, pushed as far down as SQL allows: into the preserved
+ * side of an outer join (the left of LEFT, the right of RIGHT, either of INNER), into an inner
+ * join's condition when it reads both sides; otherwise a filter above n. Returns what takes
+ * n's place. */
+static plan_node *push_where(binder *b, plan_node *n, sl_expr *x) {
+  const pending *pd = pending_of(b->jc, n);
+  if (!pd || n->kind != P_JOIN) return filter_over(b, n, x);
+  int nl = n->in[0]->ncols, nr = n->in[1]->ncols;
+  int s = plan_sides_of(b, x, nl, nr), t = n->op->join_type;
+  if (s == 1 && (t == JOIN_INNER || t == JOIN_LEFT)) {
+    n->in[0] = push_where(b, n->in[0], x);
+    return n;
+  }
+  if (s == 2 && (t == JOIN_INNER || t == JOIN_RIGHT) && !pd->rtable) {
+    n->in[1] = push_where(b, n->in[1], plan_shift_cols(b, x, nl + nr, 0, -nl, n->types));
+    return n;
+  }
+  if (s && t == JOIN_INNER) { /* a versioned table's rows are filtered after the version pick */
+    n->op->cond = plan_and(b, n->op->cond, x);
+    return n;
+  }
+  return filter_over(b, n, x);
+}
+
 static bound bind_join(binder *b, const sql_from *f, cte_env *env) {
   struct join_ctx *jc = b->jc;
   bound l = plan_bind_from(b, f->left, env);
-  bound r = plan_bind_from(b, f->right, env);
+  sql_from rf = *f->right; /* the table itself; its AS OF belongs to this join */
+  rf.as_of = NULL;
+  bound r = plan_bind_from(b, &rf, env);
   int type = join_type_of(f->join);
   plan_node *n = plan_new_join(b, type, l.n, r.n, f->off);
   bound o;
@@ -195,6 +221,8 @@ static bound bind_join(binder *b, const sql_from *f, cte_env *env) {
                 "or event-time attribute), not an expression");
     pd->as_of = a->col;
     cat_table *t = plan_find_table(b->p, f->right->name);
+    for (cte_env *c = env; c; c = c->next)
+      if (sql_name_match(c->cte->name, f->right->name, f->right->quoted)) t = NULL;
     if (!t || t->is_view)
       plan_fail(b, f->right->off,
                 "FOR SYSTEM_TIME AS OF needs a table declared with CREATE TABLE; '%s' is a view "
@@ -216,7 +244,7 @@ static bound bind_join(binder *b, const sql_from *f, cte_env *env) {
     const char *k = f->using_cols[i];
     int lc = -1, rc = -1;
     for (int c = 0; c < l.sc.n; c++)
-      if (str_ieq(l.sc.cols[c].name, k)) {
+      if (!l.sc.cols[c].hidden && str_ieq(l.sc.cols[c].name, k)) {
         if (lc >= 0)
           plan_fail(b, f->using_offs[i], "USING column '%s' is ambiguous on the left", k);
         lc = c;
@@ -240,6 +268,16 @@ static bound bind_join(binder *b, const sql_from *f, cte_env *env) {
     x->args[0] = expr_coerce(plan_join_col(b, lc, l.sc.cols[lc].type, x->off), ct, b->a);
     x->args[1] = expr_coerce(plan_join_col(b, l.sc.n + rc, r.sc.cols[rc].type, x->off), ct, b->a);
     add_conj(b, n, x, false);
+    /* one column stands for both: the left one (equal to the right one wherever both exist)
+     * for INNER and LEFT, the right one for RIGHT; a FULL join keeps both visible (neither is
+     * right on every row: name them a.k / b.k, or COALESCE(a.k, b.k)) */
+    if (type == JOIN_RIGHT) {
+      o.sc.cols[lc].hidden = true;
+      o.sc.cols[l.sc.n + rc].using_col = true;
+    } else if (type != JOIN_FULL) {
+      o.sc.cols[l.sc.n + rc].hidden = true;
+      o.sc.cols[lc].using_col = true;
+    }
   }
   return o;
 }
@@ -252,7 +290,8 @@ bound plan_bind_join(binder *b, const sql_from *f, cte_env *env) {
 }
 
 /* The hints of q name only tables or aliases of its joins, and only hints sluice knows. */
-static void check_hints(binder *b, const sql_query *q, const scope *sc) {
+void plan_check_hints(binder *b, const sql_query *q) {
+  const struct join_ctx *jc = b->jc;
   for (int h = 0; h < q->nhints; h++) {
     const sql_hint *hn = &q->hints[h];
     if (!str_ieq(hn->name, "STATE_TTL")) {
@@ -263,14 +302,25 @@ static void check_hints(binder *b, const sql_query *q, const scope *sc) {
       plan_fail(b, hn->off, "STATE_TTL takes 'table or alias' = 'duration' pairs");
     for (int k = 0; k < hn->nkv; k++) {
       bool found = false;
-      for (int i = 0; i < sc->n && !found; i++)
-        found = sc->cols[i].qual && str_ieq(sc->cols[i].qual, hn->kv[k].key);
+      for (int i = 0; jc && i < jc->n && !found; i++)
+        found = (jc->v[i].lq && str_ieq(jc->v[i].lq, hn->kv[k].key)) ||
+                (jc->v[i].rq && str_ieq(jc->v[i].rq, hn->kv[k].key));
       if (!found)
         plan_fail(b, hn->kv[k].key_off,
-                  "STATE_TTL names '%s', which is not a table or alias of this query's FROM",
+                  "STATE_TTL names '%s', which is not an input of a join in this SELECT (a table "
+                  "or alias joined in its FROM; STATE_TTL on aggregations is not supported yet)",
                   hn->kv[k].key);
     }
   }
+}
+
+/* Whether x calls an aggregate function (not as an OVER window). */
+static bool has_aggregate(const sql_expr *x) {
+  if (!x) return false;
+  if (x->kind == A_FUNC && !x->over && x->text && agg_lookup(x->text)) return true;
+  for (int i = 0; i < x->nargs; i++)
+    if (has_aggregate(x->args[i])) return true;
+  return false;
 }
 
 /* IN / EXISTS subquery conjuncts of WHERE, each one a SEMI or ANTI join of the input. */
@@ -306,18 +356,34 @@ static plan_node *semi_join(binder *b, plan_node *in, const scope *sc, const sql
     plan_fail(b, sq->off,
               "EXISTS (...) supports a plain SELECT ... FROM one table or subquery [WHERE ...]; "
               "put joins, GROUP BY, DISTINCT or UNION ALL into a view");
+  bool agg = false;
+  for (int i = 0; i < sq->nitems && sq->kind == Q_SELECT; i++) agg |= has_aggregate(sq->items[i].e);
+  if (agg && x->kind == A_EXISTS)
+    plan_fail(b, sq->off,
+              "EXISTS over an aggregation is not supported (without GROUP BY it is always TRUE); "
+              "write the condition without EXISTS");
+  plain &= !agg;
   if (plain) {
     r = plan_bind_from(b, sq->from, env);
+    for (int i = 0; i < sq->nitems && x->kind == A_EXISTS; i++) /* checked, then unused */
+      if (sq->items[i].e->kind != A_STAR) (void)plan_bind_expr(b, &r.sc, sq->items[i].e);
+    struct join_ctx none = {0}, *saved_jc = b->jc;
+    b->jc = &none; /* the subquery joins nothing: any STATE_TTL in it is misplaced */
+    plan_check_hints(b, sq);
+    b->jc = saved_jc;
   } else { /* an uncorrelated IN (SELECT ...) of any shape */
     r.n = plan_bind_query(b, sq, env);
     r.sc = plan_make_scope(b, r.n, NULL);
   }
   plan_node *n = plan_new_join(b, neg ? JOIN_ANTI : JOIN_SEMI, in, r.n, off);
-  scope all;
+  scope all; /* the outer query's names, then the subquery's, which hide them */
   all.n = sc->n + r.sc.n;
   all.cols = arena_alloc(b->a, sizeof(scope_col) * (size_t)(all.n ? all.n : 1));
   memcpy(all.cols, sc->cols, sizeof(scope_col) * (size_t)sc->n);
   memcpy(all.cols + sc->n, r.sc.cols, sizeof(scope_col) * (size_t)r.sc.n);
+  for (int i = 0; i < sc->n; i++) all.cols[i].level++;
+  sl_type *types = arena_alloc(b->a, sizeof(sl_type) * (size_t)(all.n ? all.n : 1));
+  for (int i = 0; i < all.n; i++) types[i] = all.cols[i].type;
   sl_expr *cond = NULL;
   if (x->kind == A_INSUB) {
     sl_expr *a = plan_bind_expr(b, sc, x->args[0]);
@@ -327,7 +393,7 @@ static plan_node *semi_join(binder *b, plan_node *in, const scope *sc, const sql
         plan_fail(b, sq->off, "the subquery of IN must select exactly one column");
       scope rs = r.sc; /* the selected expression sees the subquery's FROM only */
       y = plan_bind_expr(b, &rs, sq->items[0].e);
-      y = plan_shift_cols(b, y, r.sc.n, 0, sc->n, r.n->types);
+      y = plan_shift_cols(b, y, r.sc.n, 0, sc->n, types + sc->n);
     } else {
       if (r.n->ncols != 1)
         plan_fail(b, sq->off, "the subquery of IN must select exactly one column");
@@ -365,7 +431,7 @@ static plan_node *semi_join(binder *b, plan_node *in, const scope *sc, const sql
     for (int i = 0; i < nv; i++) {
       /* conjuncts over the subquery only filter it; the rest is the condition */
       if (plan_sides_of(b, v[i], sc->n, r.sc.n) == 2 && !(n->op->null_aware && i == 0)) {
-        sl_expr *y = plan_shift_cols(b, v[i], sc->n + r.sc.n, 0, -sc->n, n->types);
+        sl_expr *y = plan_shift_cols(b, v[i], sc->n + r.sc.n, 0, -sc->n, types);
         n->in[1] = filter_over(b, n->in[1], y);
       } else {
         n->op->cond = plan_and(b, n->op->cond, v[i]);
@@ -390,7 +456,7 @@ plan_node *plan_bind_where(binder *b, const sql_query *q, bound *in, cte_env *en
                            const sql_expr **rest) {
   struct join_ctx *jc = b->jc;
   *rest = q->where;
-  check_hints(b, q, &in->sc);
+
   sql_expr **conj = NULL;
   int nconj = 0;
   const sql_expr *w = q->where;
@@ -411,22 +477,14 @@ plan_node *plan_bind_where(binder *b, const sql_query *q, bound *in, cte_env *en
   bool is_join = jc->n > 0;
   if (!is_join && !has_sub) return n;
   if (is_join) {
-    /* plain WHERE conjuncts: into the top inner join (and on down), else a filter above */
-    pending *top = pending_of(jc, n);
-    sl_expr *above = NULL;
+    /* plain WHERE conjuncts: down into the joins where SQL allows, else filters above */
     for (int i = 0; i < nconj; i++) {
       if (subquery_conj(conj[i])) continue;
       sl_expr *x = plan_bind_expr(b, &in->sc, conj[i]);
       plan_need_bool(b, x, "WHERE");
-      if (top && n->op->join_type == JOIN_INNER && !top->rtable)
-        add_conj(b, n, x, true);
-      else
-        above = plan_and(b, above, x);
+      n = push_where(b, n, x);
     }
-    for (int i = 0; i < jc->n; i++)
-      plan_join_decide(b, &jc->v[i], q); /* inner joins first: they were
-                                     made first */
-    if (above) n = filter_over(b, n, above);
+    for (int i = 0; i < jc->n; i++) plan_join_decide(b, &jc->v[i], q); /* inner ones first */
     *rest = NULL;
   } else {
     /* keep the plain conjuncts for the usual WHERE binding above the SEMI/ANTI joins */

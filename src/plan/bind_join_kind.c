@@ -73,11 +73,11 @@ static int window_col(const plan_node *n, int col, const plan_node **tvf) {
 
 /* ---- deciding how a join runs ---- */
 
-/* t + c (t a column, c a constant interval): *col, *ms. */
+/* t + c (t a column, c a constant interval of at most ~300 years): *col, *ms. A cast is not
+ * looked through (it may truncate or shift the time). */
+#define TERM_MAX_MS (INT64_C(1) << 53)
 static bool time_term(const sl_expr *x, int *col, int64_t *ms) {
   *ms = 0;
-  if (x->kind == E_CAST && x->nargs == 1 && type_is_time(x->type) && type_is_time(x->args[0]->type))
-    x = x->args[0];
   if (x->kind == E_COL) {
     *col = x->col;
     return true;
@@ -85,14 +85,18 @@ static bool time_term(const sl_expr *x, int *col, int64_t *ms) {
   if (x->kind == E_ARITH && x->nargs == 2 && (x->ival == EOP_ADD || x->ival == EOP_SUB) &&
       x->args[0]->kind == E_COL && x->args[1]->kind == E_LIT && x->args[1]->type.id == T_INTERVAL &&
       !x->args[1]->lit.null) {
+    int64_t v = x->args[1]->lit.u.i;
+    if (v > TERM_MAX_MS || v < -TERM_MAX_MS) return false;
     *col = x->args[0]->col;
-    *ms = x->ival == EOP_ADD ? x->args[1]->lit.u.i : -x->args[1]->lit.u.i;
+    *ms = x->ival == EOP_ADD ? v : -v;
     return true;
   }
   if (x->kind == E_ARITH && x->nargs == 2 && x->ival == EOP_ADD && x->args[1]->kind == E_COL &&
       x->args[0]->kind == E_LIT && x->args[0]->type.id == T_INTERVAL && !x->args[0]->lit.null) {
+    int64_t v = x->args[0]->lit.u.i;
+    if (v > TERM_MAX_MS || v < -TERM_MAX_MS) return false;
     *col = x->args[1]->col;
-    *ms = x->args[0]->lit.u.i;
+    *ms = v;
     return true;
   }
   return false;
@@ -109,12 +113,13 @@ typedef struct decided {
 static bool key_conj(binder *b, const sl_expr *x, int nl, int nr, sl_expr **le, sl_expr **re) {
   if (x->kind != E_CMP || x->ival != EOP_EQ || x->nargs != 2) return false;
   int s0 = plan_sides_of(b, x->args[0], nl, nr), s1 = plan_sides_of(b, x->args[1], nl, nr);
-  if (s0 == 1 && s1 == 2) {
+  /* a constant counts as the left side's: it is computed there (5 NOT IN (SELECT k ...)) */
+  if (s0 <= 1 && s1 == 2) {
     *le = x->args[0];
     *re = x->args[1];
     return true;
   }
-  if (s0 == 2 && s1 == 1) {
+  if (s0 == 2 && s1 <= 1) {
     *le = x->args[1];
     *re = x->args[0];
     return true;
@@ -144,7 +149,11 @@ static void place_keys(binder *b, plan_node *n, sl_expr **lx, sl_expr **rx, int 
     s->nkeys = nk;
     return;
   }
-  /* widen the inputs */
+  /* widen the inputs; the key expressions read left + right columns (a SEMI join's own
+   * columns are only the left ones) */
+  sl_type *wt = arena_alloc(b->a, sizeof(sl_type) * (size_t)(nl + nr + 1));
+  memcpy(wt, l->types, sizeof(sl_type) * (size_t)nl);
+  memcpy(wt + nl, r->types, sizeof(sl_type) * (size_t)nr);
   plan_node *wl = l, *wr = r;
   if (el) {
     wl = plan_calc_node(b, l, nl + el, n->off);
@@ -177,7 +186,7 @@ static void place_keys(binder *b, plan_node *n, sl_expr **lx, sl_expr **rx, int 
     } else {
       wr->names[ar] = arena_printf(b->a, "$key%d", i);
       wr->types[ar] = rx[i]->type;
-      wr->proj[ar] = plan_shift_cols(b, rx[i], nl + nr, 0, -nl, n->types);
+      wr->proj[ar] = plan_shift_cols(b, rx[i], nl + nr, 0, -nl, wt);
       rk[i] = ar++;
     }
   }
@@ -189,9 +198,6 @@ static void place_keys(binder *b, plan_node *n, sl_expr **lx, sl_expr **rx, int 
   j->op->nkeys = nk;
   bool semi = s->join_type == JOIN_SEMI || s->join_type == JOIN_ANTI;
   /* columns of the condition and time/window columns of the right side move by el */
-  sl_type *wt = arena_alloc(b->a, sizeof(sl_type) * (size_t)(nl + nr + 1));
-  memcpy(wt, l->types, sizeof(sl_type) * (size_t)nl);
-  memcpy(wt + nl, r->types, sizeof(sl_type) * (size_t)nr);
   if (j->op->cond) j->op->cond = plan_shift_cols(b, j->op->cond, nl + nr, nl, el, wt);
   plan_node *c = n;
   int nc = n->ncols;
@@ -291,7 +297,8 @@ void plan_join_decide(binder *b, pending *pd, const sql_query *q) {
       rtime = rc;
       bound_used[i] = true;
     }
-  bool interval = lower != INT64_MIN && upper != INT64_MAX;
+  /* SEMI / ANTI joins with time bounds run as regular joins (the bounds stay in the condition) */
+  bool interval = lower != INT64_MIN && upper != INT64_MAX && s->join_type <= JOIN_FULL;
   /* the residual condition */
   sl_expr *rest = NULL;
   for (int i = 0; i < nv; i++)

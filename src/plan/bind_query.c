@@ -110,6 +110,10 @@ static plan_node *from_node(binder *b, const sql_from *f, cte_env *env, const ch
     return plan_bind_query(b, f->sub, env);
   }
   *qual = f->alias ? f->alias : f->name;
+  if (f->as_of)
+    plan_fail(b, f->as_of_off,
+              "FOR SYSTEM_TIME AS OF applies to the right side of a join (JOIN t FOR SYSTEM_TIME "
+              "AS OF o.time ON ...)");
   for (cte_env *c = env; c; c = c->next)
     if (sql_name_match(c->cte->name, f->name, f->quoted))
       return c->n; /* bound once where it is defined; every use shares the node */
@@ -128,6 +132,18 @@ bound plan_bind_from(binder *b, const sql_from *f, cte_env *env) {
   return r;
 }
 
+int plan_star_cols(const scope *sc, const char *qual, int *out) {
+  int n = 0;
+  for (int pass = qual ? 1 : 0; pass < 2; pass++)
+    for (int j = 0; j < sc->n; j++) {
+      const scope_col *c = &sc->cols[j];
+      bool take = qual ? c->qual && str_ieq(c->qual, qual)
+                       : !c->hidden && c->level == 0 && c->using_col == (pass == 0);
+      if (take) out[n++] = j;
+    }
+  return n;
+}
+
 scope plan_make_scope(binder *b, plan_node *n, const char *qual) {
   scope s;
   s.n = n->ncols;
@@ -136,6 +152,9 @@ scope plan_make_scope(binder *b, plan_node *n, const char *qual) {
     s.cols[i].name = n->names[i];
     s.cols[i].qual = qual;
     s.cols[i].type = n->types[i];
+    s.cols[i].level = 0;
+    s.cols[i].hidden = false;
+    s.cols[i].using_col = false;
   }
   return s;
 }
@@ -150,31 +169,29 @@ static plan_node *bind_select(binder *b, const sql_query *q0, cte_env *env) {
   if (q->from) {
     in = plan_bind_from(b, q->from, env);
     const sql_expr *rest;
+    plan_check_hints(b, q0);
     in.n = plan_bind_where(b, q0, &in, env, &rest);
     qw.where = (sql_expr *)rest;
   } else {
     in.n = plan_new_node(b->a, P_ONEROW, 0, 0);
     in.n->off = q->off;
     in.sc = plan_make_scope(b, in.n, NULL);
-    if (q->where && q->where->kind == A_EXISTS)
-      plan_fail(b, q->where->off, "EXISTS (...) needs a FROM clause in its SELECT");
+    plan_check_hints(b, q0);
   }
   b->jc = saved;
   scope sc = in.sc;
   plan_node *agg = plan_bind_aggregate(b, q, in.n, &sc);
   if (agg) return agg;
   /* count output columns */
-  int n = 0;
+  int n = 0, *star = arena_alloc(b->a, sizeof(int) * (size_t)(sc.n + 1));
   for (int i = 0; i < q->nitems; i++) {
     const sql_expr *x = q->items[i].e;
     if (x->kind == A_STAR) {
       if (x->nnames == 0) {
         if (!q->from) plan_fail(b, x->off, "SELECT * needs a FROM clause");
-        n += sc.n;
+        n += plan_star_cols(&sc, NULL, star);
       } else {
-        int k = 0;
-        for (int j = 0; j < sc.n; j++)
-          k += sc.cols[j].qual && str_ieq(sc.cols[j].qual, x->names[0]);
+        int k = plan_star_cols(&sc, x->names[0], star);
         if (!k) plan_fail(b, x->off, "unknown table or alias '%s'", x->names[0]);
         n += k;
       }
@@ -188,8 +205,9 @@ static plan_node *bind_select(binder *b, const sql_query *q0, cte_env *env) {
     const sql_select_item *it = &q->items[i];
     const sql_expr *x = it->e;
     if (x->kind == A_STAR) {
-      for (int j = 0; j < sc.n; j++) {
-        if (x->nnames && !(sc.cols[j].qual && str_ieq(sc.cols[j].qual, x->names[0]))) continue;
+      int ns = plan_star_cols(&sc, x->nnames ? x->names[0] : NULL, star);
+      for (int t = 0; t < ns; t++) {
+        int j = star[t];
         sl_expr *y = expr_new(b->a, E_COL, sc.cols[j].type, x->off);
         y->col = j;
         c->proj[k] = y;

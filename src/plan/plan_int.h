@@ -12,12 +12,20 @@
 typedef struct scope_col {
   const char *name, *qual;
   sl_type type;
+  uint8_t level;  /* 0: the query's own FROM; 1: the outer query (a correlated subquery): a name
+                     found at a lower level hides the same name further out */
+  bool hidden;    /* the right column of a USING pair: only its qualified name finds it, and *
+                     leaves it out (the left one stands for both) */
+  bool using_col; /* the column that stands for a USING pair: SELECT * puts it first */
 } scope_col;
 
 typedef struct scope {
   scope_col *cols;
   int n;
 } scope;
+/* The columns SELECT * (qual NULL) or t.* expands to, in order (USING columns first, as SQL
+ * says), into out (room for sc->n); returns how many. */
+int plan_star_cols(const scope *sc, const char *qual, int *out);
 
 typedef struct cte_env cte_env;
 
@@ -109,6 +117,8 @@ bound plan_bind_join(binder *b, const sql_from *f, cte_env *env);
 plan_node *plan_bind_where(binder *b, const sql_query *q, bound *in, cte_env *env,
                            const sql_expr **rest);
 bool plan_is_rowtime(const plan_node *n, int col);
+/* The hints of a SELECT: known ones only; STATE_TTL names inputs of its joins (b->jc). */
+void plan_check_hints(binder *b, const sql_query *q);
 /* What bind_join.c and bind_join_kind.c share: a column reference, x AND y (either NULL), the
  * conjuncts of x, which sides (bit 1 left: columns < nl, bit 2 right) x reads, x with columns
  * >= from moved by delta, a P_JOIN node over l and r, a join type's name, and the decision of

@@ -192,6 +192,18 @@ static int64_t unit_ms(const char *u) {
 }
 
 /* INTERVAL 'text' UNIT [TO UNIT] (Flink) or INTERVAL '3 hours' (PostgreSQL). */
+/* ms + v units, rounded to the millisecond; an interval beyond about 3 million years is a
+ * located error (so no arithmetic on it can overflow). */
+#define INTERVAL_MAX_MS 1e17
+static int64_t interval_add(parser *p, uint32_t soff, const char *s, int64_t ms, double v,
+                            int64_t unit) {
+  double d = v * (double)unit;
+  if (!(d < INTERVAL_MAX_MS && d > -INTERVAL_MAX_MS) || (double)ms + d >= INTERVAL_MAX_MS ||
+      (double)ms + d <= -INTERVAL_MAX_MS)
+    sql_fail(p, soff, "interval '%s' is out of range", s);
+  return ms + (int64_t)(d + (v >= 0 ? 0.5 : -0.5));
+}
+
 static sql_expr *parse_interval(parser *p, uint32_t off) {
   uint32_t soff = tok(p)->off;
   bool neg = false;
@@ -236,7 +248,7 @@ static sql_expr *parse_interval(parser *p, uint32_t off) {
     while (*q) {
       if (!isdigit((unsigned char)*q)) sql_fail(p, soff, "invalid interval literal '%s'", s);
       double v = strtod(q, (char **)&q);
-      ms += (int64_t)(v * (double)cur + (v >= 0 ? 0.5 : -0.5));
+      ms = interval_add(p, soff, s, ms, v, cur);
       any = true;
       if (*q == ' ' || *q == ':') {
         q++;
@@ -271,7 +283,7 @@ static sql_expr *parse_interval(parser *p, uint32_t off) {
       if (str_nieq(w, wl, "MIN")) m = 60000;
       if (str_nieq(w, wl, "SEC")) m = 1000;
       if (!m) sql_fail(p, soff, "invalid or unsupported interval unit in '%s'", s);
-      ms += (int64_t)(v * (double)m + (v >= 0 ? 0.5 : -0.5));
+      ms = interval_add(p, soff, s, ms, v, m);
       any = true;
     }
     if (!any) sql_fail(p, soff, "invalid interval literal '%s'", s);

@@ -18,7 +18,7 @@ static const char *const reserved[] = {
     "OR",    "NOT",     "IS",     "IN",     "BETWEEN",   "LIKE",   "CASE",     "WHEN", "THEN",
     "ELSE",  "END",     "WINDOW", "EXCEPT", "INTERSECT", "VALUES", "INSERT",   "INTO", "TABLE",
     "NULL",  "TRUE",    "FALSE",  "FOR",    "LATERAL",   "OVER",   "DISTINCT", "ALL",  "ESCAPE",
-    "USING", "NATURAL", "OFFSET", "FETCH",  "EMIT",      NULL};
+    "USING", "NATURAL", "OFFSET", "FETCH",  "EMIT",      "OUTER",  NULL};
 
 _Noreturn void sql_fail(parser *p, uint32_t off, const char *fmt, ...) {
   va_list ap;
@@ -187,6 +187,8 @@ static sql_from *parse_from(parser *p) {
       p->i++;
       accept_kw(p, "OUTER");
       sql_expect_kw(p, "JOIN");
+    } else if (is_kw(p, "OUTER")) {
+      sql_fail(p, off, "OUTER JOIN needs LEFT, RIGHT or FULL before OUTER");
     } else if (is_kw(p, "NATURAL")) {
       sql_fail(p, off, "NATURAL JOIN is not supported; name the columns with USING (...) or ON");
     } else {
