@@ -16,6 +16,20 @@ const char *conn_updating_choices(void) {
          "which then writes the materialised table (an upsert by key)";
 }
 
+const opt_def conn_lookup_opts[] = {
+    {"lookup.cache", OPT_ENUM, "NONE", "NONE|PARTIAL", false,
+     "lookup joins against this table: ask it for every row (NONE), or keep recently asked keys "
+     "and their rows in a cache (PARTIAL)"},
+    {"lookup.partial-cache.max-rows", OPT_INT, "10000", NULL, false,
+     "PARTIAL: the most keys the cache keeps (least recently used first out)"},
+    {"lookup.partial-cache.expire-after-write", OPT_DURATION, NULL, NULL, false,
+     "PARTIAL: a cached key is asked again this long after it was loaded"},
+    {"lookup.partial-cache.expire-after-access", OPT_DURATION, NULL, NULL, false,
+     "PARTIAL: a cached key is dropped when unused this long"},
+    {"lookup.partial-cache.cache-missing-key", OPT_BOOL, "true", NULL, false,
+     "PARTIAL: also cache that a key has no rows"},
+    {NULL, 0, NULL, NULL, false, NULL}};
+
 const opt_def conn_source_opts[] = {
     {"on-error", OPT_ENUM, "dlq", "fail|skip|dlq", false,
      "what a record that cannot be decoded or converted does: stop the run with exit 1 and its "
@@ -99,6 +113,14 @@ void conn_docs(FILE *f) {
         "|---|---|---|---|\n",
         f);
   opt_rows(f, conn_source_opts);
+  fputs("\n## Lookup cache options\n\n"
+        "A table whose connector can be asked by key (a database table) serves lookup joins "
+        "(`JOIN t FOR SYSTEM_TIME AS OF o.proc_time`) row by row instead of being read as a "
+        "stream; these options, Flink's, put a cache in front of it. No connector of this "
+        "release has such tables: a lookup join reads its table as a stream and keeps its rows "
+        "by key (see joins.md).\n\n| option | required | default | values |\n|---|---|---|---|\n",
+        f);
+  opt_rows(f, conn_lookup_opts);
   for (size_t i = 0; i < sizeof conns / sizeof conns[0]; i++) {
     const conn_def *c = conns[i];
     fprintf(f, "\n## Connector `%s` (%s%s%s)\n\n%s\n\n", c->name, c->has_source ? "source" : "",

@@ -32,12 +32,23 @@ typedef struct conn_def {
   const char *doc;
   sl_op *(*source_new)(const conn_ctx *c, sl_error *e);
   sl_op *(*sink_new)(const conn_ctx *c, sl_error *e);
+  /* A table that can be asked by key (a lookup join's remote dimension, such as a database
+   * table): the lookup of rows whose physical columns key_cols[0..nkeys) equal given values
+   * (pipeline.h: sl_lookup). The planner then asks it per probe row, through a cache set by
+   * conn_lookup_opts, instead of reading the table as a stream. NULL: the table is read as a
+   * stream and the join keeps its rows (every connector today). The catalog accepts the
+   * conn_lookup_opts of such a connector's tables. */
+  sl_lookup *(*lookup_new)(const conn_ctx *c, const int *key_cols, int nkeys, sl_error *e);
 } conn_def;
 
 const conn_def *conn_lookup(const char *name);
 const conn_def *const *conn_table(int *n);
 /* Options every source has: 'on-error' and 'dlq.path'. */
 extern const opt_def conn_source_opts[];
+/* The lookup cache of a table with lookup_new, Flink's names: 'lookup.cache' (NONE | PARTIAL),
+ * 'lookup.partial-cache.max-rows', '...expire-after-write', '...expire-after-access',
+ * '...cache-missing-key'. */
+extern const opt_def conn_lookup_opts[];
 /* The sinks that take an updating stream (-U/+U/-D rows), as one phrase for the message that
  * refuses an updating query into an append-only sink. */
 const char *conn_updating_choices(void);

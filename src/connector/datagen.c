@@ -519,4 +519,5 @@ const conn_def conn_datagen = {
     "run, as in Flink). Types: BOOLEAN, INT, BIGINT, FLOAT, DOUBLE, DECIMAL, STRING, DATE, "
     "TIMESTAMP(3), TIMESTAMP_LTZ(3). Only the columns a query uses are generated.",
     dg_source_new,
+    NULL,
     NULL};

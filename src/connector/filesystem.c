@@ -57,4 +57,5 @@ const conn_def conn_filesystem = {
     "arrived, as the file 'path' (atomically) when the run ends, when an unbounded run stops, "
     "and every rollover interval while it changes.",
     fs_source_new,
-    fs_sink_new};
+    fs_sink_new,
+    NULL};

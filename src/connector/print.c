@@ -114,8 +114,10 @@ const conn_def conn_print = {"print",
                              "Writes every row to standard output as `+I[v1, v2, ...]`, as "
                              "Flink's print connector does.",
                              NULL,
-                             print_sink_new};
+                             print_sink_new,
+                             NULL};
 const conn_def conn_blackhole = {"blackhole", blackhole_opts,
                                  false,       true,
                                  false,       "Counts rows and drops them (for benchmarks).",
-                                 NULL,        blackhole_sink_new};
+                                 NULL,        blackhole_sink_new,
+                                 NULL};

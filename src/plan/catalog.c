@@ -238,6 +238,7 @@ static void check_option_keys(binder *b, const cat_table *t, const sql_option *o
     for (int f = 0; !d && !t->fmt && t->conn->needs_format && f < nf; f++)
       d = opt_find(fmts[f]->opts, k);
     if (!d && t->conn->has_source) d = opt_find(conn_source_opts, k);
+    if (!d && t->conn->lookup_new) d = opt_find(conn_lookup_opts, k);
     if (d) continue;
     const char *names[64];
     int n = 0;
@@ -321,6 +322,7 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
     const opt_def *d = opt_find(t->conn->opts, k);
     if (!d && t->fmt) d = opt_find(t->fmt->opts, k);
     if (!d && t->conn->has_source) d = opt_find(conn_source_opts, k);
+    if (!d && t->conn->lookup_new) d = opt_find(conn_lookup_opts, k);
     opt_def concrete; /* messages name the key as written, not 'fields.#.kind' */
     if (d && strchr(d->key, '#')) {
       concrete = *d;

@@ -446,17 +446,30 @@ static sl_op *build_node(builder *b, const plan_node *n) {
   case P_JOIN: {
     sl_op *l = build(b, n->in[0]);
     if (!l) return NULL;
-    sl_op *r = build(b, n->in[1]);
-    if (!r) return NULL;
-    sl_op *op = plan_build_join(b->p, j, n, l, r, b->e);
+    const plan_node *rn = n->in[1];
+    sl_lookup *remote = NULL; /* a table asked by key: it is not read as a stream */
+    if (n->op->join_kind == PJ_LOOKUP && rn->kind == P_SCAN && rn->table->conn->lookup_new) {
+      cat_table *t = rn->table;
+      conn_ctx c = {.job = j,
+                    .table = t->name,
+                    .schema = {t->nphys, t->phys_names, t->phys_types, NULL, b->p->tz_offset_ms},
+                    .opts = t->ol,
+                    .fmt = t->fmt,
+                    .source_index = -1,
+                    .dry = b->dry};
+      if (!(remote = t->conn->lookup_new(&c, n->op->rkeys, n->op->nkeys, b->e))) return NULL;
+    }
+    sl_op *r = remote ? NULL : build(b, rn);
+    if (!remote && !r) return NULL;
+    sl_op *op = plan_build_join(b->p, j, n, l, r, remote, b->e);
     if (!op) return NULL;
     op->ncols = n->ncols;
     op->cols = n->names;
     op->types = n->types;
     job_add_op(j, op);
-    op_connect(l, op); /* port 0 */
-    op_connect(r, op); /* port 1 */
-    if (n->op->join_kind == PJ_LOOKUP) preload(r);
+    op_connect(l, op);        /* port 0 */
+    if (r) op_connect(r, op); /* port 1 */
+    if (r && n->op->join_kind == PJ_LOOKUP) preload(r);
     return op;
   }
   }

@@ -3,6 +3,7 @@
  * plan_opspec, with the checks that need the built input (a window over an updating stream is
  * refused here, located). Must not bind names or touch the catalog; physical.c connects the
  * operator it returns. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "plan.h"
@@ -141,10 +142,26 @@ const char *plan_retention(const sl_pipeline *p, const plan_node *n) {
   }
 }
 
+/* 'lookup.cache' and the 'lookup.partial-cache.*' options of a remote lookup table. */
+static void cache_options(const cat_table *t, lookup_cache_opts *c) {
+  opt_list ol = t->ol;
+  memset(c, 0, sizeof *c);
+  const char *v = opt_get(&ol, conn_lookup_opts, "lookup.cache");
+  if (!v || !str_ieq(v, "PARTIAL")) return;
+  v = opt_get(&ol, conn_lookup_opts, "lookup.partial-cache.max-rows");
+  c->max_rows = v ? strtoll(v, NULL, 10) : 10000;
+  v = opt_get(&ol, conn_lookup_opts, "lookup.partial-cache.expire-after-write");
+  if (v && opt_parse_duration(v, &c->expire_write) != SL_OK) c->expire_write = 0;
+  v = opt_get(&ol, conn_lookup_opts, "lookup.partial-cache.expire-after-access");
+  if (v && opt_parse_duration(v, &c->expire_access) != SL_OK) c->expire_access = 0;
+  c->cache_missing = opt_get_bool(&ol, conn_lookup_opts, "lookup.partial-cache.cache-missing-key");
+}
+
 sl_op *plan_build_join(const sl_pipeline *p, sl_job *j, const plan_node *n, sl_op *l, sl_op *r,
-                       sl_error *e) {
+                       sl_lookup *remote, sl_error *e) {
   const plan_opspec *s = n->op;
   const plan_node *ln = n->in[0], *rn = n->in[1];
+  (void)r;
   join_spec js = {.type = s->join_type,
                   .lkeys = s->keys,
                   .rkeys = s->rkeys,
@@ -179,7 +196,8 @@ sl_op *plan_build_join(const sl_pipeline *p, sl_job *j, const plan_node *n, sl_o
     break;
   case PJ_LOOKUP: {
     lookup_cache_opts cache = {0};
-    op = op_lookup_join_new(j, &js, NULL, &cache, s->pk, s->npk, cols_of(n), e);
+    if (remote) cache_options(rn->table, &cache);
+    op = op_lookup_join_new(j, &js, remote, &cache, s->pk, s->npk, cols_of(n), e);
     if (op) op->updating = l->updating;
     break;
   }

@@ -182,9 +182,11 @@ sl_status plan_optimize(sl_pipeline *p, sl_error *e);
 sl_op *plan_build_stateful(const sl_pipeline *p, sl_job *j, const plan_node *n, sl_op *in,
                            sl_error *e);
 /* The operator of a P_JOIN, given its built inputs (physical_ops.c); sets what explain says
- * about how long its state lives. */
+ * about how long its state lives. A lookup join against a table whose connector has
+ * lookup_new gets remote (and r is NULL): the table is asked per row through the cache its
+ * 'lookup.*' options set. */
 sl_op *plan_build_join(const sl_pipeline *p, sl_job *j, const plan_node *n, sl_op *l, sl_op *r,
-                       sl_error *e);
+                       sl_lookup *remote, sl_error *e);
 /* How long the state of a stateful node's operator lives, for explain (NULL: unbounded). */
 const char *plan_retention(const sl_pipeline *p, const plan_node *n);
 /* Longest path from n down to a source (memoized in n->height). */

@@ -1,6 +1,7 @@
 /* test_plan.c - plan/: views and WITH queries bound once and shared (the plan is a DAG, built
  * into one operator per shared node), the compiled plan untouched by building jobs from it. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "plan/plan.h"
 #include "unit.h"
@@ -109,4 +110,97 @@ TEST(building_leaves_the_plan_unchanged) {
   free(ex2);
   free(before);
   plan_free(p);
+}
+
+/* ---- a lookup join against a table asked by key (a connector with lookup_new) ----
+ * The dimension table is declared with the filesystem connector, then its connector is swapped
+ * for a copy whose lookup_new answers from an array (as a database connector will): the planner
+ * must not read the table as a stream, must ask it per probe row by the join key, and must
+ * put the 'lookup.*' cache in front of it. */
+
+typedef struct fake_dim {
+  sl_lookup base;
+  int calls;
+} fake_dim;
+
+static int fake_calls;
+static const sl_type fake_types[2] = {{T_INT, 0, 0, 0, 0}, {T_STRING, 0, 0, 0, 0}};
+
+static sl_status fake_lookup(sl_lookup *l, const sl_value *keys, lookup_row_fn fn, void *arg,
+                             sl_error *e) {
+  (void)l;
+  fake_calls++;
+  if (keys[0].null || keys[0].u.i > 2) return SL_OK; /* ids 1 and 2 exist */
+  sl_value row[2] = {keys[0], value_str(keys[0].u.i == 1 ? "one" : "two", 3)};
+  return fn(arg, row, e);
+}
+
+static void fake_free(sl_lookup *l) { free(l); }
+static const lookup_vt fake_vt = {"fake", fake_lookup, fake_free};
+static int fake_key_col = -1;
+
+static sl_lookup *fake_new(const conn_ctx *c, const int *key_cols, int nkeys, sl_error *e) {
+  (void)c, (void)e;
+  fake_dim *d = xcalloc(1, sizeof *d);
+  d->base.vt = &fake_vt;
+  d->base.ncols = 2;
+  d->base.types = fake_types;
+  d->base.key_cols = key_cols;
+  d->base.nkeys = nkeys;
+  fake_key_col = nkeys == 1 ? key_cols[0] : -1;
+  return &d->base;
+}
+
+TEST(lookup_join_remote_table_through_cache) {
+  char dir[] = "/tmp/sluice-plan-XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  char path[256], text[2000];
+  snprintf(path, sizeof path, "%s/orders.jsonl", dir);
+  FILE *f = fopen(path, "w");
+  for (int i = 0; i < 10; i++) fprintf(f, "{\"oid\": %d, \"cid\": %d}\n", i, i % 4);
+  fclose(f);
+  snprintf(text, sizeof text,
+           "CREATE TABLE orders (oid INT, cid INT, pt AS PROCTIME()) WITH ('connector' = "
+           "'filesystem', 'path' = '%s', 'format' = 'json');\n"
+           "CREATE TABLE dim (id INT, name STRING) WITH ('connector' = 'filesystem', 'path' = "
+           "'%s/nothing-is-read.jsonl', 'format' = 'json');\n"
+           "CREATE TABLE o WITH ('connector' = 'blackhole');\n"
+           "INSERT INTO o SELECT o.oid, d.name FROM orders AS o LEFT JOIN dim FOR SYSTEM_TIME AS "
+           "OF o.pt AS d ON o.cid = d.id;",
+           path, dir);
+  sl_error e = {0};
+  sl_pipeline *p = compile(text, &e);
+  CHECK(p != NULL);
+  if (!p) return;
+  static conn_def fake_conn;
+  fake_conn = conn_filesystem;
+  fake_conn.lookup_new = fake_new;
+  /* the options a database table would be declared with (the catalog accepts them for a
+   * connector with lookup_new) */
+  static opt_kv kv[16];
+  for (int i = 0; i < p->ntables; i++) {
+    cat_table *t = p->tables[i];
+    if (strcmp(t->name, "dim")) continue;
+    t->conn = &fake_conn;
+    CHECK(t->ol.n + 2 <= 16);
+    for (int k = 0; k < t->ol.n; k++) kv[k] = t->ol.v[k];
+    kv[t->ol.n] = (opt_kv){"lookup.cache", "PARTIAL"};
+    kv[t->ol.n + 1] = (opt_kv){"lookup.partial-cache.max-rows", "100"};
+    t->ol.v = kv;
+    t->ol.n += 2;
+  }
+  sl_job *j = NULL;
+  fake_calls = 0;
+  CHECK(plan_build_job(p, false, &j, &e) == SL_OK);
+  int sources = 0;
+  for (int i = 0; j && i < j->nops; i++) sources += j->ops[i]->vt->pump != NULL;
+  CHECK(sources == 1); /* the dimension is not read as a stream */
+  CHECK(fake_key_col == 0);
+  if (j) CHECK(job_run(j, &e) == SL_OK);
+  CHECK(j && j->nsinks == 1 && j->sinks[0].rows_written == 10); /* LEFT: every order */
+  CHECK(fake_calls == 4); /* cid 0..3, each asked once: the cache answers the rest */
+  job_free(j);
+  plan_free(p);
+  unlink(path);
+  rmdir(dir);
 }
