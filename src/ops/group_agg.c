@@ -124,6 +124,7 @@ static sl_status put_row(group_op *g, int kind, const sl_value *in_row, const sl
 }
 
 static sl_status flush_out(group_op *g, sl_error *e) {
+  op_state_rows(&g->base, (int64_t)g->map.n - g->base.state_rows); /* keys kept */
   sl_status st = op_emit(&g->base, &g->out, e);
   batch_clear(&g->out);
   return st;
@@ -132,6 +133,7 @@ static sl_status flush_out(group_op *g, sl_error *e) {
 static void forget(group_op *g, state_entry *en) {
   agg_release(g->set, acc_of(g, en));
   state_map_remove(&g->map, en);
+  op_state_rows(&g->base, -1);
 }
 
 static sl_status group_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {

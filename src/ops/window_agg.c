@@ -86,6 +86,7 @@ state_entry *wagg_upsert(wagg_op *a, wslice *s, const void *key, size_t klen, ui
                          bool *created) {
   state_entry *en = state_map_upsert(&s->map, key, klen, hash, created);
   if (!en || !*created) return en;
+  op_state_rows(&a->base, 1); /* one accumulator per key and slice */
   wagg_val *v = state_entry_val(en);
   v->end = s->end;
   if (s->tail)
@@ -110,6 +111,7 @@ static void slice_free(wagg_op *a, int i) {
     for (state_entry *en; (en = state_map_next(&s->map, &it));)
       agg_release(a->aggs, wagg_acc(state_entry_val(en)));
   a->hint = s->map.n;
+  op_state_rows(&a->base, -(int64_t)s->map.n);
   state_map_free(&s->map);
   state_arena_free(&s->entries);
   state_free(&a->base.mem, s, sizeof *s);

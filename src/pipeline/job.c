@@ -244,7 +244,11 @@ void job_summary(const sl_job *j, FILE *f, double wall, double cpu) {
     human_bytes(op->mem.peak, peak, sizeof peak);
     human_bytes(op->mem.bytes, end, sizeof end);
     snprintf(name, sizeof name, "%s #%d", op->vt->kind, op->id);
-    fprintf(f, "  state  %-16s keeps %s at peak, %s at end\n", name, peak, end);
+    fprintf(f, "  state  %-16s keeps %s at peak, %s at end", name, peak, end);
+    if (op->state_rows_peak)
+      fprintf(f, "; %lld rows at peak, %lld at end", (long long)op->state_rows_peak,
+              (long long)op->state_rows);
+    fputc('\n', f);
   }
 }
 

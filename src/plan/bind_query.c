@@ -10,11 +10,6 @@
 
 /* ---- queries ---- */
 
-typedef struct bound {
-  plan_node *n;
-  const char *qual;
-} bound;
-
 plan_node *plan_calc_node(binder *b, plan_node *in, int ncols, uint32_t off) {
   plan_node *c = plan_new_node(b->a, P_CALC, 1, ncols);
   c->in[0] = in;
@@ -102,32 +97,34 @@ int plan_height(plan_node *n) {
   return n->height = h + 1;
 }
 
-static bound bind_from(binder *b, const sql_from *f, cte_env *env) {
-  bound r = {0};
+static plan_node *from_node(binder *b, const sql_from *f, cte_env *env, const char **qual) {
   if (f->kind == FROM_TVF) {
-    bound in = bind_from(b, f->tvf->input, env);
-    r.n = plan_bind_tvf(b, f->tvf, in.n);
-    r.qual = f->alias ? f->alias : in.qual;
-    return r;
+    bound in = plan_bind_from(b, f->tvf->input, env);
+    if (f->tvf->input->kind == FROM_JOIN)
+      plan_fail(b, f->tvf->input->off, "a window TVF reads one table or subquery, not a join");
+    *qual = f->alias ? f->alias : in.sc.n ? in.sc.cols[0].qual : NULL;
+    return plan_bind_tvf(b, f->tvf, in.n);
   }
   if (f->kind == FROM_SUBQUERY) {
-    r.n = plan_bind_query(b, f->sub, env);
-    r.qual = f->alias;
-    return r;
+    *qual = f->alias;
+    return plan_bind_query(b, f->sub, env);
   }
-  r.qual = f->alias ? f->alias : f->name;
+  *qual = f->alias ? f->alias : f->name;
   for (cte_env *c = env; c; c = c->next)
-    if (sql_name_match(c->cte->name, f->name, f->quoted)) {
-      r.n = c->n; /* bound once where it is defined; every use shares the node */
-      return r;
-    }
+    if (sql_name_match(c->cte->name, f->name, f->quoted))
+      return c->n; /* bound once where it is defined; every use shares the node */
   cat_table *t = plan_find_table(b->p, f->name);
   if (!t) plan_fail_unknown_table(b, f->off, f->name, env);
-  if (t->is_view) {
-    r.n = t->view_plan; /* bound once at CREATE VIEW */
-    return r;
-  }
-  r.n = scan_table(b, t, f->off);
+  if (t->is_view) return t->view_plan; /* bound once at CREATE VIEW */
+  return scan_table(b, t, f->off);
+}
+
+bound plan_bind_from(binder *b, const sql_from *f, cte_env *env) {
+  if (f->kind == FROM_JOIN) return plan_bind_join(b, f, env);
+  bound r;
+  const char *qual = NULL;
+  r.n = from_node(b, f, env, &qual);
+  r.sc = plan_make_scope(b, r.n, qual);
   return r;
 }
 
@@ -143,16 +140,27 @@ scope plan_make_scope(binder *b, plan_node *n, const char *qual) {
   return s;
 }
 
-static plan_node *bind_select(binder *b, const sql_query *q, cte_env *env) {
+static plan_node *bind_select(binder *b, const sql_query *q0, cte_env *env) {
   bound in;
+  struct join_ctx *saved = b->jc;
+  struct join_ctx jcs = {0};
+  b->jc = &jcs;
+  sql_query qw = *q0; /* the WHERE left after joins took their conditions */
+  const sql_query *q = &qw;
   if (q->from) {
-    in = bind_from(b, q->from, env);
+    in = plan_bind_from(b, q->from, env);
+    const sql_expr *rest;
+    in.n = plan_bind_where(b, q0, &in, env, &rest);
+    qw.where = (sql_expr *)rest;
   } else {
     in.n = plan_new_node(b->a, P_ONEROW, 0, 0);
     in.n->off = q->off;
-    in.qual = NULL;
+    in.sc = plan_make_scope(b, in.n, NULL);
+    if (q->where && q->where->kind == A_EXISTS)
+      plan_fail(b, q->where->off, "EXISTS (...) needs a FROM clause in its SELECT");
   }
-  scope sc = plan_make_scope(b, in.n, in.qual);
+  b->jc = saved;
+  scope sc = in.sc;
   plan_node *agg = plan_bind_aggregate(b, q, in.n, &sc);
   if (agg) return agg;
   /* count output columns */

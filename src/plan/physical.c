@@ -244,6 +244,10 @@ static void mark(builder *b, const plan_node *n) {
     for (int i = 0; i < n->table->nphys; i++) u[i] = true;
     return;
   }
+  if (n->kind == P_JOIN) {
+    for (int i = 0; i < n->nin; i++) mark(b, n->in[i]);
+    return;
+  }
   const plan_node *below = n->nin ? n->in[0] : NULL;
   if (below && below->kind == P_WATERMARK) {
     b->marked[below->id] = true;
@@ -288,6 +292,12 @@ static void late_options(job_source *s, const opt_list *o) {
                                         : LATE_DLQ;
   v = opt_get(o, conn_source_opts, "allowed-lateness");
   if (!v || opt_parse_duration(v, &s->allowed_lateness) != SL_OK) s->allowed_lateness = 0;
+}
+
+/* The sources under op are read first (a lookup join's dimension table). */
+static void preload(sl_op *op) {
+  if (op->vt->pump) op->preload = true;
+  for (int i = 0; i < op->nin; i++) preload(op->in[i]);
 }
 
 static sl_op *build_node(builder *b, const plan_node *n) {
@@ -430,6 +440,23 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     job_add_op(j, op);
     op_connect(in, op);
     if (n->kind == P_WATERMARK) b->wm[table_index(b->p, n->in[0]->table)] = op;
+    op->retention = plan_retention(b->p, n);
+    return op;
+  }
+  case P_JOIN: {
+    sl_op *l = build(b, n->in[0]);
+    if (!l) return NULL;
+    sl_op *r = build(b, n->in[1]);
+    if (!r) return NULL;
+    sl_op *op = plan_build_join(b->p, j, n, l, r, b->e);
+    if (!op) return NULL;
+    op->ncols = n->ncols;
+    op->cols = n->names;
+    op->types = n->types;
+    job_add_op(j, op);
+    op_connect(l, op); /* port 0 */
+    op_connect(r, op); /* port 1 */
+    if (n->op->join_kind == PJ_LOOKUP) preload(r);
     return op;
   }
   }
@@ -499,6 +526,9 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format fmt, FIL
   if (fmt == EXPLAIN_DOT)
     fputs("digraph sluice {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n", f);
   if (fmt == EXPLAIN_JSON) fputs("{\"nodes\": [", f);
+  bool bounded = true; /* state of a bounded run ends with its input */
+  for (int i = 0; i < j->nops; i++)
+    if (j->ops[i]->vt->pump && !j->ops[i]->bounded) bounded = false;
   for (int i = 0; i < j->nops; i++) {
     const sl_op *op = j->ops[i];
     sl_buf d = {0};
@@ -511,9 +541,17 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format fmt, FIL
         fputs(" <-", f);
         for (int k = 0; k < op->nin; k++) fprintf(f, " [%d]", op->in[k]->id);
       }
-      fprintf(f, ": %s%s%s%s%s\n", d.data, op->vt->pump && !op->bounded ? " [unbounded]" : "",
+      fprintf(f, ": %s%s%s%s%s", d.data, op->vt->pump && !op->bounded ? " [unbounded]" : "",
               op->updating ? " [changelog]" : "", op->vt->keeps ? "; keeps " : "",
               op->vt->keeps ? op->vt->keeps : "");
+      if (op->vt->keeps && op->retention) fprintf(f, ", %s", op->retention);
+      if (op->vt->keeps && !op->retention && bounded)
+        fputs(", until the end of the input (every source is bounded)", f);
+      if (op->vt->keeps && !op->retention && !bounded)
+        fputs("; WARNING unbounded state: add a TTL ('table.exec.state.ttl', or a STATE_TTL hint "
+              "on a join) or a time bound (a window, an interval join)",
+              f);
+      fputc('\n', f);
     } else if (fmt == EXPLAIN_DOT) {
       fprintf(f, "  n%d [label=\"%s%s%s\\n", op->id, op->vt->kind, named ? " " : "",
               named ? op->name : "");
@@ -526,9 +564,22 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format fmt, FIL
       fmt_json_escape(op->name, strlen(op->name), &nm);
       fprintf(f,
               "%s\n  {\"id\": %d, \"kind\": \"%s\", \"name\": \"%s\", \"detail\": \"%s\", "
-              "\"bounded\": %s, \"changelog\": %s}",
+              "\"bounded\": %s, \"changelog\": %s",
               i ? "," : "", op->id, op->vt->kind, buf_cstr(&nm), buf_cstr(&s),
               op->bounded ? "true" : "false", op->updating ? "true" : "false");
+      if (op->vt->keeps) {
+        sl_buf k = {0};
+        fmt_json_escape(op->vt->keeps, strlen(op->vt->keeps), &k);
+        fprintf(f, ", \"keeps\": \"%s\"", buf_cstr(&k));
+        buf_free(&k);
+        if (op->retention) {
+          fmt_json_escape(op->retention, strlen(op->retention), &k);
+          fprintf(f, ", \"retention\": \"%s\"", buf_cstr(&k));
+          buf_free(&k);
+        }
+        fprintf(f, ", \"unbounded_state\": %s", op->retention || bounded ? "false" : "true");
+      }
+      fputc('}', f);
       buf_free(&s);
       buf_free(&nm);
     }

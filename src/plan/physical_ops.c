@@ -75,3 +75,124 @@ sl_op *plan_build_stateful(const sl_pipeline *p, sl_job *j, const plan_node *n, 
   err_set(e, SL_EINTERNAL, "not a stateful plan node");
   return NULL;
 }
+
+/* ---- joins ---- */
+
+static void duration_text(int64_t ms, char *out, size_t cap) {
+  static const struct {
+    int64_t ms;
+    const char *unit;
+  } u[] = {{86400000, "d"}, {3600000, "h"}, {60000, "min"}, {1000, "s"}, {1, "ms"}};
+  for (size_t i = 0; i < sizeof u / sizeof u[0]; i++)
+    if (ms % u[i].ms == 0 || u[i].ms == 1) {
+      snprintf(out, cap, "%lld %s", (long long)(ms / u[i].ms), u[i].unit);
+      return;
+    }
+}
+
+static int64_t side_ttl(const sl_pipeline *p, int64_t hint) {
+  if (p->batch_mode) return 0;
+  return hint >= 0 ? hint : p->state_ttl_ms;
+}
+
+const char *plan_retention(const sl_pipeline *p, const plan_node *n) {
+  sl_arena *a = (sl_arena *)&p->arena;
+  int64_t ttl = p->batch_mode ? 0 : p->state_ttl_ms;
+  char d1[32], d2[32];
+  const plan_opspec *s = n->op;
+  if (p->batch_mode && n->kind != P_WATERMARK && n->kind != P_WINTVF)
+    return "until the end of the bounded input (batch mode)";
+  switch (n->kind) {
+  case P_WINAGG:
+    return s->win.kind == WIN_SESSION ? "until the watermark passes the session's end"
+                                      : "until the watermark passes window_end";
+  case P_WINTVF:
+    return s->win.kind == WIN_SESSION ? "until the watermark passes the session's end" : NULL;
+  case P_RANK:
+    if (s->win_end_col >= 0) return "until the watermark passes window_end";
+    /* fall through */
+  case P_AGG:
+  case P_OVER:
+    if (!ttl) return NULL;
+    duration_text(ttl, d1, sizeof d1);
+    return arena_printf(a, "%s after its key's last row ('table.exec.state.ttl')", d1);
+  case P_JOIN:
+    switch (s->join_kind) {
+    case PJ_INTERVAL: return "until the watermark passes the row's time plus the join's bound";
+    case PJ_WINDOW: return "until the watermark passes window_end";
+    case PJ_TEMPORAL:
+      return "left rows until the watermark reaches their time; per key, the newest version at "
+             "or before the watermark and the newer ones";
+    case PJ_LOOKUP: return "the dimension table's current rows (as large as the table)";
+    default: {
+      int64_t tl = side_ttl(p, s->ttl_left), tr = side_ttl(p, s->ttl_right);
+      bool semi = s->join_type == JOIN_SEMI || s->join_type == JOIN_ANTI;
+      (void)semi;
+      if (!tl && !tr) return NULL;
+      if (tl) duration_text(tl, d1, sizeof d1);
+      if (tr) duration_text(tr, d2, sizeof d2);
+      if (tl == tr) return arena_printf(a, "%s after its key's last row (TTL)", d1);
+      return arena_printf(a, "left rows %s, right rows %s after their key's last row (TTL%s)",
+                          tl ? d1 : "for ever", tr ? d2 : "for ever",
+                          tl && tr ? "" : "; the side without a TTL is unbounded");
+    }
+    }
+  default: return NULL;
+  }
+}
+
+sl_op *plan_build_join(const sl_pipeline *p, sl_job *j, const plan_node *n, sl_op *l, sl_op *r,
+                       sl_error *e) {
+  const plan_opspec *s = n->op;
+  const plan_node *ln = n->in[0], *rn = n->in[1];
+  join_spec js = {.type = s->join_type,
+                  .lkeys = s->keys,
+                  .rkeys = s->rkeys,
+                  .nkeys = s->nkeys,
+                  .cond = s->cond,
+                  .left = cols_of(ln),
+                  .right = cols_of(rn),
+                  .null_aware = s->null_aware};
+  sl_op *op = NULL;
+  switch (s->join_kind) {
+  case PJ_REGULAR:
+    js.ttl_left_ms = side_ttl(p, s->ttl_left);
+    js.ttl_right_ms = side_ttl(p, s->ttl_right);
+    op = op_join_new(j, &js, p->batch_mode, cols_of(n), e);
+    if (op && !p->batch_mode)
+      op->updating = op->updating || l->updating || r->updating ||
+                     (s->join_type != JOIN_INNER && s->join_type != JOIN_SEMI);
+    break;
+  case PJ_INTERVAL:
+    if (need_append(p, n, l, "an interval join", e) || need_append(p, n, r, "an interval join", e))
+      return NULL;
+    op = op_interval_join_new(j, &js, s->ltime, s->rtime, s->lower, s->upper, cols_of(n), e);
+    break;
+  case PJ_WINDOW:
+    if (need_append(p, n, l, "a window join", e) || need_append(p, n, r, "a window join", e))
+      return NULL;
+    op = op_window_join_new(j, &js, s->lwin[0], s->lwin[1], s->rwin[0], s->rwin[1], cols_of(n), e);
+    break;
+  case PJ_TEMPORAL:
+    if (need_append(p, n, l, "a temporal join's left input", e)) return NULL;
+    op = op_temporal_join_new(j, &js, s->ltime, s->rtime, cols_of(n), e);
+    break;
+  case PJ_LOOKUP: {
+    lookup_cache_opts cache = {0};
+    op = op_lookup_join_new(j, &js, NULL, &cache, s->pk, s->npk, cols_of(n), e);
+    if (op) op->updating = l->updating;
+    break;
+  }
+  default: err_set(e, SL_EINTERNAL, "a join the planner did not decide"); return NULL;
+  }
+  if (!op) {
+    if (e->code && !e->has_pos) {
+      char msg[sizeof e->msg];
+      snprintf(msg, sizeof msg, "%s", e->msg);
+      err_at(e, e->code, &p->src, n->off, "%s", msg);
+    }
+    return NULL;
+  }
+  op->retention = plan_retention(p, n);
+  return op;
+}

@@ -60,7 +60,17 @@ typedef enum plan_kind {
   P_EXPAND,    /* grouping sets: input columns + a set id */
   P_RANK,      /* ROW_NUMBER top-N / dedup: input columns [+ rn] */
   P_OVER,      /* OVER aggregation: input columns + aggregates */
+  P_JOIN,      /* in[0] left, in[1] right: left columns + right columns (SEMI/ANTI: left) */
 } plan_kind;
+
+/* How a P_JOIN runs (the binder decides from the condition and the inputs). */
+typedef enum plan_join_kind {
+  PJ_REGULAR = 1, /* unbounded: both sides kept (TTL) */
+  PJ_INTERVAL,    /* event-time bounds between the two time columns */
+  PJ_WINDOW,      /* two window TVFs joined on window_start and window_end */
+  PJ_LOOKUP,      /* FOR SYSTEM_TIME AS OF a processing-time column */
+  PJ_TEMPORAL,    /* FOR SYSTEM_TIME AS OF an event-time column, versioned right side */
+} plan_join_kind;
 
 /* The operator-level description of a stateful node (plan_node.op). */
 typedef struct plan_opspec {
@@ -82,6 +92,19 @@ typedef struct plan_opspec {
   int nsets;
   sl_expr *wm;     /* P_WATERMARK */
   int64_t idle_ms; /* P_WATERMARK */
+  /* P_JOIN */
+  int join_kind; /* plan_join_kind */
+  int join_type; /* join_type (ops.h) */
+  int *rkeys;    /* keys[i] (left) = rkeys[i] (right) */
+  sl_expr *cond; /* the rest of the condition over left + right columns, NULL: none */
+  bool null_aware;
+  int ltime, rtime;     /* PJ_INTERVAL, PJ_TEMPORAL: the time columns */
+  int64_t lower, upper; /* PJ_INTERVAL: l.ltime + lower <= r.rtime <= l.ltime + upper */
+  int lwin[2], rwin[2]; /* PJ_WINDOW: window_start, window_end of each side */
+  int *pk;              /* PJ_LOOKUP: the right table's PRIMARY KEY columns (right side) */
+  int npk;
+  int64_t ttl_left, ttl_right; /* PJ_REGULAR: STATE_TTL hint or 'table.exec.state.ttl' (-1:
+                                  not given: the SET value applies) */
 } plan_opspec;
 
 /* The plan is a DAG: a view or CTE is bound once and every use points at the same node. It is
@@ -158,6 +181,12 @@ sl_status plan_optimize(sl_pipeline *p, sl_error *e);
 /* The operator of a stateful node (physical_ops.c), given its built input. */
 sl_op *plan_build_stateful(const sl_pipeline *p, sl_job *j, const plan_node *n, sl_op *in,
                            sl_error *e);
+/* The operator of a P_JOIN, given its built inputs (physical_ops.c); sets what explain says
+ * about how long its state lives. */
+sl_op *plan_build_join(const sl_pipeline *p, sl_job *j, const plan_node *n, sl_op *l, sl_op *r,
+                       sl_error *e);
+/* How long the state of a stateful node's operator lives, for explain (NULL: unbounded). */
+const char *plan_retention(const sl_pipeline *p, const plan_node *n);
 /* Longest path from n down to a source (memoized in n->height). */
 int plan_height(plan_node *n);
 

@@ -20,6 +20,13 @@ typedef struct scope {
 } scope;
 
 typedef struct cte_env cte_env;
+
+/* A bound FROM item: its plan and the names it offers (a join's columns carry the qualifier
+ * of their side). */
+typedef struct bound {
+  plan_node *n;
+  scope sc;
+} bound;
 struct cte_env {
   const sql_cte *cte;
   plan_node *n; /* bound once, where the WITH clause is; every use shares it */
@@ -28,6 +35,21 @@ struct cte_env {
 
 typedef struct agg_bind agg_bind;
 
+/* A join of the FROM clause being bound, waiting for the WHERE conjuncts before it is decided
+ * (bind_join.c). */
+typedef struct pending {
+  plan_node *n;
+  int as_of;           /* left column of FOR SYSTEM_TIME AS OF, -1 */
+  uint32_t as_of_off;  /* its position */
+  cat_table *rtable;   /* the right side when it is a table (AS OF needs one) */
+  const char *lq, *rq; /* the sides' names (table or alias) for STATE_TTL, NULL if several */
+} pending;
+
+struct join_ctx {
+  pending *v;
+  int n, cap;
+};
+
 typedef struct binder {
   sl_pipeline *p;
   sl_arena *a;
@@ -35,8 +57,9 @@ typedef struct binder {
   jmp_buf jb;
   const plan_opts *o;
   bool *set_used;
-  agg_bind *agg; /* set while binding a SELECT list or HAVING: collects aggregate and OVER
-                    calls (bind_agg.c); NULL where they are not allowed (WHERE, GROUP BY) */
+  agg_bind *agg;       /* set while binding a SELECT list or HAVING: collects aggregate and OVER
+                          calls (bind_agg.c); NULL where they are not allowed (WHERE, GROUP BY) */
+  struct join_ctx *jc; /* the joins of the FROM clause being bound (bind_join.c) */
 } binder;
 
 _Noreturn __attribute__((format(printf, 3, 4))) void plan_fail(binder *b, uint32_t off,
@@ -78,7 +101,30 @@ bool plan_expr_equal(const sl_expr *x, const sl_expr *y);
 bool plan_is_proctime(const plan_node *n, int col);
 bool plan_is_proctime_call(const sl_expr *x);
 
+/* bind_join.c: a FROM_JOIN item (its joins wait in b->jc until plan_bind_where decides how
+ * each runs); WHERE conjuncts pushed into the joins and IN / EXISTS subqueries as SEMI / ANTI
+ * joins: returns the input the rest of the SELECT works on, and in *rest the WHERE still to
+ * bind over it (NULL: none). Whether a column is an event-time attribute. */
+bound plan_bind_join(binder *b, const sql_from *f, cte_env *env);
+plan_node *plan_bind_where(binder *b, const sql_query *q, bound *in, cte_env *env,
+                           const sql_expr **rest);
+bool plan_is_rowtime(const plan_node *n, int col);
+/* What bind_join.c and bind_join_kind.c share: a column reference, x AND y (either NULL), the
+ * conjuncts of x, which sides (bit 1 left: columns < nl, bit 2 right) x reads, x with columns
+ * >= from moved by delta, a P_JOIN node over l and r, a join type's name, and the decision of
+ * how a pending join runs (keys, condition, kind; q's hints set its TTLs). */
+sl_expr *plan_join_col(binder *b, int col, sl_type t, uint32_t off);
+sl_expr *plan_and(binder *b, sl_expr *x, sl_expr *y);
+void plan_conjuncts(binder *b, sl_expr *x, sl_expr ***v, int *n, int *cap);
+int plan_sides_of(binder *b, const sl_expr *x, int nl, int nr);
+sl_expr *plan_shift_cols(binder *b, const sl_expr *x, int ncols, int from, int delta,
+                         const sl_type *types);
+plan_node *plan_new_join(binder *b, int type, plan_node *l, plan_node *r, uint32_t off);
+const char *plan_join_type_name(int t);
+void plan_join_decide(binder *b, pending *pd, const sql_query *q);
+
 /* bind_query.c */
+bound plan_bind_from(binder *b, const sql_from *f, cte_env *env);
 scope plan_make_scope(binder *b, plan_node *n, const char *qual);
 plan_node *plan_bind_query(binder *b, const sql_query *q, cte_env *env);
 plan_node *plan_calc_node(binder *b, plan_node *in, int ncols, uint32_t off);

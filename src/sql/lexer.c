@@ -19,6 +19,8 @@ sl_status sql_lex(const sl_source *src, sql_dialect d, sl_arena *a, sql_token **
   int cap = 256, cnt = 0;
   sql_token *t = xmalloc(sizeof *t * (size_t)cap);
   sl_status st = SL_OK;
+  bool in_hint = false; /* between a hint's opening and its closing */
+  size_t hint_off = 0;
   while (1) {
     while (i < n) {
       unsigned char c = (unsigned char)s[i];
@@ -26,6 +28,10 @@ sl_status sql_lex(const sl_source *src, sql_dialect d, sl_arena *a, sql_token **
         i++;
       } else if (c == '-' && i + 1 < n && s[i + 1] == '-') {
         while (i < n && s[i] != '\n') i++;
+      } else if (c == '/' && i + 2 < n && s[i + 1] == '*' && s[i + 2] == '+' && !in_hint &&
+                 cnt > 0 && t[cnt - 1].kind == TK_IDENT &&
+                 str_nieq(s + t[cnt - 1].off, t[cnt - 1].len, "SELECT")) {
+        break; /* a hint right after SELECT: lexed as tokens between TK_HINT and TK_HINT_END */
       } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
         size_t start = i;
         i += 2;
@@ -45,6 +51,10 @@ sl_status sql_lex(const sl_source *src, sql_dialect d, sl_arena *a, sql_token **
     }
     sql_token *k = &t[cnt++];
     k->off = (uint32_t)i;
+    if (i >= n && in_hint) {
+      st = err_at(e, SL_ESQL, src, hint_off, "unterminated hint: '/*+' has no matching '*/'");
+      goto out;
+    }
     if (i >= n) {
       k->kind = TK_EOF;
       k->len = 0;
@@ -52,6 +62,21 @@ sl_status sql_lex(const sl_source *src, sql_dialect d, sl_arena *a, sql_token **
     }
     unsigned char c = (unsigned char)s[i];
     size_t start = i;
+    if (c == '/' && !in_hint && i + 2 < n && s[i + 1] == '*' && s[i + 2] == '+') { /* a hint */
+      k->kind = TK_HINT;
+      k->len = 3;
+      hint_off = i;
+      i += 3;
+      in_hint = true;
+      continue;
+    }
+    if (in_hint && c == '*' && i + 1 < n && s[i + 1] == '/') {
+      k->kind = TK_HINT_END;
+      k->len = 2;
+      i += 2;
+      in_hint = false;
+      continue;
+    }
     if (ident_start(c)) {
       while (i < n && ident_char((unsigned char)s[i])) i++;
       k->kind = TK_IDENT;

@@ -376,7 +376,9 @@ static sql_expr *primary(parser *p) {
   case TK_PUNCT:
     if (accept_p(p, "(")) {
       if (is_kw(p, "SELECT") || is_kw(p, "WITH"))
-        sql_fail(p, tok(p)->off, "subqueries in expressions are not supported yet");
+        sql_fail(p, tok(p)->off,
+                 "scalar subqueries are not supported yet; subqueries may appear in FROM, in "
+                 "IN (SELECT ...) and in EXISTS (SELECT ...)");
       sql_expr *x = sql_expr_p(p);
       sql_expect_p(p, ")");
       return x;
@@ -392,6 +394,13 @@ static sql_expr *primary(parser *p) {
       return x;
     }
     if (accept_kw(p, "CASE")) return parse_case(p, off);
+    if (is_kw(p, "EXISTS") && is_p_at(p, 1, "(")) {
+      p->i += 2;
+      sql_expr *x = node(p, A_EXISTS, off);
+      x->sub = sql_query_p(p);
+      sql_expect_p(p, ")");
+      return x;
+    }
     if (is_kw(p, "CAST") || is_kw(p, "TRY_CAST")) {
       bool try_ = is_kw(p, "TRY_CAST");
       p->i++;
@@ -687,7 +696,14 @@ static sql_expr *parse_pred_suffix(parser *p, sql_expr *l) {
   }
   if (accept_kw(p, "IN")) {
     sql_expect_p(p, "(");
-    if (is_kw(p, "SELECT")) sql_fail(p, tok(p)->off, "IN (SELECT ...) is not supported yet");
+    if (is_kw(p, "SELECT") || is_kw(p, "WITH")) {
+      sql_expr *x = with_args(p, A_INSUB, off, 1);
+      x->flag = neg;
+      x->args[0] = l;
+      x->sub = sql_query_p(p);
+      sql_expect_p(p, ")");
+      return x;
+    }
     exprvec ev = {0};
     sql_ev_push(p, &ev, l);
     do {

@@ -153,12 +153,133 @@ static sql_from *parse_from_item(parser *p) {
     sql_fail(p, f->off, "VALUES in FROM is not supported yet; use SELECT ... UNION ALL SELECT ...");
   } else {
     sql_table_name(p, f);
-    if (is_kw(p, "FOR") && is_kw_at(p, 1, "SYSTEM_TIME"))
-      sql_fail(p, tok(p)->off, "temporal joins (FOR SYSTEM_TIME AS OF) are not supported yet");
+    if (is_kw(p, "FOR") && is_kw_at(p, 1, "SYSTEM_TIME")) {
+      f->as_of_off = tok(p)->off;
+      p->i += 2;
+      sql_expect_kw(p, "AS");
+      sql_expect_kw(p, "OF");
+      f->as_of = sql_expr_p(p);
+    }
   }
   f->alias = opt_alias(p);
   if (f->kind == FROM_SUBQUERY && !f->alias && p->d == SQL_FLINK) f->alias = NULL;
   return f;
+}
+
+/* FROM items joined left to right: a, b JOIN c ON ... is ((a CROSS b) JOIN c). */
+#define SQL_MAX_JOINS 64
+static sql_from *parse_from(parser *p) {
+  sql_from *l = parse_from_item(p);
+  for (int njoins = 0;; njoins++) {
+    uint32_t off = tok(p)->off;
+    int kind;
+    if (accept_p(p, ",")) {
+      kind = SJ_CROSS;
+    } else if (accept_kw(p, "CROSS")) {
+      if (is_kw(p, "APPLY")) sql_fail(p, off, "CROSS APPLY is not supported");
+      sql_expect_kw(p, "JOIN");
+      kind = SJ_CROSS;
+    } else if (accept_kw(p, "INNER") || is_kw(p, "JOIN")) {
+      sql_expect_kw(p, "JOIN");
+      kind = SJ_INNER;
+    } else if (is_kw(p, "LEFT") || is_kw(p, "RIGHT") || is_kw(p, "FULL")) {
+      kind = is_kw(p, "LEFT") ? SJ_LEFT : is_kw(p, "RIGHT") ? SJ_RIGHT : SJ_FULL;
+      p->i++;
+      accept_kw(p, "OUTER");
+      sql_expect_kw(p, "JOIN");
+    } else if (is_kw(p, "NATURAL")) {
+      sql_fail(p, off, "NATURAL JOIN is not supported; name the columns with USING (...) or ON");
+    } else {
+      return l;
+    }
+    if (njoins >= SQL_MAX_JOINS)
+      sql_fail(p, off, "more than %d joins in one FROM clause", SQL_MAX_JOINS);
+    sql_from *j = alloc(p, sizeof *j);
+    j->kind = FROM_JOIN;
+    j->join = kind;
+    j->off = off;
+    j->left = l;
+    j->right = parse_from_item(p);
+    if (kind != SJ_CROSS) {
+      if (accept_kw(p, "ON")) {
+        j->on = sql_expr_p(p);
+      } else if (accept_kw(p, "USING")) {
+        sql_expect_p(p, "(");
+        int cap = 4;
+        j->using_cols = alloc(p, sizeof(char *) * (size_t)cap);
+        j->using_offs = alloc(p, sizeof(uint32_t) * (size_t)cap);
+        do {
+          if (j->nusing == cap) {
+            const char **nc = alloc(p, sizeof(char *) * (size_t)cap * 2);
+            uint32_t *no = alloc(p, sizeof(uint32_t) * (size_t)cap * 2);
+            memcpy(nc, j->using_cols, sizeof(char *) * (size_t)cap);
+            memcpy(no, j->using_offs, sizeof(uint32_t) * (size_t)cap);
+            j->using_cols = nc, j->using_offs = no, cap *= 2;
+          }
+          j->using_offs[j->nusing] = tok(p)->off;
+          j->using_cols[j->nusing++] = sql_ident(p, NULL, "a column name");
+        } while (accept_p(p, ","));
+        sql_expect_p(p, ")");
+      } else {
+        sql_fail_expected(p, "ON or USING after the joined table");
+      }
+    }
+    l = j;
+  }
+}
+
+/* The hint comment right after SELECT ("/" "*+" ... "*" "/"): NAME('k' = 'v', ...), NAME(a, b). */
+static void parse_hints(parser *p, sql_query *q) {
+  if (tok(p)->kind != TK_HINT) return;
+  p->i++;
+  int cap = 2;
+  q->hints = alloc(p, sizeof *q->hints * (size_t)cap);
+  do {
+    if (q->nhints == cap) {
+      sql_hint *nh = alloc(p, sizeof *nh * (size_t)cap * 2);
+      memcpy(nh, q->hints, sizeof *nh * (size_t)cap);
+      q->hints = nh;
+      cap *= 2;
+    }
+    sql_hint *h = &q->hints[q->nhints++];
+    h->off = tok(p)->off;
+    h->name = sql_ident(p, NULL, "a hint name");
+    if (!accept_p(p, "(")) continue;
+    int n = 0, hc = 4;
+    if (tok(p)->kind == TK_STRING) {
+      h->kv = alloc(p, sizeof *h->kv * (size_t)hc);
+      do {
+        if (n == hc) {
+          sql_option *nk = alloc(p, sizeof *nk * (size_t)hc * 2);
+          memcpy(nk, h->kv, sizeof *nk * (size_t)hc);
+          h->kv = nk;
+          hc *= 2;
+        }
+        sql_option *o = &h->kv[n++];
+        o->key_off = tok(p)->off;
+        o->key = sql_string_lit(p, "a hint option key ('k' = 'v')");
+        sql_expect_p(p, "=");
+        o->val_off = tok(p)->off;
+        o->value = sql_string_lit(p, "a hint option value");
+      } while (accept_p(p, ","));
+      h->nkv = n;
+    } else if (!is_p(p, ")")) {
+      h->args = alloc(p, sizeof(char *) * (size_t)hc);
+      do {
+        if (n == hc) {
+          const char **na = alloc(p, sizeof(char *) * (size_t)hc * 2);
+          memcpy(na, h->args, sizeof(char *) * (size_t)hc);
+          h->args = na;
+          hc *= 2;
+        }
+        h->args[n++] = sql_ident(p, NULL, "a table name");
+      } while (accept_p(p, ","));
+      h->nargs = n;
+    }
+    sql_expect_p(p, ")");
+  } while (accept_p(p, ","));
+  if (tok(p)->kind != TK_HINT_END) sql_fail_expected(p, "'*/' closing the hint");
+  p->i++;
 }
 
 static sql_query *parse_select(parser *p) {
@@ -167,6 +288,7 @@ static sql_query *parse_select(parser *p) {
   q->off = tok(p)->off;
   sql_expect_kw(p, "SELECT");
   int refs0 = p->nrefs; /* OVER w met from here on belong to this SELECT */
+  parse_hints(p, q);
   if (accept_kw(p, "DISTINCT"))
     q->distinct = true;
   else
@@ -194,11 +316,7 @@ static sql_query *parse_select(parser *p) {
     }
   } while (accept_p(p, ","));
   if (accept_kw(p, "FROM")) {
-    q->from = parse_from_item(p);
-    const sql_token *k = tok(p);
-    if (is_p(p, ",") || is_kw(p, "JOIN") || is_kw(p, "INNER") || is_kw(p, "LEFT") ||
-        is_kw(p, "RIGHT") || is_kw(p, "FULL") || is_kw(p, "CROSS") || is_kw(p, "NATURAL"))
-      sql_fail(p, k->off, "joins are not supported yet");
+    q->from = parse_from(p);
   }
   if (accept_kw(p, "WHERE")) q->where = sql_expr_p(p);
   if (is_kw(p, "GROUP")) {

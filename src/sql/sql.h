@@ -14,12 +14,14 @@ typedef enum sql_dialect { SQL_FLINK = 0, SQL_POSTGRES = 1 } sql_dialect;
 
 typedef enum sql_tok_kind {
   TK_EOF = 0,
-  TK_IDENT,   /* bare identifier or keyword */
-  TK_QIDENT,  /* `quoted` (Flink) or "quoted" (PostgreSQL) identifier */
-  TK_STRING,  /* 'text' with '' escapes */
-  TK_INTEGER, /* 123 */
-  TK_NUMBER,  /* 1.5, .5, 1e3 */
-  TK_PUNCT,   /* operators and punctuation */
+  TK_IDENT,    /* bare identifier or keyword */
+  TK_QIDENT,   /* `quoted` (Flink) or "quoted" (PostgreSQL) identifier */
+  TK_STRING,   /* 'text' with '' escapes */
+  TK_INTEGER,  /* 123 */
+  TK_NUMBER,   /* 1.5, .5, 1e3 */
+  TK_PUNCT,    /* operators and punctuation */
+  TK_HINT,     /* the opening of a hint comment right after SELECT: the hint's tokens follow */
+  TK_HINT_END, /* and its closing */
 } sql_tok_kind;
 
 typedef struct sql_token {
@@ -56,6 +58,8 @@ typedef enum sql_expr_kind {
   A_LIKE,     /* args[0] LIKE args[1] [ESCAPE args[2]]; flag 1 = NOT */
   A_EXTRACT,  /* text = unit, args[0] */
   A_FLOORTO,  /* FLOOR(args[0] TO unit): text = unit; flag 1 = CEIL */
+  A_EXISTS,   /* [NOT] EXISTS (sub); flag 1 = NOT */
+  A_INSUB,    /* args[0] [NOT] IN (sub); flag 1 = NOT */
 } sql_expr_kind;
 
 /* ORDER BY items (in OVER windows). nulls: 0 = default (Flink: NULLS FIRST for ASC, NULLS LAST
@@ -124,8 +128,9 @@ struct sql_expr {
   int nargs;
   sl_type type;
   int64_t ival;
-  sql_expr *filter; /* A_FUNC: agg(x) FILTER (WHERE filter) */
-  sql_over *over;   /* A_FUNC: f(x) OVER (...) */
+  sql_expr *filter;      /* A_FUNC: agg(x) FILTER (WHERE filter) */
+  sql_over *over;        /* A_FUNC: f(x) OVER (...) */
+  struct sql_query *sub; /* A_EXISTS, A_INSUB */
 };
 
 typedef struct sql_query sql_query;
@@ -136,7 +141,17 @@ typedef struct sql_select_item {
   uint32_t off;
 } sql_select_item;
 
-typedef enum sql_from_kind { FROM_TABLE = 1, FROM_SUBQUERY, FROM_TVF } sql_from_kind;
+typedef enum sql_from_kind { FROM_TABLE = 1, FROM_SUBQUERY, FROM_TVF, FROM_JOIN } sql_from_kind;
+
+/* FROM_JOIN: left JOIN right; a comma is a CROSS join. A chain a JOIN b JOIN c nests to the
+ * left: ((a JOIN b) JOIN c). */
+typedef enum sql_join_kind {
+  SJ_INNER = 1,
+  SJ_LEFT,
+  SJ_RIGHT,
+  SJ_FULL,
+  SJ_CROSS, /* CROSS JOIN, or a comma */
+} sql_join_kind;
 
 /* FROM_TVF: a windowing table-valued function, Flink's syntax:
  *   TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), size [, offset]))
@@ -169,11 +184,31 @@ typedef struct sql_from {
   int kind;
   const char *name; /* FROM_TABLE */
   bool quoted;
-  uint32_t off;
+  uint32_t off;   /* FROM_JOIN: the JOIN keyword (or the comma) */
   sql_query *sub; /* FROM_SUBQUERY */
   sql_tvf *tvf;   /* FROM_TVF */
   const char *alias;
+  struct sql_expr *as_of; /* FROM_TABLE: FOR SYSTEM_TIME AS OF as_of */
+  uint32_t as_of_off;
+  /* FROM_JOIN */
+  int join; /* sql_join_kind */
+  struct sql_from *left, *right;
+  struct sql_expr *on;     /* NULL: none (CROSS, comma, USING) */
+  const char **using_cols; /* USING (a, b) */
+  uint32_t *using_offs;
+  int nusing;
 } sql_from;
+
+/* A query hint: the comment that opens with slash-star-plus right after SELECT, holding
+ * NAME('k' = 'v', ...) or NAME(a, b) items. */
+typedef struct sql_hint {
+  const char *name;
+  uint32_t off;
+  struct sql_option *kv; /* 'k' = 'v' pairs */
+  int nkv;
+  const char **args; /* plain identifiers */
+  int nargs;
+} sql_hint;
 
 typedef struct sql_cte {
   const char *name;
@@ -214,6 +249,8 @@ struct sql_query {
   int *gset_n;
   int ngsets;
   sql_expr *having;
+  sql_hint *hints; /* the hint comment after SELECT */
+  int nhints;
   uint32_t order_off, limit_off; /* non-zero when present (not supported yet) */
 };
 
