@@ -293,7 +293,7 @@ static sl_status group_restore(sl_op *op, const void *p, size_t n, sl_error *e) 
   group_op *g = (group_op *)op;
   sl_status st = ensure_set(g, e);
   if (st) return st;
-  state_reader r;
+  state_reader r = {0};
   uint32_t version;
   if (!state_reader_open(&r, p, n, "GroupAgg", &version) || version != 1)
     return err_set(e, SL_ERUNTIME, "GroupAgg: the state snapshot is not a valid version 1 stream");

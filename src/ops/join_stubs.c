@@ -7,18 +7,6 @@ sl_op *op_join_new(sl_job *j, const join_spec *s, bool batch_mode, op_cols out, 
   err_set(e, SL_ESQL, "regular joins are not built yet");
   return NULL;
 }
-sl_op *op_interval_join_new(sl_job *j, const join_spec *s, int ltime, int rtime, int64_t lower,
-                            int64_t upper, op_cols out, sl_error *e) {
-  (void)j, (void)s, (void)ltime, (void)rtime, (void)lower, (void)upper, (void)out;
-  err_set(e, SL_ESQL, "interval joins are not built yet");
-  return NULL;
-}
-sl_op *op_window_join_new(sl_job *j, const join_spec *s, int lstart, int lend, int rstart, int rend,
-                          op_cols out, sl_error *e) {
-  (void)j, (void)s, (void)lstart, (void)lend, (void)rstart, (void)rend, (void)out;
-  err_set(e, SL_ESQL, "window joins are not built yet");
-  return NULL;
-}
 sl_op *op_temporal_join_new(sl_job *j, const join_spec *s, int ltime, int rtime, op_cols out,
                             sl_error *e) {
   (void)j, (void)s, (void)ltime, (void)rtime, (void)out;

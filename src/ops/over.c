@@ -538,7 +538,7 @@ static bool restore_body(over_op *o, state_reader *r, uint32_t version, sl_value
 
 static sl_status over_restore(sl_op *op, const void *p, size_t n, sl_error *e) {
   over_op *o = (over_op *)op;
-  state_reader r;
+  state_reader r = {0};
   uint32_t version;
   sl_arena strings;
   arena_init(&strings, 4096);

@@ -190,7 +190,7 @@ static bool get_parts(rank_op *k, state_map *m, state_reader *r, sl_value *row) 
 sl_status rank_restore(sl_op *op, const void *p, size_t n, sl_error *e) {
   rank_op *k = (rank_op *)op;
   rank_settle_mode(k);
-  state_reader r;
+  state_reader r = {0};
   uint32_t version;
   sl_arena strings;
   arena_init(&strings, 4096);

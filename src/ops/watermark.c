@@ -211,7 +211,7 @@ static sl_status wm_snapshot(sl_op *op, sl_buf *out, sl_error *e) {
 
 static sl_status wm_restore(sl_op *op, const void *p, size_t n, sl_error *e) {
   wm_op *w = (wm_op *)op;
-  state_reader r;
+  state_reader r = {0};
   uint32_t version;
   if (w->nsplits || !state_reader_open(&r, p, n, "WatermarkAssigner", &version) || version != 1)
     return err_set(e, SL_ERUNTIME, "WatermarkAssigner: not a snapshot of this operator");

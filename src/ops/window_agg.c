@@ -506,7 +506,7 @@ static const op_vt wagg_vt = {
     .free = wagg_free,
     .snapshot = wagg_snapshot,
     .restore = wagg_restore,
-    .keeps = "one accumulator per key and window slice until its windows close"};
+    .keeps = "one accumulator per key and window slice"};
 
 static const op_vt wagg_session_vt = {
     .kind = "WindowAggregate",
@@ -516,7 +516,7 @@ static const op_vt wagg_session_vt = {
     .free = wagg_free,
     .snapshot = wagg_snapshot,
     .restore = wagg_restore,
-    .keeps = "one accumulator per key and open session until the session closes"};
+    .keeps = "one accumulator per key and open session"};
 
 sl_op *op_window_agg_new(sl_job *j, const window_spec *w, const int *keys, int nkeys,
                          const agg_spec *aggs, int naggs, const window_emit *emit, op_cols out,

@@ -365,7 +365,7 @@ static sl_status bad(sl_error *e, const char *why) {
 static sl_status stvf_restore(sl_op *op, const void *p, size_t n, sl_error *e) {
   stvf_op *t = (stvf_op *)op;
   if (t->map.n) return bad(e, "the operator is not fresh");
-  state_reader r;
+  state_reader r = {0};
   uint32_t version;
   if (!state_reader_open(&r, p, n, "WindowSessionTVF", &version))
     return bad(e, "not a SESSION window snapshot, or damaged");
@@ -451,7 +451,7 @@ static const op_vt stvf_vt = {.kind = "WindowSessionTableFunction",
                               .free = stvf_free,
                               .snapshot = stvf_snapshot,
                               .restore = stvf_restore,
-                              .keeps = "the rows of every open session until the session closes"};
+                              .keeps = "the rows of every open session"};
 
 sl_op *op_window_session_tvf_new(sl_job *j, const window_spec *w, op_cols out, sl_error *e) {
   const char *m = window_spec_check(w);

@@ -51,7 +51,7 @@ static sl_status bad(sl_error *e, const char *why) {
 sl_status wagg_restore(sl_op *op, const void *p, size_t n, sl_error *e) {
   wagg_op *a = (wagg_op *)op;
   if (a->nslices || a->sess.n || a->early.n) return bad(e, "the operator is not fresh");
-  state_reader r;
+  state_reader r = {0};
   uint32_t version;
   if (!state_reader_open(&r, p, n, "WindowAgg", &version))
     return bad(e, "not a window aggregation snapshot, or damaged");

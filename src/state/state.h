@@ -116,7 +116,8 @@ typedef struct state_reader {
   bool bad;          /* a read went past the end or found a malformed value */
   sl_arena *strings; /* where state_get_row puts strings (NULL: point into the stream) */
 } state_reader;
-/* Checks magic, version, kind and the CRC; *version gets the operator's version. */
+/* Checks magic, version, kind and the CRC; *version gets the operator's version. Declare the
+ * reader zeroed (state_reader r = {0}): r.strings is read, never set, here. */
 bool state_reader_open(state_reader *r, const void *p, size_t n, const char *kind,
                        uint32_t *version);
 uint64_t state_get_u64(state_reader *r);

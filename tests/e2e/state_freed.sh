@@ -42,8 +42,8 @@ keeps=$(grep -cE '; keeps [a-z]' explain.txt)
 [ "$keeps" = 8 ] || fail "(1) $keeps operators say what they keep, expected 8: $(cat explain.txt)"
 grep -E '; keeps ' explain.txt | grep -vqE '^\[[0-9]+\] (WindowAggregate|Rank|Over|GroupAgg) ' &&
   fail "(1) a stateless operator says it keeps something: $(cat explain.txt)"
-for want in 'TUMBLE.*keeps one accumulator per key and window slice until its windows close' \
-  'SESSION.*keeps one accumulator per key and open session until the session closes' \
+for want in 'TUMBLE.*keeps one accumulator per key and window slice, until the watermark passes window_end' \
+  'SESSION.*keeps one accumulator per key and open session, until the watermark passes the session' \
   'Rank .*keeps the top rows per partition' 'Over .*keeps the rows waiting for the watermark' \
   'GroupAgg .*keeps one accumulator per key'; do
   grep -qE "$want" explain.txt || fail "(1) explain has no line matching '$want': $(cat explain.txt)"
