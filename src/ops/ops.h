@@ -164,9 +164,9 @@ typedef struct join_spec {
    * right side holds a NULL key, or when its own key is NULL and the right side is not empty;
    * otherwise it is kept when no right row equals it. */
   bool null_aware;
-  /* regular join: a kept row untouched (no row of its key arrived on either side) for this
-   * long in processing time is forgotten (0: kept for ever). 'table.exec.state.ttl' or the
-   * STATE_TTL hint, per side. */
+  /* regular join: a side's rows of a key that saw no arrival on that side for this long in
+   * processing time are forgotten (0: kept for ever), as Flink's state TTL. 'table.exec.state.ttl'
+   * or the STATE_TTL hint, per side. */
   int64_t ttl_left_ms, ttl_right_ms;
 } join_spec;
 

@@ -361,7 +361,6 @@ void plan_join_decide(binder *b, pending *pd, const sql_query *q) {
     s->lwin[0] = lw[1], s->lwin[1] = lw[2];
     s->rwin[0] = rw[1], s->rwin[1] = rw[2];
   } else if (interval) {
-    if (lower > upper) plan_fail(b, n->off, "the join's time bounds are empty: no pair can match");
     s->join_kind = PJ_INTERVAL;
     s->ltime = ltime;
     s->rtime = rtime;

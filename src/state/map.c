@@ -74,6 +74,19 @@ state_entry *state_map_find(const state_map *m, const void *key, size_t klen, ui
   }
 }
 
+void state_map_prefetch(const state_map *m, uint64_t hash) {
+  if (!m->cap) return;
+  size_t i = (size_t)hash & (m->cap - 1);
+  __builtin_prefetch(&m->slots[i]);
+  __builtin_prefetch(&tags_of(m)[i]);
+}
+
+void state_map_prefetch_entry(const state_map *m, uint64_t hash) {
+  if (!m->cap) return;
+  const state_entry *e = m->slots[(size_t)hash & (m->cap - 1)];
+  if (e && e != TOMB) __builtin_prefetch(e);
+}
+
 /* Rebuilds the table at a capacity that keeps the load at most 1/2 with `want` entries. */
 static bool rebuild(state_map *m, size_t want) {
   size_t cap = 16;

@@ -94,6 +94,10 @@ state_entry *state_map_find(const state_map *m, const void *key, size_t klen, ui
 state_entry *state_map_upsert(state_map *m, const void *key, size_t klen, uint64_t hash,
                               bool *created);
 void state_map_remove(state_map *m, state_entry *e);
+/* Batched probes hide memory latency: prefetch the slot a hash starts at for every key of a
+ * batch first, then, a few keys ahead of state_map_find, the entry that slot holds. */
+void state_map_prefetch(const state_map *m, uint64_t hash);
+void state_map_prefetch_entry(const state_map *m, uint64_t hash);
 /* Iteration: i starts at 0; NULL at the end. Removing the returned entry while iterating is
  * allowed. */
 state_entry *state_map_next(const state_map *m, size_t *i);
