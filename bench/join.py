@@ -17,6 +17,8 @@ Runs, alternating the engines (A B A B ..., --rounds rounds, each run's best cou
   - sluice: `imp AS i JOIN clk AS c ON c.imp_id = i.imp_id AND c.ts BETWEEN i.ts AND i.ts +
     INTERVAL '10' MINUTE`, WATERMARK ts - 5 s on both, into a blackhole; DuckDB: the same join
     as a batch (hash join on imp_id with the range as a filter) into a temporary table.
+  - sluice reading the events alone (the same columns, no join) into a blackhole: the floor
+    the lookup join stands on.
 Figures: probe events per CPU-second (lookup; the dimension is loaded too, but not counted),
 input events of both sides per CPU-second (interval); CPU time is user + system of the process
 and its threads, from wait4(), as is peak RSS (ru_maxrss); sluice's peak state bytes per
@@ -96,6 +98,10 @@ INTERVAL_Q = """INSERT INTO sink SELECT i.imp_id, i.ad_id, i.ts AS imp_ts, c.cli
 FROM imp AS i JOIN clk AS c
   ON c.imp_id = i.imp_id AND c.ts BETWEEN i.ts AND i.ts + INTERVAL '10' MINUTE;
 """
+SCAN_Q = """INSERT INTO sink SELECT o.id, o.customer_id, o.amount, o.ts FROM orders AS o;
+"""
+SQL = {"lookup": (LOOKUP_SRC, LOOKUP_Q), "interval": (INTERVAL_SRC, INTERVAL_Q),
+       "scan": (LOOKUP_SRC, SCAN_Q)}
 BLACKHOLE = "CREATE TABLE sink WITH ('connector' = 'blackhole');\n"
 FILE_SINK = "CREATE TABLE sink WITH ('connector' = 'filesystem', 'path' = '%s', 'format' = 'json');\n"
 
@@ -116,8 +122,7 @@ UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
 
 def sluice(kind, to_file, tmp):
     out = os.path.join(tmp, "sluice-out.jsonl")
-    text = (LOOKUP_SRC if kind == "lookup" else INTERVAL_SRC) + \
-        (FILE_SINK % out if to_file else BLACKHOLE) + (LOOKUP_Q if kind == "lookup" else INTERVAL_Q)
+    text = SQL[kind][0] + (FILE_SINK % out if to_file else BLACKHOLE) + SQL[kind][1]
     path = os.path.join(tmp, "join.sql")
     with open(path, "w") as f:
         f.write(text)
@@ -125,14 +130,19 @@ def sluice(kind, to_file, tmp):
     if os.path.exists(out):
         os.unlink(out)
     if rc != 0:
-        return {"error": err.strip().splitlines()[0] if err.strip() else "exit %d" % rc}
+        why = err.strip().splitlines()[0] if err.strip() else "exit %d" % rc
+        return {"error": why.replace(path, "join.sql")}
     m = re.search(r"sink\s+sink\s+(\d+) rows", err)
-    state = {}  # "  state  LookupJoin #3     keeps 81.2 MiB at peak, 0 B at end"
-    for name, num, unit in re.findall(r"state\s+(\S+ #\d+)\s+keeps ([\d.]+) (\w+) at peak", err):
+    # "  state  LookupJoin #3     keeps 81.2 MiB at peak, 0 B at end; 1000000 rows at peak, ..."
+    state, state_rows = {}, {}
+    for name, num, unit, rows in re.findall(
+            r"state\s+(\S+ #\d+)\s+keeps ([\d.]+) (\w+) at peak[^;\n]*(?:; (\d+) rows at peak)?", err):
         state[name] = int(float(num) * UNITS.get(unit, 1))
+        if rows:
+            state_rows[name] = int(rows)
     late = sum(int(x) for x in re.findall(r"(\d+) late:", err))
     return {"cpu": cpu, "rss_kb": rss, "rows": int(m.group(1)) if m else None, "state": state,
-            "late": late, "summary": err.strip()}
+            "state_rows": state_rows, "late": late, "summary": err.strip()}
 
 
 def duckdb(kind, to_file, tmp):
@@ -182,6 +192,8 @@ def main():
     for kind in kinds:
         for to_file in ([False] if args.no_file or kind == "interval" else [False, True]):
             runs += [("sluice", kind, to_file), ("duckdb", kind, to_file)]
+        if kind == "lookup":  # what reading the events costs sluice without the join
+            runs.append(("sluice", "scan", False))
     best, last = {}, {}
     tmp = tempfile.mkdtemp(prefix="join-", dir=DATA_DIR)
     try:
@@ -197,10 +209,11 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     label = {("lookup", False): "lookup -> blackhole", ("lookup", True): "lookup -> file",
-             ("interval", False): "interval -> blackhole"}
+             ("interval", False): "interval -> blackhole",
+             ("scan", False): "events -> blackhole, no join"}
     out = {"bench": "join", "events": N, "customers": C, "interval_events_per_side": M,
            "rounds": args.rounds, "duckdb": duckdb_version()}
-    print("%-34s %8s %16s %9s %10s %12s %s" % ("run", "CPU s", "events / CPU-s", "vs DuckDB",
+    print("%-38s %8s %16s %9s %10s %12s %s" % ("run", "CPU s", "events / CPU-s", "vs DuckDB",
                                                "peak RSS", "joined rows", "peak state"))
     for eng, kind, to_file in runs:
         name = "%s %s" % ("sluice" if eng == "sluice" else "DuckDB", label[(kind, to_file)])
@@ -210,18 +223,20 @@ def main():
         r = best.get((eng, kind, to_file))
         if r is None:
             why = last.get((eng, kind, to_file), {}).get("error", "not run")
-            print("%-34s failed: %s" % (name, why))
+            print("%-38s failed: %s" % (name, why))
             out[tag + "_error"] = why
             continue
-        events = N if kind == "lookup" else 2 * M
+        events = 2 * M if kind == "interval" else N
         eps = events / r["cpu"]
         d = best.get(("duckdb", kind, to_file))
         ratio = d["cpu"] / r["cpu"] if d and eng == "sluice" else None
         state = sum(r.get("state", {}).values())
-        print("%-34s %8.2f %16s %9s %7.0f MB %12s %s" % (
+        print("%-38s %8.2f %16s %9s %7.0f MB %12s %s" % (
             name, r["cpu"], "{:,.0f}".format(eps), "%.2fx" % ratio if ratio else "",
             r["rss_kb"] / 1024, r["rows"],
-            ", ".join("%s %.1f MiB" % (k, v / 2**20) for k, v in r.get("state", {}).items())))
+            ", ".join("%s %.1f MiB%s" % (k, v / 2**20, ", %d rows" % r["state_rows"][k]
+                                         if k in r["state_rows"] else "")
+                      for k, v in r.get("state", {}).items())))
         out[tag + "_cpu_s"] = round(r["cpu"], 3)
         out[tag + "_events_per_cpu_s"] = round(eps)
         out[tag + "_peak_rss_kb"] = r["rss_kb"]
@@ -230,10 +245,13 @@ def main():
             out[tag + "_x_duckdb"] = round(ratio, 2)
         if eng == "sluice":
             out[tag + "_peak_state_bytes"] = state
+            out[tag + "_peak_state_rows"] = sum(r["state_rows"].values())
             if r["late"]:
                 out[tag + "_late_rows"] = r["late"]
                 print("  (%d late rows in the summary)" % r["late"])
     for kind, to_file in label:
+        if kind == "scan":
+            continue
         a, b = best.get(("sluice", kind, to_file)), best.get(("duckdb", kind, to_file))
         if a and b and a["rows"] != b["rows"]:
             print("WARNING: %s: sluice joined %s rows, DuckDB %s" % (label[(kind, to_file)],
