@@ -77,6 +77,7 @@ bench: build/sluice
 	@bash bench/run.sh
 	@python3 bench/streaming.py build/sluice
 	@python3 bench/window.py build/sluice
+	@python3 bench/join.py build/sluice
 
 docs: build/sluice
 	./build/sluice docs connectors > docs/connectors.md
