@@ -172,6 +172,15 @@ static plan_node *rewrite(sl_arena *a, plan_node *n) {
     }
     return u;
   }
+  if (c->kind == P_JOIN && c->nparents <= 1) { /* Calc(Join(x, y)) -> Calc(Join(Calc(x), ..)) */
+    plan_node *m = plan_prune_join(a, n);
+    if (m != n) {
+      plan_node *j = m->in[0];
+      for (int i = 0; i < 2; i++)
+        if (j->in[i] != c->in[i]) j->in[i] = rewrite(a, j->in[i]);
+      return rewrite(a, m);
+    }
+  }
   if (is_identity(n)) {
     c->nparents += n->nparents - 1; /* n's parents now point at c */
     return c;

@@ -189,6 +189,9 @@ sl_op *plan_build_join(const sl_pipeline *p, sl_job *j, const plan_node *n, sl_o
                        sl_lookup *remote, sl_error *e);
 /* How long the state of a stateful node's operator lives, for explain (NULL: unbounded). */
 const char *plan_retention(const sl_pipeline *p, const plan_node *n);
+/* A Calc over a join, with the join's inputs narrowed to the columns used (prune.c); calc
+ * itself when nothing can go. */
+plan_node *plan_prune_join(sl_arena *a, plan_node *calc);
 /* Longest path from n down to a source (memoized in n->height). */
 int plan_height(plan_node *n);
 
