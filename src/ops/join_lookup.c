@@ -27,8 +27,13 @@ typedef struct lookup_op {
   join_base jb;
   /* local table */
   state_map table; /* packed join key (rkeys) -> lk_bucket */
-  state_map bypk;  /* with a primary key: packed pk -> the row (sl_value *) */
+  state_map bypk;  /* with a primary key other than the join key: packed pk -> the row */
   int *pk, npk;
+  bool pk_is_key; /* the primary key is the join key: a bucket holds its key's one row */
+  /* rows and map entries live in arenas (a million-row table is freed in one go); a removed
+   * row's bytes are dead until the table is compacted into fresh arenas */
+  state_arena rows, entries;
+  size_t live_bytes, dead_bytes;
   sl_buf key, pkey;
   bool done; /* port 0 ended: the table is freed, port 1's rows are ignored */
   /* remote table */
@@ -113,9 +118,32 @@ static bool same_row(const lookup_op *k, const sl_value *a, const sl_value *b) {
   return true;
 }
 
+static size_t row_bytes(const lookup_op *k, const sl_value *row) {
+  return sizeof(sl_value) * (size_t)k->jb.rcols +
+         state_row_extra(row, k->jb.s.right.types, k->jb.rcols);
+}
+
 static void free_row(lookup_op *k, sl_value *row) {
-  state_free_row(&k->jb.base.mem, row, k->jb.s.right.types, k->jb.rcols);
+  size_t n = row_bytes(k, row);
+  k->live_bytes -= n;
+  k->dead_bytes += n;
   op_state_rows(&k->jb.base, -1);
+}
+
+static sl_value *keep_row(lookup_op *k, const sl_value *row) {
+  sl_value *kept = state_keep_row_arena(&k->rows, row, k->jb.s.right.types, k->jb.rcols);
+  if (kept) k->live_bytes += row_bytes(k, kept);
+  return kept;
+}
+
+static void maps_init(lookup_op *k) {
+  state_arena_init(&k->rows, &k->jb.base.mem, 64 << 10);
+  state_arena_init(&k->entries, &k->jb.base.mem, 64 << 10);
+  state_map_init(&k->table, &k->jb.base.mem, sizeof(lk_bucket));
+  state_map_use_arena(&k->table, &k->entries);
+  state_map_init(&k->bypk, &k->jb.base.mem, sizeof(sl_value *));
+  state_map_use_arena(&k->bypk, &k->entries);
+  k->live_bytes = k->dead_bytes = 0;
 }
 
 /* Takes `row` (a kept row, or NULL: find an equal one) out of its join key's bucket; returns
@@ -143,14 +171,19 @@ static sl_status table_add(lookup_op *k, const sl_value *row, sl_error *e) {
   bool created;
   state_entry *en = state_map_upsert(&k->table, k->key.data, k->key.len, h, &created);
   if (!en) return no_memory(k, e);
-  sl_value *kept = state_keep_row_alloc(&k->jb.base.mem, row, k->jb.s.right.types, k->jb.rcols);
-  if (!kept || !bucket_add(k, state_entry_val(en), kept)) {
-    if (kept) state_free_row(&k->jb.base.mem, kept, k->jb.s.right.types, k->jb.rcols);
+  lk_bucket *bk = state_entry_val(en);
+  if (k->pk_is_key && bk->n) { /* the key's row is replaced */
+    free_row(k, bk->u.one);
+    bk->n = 0;
+  }
+  sl_value *kept = keep_row(k, row);
+  if (!kept || !bucket_add(k, bk, kept)) {
+    if (kept) free_row(k, kept), op_state_rows(&k->jb.base, 1);
     if (created) state_map_remove(&k->table, en);
     return no_memory(k, e);
   }
   op_state_rows(&k->jb.base, 1);
-  if (k->npk) { /* the row of its primary key from now on */
+  if (k->npk && !k->pk_is_key) { /* the row of its primary key from now on */
     k->pkey.len = 0;
     state_key_pack(row, k->pk, k->jb.s.right.types, k->npk, &k->pkey);
     uint64_t ph = state_hash(k->pkey.data, k->pkey.len);
@@ -173,13 +206,63 @@ static void table_remove_pk(lookup_op *k, const sl_value *row) {
   if (table_take(k, old, true) == old) free_row(k, old);
 }
 
+/* With the primary key as the join key: removes the row of row's key (if any). */
+static void table_remove_key(lookup_op *k, const sl_value *row) {
+  uint64_t h;
+  if (!join_key(&k->jb, 1, row, &k->key, &h)) return;
+  state_entry *en = state_map_find(&k->table, k->key.data, k->key.len, h);
+  if (!en) return;
+  lk_bucket *bk = state_entry_val(en);
+  if (bk->n) free_row(k, bk->u.one);
+  state_map_remove(&k->table, en);
+}
+
+static void table_free(lookup_op *k);
+
+/* Copies the live rows and entries into fresh arenas once more than half the bytes are dead
+ * (rows replaced or deleted by a changing dimension), so memory follows the table's size; an
+ * emptied table gives everything back at once. */
+static sl_status compact(lookup_op *k, sl_error *e) {
+  if (k->jb.base.state_rows == 0 && k->dead_bytes) {
+    table_free(k);
+    maps_init(k);
+    return SL_OK;
+  }
+  if (k->dead_bytes < ((size_t)1 << 20) || k->dead_bytes < k->live_bytes) return SL_OK;
+  int64_t rows = k->jb.base.state_rows, peak = k->jb.base.state_rows_peak;
+  /* the maps point at the arena fields of k, so swapping the fields swaps the tables */
+  lookup_op old = *k;
+  maps_init(k);
+  size_t it = 0;
+  sl_status st = SL_OK;
+  for (state_entry *en; !st && (en = state_map_next(&old.table, &it));) {
+    const lk_bucket *b = state_entry_val(en);
+    sl_value *const *r = bucket_rows(b);
+    for (uint32_t i = 0; i < b->n && !st; i++) st = table_add(k, r[i], e);
+  }
+  lookup_op fresh = *k;
+  k->table = old.table, k->bypk = old.bypk, k->rows = old.rows, k->entries = old.entries;
+  table_free(k); /* the old table: bucket arrays, maps, arenas */
+  k->table = fresh.table, k->bypk = fresh.bypk, k->rows = fresh.rows, k->entries = fresh.entries;
+  k->live_bytes = fresh.live_bytes;
+  k->dead_bytes = 0;
+  k->jb.base.state_rows = rows; /* the same rows, counted once */
+  k->jb.base.state_rows_peak = peak;
+  return st;
+}
+
 static sl_status table_push(lookup_op *k, const sl_batch *b, sl_error *e) {
   if (k->done) return SL_OK; /* the join has ended: the dimension no longer matters */
   sl_status st = SL_OK;
   for (int r = 0; r < b->nrows && !st; r++) {
     const sl_value *row = batch_row(b, r);
     bool add = b->kind[r] == RK_INSERT || b->kind[r] == RK_UPDATE_AFTER;
-    if (k->npk) {
+    if (k->pk_is_key) {
+      if (add)
+        st = table_add(k, row, e);
+      else
+        table_remove_key(k, row);
+    } else if (k->npk) {
       table_remove_pk(k, row);
       if (add) st = table_add(k, row, e);
     } else if (add) {
@@ -189,21 +272,24 @@ static sl_status table_push(lookup_op *k, const sl_batch *b, sl_error *e) {
       if (kept) free_row(k, kept);
     }
   }
-  return st;
+  return st ? st : compact(k, e);
 }
 
+/* Frees the table: the bucket arrays, then the maps and the arenas in one go. */
 static void table_free(lookup_op *k) {
   size_t it = 0;
   state_entry *en;
   while ((en = state_map_next(&k->table, &it))) {
     lk_bucket *b = state_entry_val(en);
-    sl_value *const *rows = bucket_rows(b);
-    for (uint32_t i = 0; i < b->n; i++) free_row(k, rows[i]);
     if (b->cap) state_free(&k->jb.base.mem, b->u.many, sizeof(sl_value *) * b->cap);
-    state_map_remove(&k->table, en);
+    b->cap = 0;
   }
   state_map_free(&k->table);
   state_map_free(&k->bypk);
+  state_arena_free(&k->rows);
+  state_arena_free(&k->entries);
+  op_state_rows(&k->jb.base, -k->jb.base.state_rows);
+  k->live_bytes = k->dead_bytes = 0;
 }
 
 /* ---- probing ---- */
@@ -488,7 +574,7 @@ static sl_status lookup_restore(sl_op *op, const void *p, size_t n, sl_error *e)
     sl_value *row = xcalloc((size_t)k->jb.rcols + 1, sizeof(sl_value));
     for (uint64_t i = 0; i < rows && !st && !r.bad; i++) {
       if (!state_get_row(&r, row, k->jb.s.right.types, k->jb.rcols)) break;
-      if (k->npk) table_remove_pk(k, row);
+      if (k->npk && !k->pk_is_key) table_remove_pk(k, row);
       st = table_add(k, row, e);
     }
     free(row);
@@ -562,11 +648,12 @@ sl_op *op_lookup_join_new(sl_job *j, const join_spec *s, sl_lookup *remote,
     lookup_free(&k->jb.base);
     return NULL;
   }
-  state_map_init(&k->table, &k->jb.base.mem, sizeof(lk_bucket));
-  state_map_init(&k->bypk, &k->jb.base.mem, sizeof(sl_value *));
+  maps_init(k);
   k->pk = xmalloc(sizeof(int) * (size_t)(npk + 1));
   if (npk && !remote) memcpy(k->pk, pk, sizeof(int) * (size_t)npk);
   k->npk = remote ? 0 : npk;
+  k->pk_is_key = k->npk && k->npk == s->nkeys;
+  for (int i = 0; i < k->npk && k->pk_is_key; i++) k->pk_is_key = k->pk[i] == s->rkeys[i];
   k->remote = remote;
   k->keyvals = xcalloc((size_t)s->nkeys + 1, sizeof(sl_value));
   if (use_cache) {
