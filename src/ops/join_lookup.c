@@ -362,10 +362,12 @@ static sl_status probe_remote(lookup_op *k, const sl_value *l, uint8_t kind, con
   return join_rows(k, l, v->rows, v->n, kind, pos, e);
 }
 
-/* The entries of every row's key (found[r]; NULL: none or a NULL key), in three passes so the
- * memory reads of many keys overlap: hash and prefetch each key's slot, then find each entry
- * with the entry of a key a few rows ahead prefetched, and prefetch its rows. */
-#define LOOKAHEAD 6
+/* The entries of every row's key (found[r]; NULL: none or a NULL key). The keys are packed
+ * and hashed first; then, finding them in order, the slot of the key 16 rows ahead and the
+ * entry of the key 8 rows ahead are prefetched, so a few of these memory reads are always in
+ * flight instead of one at a time (more than that only fills the CPU's miss buffers). */
+#define AHEAD_SLOT 16
+#define AHEAD_ENTRY 8
 static void find_batch(lookup_op *k, const sl_batch *b) {
   int n = b->nrows;
   if (n > k->probe_cap) {
@@ -389,18 +391,27 @@ static void find_batch(lookup_op *k, const sl_batch *b) {
     k->koff[r] = (uint32_t)at;
     k->klen[r] = (uint32_t)(k->keys.len - at);
     k->hash[r] = state_hash(k->keys.data + at, k->klen[r]);
-    state_map_prefetch(&k->table, k->hash[r]);
   }
+  for (int r = 0; r < n && r < AHEAD_SLOT; r++)
+    if (k->koff[r] != UINT32_MAX) state_map_prefetch(&k->table, k->hash[r]);
+  for (int r = 0; r < n && r < AHEAD_ENTRY; r++)
+    if (k->koff[r] != UINT32_MAX) state_map_prefetch_entry(&k->table, k->hash[r]);
   for (int r = 0; r < n; r++) {
-    int a = r + LOOKAHEAD;
-    if (a < n && k->koff[a] != UINT32_MAX) state_map_prefetch_entry(&k->table, k->hash[a]);
+    int a = r + AHEAD_SLOT, c = r + AHEAD_ENTRY;
+    if (a < n && k->koff[a] != UINT32_MAX) state_map_prefetch(&k->table, k->hash[a]);
+    if (c < n && k->koff[c] != UINT32_MAX) state_map_prefetch_entry(&k->table, k->hash[c]);
     k->found[r] = NULL;
     if (k->koff[r] == UINT32_MAX) continue;
     state_entry *en = state_map_find(&k->table, k->keys.data + k->koff[r], k->klen[r], k->hash[r]);
     k->found[r] = en;
     if (en) {
       const lk_bucket *bk = state_entry_val(en);
-      if (bk->n) __builtin_prefetch(bucket_rows(bk)[0]);
+      if (bk->n) { /* the row's cells, read when it is joined */
+        const char *row = (const char *)bucket_rows(bk)[0];
+        __builtin_prefetch(row);
+        __builtin_prefetch(row + 64);
+        if (k->jb.rcols > 5) __builtin_prefetch(row + 128);
+      }
     }
   }
 }
