@@ -146,31 +146,39 @@ bool dec_parse(const char *s, size_t n, int prec, int scale, __int128 *out) {
 }
 
 /* Digits of v with a decimal point at `scale`, NUL-terminated, into buf[48]; returns the
- * length. The one formatter: dec_format and the double conversions use it. */
+ * length. The one formatter: dec_format and the double conversions use it. Digits come out
+ * backwards into tmp: 128-bit divisions only while the magnitude needs more than 64 bits. */
 static int dec_chars(__int128 v, int scale, char *buf) {
   char tmp[48];
   int n = 0;
   bool neg = v < 0;
   unsigned __int128 u = neg ? (unsigned __int128)(-(v + 1)) + 1 : (unsigned __int128)v;
-  do {
+  while (u > UINT64_MAX) {
     tmp[n++] = (char)('0' + (int)(u % 10));
     u /= 10;
-  } while (u);
+  }
+  uint64_t x = (uint64_t)u;
+  do {
+    tmp[n++] = (char)('0' + (int)(x % 10));
+    x /= 10;
+  } while (x);
   while (n <= scale) tmp[n++] = '0';
   char *o = buf;
   if (neg) *o++ = '-';
-  for (int i = n - 1; i >= 0; i--) {
-    *o++ = tmp[i];
-    if (i == scale && scale > 0) *o++ = '.';
+  if (scale <= 0) {
+    while (n) *o++ = tmp[--n];
+  } else {
+    while (n > scale) *o++ = tmp[--n];
+    *o++ = '.';
+    while (n) *o++ = tmp[--n];
   }
   *o = 0;
   return (int)(o - buf);
 }
 
 void dec_format(__int128 v, int scale, sl_buf *out) {
-  char buf[48];
-  int n = dec_chars(v, scale, buf);
-  buf_put(out, buf, (size_t)n);
+  buf_reserve(out, 48);
+  out->len += (size_t)dec_chars(v, scale, out->data + out->len);
 }
 
 double dec_to_double(__int128 v, int scale) {
