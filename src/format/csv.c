@@ -259,15 +259,33 @@ typedef struct csv_enc {
   csv_conf conf;
   sl_buf tmp;
   bool special[256]; /* bytes that need a closer look: delimiter, quote, CR, LF, non-ASCII */
+  bool quoting[256]; /* bytes that make a field quoted: delimiter, quote, CR, LF */
+  bool *scan;        /* per column: its text can hold a quoting byte (see csv_alphabet) */
 } csv_enc;
+
+/* Every byte the text of a non-string value can hold (value_print's forms), or NULL when the
+ * type has no fixed alphabet. */
+static const char *csv_alphabet(sl_type t) {
+  switch (t.id) {
+  case T_BOOLEAN: return "truefals";
+  case T_INT:
+  case T_BIGINT:
+  case T_DATE: return "-0123456789";
+  case T_DECIMAL: return "-.0123456789";
+  case T_FLOAT:
+  case T_DOUBLE: return "-.0123456789ENaInfity"; /* 1.0E10, NaN, -Infinity */
+  case T_TIMESTAMP: return "-0123456789 :.";
+  case T_TIMESTAMP_LTZ: return "-0123456789 :.Z";
+  case T_INTERVAL: return "+-0123456789 :.";
+  default: return NULL;
+  }
+}
 
 /* Whether s must be quoted: it holds the delimiter, a line break or the quote character, or it
  * is the NULL literal. */
 static bool csv_needs_quote(const csv_enc *c, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
-    if (s[i] == c->conf.delim || s[i] == '\n' || s[i] == '\r' ||
-        (c->conf.quote && s[i] == c->conf.quote))
-      return true;
+    if (c->quoting[(unsigned char)s[i]]) return true;
   return c->conf.null_lit && n == c->conf.null_len && !memcmp(s, c->conf.null_lit, n);
 }
 
@@ -342,7 +360,11 @@ static void csv_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
     case T_TIMESTAMP_LTZ: ts_format(v->u.i, false, true, out); break;
     default: value_print(v, t, out); break;
     }
-    if (c->conf.quote && csv_needs_quote(c, out->data + start, out->len - start)) {
+    if (!c->conf.quote) continue;
+    size_t n = out->len - start;
+    if (c->scan[i] ? csv_needs_quote(c, out->data + start, n)
+                   : c->conf.null_lit && n == c->conf.null_len &&
+                         !memcmp(out->data + start, c->conf.null_lit, n)) {
       c->tmp.len = 0;
       buf_put(&c->tmp, out->data + start, out->len - start);
       out->len = start;
@@ -355,6 +377,7 @@ static void csv_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
 static void csv_enc_free(fmt_encoder *e) {
   csv_enc *c = (csv_enc *)e;
   buf_free(&c->tmp);
+  free(c->scan);
   free(c);
 }
 
@@ -365,10 +388,17 @@ static fmt_encoder *csv_encoder_new(const fmt_schema *s, const opt_list *o) {
   c->base.vt = &csv_enc_vt;
   c->base.schema = *s;
   c->conf = csv_conf_read(o);
+  c->quoting['\n'] = c->quoting['\r'] = true;
+  c->quoting[(unsigned char)c->conf.delim] = true;
+  if (c->conf.quote) c->quoting[(unsigned char)c->conf.quote] = true;
+  memcpy(c->special, c->quoting, sizeof c->special);
   for (int b = 0x80; b < 256; b++) c->special[b] = true;
-  c->special['\n'] = c->special['\r'] = true;
-  c->special[(unsigned char)c->conf.delim] = true;
-  if (c->conf.quote) c->special[(unsigned char)c->conf.quote] = true;
+  c->scan = xcalloc((size_t)s->ncols + 1, sizeof(bool));
+  for (int i = 0; i < s->ncols; i++) {
+    const char *abc = csv_alphabet(s->types[i]);
+    c->scan[i] = !abc;
+    for (; abc && *abc; abc++) c->scan[i] |= c->quoting[(unsigned char)*abc];
+  }
   return &c->base;
 }
 

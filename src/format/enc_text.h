@@ -16,8 +16,9 @@ static inline char *enc_put_u64(char *p, uint64_t a) {
       "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
       "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
       "8081828384858687888990919293949596979899";
-  char tmp[ENC_INT64_MAX];
-  char *e = tmp + sizeof tmp, *q = e;
+  int n = 1; /* digits: written backwards from p + n, so no copy */
+  for (uint64_t t = a; t >= 10 && n < 20; t /= 10) n++;
+  char *e = p + n, *q = e;
   while (a >= 100) {
     unsigned r = (unsigned)(a % 100);
     a /= 100;
@@ -30,8 +31,7 @@ static inline char *enc_put_u64(char *p, uint64_t a) {
   } else {
     *--q = (char)('0' + a);
   }
-  memcpy(p, q, (size_t)(e - q));
-  return p + (e - q);
+  return e;
 }
 
 /* printf("%lld", v) into p (room for ENC_INT64_MAX bytes); returns the end. */

@@ -10,7 +10,7 @@
 
 typedef struct json_enc {
   fmt_encoder base;
-  char **keys; /* "\"name\":" pre-escaped */
+  char **keys; /* "\"name\":" pre-escaped, zero-padded to at least 16 bytes */
   size_t *keylen;
   size_t fixed; /* room a row needs besides its strings' text: see json_encode */
   bool iso;
@@ -36,7 +36,10 @@ static void json_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
   *p++ = '{';
   for (int i = 0; i < ncols; i++) {
     if (i) *p++ = ',';
-    memcpy(p, je->keys[i], je->keylen[i]);
+    if (je->keylen[i] <= 16)
+      memcpy(p, je->keys[i], 16); /* one fixed-size move; the bytes past the key are room */
+    else
+      memcpy(p, je->keys[i], je->keylen[i]);
     p += je->keylen[i];
     const sl_value *v = &row[i];
     sl_type t = types[i];
@@ -130,7 +133,8 @@ fmt_encoder *fmt_json_encoder_new(const fmt_schema *s, const opt_list *o) {
     buf_putc(&b, '"');
     fmt_json_escape(s->names[i], strlen(s->names[i]), &b);
     buf_puts(&b, "\":");
-    je->keys[i] = xstrdup(buf_cstr(&b));
+    je->keys[i] = xcalloc(1, b.len + 16); /* at least 16 bytes: see json_encode */
+    memcpy(je->keys[i], b.data, b.len);
     je->keylen[i] = b.len;
     je->fixed += b.len + 1 + JSON_VALUE_ROOM; /* key, comma, value */
     buf_free(&b);

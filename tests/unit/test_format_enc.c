@@ -325,13 +325,17 @@ TEST(format_encoders_match_reference) {
       {{"csv.field-delimiter", "."}, {"csv.null-literal", ""}, {"x", "x"}},
       {{"csv.field-delimiter", "1"}, {"csv.quote-character", "0"}, {"csv.null-literal", "1.5"}},
       {{"csv.field-delimiter", "E"}, {"csv.null-literal", "null"}, {"x", "x"}},
+      {{"csv.field-delimiter", " "}, {"csv.null-literal", "true"}, {"x", "x"}},
+      {{"csv.field-delimiter", "a"}, {"csv.quote-character", "Z"}, {"x", "x"}},
+      {{"csv.field-delimiter", "+"}, {"csv.quote-character", "y"}, {"csv.null-literal", "-1"}},
+      {{"csv.field-delimiter", "|"}, {"csv.quote-character", "N"}, {"csv.null-literal", "NaN"}},
   };
   int nconf = (int)(sizeof csv_confs / sizeof *csv_confs);
   sl_arena a;
   arena_init(&a, 0);
   int mismatches = 0;
   long lines = 0;
-  for (int round = 0; round < 48 && mismatches < 5; round++) {
+  for (int round = 0; round < 96 && mismatches < 5; round++) {
     int ncols = 1 + (int)rnd(12);
     sl_type types[12];
     const char *names[12];
@@ -393,7 +397,7 @@ TEST(format_encoders_match_reference) {
     ce->vt->free(ce);
   }
   CHECK(mismatches == 0);
-  CHECK(lines == 48 * 500);
+  CHECK(lines == 96 * 500);
   arena_free(&a);
 }
 
