@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enc_text.h"
 #include "format.h"
 
 static const opt_def csv_opts[] = {
@@ -257,16 +258,39 @@ typedef struct csv_enc {
   fmt_encoder base;
   csv_conf conf;
   sl_buf tmp;
+  bool special[256]; /* bytes that need a closer look: delimiter, quote, CR, LF, non-ASCII */
+  bool quoting[256]; /* bytes that make a field quoted: delimiter, quote, CR, LF */
+  bool *scan;        /* per column: its text can hold a quoting byte (see csv_alphabet) */
 } csv_enc;
 
+/* Every byte the text of a non-string value can hold (value_print's forms), or NULL when the
+ * type has no fixed alphabet. */
+static const char *csv_alphabet(sl_type t) {
+  switch (t.id) {
+  case T_BOOLEAN: return "truefals";
+  case T_INT:
+  case T_BIGINT:
+  case T_DATE: return "-0123456789";
+  case T_DECIMAL: return "-.0123456789";
+  case T_FLOAT:
+  case T_DOUBLE: return "-.0123456789ENaInfity"; /* 1.0E10, NaN, -Infinity */
+  case T_TIMESTAMP: return "-0123456789 :.";
+  case T_TIMESTAMP_LTZ: return "-0123456789 :.Z";
+  case T_INTERVAL: return "+-0123456789 :.";
+  default: return NULL;
+  }
+}
+
+/* Whether s must be quoted: it holds the delimiter, a line break or the quote character, or it
+ * is the NULL literal. */
+static bool csv_needs_quote(const csv_enc *c, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (c->quoting[(unsigned char)s[i]]) return true;
+  return c->conf.null_lit && n == c->conf.null_len && !memcmp(s, c->conf.null_lit, n);
+}
+
 static void csv_put(csv_enc *c, const char *s, size_t n, sl_buf *out) {
-  bool need = false;
-  for (size_t i = 0; i < n && !need; i++)
-    need = s[i] == c->conf.delim || s[i] == '\n' || s[i] == '\r' ||
-           (c->conf.quote && s[i] == c->conf.quote);
-  if (c->conf.null_lit && n == strlen(c->conf.null_lit) && !memcmp(s, c->conf.null_lit, n))
-    need = true;
-  if (!need || !c->conf.quote) {
+  if (!c->conf.quote || !csv_needs_quote(c, s, n)) {
     buf_put(out, s, n);
     return;
   }
@@ -288,33 +312,72 @@ static void csv_header(fmt_encoder *e, sl_buf *out) {
   buf_putc(out, '\n');
 }
 
+/* A string field: ASCII without special bytes is copied as it is (unless it is the NULL
+ * literal); the rest goes through the UTF-8 check and csv_put. */
+static void csv_string(csv_enc *c, const char *s, size_t n, sl_buf *out) {
+  size_t i = 0;
+  while (i < n && !c->special[(unsigned char)s[i]]) i++;
+  if (i == n && !(c->conf.null_lit && n == c->conf.null_len && !memcmp(s, c->conf.null_lit, n))) {
+    buf_put(out, s, n);
+  } else if (fmt_utf8_valid(s, n)) {
+    csv_put(c, s, n, out);
+  } else { /* invalid UTF-8 is written as U+FFFD */
+    c->tmp.len = 0;
+    fmt_utf8_sanitize(s, n, &c->tmp);
+    csv_put(c, c->tmp.data, c->tmp.len, out);
+  }
+}
+
+/* Values are written in place; the rare text that needs quoting (a delimiter such as '-' or
+ * ':', the NULL literal) is taken back and written again through csv_put. */
 static void csv_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
   csv_enc *c = (csv_enc *)e;
+  const sl_type *types = e->schema.types;
   for (int i = 0; i < e->schema.ncols; i++) {
-    if (i) buf_putc(out, c->conf.delim);
-    if (row[i].null) {
-      if (c->conf.null_lit) buf_puts(out, c->conf.null_lit);
+    if (i) buf_putc_fast(out, c->conf.delim);
+    const sl_value *v = &row[i];
+    if (v->null) {
+      if (c->conf.null_lit) buf_put(out, c->conf.null_lit, c->conf.null_len);
       continue;
     }
-    sl_type t = e->schema.types[i];
-    if (t.id == T_STRING && fmt_utf8_valid(row[i].u.s, row[i].len)) {
-      csv_put(c, row[i].u.s, row[i].len, out);
-    } else if (t.id == T_STRING) { /* invalid UTF-8 is written as U+FFFD */
+    sl_type t = types[i];
+    if (t.id == T_STRING) {
+      csv_string(c, v->u.s, v->len, out);
+      continue;
+    }
+    size_t start = out->len;
+    switch (t.id) {
+    case T_INT:
+    case T_BIGINT:
+      buf_reserve(out, ENC_INT64_MAX);
+      out->len = (size_t)(enc_put_i64(out->data + out->len, v->u.i) - out->data);
+      break;
+    case T_FLOAT: double_format(v->u.d, true, out); break;
+    case T_DOUBLE: double_format(v->u.d, false, out); break;
+    case T_DECIMAL: dec_format(value_dec(v), t.scale, out); break;
+    case T_DATE: date_format(v->u.i, out); break;
+    case T_TIMESTAMP: ts_format(v->u.i, false, false, out); break;
+    case T_TIMESTAMP_LTZ: ts_format(v->u.i, false, true, out); break;
+    default: value_print(v, t, out); break;
+    }
+    if (!c->conf.quote) continue;
+    size_t n = out->len - start;
+    if (c->scan[i] ? csv_needs_quote(c, out->data + start, n)
+                   : c->conf.null_lit && n == c->conf.null_len &&
+                         !memcmp(out->data + start, c->conf.null_lit, n)) {
       c->tmp.len = 0;
-      fmt_utf8_sanitize(row[i].u.s, row[i].len, &c->tmp);
-      csv_put(c, c->tmp.data, c->tmp.len, out);
-    } else {
-      c->tmp.len = 0;
-      value_print(&row[i], t, &c->tmp);
+      buf_put(&c->tmp, out->data + start, out->len - start);
+      out->len = start;
       csv_put(c, c->tmp.data, c->tmp.len, out);
     }
   }
-  buf_putc(out, '\n');
+  buf_putc_fast(out, '\n');
 }
 
 static void csv_enc_free(fmt_encoder *e) {
   csv_enc *c = (csv_enc *)e;
   buf_free(&c->tmp);
+  free(c->scan);
   free(c);
 }
 
@@ -325,6 +388,17 @@ static fmt_encoder *csv_encoder_new(const fmt_schema *s, const opt_list *o) {
   c->base.vt = &csv_enc_vt;
   c->base.schema = *s;
   c->conf = csv_conf_read(o);
+  c->quoting['\n'] = c->quoting['\r'] = true;
+  c->quoting[(unsigned char)c->conf.delim] = true;
+  if (c->conf.quote) c->quoting[(unsigned char)c->conf.quote] = true;
+  memcpy(c->special, c->quoting, sizeof c->special);
+  for (int b = 0x80; b < 256; b++) c->special[b] = true;
+  c->scan = xcalloc((size_t)s->ncols + 1, sizeof(bool));
+  for (int i = 0; i < s->ncols; i++) {
+    const char *abc = csv_alphabet(s->types[i]);
+    c->scan[i] = !abc;
+    for (; abc && *abc; abc++) c->scan[i] |= c->quoting[(unsigned char)*abc];
+  }
   return &c->base;
 }
 

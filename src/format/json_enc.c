@@ -5,43 +5,89 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enc_text.h"
 #include "format.h"
 
 typedef struct json_enc {
   fmt_encoder base;
-  char **keys; /* "\"name\":" pre-escaped */
+  char **keys; /* "\"name\":" pre-escaped, zero-padded to at least 16 bytes */
   size_t *keylen;
+  size_t fixed; /* room a row needs besides its strings' text: see json_encode */
   bool iso;
 } json_enc;
 
+/* Room for any non-string value with its quotes: DOUBLE (32), TIMESTAMP (48 reserved by
+ * ts_format), DECIMAL (48 by dec_format), INTERVAL, integers. */
+enum { JSON_VALUE_ROOM = 64 };
+
+/* The text is written straight into out: the room for the whole row is reserved once (keys,
+ * JSON_VALUE_ROOM per value, six bytes per string byte: the longest escape), so the writes
+ * below do not check it. ts_format, dec_format, double_format and value_print reserve for
+ * themselves and find the room there. */
 static void json_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
   json_enc *je = (json_enc *)e;
-  buf_putc(out, '{');
-  for (int i = 0; i < e->schema.ncols; i++) {
-    if (i) buf_putc(out, ',');
-    buf_put(out, je->keys[i], je->keylen[i]);
+  int ncols = e->schema.ncols;
+  const sl_type *types = e->schema.types;
+  size_t room = je->fixed;
+  for (int i = 0; i < ncols; i++)
+    if (types[i].id == T_STRING && !row[i].null) room += 6 * (size_t)row[i].len;
+  buf_reserve(out, room);
+  char *p = out->data + out->len;
+  *p++ = '{';
+  for (int i = 0; i < ncols; i++) {
+    if (i) *p++ = ',';
+    if (je->keylen[i] <= 16)
+      memcpy(p, je->keys[i], 16); /* one fixed-size move; the bytes past the key are room */
+    else
+      memcpy(p, je->keys[i], je->keylen[i]);
+    p += je->keylen[i];
     const sl_value *v = &row[i];
-    sl_type t = e->schema.types[i];
+    sl_type t = types[i];
     if (v->null) {
-      buf_put(out, "null", 4);
+      memcpy(p, "null", 4);
+      p += 4;
       continue;
     }
     switch (t.id) {
+    case T_INT:
+    case T_BIGINT: p = enc_put_i64(p, v->u.i); continue;
+    case T_BOOLEAN:
+      if (v->u.i) {
+        memcpy(p, "true", 4);
+        p += 4;
+      } else {
+        memcpy(p, "false", 5);
+        p += 5;
+      }
+      continue;
     case T_STRING:
-      buf_putc(out, '"');
-      fmt_json_escape(v->u.s, v->len, out);
-      buf_putc(out, '"');
-      break;
+      *p++ = '"';
+      if (enc_json_plain(v->u.s, v->len)) {
+        memcpy(p, v->u.s, v->len);
+        p += v->len;
+      } else {
+        out->len = (size_t)(p - out->data);
+        fmt_json_escape(v->u.s, v->len, out);
+        p = out->data + out->len;
+      }
+      *p++ = '"';
+      continue;
+    default: break;
+    }
+    /* the rest through the value formatters, which write at out->len */
+    out->len = (size_t)(p - out->data);
+    switch (t.id) {
     case T_FLOAT:
     case T_DOUBLE:
       if (isnan(v->u.d) || isinf(v->u.d)) {
         buf_putc(out, '"');
-        value_print(v, t, out);
+        double_format(v->u.d, t.id == T_FLOAT, out);
         buf_putc(out, '"');
       } else {
-        value_print(v, t, out);
+        double_format(v->u.d, t.id == T_FLOAT, out);
       }
       break;
+    case T_DECIMAL: dec_format(value_dec(v), t.scale, out); break;
     case T_TIMESTAMP:
     case T_TIMESTAMP_LTZ:
       buf_putc(out, '"');
@@ -49,6 +95,10 @@ static void json_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
       buf_putc(out, '"');
       break;
     case T_DATE:
+      buf_putc(out, '"');
+      date_format(v->u.i, out);
+      buf_putc(out, '"');
+      break;
     case T_INTERVAL:
       buf_putc(out, '"');
       value_print(v, t, out);
@@ -56,8 +106,10 @@ static void json_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
       break;
     default: value_print(v, t, out); break;
     }
+    p = out->data + out->len;
   }
-  buf_put(out, "}\n", 2);
+  memcpy(p, "}\n", 2);
+  out->len = (size_t)(p + 2 - out->data);
 }
 
 static void json_enc_free(fmt_encoder *e) {
@@ -81,10 +133,13 @@ fmt_encoder *fmt_json_encoder_new(const fmt_schema *s, const opt_list *o) {
     buf_putc(&b, '"');
     fmt_json_escape(s->names[i], strlen(s->names[i]), &b);
     buf_puts(&b, "\":");
-    je->keys[i] = xstrdup(buf_cstr(&b));
+    je->keys[i] = xcalloc(1, b.len + 16); /* at least 16 bytes: see json_encode */
+    memcpy(je->keys[i], b.data, b.len);
     je->keylen[i] = b.len;
+    je->fixed += b.len + 1 + JSON_VALUE_ROOM; /* key, comma, value */
     buf_free(&b);
   }
+  je->fixed += 3; /* braces and the line break */
   const char *std = opt_get(o, NULL, "json.timestamp-format.standard"); /* default SQL */
   je->iso = std && str_ieq(std, "ISO-8601");
   return &je->base;

@@ -145,32 +145,74 @@ bool dec_parse(const char *s, size_t n, int prec, int scale, __int128 *out) {
   return dec_rescale(v, cur, scale, prec, out);
 }
 
+/* Two decimal digits of every number below 100. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* The digits of x backwards, ending at e: at least `width` of them (zero-padded), at least
+ * one. Returns the start. */
+static char *digits_back(char *e, uint64_t x, int width) {
+  char *q = e;
+  while (x >= 100) {
+    unsigned r = (unsigned)(x % 100);
+    x /= 100;
+    q -= 2;
+    memcpy(q, digit_pairs + 2 * r, 2);
+  }
+  if (x >= 10) {
+    q -= 2;
+    memcpy(q, digit_pairs + 2 * x, 2);
+  } else {
+    *--q = (char)('0' + x);
+  }
+  while (e - q < width) *--q = '0';
+  return q;
+}
+
 /* Digits of v with a decimal point at `scale`, NUL-terminated, into buf[48]; returns the
- * length. The one formatter: dec_format and the double conversions use it. */
+ * length. The one formatter: dec_format and the double conversions use it. 128-bit divisions
+ * only split off 19 digits at a time while the magnitude needs more than 64 bits. */
 static int dec_chars(__int128 v, int scale, char *buf) {
-  char tmp[48];
-  int n = 0;
+  char tmp[48], *e = tmp + sizeof tmp, *q = e;
   bool neg = v < 0;
   unsigned __int128 u = neg ? (unsigned __int128)(-(v + 1)) + 1 : (unsigned __int128)v;
-  do {
-    tmp[n++] = (char)('0' + (int)(u % 10));
-    u /= 10;
-  } while (u);
-  while (n <= scale) tmp[n++] = '0';
+  const uint64_t p19 = 10000000000000000000ULL;
+  while (u > UINT64_MAX) {
+    unsigned __int128 hi = u / p19;
+    q = digits_back(q, (uint64_t)(u - hi * p19), 19);
+    u = hi;
+  }
+  q = digits_back(q, (uint64_t)u, 1);
+  int n = (int)(e - q); /* digits, most significant first at q */
   char *o = buf;
   if (neg) *o++ = '-';
-  for (int i = n - 1; i >= 0; i--) {
-    *o++ = tmp[i];
-    if (i == scale && scale > 0) *o++ = '.';
+  if (scale <= 0) {
+    memcpy(o, q, (size_t)n);
+    o += n;
+  } else {
+    if (n <= scale) { /* 0.000ddd */
+      *o++ = '0';
+      *o++ = '.';
+      for (int i = n; i < scale; i++) *o++ = '0';
+    } else {
+      memcpy(o, q, (size_t)(n - scale));
+      o += n - scale;
+      q += n - scale;
+      n = scale;
+      *o++ = '.';
+    }
+    memcpy(o, q, (size_t)n);
+    o += n;
   }
   *o = 0;
   return (int)(o - buf);
 }
 
 void dec_format(__int128 v, int scale, sl_buf *out) {
-  char buf[48];
-  int n = dec_chars(v, scale, buf);
-  buf_put(out, buf, (size_t)n);
+  buf_reserve(out, 48);
+  out->len += (size_t)dec_chars(v, scale, out->data + out->len);
 }
 
 double dec_to_double(__int128 v, int scale) {

@@ -122,23 +122,70 @@ bool ts_parse(const char *s, size_t n, int64_t *ms, bool *has_zone, int64_t *off
   return true;
 }
 
-void ts_format(int64_t ms, bool iso, bool zulu, sl_buf *out) {
-  int64_t days = floor_div(ms, 86400000), rem = floor_mod(ms, 86400000);
+/* Two decimal digits of every number below 100, for the formatters below. */
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+static char *put2(char *p, unsigned v) { /* v < 100 */
+  memcpy(p, digit_pairs + 2 * v, 2);
+  return p + 2;
+}
+
+/* The year as printf's "%04lld": at least four characters with the sign, zero-padded. */
+static char *put_year(char *p, int64_t y) {
+  if (y >= 0 && y <= 9999) {
+    p = put2(p, (unsigned)(y / 100));
+    return put2(p, (unsigned)(y % 100));
+  }
+  uint64_t a = y < 0 ? (uint64_t)0 - (uint64_t)y : (uint64_t)y;
+  if (y < 0) *p++ = '-';
+  char tmp[24];
+  int n = 0;
+  do {
+    tmp[n++] = (char)('0' + a % 10);
+    a /= 10;
+  } while (a);
+  for (int w = y < 0 ? 3 : 4; n < w;) tmp[n++] = '0';
+  while (n) *p++ = tmp[--n];
+  return p;
+}
+
+/* "yyyy-MM-dd" of a day number; returns the end. */
+static char *put_date(char *p, int64_t days) {
   int64_t y;
   unsigned m, d;
   civil_from_days(days, &y, &m, &d);
-  char tmp[48];
-  int n = snprintf(tmp, sizeof tmp, "%04lld-%02u-%02u%c%02d:%02d:%02d.%03d%s", (long long)y, m, d,
-                   iso ? 'T' : ' ', (int)(rem / 3600000), (int)(rem / 60000 % 60),
-                   (int)(rem / 1000 % 60), (int)(rem % 1000), zulu ? "Z" : "");
-  buf_put(out, tmp, (size_t)n);
+  p = put_year(p, y);
+  *p++ = '-';
+  p = put2(p, m);
+  *p++ = '-';
+  return put2(p, d);
+}
+
+void ts_format(int64_t ms, bool iso, bool zulu, sl_buf *out) {
+  int64_t days = floor_div(ms, 86400000);
+  /* 0 .. 86399999; unsigned arithmetic: days * 86400000 is below INT64_MIN for the
+   * earliest millisecond values */
+  unsigned rem = (unsigned)((uint64_t)ms - (uint64_t)days * 86400000u);
+  buf_reserve(out, 48);
+  char *p = put_date(out->data + out->len, days);
+  *p++ = iso ? 'T' : ' ';
+  unsigned s = rem / 1000, f = rem % 1000;
+  p = put2(p, s / 3600);
+  *p++ = ':';
+  p = put2(p, s / 60 % 60);
+  *p++ = ':';
+  p = put2(p, s % 60);
+  *p++ = '.';
+  *p++ = (char)('0' + f / 100);
+  p = put2(p, f % 100);
+  if (zulu) *p++ = 'Z';
+  out->len = (size_t)(p - out->data);
 }
 
 void date_format(int64_t days, sl_buf *out) {
-  int64_t y;
-  unsigned m, d;
-  civil_from_days(days, &y, &m, &d);
-  char tmp[32];
-  int n = snprintf(tmp, sizeof tmp, "%04lld-%02u-%02u", (long long)y, m, d);
-  buf_put(out, tmp, (size_t)n);
+  buf_reserve(out, 32);
+  out->len = (size_t)(put_date(out->data + out->len, days) - out->data);
 }
