@@ -78,6 +78,7 @@ bench: build/sluice
 	@python3 bench/streaming.py build/sluice
 	@python3 bench/window.py build/sluice
 	@python3 bench/join.py build/sluice
+	@python3 bench/sink.py build/sluice
 
 docs: build/sluice
 	./build/sluice docs connectors > docs/connectors.md
