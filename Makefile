@@ -51,7 +51,7 @@ build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(filter-out build/
 build/asan/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(filter-out build/asan/obj/main.o,$(AOBJS))
 	$(Q)$(CC) $(CSTD) $(ASAN) $(WARN) -Isrc -o $@ $^ $(LDLIBS)
 
-FUZZERS := sql json csv expr state changelog
+FUZZERS := sql json csv expr state changelog restore
 TESTBINS := build/sluice build/test_unit build/test_json_diff $(FUZZERS:%=build/fuzz_replay_%)
 ASANBINS := build/asan/sluice build/asan/test_unit build/asan/test_json_diff $(FUZZERS:%=build/asan/fuzz_replay_%)
 

@@ -528,13 +528,19 @@ static sl_status join_snapshot(sl_op *op, sl_buf *out, sl_error *e) {
   return SL_OK;
 }
 
-/* Reads the rows of one key; false when malformed or over the memory limit (*oom). */
+/* Reads the rows of one key; false when malformed or over the memory limit (*oom). A count is
+ * 1 on a side that does not merge equal rows, at most INT32_MAX (as Flink's) on one that does,
+ * where equal rows are one entry; associations stay far from overflowing. */
 static bool get_rows(join_op *J, state_reader *r, jside *sd, jkey *k, bool *oom) {
   uint64_t n = state_get_u64(r);
   for (uint64_t i = 0; i < n && !r->bad; i++) {
     int64_t count = state_get_i64(r), assoc = state_get_i64(r);
-    if (!state_get_row(r, J->cells, sd->types, sd->ncols) || count <= 0 || assoc < 0) return false;
-    jrow *row = add_row(J, sd, k, J->cells, row_hash(J, sd, J->cells), count);
+    if (!state_get_row(r, J->cells, sd->types, sd->ncols) || count <= 0 || count > INT32_MAX ||
+        (!sd->merge && count != 1) || assoc < 0 || assoc > INT64_MAX / 2)
+      return false;
+    uint64_t rh = row_hash(J, sd, J->cells);
+    if (sd->merge && find_row(sd, k, J->cells, rh)) return false;
+    jrow *row = add_row(J, sd, k, J->cells, rh, count);
     if (!row) return !(*oom = true);
     row->assoc = assoc;
   }
@@ -554,7 +560,8 @@ static sl_status join_restore(sl_op *op, const void *p, size_t n, sl_error *e) {
   J->rnull = state_get_i64(&r);
   J->rtotal = state_get_i64(&r);
   int64_t now = loop_now_ms();
-  bool ok = !r.bad, oom = false;
+  bool ok = !r.bad && J->rnull >= 0 && J->rtotal >= J->rnull && J->rtotal <= INT64_MAX / 2,
+       oom = false;
   for (int s = 0; s < 2 && ok; s++) {
     jside *sd = &J->side[s];
     uint64_t nkeys = state_get_u64(&r);

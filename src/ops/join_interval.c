@@ -393,7 +393,9 @@ static sl_status ij_restore(sl_op *op, const void *data, size_t len, sl_error *e
       pos.line = state_get_u64(&r);
       bool matched = state_get_u64(&r) != 0;
       uint64_t h;
-      if (!state_get_row(&r, row, s->types, s->ncols) || row[s->tcol].null ||
+      /* a position names one of the job's sources (job_reject and job_late index them) */
+      if (pos.source >= (uint32_t)op->job->nsources ||
+          !state_get_row(&r, row, s->types, s->ncols) || row[s->tcol].null ||
           row[s->tcol].u.i != t || !join_key(&a->jb, p, row, &a->key, &h)) {
         r.bad = true;
         break;
@@ -459,15 +461,14 @@ static void ij_free(sl_op *op) {
   free(a);
 }
 
-static const op_vt ij_vt = {
-    .kind = "IntervalJoin",
-    .push = ij_push,
-    .signal = ij_signal,
-    .describe = ij_describe,
-    .free = ij_free,
-    .snapshot = ij_snapshot,
-    .restore = ij_restore,
-    .keeps = "each side's rows by join key"};
+static const op_vt ij_vt = {.kind = "IntervalJoin",
+                            .push = ij_push,
+                            .signal = ij_signal,
+                            .describe = ij_describe,
+                            .free = ij_free,
+                            .snapshot = ij_snapshot,
+                            .restore = ij_restore,
+                            .keeps = "each side's rows by join key"};
 
 sl_op *op_interval_join_new(sl_job *j, const join_spec *s, int ltime, int rtime, int64_t lower,
                             int64_t upper, op_cols out, sl_error *e) {

@@ -582,8 +582,9 @@ static sl_status lookup_restore(sl_op *op, const void *p, size_t n, sl_error *e)
     if (op->nin > 0) op->ports[0].wm = op->wm;
     k->done = state_get_u64(&r) != 0;
     uint64_t rows = state_get_u64(&r);
+    if (k->remote && rows) ok = false; /* a remote table's rows are not kept */
     sl_value *row = xcalloc((size_t)k->jb.rcols + 1, sizeof(sl_value));
-    for (uint64_t i = 0; i < rows && !st && !r.bad; i++) {
+    for (uint64_t i = 0; i < rows && ok && !st && !r.bad; i++) {
       if (!state_get_row(&r, row, k->jb.s.right.types, k->jb.rcols)) break;
       if (k->npk && !k->pk_is_key) table_remove_pk(k, row);
       st = table_add(k, row, e);

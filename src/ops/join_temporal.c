@@ -454,7 +454,10 @@ static bool restore_left(temporal_op *k, state_reader *r, sl_value *row) {
     x.pos.source = (uint32_t)state_get_u64(r);
     x.pos.file = (uint32_t)state_get_u64(r);
     x.pos.line = state_get_u64(r);
-    if (x.kind > RK_DELETE || !state_get_row(r, row, k->jb.s.left.types, k->jb.lcols)) return false;
+    /* a position names one of the job's sources (job_reject and job_late index them) */
+    if (x.kind > RK_DELETE || x.pos.source >= (uint32_t)k->jb.base.job->nsources ||
+        !state_get_row(r, row, k->jb.s.left.types, k->jb.lcols))
+      return false;
     x.row = state_keep_row_alloc(&k->jb.base.mem, row, k->jb.s.left.types, k->jb.lcols);
     if (!x.row) return false;
     if (!left_push(k, &x)) {
@@ -472,7 +475,9 @@ static bool restore_keys(temporal_op *k, state_reader *r, sl_value *row) {
     size_t klen;
     const void *key = state_get_bytes(r, &klen);
     uint64_t n = state_get_u64(r);
-    if (r->bad || n == 0 || n > UINT32_MAX) return false;
+    /* n is checked against what is left (a version takes at least 24 bytes) before the
+     * versions are allocated */
+    if (r->bad || n == 0 || n > UINT32_MAX || n > (uint64_t)(r->end - r->p) / 24) return false;
     bool created;
     state_entry *en = state_map_upsert(&k->keys, key, klen, state_hash(key, klen), &created);
     if (!en || !created) return false;

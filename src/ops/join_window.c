@@ -357,8 +357,8 @@ static sl_status wj_restore(sl_op *op, const void *data, size_t len, sl_error *e
   sl_status st = SL_OK;
   for (uint64_t i = 0; i < nw && !r.bad && !st; i++) {
     int64_t start = state_get_i64(&r), end = state_get_i64(&r);
-    if (r.bad || (a->nwins && win_cmp(a->wins[a->nwins - 1], start, end) >= 0)) {
-      r.bad = true; /* windows are written in order, each once */
+    if (r.bad || start >= end || (a->nwins && win_cmp(a->wins[a->nwins - 1], start, end) >= 0)) {
+      r.bad = true; /* windows end after they start, and are written in order, each once */
       break;
     }
     wwin *w = window_of(a, start, end);
@@ -376,6 +376,15 @@ static sl_status wj_restore(sl_op *op, const void *data, size_t len, sl_error *e
         pos.file = (uint32_t)state_get_u64(&r);
         pos.line = state_get_u64(&r);
         if (!state_get_row(&r, row, c->types, c->n)) break;
+        if (pos.source >= (uint32_t)op->job->nsources) {
+          r.bad = true; /* job_reject and job_late index the job's sources by it */
+          break;
+        }
+        const sl_value *sv = &row[a->scol[p]], *ev = &row[a->ecol[p]];
+        if (sv->null || ev->null || sv->u.i != start || ev->u.i != end) {
+          r.bad = true; /* a row of another window */
+          break;
+        }
         st = add_row(a, p, w, row, &pos, e);
       }
     }
