@@ -405,9 +405,10 @@ static sl_status advance(ijoin *a, int64_t wm, sl_error *e) {
     }
   }
   if (!st) st = join_flush(&a->jb, e); /* padded rows point into the rows freed below */
+  if (st) return st; /* rows the failed output points into stay until the operator is freed */
   for (int p = 0; p < 2; p++) free_buckets(a, &a->side[p], wm);
   a->wm = wm;
-  return st;
+  return SL_OK;
 }
 
 /* ---- late rows ---- */
