@@ -1,11 +1,17 @@
 /* join_interval.c - the interval join (Flink's RowTimeIntervalJoin): a left row at time t
- * matches the right rows of its key with time in [t + lower, t + upper]. Each side keeps its
- * rows in a state_map by join key (a list per key sorted by time, so a probe walks back from
- * the newest row and stops below the range) and in a min-heap by the watermark bound up to
- * which the row can still be matched (left: t + upper, right: u - lower), so the rows a
- * watermark frees are popped in order without visiting the others. Freed rows of an outer side
- * that never matched come out NULL-padded; then the watermark goes on, held back by
- * max(upper, -lower, 0) so the joined rows are not late downstream.
+ * matches the right rows of its key with time in [t + lower, t + upper]. A row can be matched
+ * while the watermark is <= its bound (left: t + upper, right: u - lower). Each side keeps its
+ * rows in buckets by bound (one arena each, the buckets tiling the bound axis, their width
+ * adapted to the row rate: about a quarter of a row's life, at least ~1000 rows), freed whole
+ * once the watermark passes a bucket's last bound, so no row is allocated or freed on its own.
+ * A key table per side (open addressing, the newest row of each key) leads to the key's rows,
+ * chained newest time first; a link carries the start of the bucket it points into, so a link
+ * into a freed bucket is seen without following it (the chain is sorted by time, hence by
+ * bucket: the rows past a dead link are all gone). Probes skip rows whose bound the watermark
+ * passed (held in a bucket not yet freed), so what matches is as if each row were freed at its
+ * bound. An outer side also keeps a min-heap of (bound, row): the rows the watermark expires are
+ * popped in order and, if they never matched, come out NULL-padded; then the watermark goes on,
+ * held back by max(upper, -lower, 0) so the joined rows are not late downstream.
  * A row whose interval lies entirely among freed rows of the other side is late (job_late); a
  * row behind the watermark that can still meet kept rows is joined with them (and kept only
  * while a row of the other side that is not late could match it). snapshot/restore write and
@@ -19,37 +25,66 @@
 #include "join_int.h"
 
 typedef struct irow {
-  struct irow *prev, *next; /* the rows of its key, by time; next also links freed rows */
-  state_entry *key;         /* its entry in the side's map */
-  int64_t t, bound;         /* its time; kept while the watermark is <= bound */
-  size_t bytes;             /* the block: this header, the cells, their strings */
+  struct irow *next; /* the next older row of its key (a lower or equal time) */
+  int64_t next_s;    /* the start of next's bucket: next is gone once that bucket is freed */
+  int64_t t;
   sl_rowpos pos;
+  uint32_t klen; /* its packed key follows the cells, then the strings */
   bool matched;
   sl_value cells[];
 } irow;
 
-typedef struct ikey {
-  irow *head, *tail;
-} ikey;
+/* A bucket: the rows whose bound lies in [s, last], in one arena, freed whole once the
+ * watermark passes last. The buckets of a side tile the bound axis without overlapping. */
+typedef struct ibucket {
+  int64_t s, last;
+  size_t rows, bytes;
+  state_arena arena;
+} ibucket;
+
+/* A slot of the key table: the newest row of a key and the start of its bucket. A slot whose
+ * bucket was freed is dead (reusable, a tombstone for probes); NULL head: empty. */
+typedef struct islot {
+  uint64_t hash;
+  int64_t s;
+  irow *head;
+} islot;
+
+typedef struct iheap_ent {
+  int64_t bound;
+  irow *r;
+} iheap_ent;
 
 typedef struct iside {
-  state_map keys; /* packed key -> ikey */
-  irow **heap;    /* min-heap by bound */
-  size_t n, cap;
+  islot *slots;     /* open addressing, linear probing */
+  size_t cap, used; /* used: slots not empty (live or dead) */
+  ibucket *bk;      /* by s */
+  int nb, bcap;
+  int64_t freed_below; /* every bucket starting below was freed */
+  int64_t w, base;     /* the width of new buckets (adapted to the row rate), its minimum */
+  size_t chunk;        /* arena chunk size of new buckets */
+  size_t rows;         /* rows held */
+  iheap_ent *heap;     /* outer sides: every row not yet padded or expired, min-heap by bound */
+  size_t hn, hcap;
   int tcol, ncols;
   const sl_type *types;
   const char *const *names;
   bool outer;    /* its unmatched rows come out NULL-padded */
   int64_t slack; /* a row is late when bound + slack < the watermark */
+  int64_t off;   /* bound = t + off */
 } iside;
 
 typedef struct ijoin {
   join_base jb;
   iside side[2];
   int64_t lower, upper, hold;
-  int64_t wm; /* the input watermark rows were freed at (WM_NONE: none yet) */
-  sl_buf key;
-  irow *dead; /* rows freed by this watermark, released after the flush */
+  int64_t wm;  /* the input watermark rows were freed at (WM_NONE: none yet) */
+  sl_buf key;  /* one row's packed key (restore) */
+  sl_buf keys; /* a batch's packed keys */
+  uint32_t *koff, *klen;
+  uint64_t *hash;
+  irow **cand; /* each row's candidate in the other side's table */
+  int pcap;
 } ijoin;
 
 static int64_t sat_add(int64_t a, int64_t b) {
@@ -63,101 +98,273 @@ static sl_status mem_full(ijoin *a, sl_error *e) {
                  a->jb.base.id, a->jb.base.vt->kind, a->jb.base.mem.limit);
 }
 
-/* ---- the heap ---- */
+static inline const char *row_key(const iside *s, const irow *r) {
+  return (const char *)(r->cells + s->ncols);
+}
 
-static bool heap_push(ijoin *a, iside *s, irow *r) {
-  if (s->n == s->cap) {
-    size_t cap = s->cap ? s->cap * 2 : 64;
-    irow **h = state_malloc(&a->jb.base.mem, sizeof(irow *) * cap);
-    if (!h) return false;
-    if (s->n) memcpy(h, s->heap, sizeof(irow *) * s->n);
-    state_free(&a->jb.base.mem, s->heap, sizeof(irow *) * s->cap);
-    s->heap = h;
-    s->cap = cap;
+static inline bool live(const iside *s, int64_t bs) { return bs >= s->freed_below; }
+
+/* Packed keys of equal length: equal bytes (keys of 8 to 16 bytes, one BIGINT's 9 among them,
+ * in two overlapping words). */
+static inline bool key_eq(const char *x, const char *y, size_t n) {
+  if (n < 8 || n > 16) return memcmp(x, y, n) == 0;
+  uint64_t a0, b0, a1, b1;
+  memcpy(&a0, x, 8);
+  memcpy(&b0, y, 8);
+  memcpy(&a1, x + n - 8, 8);
+  memcpy(&b1, y + n - 8, 8);
+  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+/* ---- buckets ---- */
+
+static int64_t align_down(int64_t x, int64_t w) {
+  return (int64_t)((uint64_t)x & ~(uint64_t)(w - 1));
+}
+
+static bool bucket_add(ijoin *a, iside *s, int at, int64_t bs, int64_t last) {
+  if (s->nb == s->bcap) {
+    int cap = s->bcap ? s->bcap * 2 : 8;
+    ibucket *n = state_malloc(&a->jb.base.mem, sizeof(ibucket) * (size_t)cap);
+    if (!n) return false;
+    if (s->nb) memcpy(n, s->bk, sizeof(ibucket) * (size_t)s->nb);
+    state_free(&a->jb.base.mem, s->bk, sizeof(ibucket) * (size_t)s->bcap);
+    s->bk = n;
+    s->bcap = cap;
   }
-  size_t i = s->n++;
+  memmove(s->bk + at + 1, s->bk + at, sizeof(ibucket) * (size_t)(s->nb - at));
+  ibucket *b = &s->bk[at];
+  b->s = bs;
+  b->last = last;
+  b->rows = b->bytes = 0;
+  state_arena_init(&b->arena, &a->jb.base.mem, s->chunk);
+  s->nb++;
+  return true;
+}
+
+/* The bucket bound x goes to (created when missing); -1 over the memory limit. */
+static int bucket_for(ijoin *a, iside *s, int64_t x) {
+  int n = s->nb;
+  if (n && x >= s->bk[n - 1].s) {
+    const ibucket *top = &s->bk[n - 1];
+    if (x <= top->last) return n - 1;
+    /* a new newest bucket: adapt the width to the rows the last one took */
+    if (top->rows < 1024 && s->w < ((int64_t)1 << 40))
+      s->w *= 2;
+    else if (top->rows > 16384 && s->w > s->base)
+      s->w /= 2;
+    size_t c = top->bytes / 8, chunk = 4096;
+    while (chunk < c && chunk < 256 * 1024) chunk *= 2;
+    s->chunk = chunk;
+    int64_t bs = align_down(x, s->w);
+    if (bs <= top->last) bs = top->last + 1;
+    return bucket_add(a, s, n, bs, align_down(x, s->w) + (s->w - 1)) ? n : -1;
+  }
+  int lo = 0, hi = n; /* the first bucket starting after x */
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (s->bk[mid].s <= x)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo > 0 && x <= s->bk[lo - 1].last) return lo - 1;
+  /* a gap below the newest bucket (or no bucket yet) */
+  int64_t bs = align_down(x, s->w), last = bs + (s->w - 1);
+  if (lo > 0 && bs <= s->bk[lo - 1].last) bs = s->bk[lo - 1].last + 1;
+  if (bs < s->freed_below) bs = s->freed_below;
+  if (lo < n && last >= s->bk[lo].s) last = s->bk[lo].s - 1;
+  return bucket_add(a, s, lo, bs, last) ? lo : -1;
+}
+
+/* ---- the key table ---- */
+
+/* Rebuilds the table with its live slots only, at a load of at most 1/2 (with one more). */
+static bool table_rebuild(ijoin *a, iside *s) {
+  size_t live_n = 0;
+  for (size_t i = 0; i < s->cap; i++)
+    if (s->slots[i].head && live(s, s->slots[i].s)) live_n++;
+  size_t cap = 16;
+  while (cap < (live_n + 1) * 2) cap *= 2;
+  islot *n = state_malloc(&a->jb.base.mem, sizeof(islot) * cap);
+  if (!n) return false;
+  memset(n, 0, sizeof(islot) * cap);
+  for (size_t j = 0; j < s->cap; j++) {
+    const islot *o = &s->slots[j];
+    if (!o->head || !live(s, o->s)) continue;
+    size_t i = (size_t)o->hash & (cap - 1);
+    while (n[i].head) i = (i + 1) & (cap - 1);
+    n[i] = *o;
+  }
+  state_free(&a->jb.base.mem, s->slots, sizeof(islot) * s->cap);
+  s->slots = n;
+  s->cap = cap;
+  s->used = live_n;
+  return true;
+}
+
+static void table_free(ijoin *a, iside *s) {
+  state_free(&a->jb.base.mem, s->slots, sizeof(islot) * s->cap);
+  s->slots = NULL;
+  s->cap = s->used = 0;
+}
+
+/* The newest live row of a key, NULL: none. */
+static irow *table_find(const iside *s, const void *key, size_t klen, uint64_t h) {
+  if (!s->cap) return NULL;
+  size_t mask = s->cap - 1;
+  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+    const islot *sl = &s->slots[i];
+    if (!sl->head) return NULL;
+    if (sl->hash == h && live(s, sl->s) && sl->head->klen == klen &&
+        key_eq(row_key(s, sl->head), key, klen))
+      return sl->head;
+  }
+}
+
+static void table_prefetch(const iside *s, uint64_t h) {
+  if (s->cap) __builtin_prefetch(&s->slots[(size_t)h & (s->cap - 1)]);
+}
+
+/* The newest row of the live slot whose hash is h, prefetched (its key is not compared: the
+ * caller does that once the row is in the cache); NULL: the key has no live row. */
+static irow *table_candidate(const iside *s, uint64_t h) {
+  if (!s->cap) return NULL;
+  size_t mask = s->cap - 1;
+  for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+    const islot *sl = &s->slots[i];
+    if (!sl->head) return NULL;
+    if (sl->hash == h && live(s, sl->s)) {
+      __builtin_prefetch(sl->head);
+      return sl->head;
+    }
+  }
+}
+
+/* Links r (in the bucket starting at bs) into its key's chain; false over the memory limit. */
+static bool table_insert(ijoin *a, iside *s, irow *r, int64_t bs, uint64_t h) {
+  size_t klen = r->klen, dead = SIZE_MAX, i = 0;
+  const char *key = row_key(s, r);
+  if (s->cap) {
+    size_t mask = s->cap - 1;
+    for (i = (size_t)h & mask; s->slots[i].head; i = (i + 1) & mask) {
+      islot *sl = &s->slots[i];
+      if (!live(s, sl->s)) {
+        if (dead == SIZE_MAX) dead = i;
+        continue;
+      }
+      if (sl->hash != h || sl->head->klen != klen || !key_eq(row_key(s, sl->head), key, klen))
+        continue;
+      irow *p = sl->head; /* the key's chain, newest time first: r goes before older rows */
+      if (p->t <= r->t) {
+        r->next = p;
+        r->next_s = sl->s;
+        sl->head = r;
+        sl->s = bs;
+        return true;
+      }
+      for (;;) {
+        irow *nx = p->next && live(s, p->next_s) ? p->next : NULL;
+        if (!nx || nx->t <= r->t) {
+          r->next = nx;
+          r->next_s = p->next_s;
+          p->next = r;
+          p->next_s = bs;
+          return true;
+        }
+        p = nx;
+      }
+    }
+  }
+  if (dead == SIZE_MAX) {
+    if (!s->cap || (s->used + 1) * 4 > s->cap * 3) { /* live and dead at most 3/4 */
+      if (!table_rebuild(a, s)) return false;
+      size_t mask = s->cap - 1;
+      for (i = (size_t)h & mask; s->slots[i].head; i = (i + 1) & mask) {
+      }
+    }
+    s->used++;
+  } else {
+    i = dead;
+  }
+  r->next = NULL;
+  r->next_s = INT64_MIN;
+  s->slots[i] = (islot){h, bs, r};
+  return true;
+}
+
+/* ---- the outer sides' heap ---- */
+
+static bool heap_push(ijoin *a, iside *s, int64_t bound, irow *r) {
+  if (s->hn == s->hcap) {
+    size_t cap = s->hcap ? s->hcap * 2 : 64;
+    iheap_ent *h = state_malloc(&a->jb.base.mem, sizeof(iheap_ent) * cap);
+    if (!h) return false;
+    if (s->hn) memcpy(h, s->heap, sizeof(iheap_ent) * s->hn);
+    state_free(&a->jb.base.mem, s->heap, sizeof(iheap_ent) * s->hcap);
+    s->heap = h;
+    s->hcap = cap;
+  }
+  size_t i = s->hn++;
   while (i > 0) {
     size_t p = (i - 1) / 2;
-    if (s->heap[p]->bound <= r->bound) break;
+    if (s->heap[p].bound <= bound) break;
     s->heap[i] = s->heap[p];
     i = p;
   }
-  s->heap[i] = r;
+  s->heap[i] = (iheap_ent){bound, r};
   return true;
 }
 
 static irow *heap_pop(ijoin *a, iside *s) {
-  irow *top = s->heap[0], *last = s->heap[--s->n];
+  irow *top = s->heap[0].r;
+  iheap_ent last = s->heap[--s->hn];
   size_t i = 0;
   for (;;) {
     size_t c = 2 * i + 1;
-    if (c >= s->n) break;
-    if (c + 1 < s->n && s->heap[c + 1]->bound < s->heap[c]->bound) c++;
-    if (last->bound <= s->heap[c]->bound) break;
+    if (c >= s->hn) break;
+    if (c + 1 < s->hn && s->heap[c + 1].bound < s->heap[c].bound) c++;
+    if (last.bound <= s->heap[c].bound) break;
     s->heap[i] = s->heap[c];
     i = c;
   }
-  if (s->n) s->heap[i] = last;
-  if (!s->n) {
-    state_free(&a->jb.base.mem, s->heap, sizeof(irow *) * s->cap);
+  if (s->hn) s->heap[i] = last;
+  if (!s->hn) {
+    state_free(&a->jb.base.mem, s->heap, sizeof(iheap_ent) * s->hcap);
     s->heap = NULL;
-    s->cap = 0;
+    s->hcap = 0;
   }
   return top;
 }
 
 /* ---- rows ---- */
 
-static sl_status keep_row(ijoin *a, int p, const sl_value *row, int64_t t, int64_t bound,
-                          uint64_t h, const sl_rowpos *pos, bool matched, sl_error *e) {
+/* Copies the row (its packed key in a->key) into the bucket of its bound; in_heap: an outer
+ * side's row the watermark has not expired yet. */
+static sl_status keep_row(ijoin *a, int p, const sl_value *row, const char *key, size_t klen,
+                          int64_t t, int64_t bound, uint64_t h, const sl_rowpos *pos, bool matched,
+                          bool in_heap, sl_error *e) {
   iside *s = &a->side[p];
-  size_t extra = state_row_extra(row, s->types, s->ncols);
-  size_t bytes = sizeof(irow) + sizeof(sl_value) * (size_t)s->ncols + extra;
-  irow *r = state_malloc(&a->jb.base.mem, bytes);
+  int bi = bucket_for(a, s, bound);
+  if (bi < 0) return mem_full(a, e);
+  ibucket *b = &s->bk[bi];
+  size_t cells = sizeof(sl_value) * (size_t)s->ncols;
+  size_t bytes = sizeof(irow) + cells + klen + state_row_extra(row, s->types, s->ncols);
+  irow *r = state_arena_alloc(&b->arena, bytes);
   if (!r) return mem_full(a, e);
-  state_keep_row(r->cells, row, s->types, s->ncols, (char *)(r->cells + s->ncols));
+  memcpy(r->cells + s->ncols, key, klen);
+  state_keep_row(r->cells, row, s->types, s->ncols, (char *)(r->cells + s->ncols) + klen);
   r->t = t;
-  r->bound = bound;
-  r->bytes = bytes;
   r->pos = *pos;
+  r->klen = (uint32_t)klen;
   r->matched = matched;
-  bool created;
-  state_entry *en = state_map_upsert(&s->keys, a->key.data, a->key.len, h, &created);
-  if (!en || !heap_push(a, s, r)) {
-    if (en && created) state_map_remove(&s->keys, en);
-    state_free(&a->jb.base.mem, r, bytes);
-    return mem_full(a, e);
-  }
-  r->key = en;
-  ikey *k = state_entry_val(en);
-  irow *after = k->tail; /* the last row not later than r */
-  while (after && after->t > t) after = after->prev;
-  r->prev = after;
-  r->next = after ? after->next : k->head;
-  if (r->next)
-    r->next->prev = r;
-  else
-    k->tail = r;
-  if (after)
-    after->next = r;
-  else
-    k->head = r;
+  b->bytes += bytes;
+  b->rows++;
+  s->rows++;
   op_state_rows(&a->jb.base, 1);
+  if (!table_insert(a, s, r, b->s, h)) return mem_full(a, e);
+  if (in_heap && s->outer && !heap_push(a, s, bound, r)) return mem_full(a, e);
   return SL_OK;
-}
-
-/* Unlinks r from its key (removing the key when it was its last row). */
-static void unlink_row(iside *s, irow *r) {
-  ikey *k = state_entry_val(r->key);
-  if (r->prev)
-    r->prev->next = r->next;
-  else
-    k->head = r->next;
-  if (r->next)
-    r->next->prev = r->prev;
-  else
-    k->tail = r->prev;
-  if (!k->head) state_map_remove(&s->keys, r->key);
 }
 
 static sl_status append_padded(ijoin *a, int p, const sl_value *row, const sl_rowpos *pos,
@@ -165,29 +372,43 @@ static sl_status append_padded(ijoin *a, int p, const sl_value *row, const sl_ro
   return join_append(&a->jb, p ? NULL : row, p ? row : NULL, RK_INSERT, pos, e);
 }
 
-/* The watermark rises to wm: every row that no row of the other side that is not late can match
- * any more is freed (outer rows that never matched come out padded first). */
+static void free_buckets(ijoin *a, iside *s, int64_t wm) {
+  int k = 0;
+  while (k < s->nb && (wm == WM_INFINITY || s->bk[k].last < wm)) {
+    ibucket *b = &s->bk[k++];
+    state_arena_free(&b->arena);
+    op_state_rows(&a->jb.base, -(int64_t)b->rows);
+    s->rows -= b->rows;
+    s->freed_below = b->last == INT64_MAX ? INT64_MAX : b->last + 1;
+  }
+  if (!k) return;
+  memmove(s->bk, s->bk + k, sizeof(ibucket) * (size_t)(s->nb - k));
+  s->nb -= k;
+  if (!s->nb) { /* nothing held: the table is all dead slots */
+    table_free(a, s);
+    state_free(&a->jb.base.mem, s->bk, sizeof(ibucket) * (size_t)s->bcap);
+    s->bk = NULL;
+    s->bcap = 0;
+  }
+}
+
+/* The watermark rises to wm: the rows of an outer side that no row of the other side that is
+ * not late can match any more come out padded if they never matched; then the buckets whose
+ * rows all expired are freed. */
 static sl_status advance(ijoin *a, int64_t wm, sl_error *e) {
   sl_status st = SL_OK;
   for (int p = 0; p < 2 && !st; p++) {
     iside *s = &a->side[p];
-    while (s->n && (s->heap[0]->bound < wm || wm == WM_INFINITY)) {
+    while (s->hn && (s->heap[0].bound < wm || wm == WM_INFINITY)) {
       irow *r = heap_pop(a, s);
-      unlink_row(s, r);
-      r->next = a->dead;
-      a->dead = r;
-      op_state_rows(&a->jb.base, -1);
-      if (s->outer && !r->matched && (st = append_padded(a, p, r->cells, &r->pos, e))) break;
+      if (!r->matched && (st = append_padded(a, p, r->cells, &r->pos, e))) break;
     }
   }
-  if (!st) st = join_flush(&a->jb, e); /* padded rows point into the freed rows */
-  while (a->dead) {
-    irow *r = a->dead;
-    a->dead = r->next;
-    state_free(&a->jb.base.mem, r, r->bytes);
-  }
+  if (!st) st = join_flush(&a->jb, e); /* padded rows point into the rows freed below */
+  if (st) return st; /* rows the failed output points into stay until the operator is freed */
+  for (int p = 0; p < 2; p++) free_buckets(a, &a->side[p], wm);
   a->wm = wm;
-  return st;
+  return SL_OK;
 }
 
 /* ---- late rows ---- */
@@ -223,23 +444,68 @@ static sl_status late_row(ijoin *a, int p, const sl_value *row, int64_t t, const
 
 /* ---- push ---- */
 
+/* Packs and hashes every row's key of a batch on side p (koff UINT32_MAX: a NULL key), and
+ * probes them a few rows ahead (ij_push). */
+static void pack_batch(ijoin *a, int p, const sl_batch *b) {
+  int n = b->nrows;
+  if (n > a->pcap) {
+    a->pcap = n;
+    a->koff = xrealloc(a->koff, sizeof(uint32_t) * (size_t)n);
+    a->klen = xrealloc(a->klen, sizeof(uint32_t) * (size_t)n);
+    a->hash = xrealloc(a->hash, sizeof(uint64_t) * (size_t)n);
+    a->cand = xrealloc(a->cand, sizeof(irow *) * (size_t)n);
+  }
+  const join_spec *s = &a->jb.s;
+  const int *cols = p ? s->rkeys : s->lkeys;
+  const sl_type *types = p ? s->right.types : s->left.types;
+  a->keys.len = 0;
+  for (int r = 0; r < n; r++) {
+    const sl_value *row = batch_row(b, r);
+    a->koff[r] = UINT32_MAX;
+    bool keyed = true;
+    for (int i = 0; i < s->nkeys; i++)
+      if (row[cols[i]].null) keyed = false;
+    if (!keyed) continue;
+    size_t at = a->keys.len;
+    state_key_pack(row, cols, types, s->nkeys, &a->keys);
+    a->koff[r] = (uint32_t)at;
+    a->klen[r] = (uint32_t)(a->keys.len - at);
+    a->hash[r] = state_hash(a->keys.data + at, a->klen[r]);
+  }
+}
+
 static sl_status ij_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
   ijoin *a = (ijoin *)op;
   int p = port ? 1 : 0;
   iside *me = &a->side[p], *ot = &a->side[1 - p];
   sl_status st = SL_OK;
+  pack_batch(a, p, b);
+  /* the probes in three passes, so that the cache misses of a batch overlap: the slots, then
+   * the rows they lead to, then the join */
+  for (int i = 0; i < b->nrows; i++)
+    if (a->koff[i] != UINT32_MAX) {
+      table_prefetch(ot, a->hash[i]);
+      table_prefetch(me, a->hash[i]);
+    }
+  for (int i = 0; i < b->nrows; i++)
+    a->cand[i] = a->koff[i] != UINT32_MAX ? table_candidate(ot, a->hash[i]) : NULL;
+  /* the other side's rows that are still alive: bound >= the watermark */
+  int64_t ot_min = a->wm == WM_NONE ? INT64_MIN : a->wm;
   for (int i = 0; i < b->nrows && !st; i++) {
     const sl_value *row = batch_row(b, i);
     const sl_rowpos *pos = &b->pos[i];
     const sl_value *tv = &row[me->tcol];
-    uint64_t h;
-    if (tv->null || a->lower > a->upper || !join_key(&a->jb, p, row, &a->key, &h)) {
+    if (tv->null || a->lower > a->upper || a->koff[i] == UINT32_MAX) {
       /* can match nothing (an empty interval matches no pair) */
       if (me->outer) st = append_padded(a, p, row, pos, e);
       continue;
     }
+    uint64_t h = a->hash[i];
+    size_t koff = a->koff[i];
+    size_t klen = a->klen[i];
+    const char *key = a->keys.data + koff;
     int64_t t = tv->u.i;
-    int64_t bound = p ? sat_add(t, -a->lower) : sat_add(t, a->upper);
+    int64_t bound = sat_add(t, me->off);
     if (a->wm != WM_NONE && sat_add(bound, me->slack) < a->wm) {
       st = late_row(a, p, row, t, pos, e);
       continue;
@@ -249,19 +515,22 @@ static sl_status ij_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
     int64_t lo = p ? sat_add(t, -a->upper) : sat_add(t, a->lower);
     int64_t hi = p ? sat_add(t, -a->lower) : sat_add(t, a->upper);
     bool matched = false;
-    state_entry *en = state_map_find(&ot->keys, a->key.data, a->key.len, h);
-    for (irow *o = en ? ((ikey *)state_entry_val(en))->tail : NULL; o && !st; o = o->prev) {
+    irow *first = a->cand[i];
+    if (first && (first->klen != klen || !key_eq(row_key(ot, first), key, klen)))
+      first = table_find(ot, key, klen, h); /* another key with the same hash */
+    for (irow *o = first; o && !st; o = o->next && live(ot, o->next_s) ? o->next : NULL) {
       if (o->t > hi) continue;
-      if (o->t < lo) break;
+      if (o->t < lo || sat_add(o->t, ot->off) < ot_min) break;
       const sl_value *l = p ? o->cells : row, *r = p ? row : o->cells;
       bool m;
       if ((st = join_cond(&a->jb, l, r, pos, &m, e)) || !m) continue;
-      o->matched = matched = true;
+      matched = true;
+      if (ot->outer) o->matched = true;
       st = join_append(&a->jb, l, r, RK_INSERT, pos, e);
     }
     if (st) break;
     if (a->wm == WM_NONE || bound >= a->wm)
-      st = keep_row(a, p, row, t, bound, h, pos, matched, e);
+      st = keep_row(a, p, row, key, klen, t, bound, h, pos, matched, true, e);
     else if (me->outer && !matched) /* no row that is not late can match it any more */
       st = append_padded(a, p, row, pos, e);
   }
@@ -326,12 +595,42 @@ static sl_status ij_signal(sl_op *op, int port, const sl_signal *sig, sl_error *
 
 /* ---- snapshot: "IntervalJoin" v1 ----
  * the bounds (checked on restore), the input watermark rows were freed at, the forwarded
- * watermark, each port's watermark, then per side its rows (time, position, matched, cells) in
- * heap order; restore re-inserts them into a fresh instance built from the same plan. */
+ * watermark, each port's watermark, then per side its rows (time, position, matched, cells),
+ * key by key, oldest first; restore re-inserts them into a fresh instance built from the same
+ * plan (rows the watermark already expired are kept, not padded again). */
 
 #define IJ_SNAP_VERSION 1
 
+static void put_side(const iside *s, sl_buf *out) {
+  irow **rows = xmalloc(sizeof(irow *) * (s->rows ? s->rows : 1));
+  size_t n = 0;
+  for (size_t i = 0; i < s->cap; i++) {
+    const islot *sl = &s->slots[i];
+    if (!sl->head || !live(s, sl->s)) continue;
+    size_t from = n;
+    for (irow *r = sl->head; r && n < s->rows; r = r->next && live(s, r->next_s) ? r->next : NULL)
+      rows[n++] = r;
+    for (size_t x = from, y = n; x + 1 < y; x++, y--) { /* oldest first */
+      irow *tmp = rows[x];
+      rows[x] = rows[y - 1];
+      rows[y - 1] = tmp;
+    }
+  }
+  state_put_u64(out, n);
+  for (size_t i = 0; i < n; i++) {
+    const irow *r = rows[i];
+    state_put_i64(out, r->t);
+    state_put_u64(out, r->pos.source);
+    state_put_u64(out, r->pos.file);
+    state_put_u64(out, r->pos.line);
+    state_put_u64(out, r->matched);
+    state_put_row(out, r->cells, s->types, s->ncols);
+  }
+  free(rows);
+}
+
 static sl_status ij_snapshot(sl_op *op, sl_buf *out, sl_error *e) {
+  (void)e;
   ijoin *a = (ijoin *)op;
   state_put_header(out, "IntervalJoin", IJ_SNAP_VERSION);
   state_put_i64(out, a->lower);
@@ -340,19 +639,7 @@ static sl_status ij_snapshot(sl_op *op, sl_buf *out, sl_error *e) {
   state_put_i64(out, op->wm);
   state_put_u64(out, (uint64_t)op->nin);
   for (int p = 0; p < op->nin; p++) state_put_i64(out, op->ports[p].wm);
-  for (int p = 0; p < 2; p++) {
-    iside *s = &a->side[p];
-    state_put_u64(out, s->n);
-    for (size_t i = 0; i < s->n; i++) {
-      irow *r = s->heap[i];
-      state_put_i64(out, r->t);
-      state_put_u64(out, r->pos.source);
-      state_put_u64(out, r->pos.file);
-      state_put_u64(out, r->pos.line);
-      state_put_u64(out, r->matched);
-      state_put_row(out, r->cells, s->types, s->ncols);
-    }
-  }
+  for (int p = 0; p < 2; p++) put_side(&a->side[p], out);
   state_put_end(out);
   return SL_OK;
 }
@@ -363,7 +650,7 @@ static sl_status bad_snap(sl_error *e, const char *why) {
 
 static sl_status ij_restore(sl_op *op, const void *data, size_t len, sl_error *e) {
   ijoin *a = (ijoin *)op;
-  if (a->side[0].n || a->side[1].n || a->wm != WM_NONE)
+  if (a->side[0].rows || a->side[1].rows || a->wm != WM_NONE)
     return bad_snap(e, "the operator is not fresh");
   state_reader r = {0};
   uint32_t version;
@@ -400,8 +687,9 @@ static sl_status ij_restore(sl_op *op, const void *data, size_t len, sl_error *e
         r.bad = true;
         break;
       }
-      int64_t bound = p ? sat_add(t, -a->lower) : sat_add(t, a->upper);
-      st = keep_row(a, p, row, t, bound, h, &pos, matched, e);
+      int64_t bound = sat_add(t, s->off);
+      st = keep_row(a, p, row, a->key.data, a->key.len, t, bound, h, &pos, matched,
+                    wm == WM_NONE || bound >= wm, e);
     }
     free(row);
   }
@@ -452,11 +740,17 @@ static void ij_free(sl_op *op) {
   ijoin *a = (ijoin *)op;
   for (int p = 0; p < 2; p++) {
     iside *s = &a->side[p];
-    for (size_t i = 0; i < s->n; i++) state_free(&op->mem, s->heap[i], s->heap[i]->bytes);
-    state_free(&op->mem, s->heap, sizeof(irow *) * s->cap);
-    state_map_free(&s->keys);
+    for (int i = 0; i < s->nb; i++) state_arena_free(&s->bk[i].arena);
+    state_free(&op->mem, s->bk, sizeof(ibucket) * (size_t)s->bcap);
+    state_free(&op->mem, s->heap, sizeof(iheap_ent) * s->hcap);
+    table_free(a, s);
   }
   buf_free(&a->key);
+  buf_free(&a->keys);
+  free(a->koff);
+  free(a->klen);
+  free(a->hash);
+  free(a->cand);
   join_base_free(&a->jb);
   free(a);
 }
@@ -496,7 +790,15 @@ sl_op *op_interval_join_new(sl_job *j, const join_spec *s, int ltime, int rtime,
   for (int p = 0; p < 2; p++) {
     iside *sd = &a->side[p];
     const op_cols *c = p ? &s->right : &s->left;
-    state_map_init(&sd->keys, &a->jb.base.mem, sizeof(ikey));
+    /* a row lives about its time's distance to its bound past the watermark: buckets a
+     * quarter of that wide (a power of two), wider while they take few rows */
+    sd->off = p ? (lower == INT64_MIN ? INT64_MAX : -lower) : upper;
+    int64_t q = sd->off > 0 ? sd->off / 4 : 1;
+    sd->base = 1;
+    while (sd->base <= q / 2) sd->base *= 2;
+    sd->w = sd->base;
+    sd->chunk = 4096;
+    sd->freed_below = INT64_MIN;
     sd->tcol = p ? rtime : ltime;
     sd->ncols = c->n;
     sd->types = c->types;
