@@ -63,6 +63,8 @@ static sl_status dlq_write(sl_job *j, job_source *s, const sl_rowpos *pos, const
 
 sl_status job_reject(sl_job *j, const sl_rowpos *pos, const char *stage, const char *reason,
                      const char *raw, size_t rawlen, sl_error *e) {
+  if (pos->source >= (uint32_t)j->nsources) /* a row of no source: the run cannot go on */
+    return err_set(e, SL_EINTERNAL, "%s: %s (a row without a source position)", stage, reason);
   job_source *s = &j->sources[pos->source];
   const char *file = pos->file < (uint32_t)s->nfiles ? s->files[pos->file] : "";
   switch (s->policy) {

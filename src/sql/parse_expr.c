@@ -623,11 +623,19 @@ static sql_expr *parse_signed(parser *p) {
     uint32_t off = s->off;
     if (ttext(p, s)[0] == '+') continue;
     if (a->kind == A_INT || a->kind == A_NUM || a->kind == A_FLOAT) {
-      /* fold the sign into the literal so -9223372036854775808 is a BIGINT */
-      a->text = arena_printf(p->a, "-%s", a->text);
-      a->tlen++;
+      /* fold the sign into the literal so -9223372036854775808 is a BIGINT; a second minus
+       * takes the first one off again (- -5 is 5) */
+      if (a->text[0] == '-') {
+        a->text++;
+        a->tlen--;
+      } else {
+        a->text = arena_printf(p->a, "-%s", a->text);
+        a->tlen++;
+      }
       a->off = off;
-      if (a->kind == A_INT) {
+      if (a->kind == A_INT && a->ival == INT64_MIN) {
+        a->kind = A_NUM; /* 9223372036854775808 does not fit a BIGINT */
+      } else if (a->kind == A_INT) {
         a->ival = -a->ival;
       } else if (a->kind == A_NUM && !strcmp(a->text, "-9223372036854775808")) {
         a->kind = A_INT;

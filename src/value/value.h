@@ -206,7 +206,10 @@ static inline int64_t floor_div(int64_t a, int64_t b) {
   if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
   return q;
 }
-static inline int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
+static inline int64_t floor_mod(int64_t a, int64_t b) { /* no overflow near INT64_MIN */
+  int64_t m = a % b;
+  return m && ((m < 0) != (b < 0)) ? m + b : m;
+}
 
 /* ---- date/time patterns (datefmt.c) ---- */
 /* Java SimpleDateFormat letters (yyyy MM dd HH mm ss SSS EEE MMM a ...): wall-clock millis as
