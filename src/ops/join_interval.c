@@ -15,105 +15,18 @@
  * A row whose interval lies entirely among freed rows of the other side is late (job_late); a
  * row behind the watermark that can still meet kept rows is joined with them (and kept only
  * while a row of the other side that is not late could match it). snapshot/restore write and
- * read the kept rows, the watermarks and each port's watermark.
+ * read the kept rows, the watermarks and each port's watermark (join_interval_snap.c).
  * Must not touch: the input batches after push returns (kept rows are copied into counted
  * state) or other operators' state. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../format/format.h"
-#include "join_int.h"
-
-typedef struct irow {
-  struct irow *next; /* the next older row of its key (a lower or equal time) */
-  int64_t next_s;    /* the start of next's bucket: next is gone once that bucket is freed */
-  int64_t t;
-  sl_rowpos pos;
-  uint32_t klen; /* its packed key follows the cells, then the strings */
-  bool matched;
-  sl_value cells[];
-} irow;
-
-/* A bucket: the rows whose bound lies in [s, last], in one arena, freed whole once the
- * watermark passes last. The buckets of a side tile the bound axis without overlapping. */
-typedef struct ibucket {
-  int64_t s, last;
-  size_t rows, bytes;
-  state_arena arena;
-} ibucket;
-
-/* A slot of the key table: the newest row of a key and the start of its bucket. A slot whose
- * bucket was freed is dead (reusable, a tombstone for probes); NULL head: empty. */
-typedef struct islot {
-  uint64_t hash;
-  int64_t s;
-  irow *head;
-} islot;
-
-typedef struct iheap_ent {
-  int64_t bound;
-  irow *r;
-} iheap_ent;
-
-typedef struct iside {
-  islot *slots;     /* open addressing, linear probing */
-  size_t cap, used; /* used: slots not empty (live or dead) */
-  ibucket *bk;      /* by s */
-  int nb, bcap;
-  int64_t freed_below; /* every bucket starting below was freed */
-  int64_t w, base;     /* the width of new buckets (adapted to the row rate), its minimum */
-  size_t chunk;        /* arena chunk size of new buckets */
-  size_t rows;         /* rows held */
-  iheap_ent *heap;     /* outer sides: every row not yet padded or expired, min-heap by bound */
-  size_t hn, hcap;
-  int tcol, ncols;
-  const sl_type *types;
-  const char *const *names;
-  bool outer;    /* its unmatched rows come out NULL-padded */
-  int64_t slack; /* a row is late when bound + slack < the watermark */
-  int64_t off;   /* bound = t + off */
-} iside;
-
-typedef struct ijoin {
-  join_base jb;
-  iside side[2];
-  int64_t lower, upper, hold;
-  int64_t wm;  /* the input watermark rows were freed at (WM_NONE: none yet) */
-  sl_buf key;  /* one row's packed key (restore) */
-  sl_buf keys; /* a batch's packed keys */
-  uint32_t *koff, *klen;
-  uint64_t *hash;
-  irow **cand; /* each row's candidate in the other side's table */
-  int pcap;
-} ijoin;
-
-static int64_t sat_add(int64_t a, int64_t b) {
-  if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
-  if (b < 0 && a < INT64_MIN - b) return INT64_MIN;
-  return a + b;
-}
+#include "join_interval_int.h"
 
 static sl_status mem_full(ijoin *a, sl_error *e) {
   return err_set(e, SL_ERUNTIME, "operator %d (%s) reached its state memory limit of %zu bytes",
                  a->jb.base.id, a->jb.base.vt->kind, a->jb.base.mem.limit);
-}
-
-static inline const char *row_key(const iside *s, const irow *r) {
-  return (const char *)(r->cells + s->ncols);
-}
-
-static inline bool live(const iside *s, int64_t bs) { return bs >= s->freed_below; }
-
-/* Packed keys of equal length: equal bytes (keys of 8 to 16 bytes, one BIGINT's 9 among them,
- * in two overlapping words). */
-static inline bool key_eq(const char *x, const char *y, size_t n) {
-  if (n < 8 || n > 16) return memcmp(x, y, n) == 0;
-  uint64_t a0, b0, a1, b1;
-  memcpy(&a0, x, 8);
-  memcpy(&b0, y, 8);
-  memcpy(&a1, x + n - 8, 8);
-  memcpy(&b1, y + n - 8, 8);
-  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
 /* ---- buckets ---- */
@@ -217,7 +130,7 @@ static irow *table_find(const iside *s, const void *key, size_t klen, uint64_t h
     const islot *sl = &s->slots[i];
     if (!sl->head) return NULL;
     if (sl->hash == h && live(s, sl->s) && sl->head->klen == klen &&
-        key_eq(row_key(s, sl->head), key, klen))
+        state_key_eq(row_key(s, sl->head), key, klen))
       return sl->head;
   }
 }
@@ -253,7 +166,7 @@ static bool table_insert(ijoin *a, iside *s, irow *r, int64_t bs, uint64_t h) {
         if (dead == SIZE_MAX) dead = i;
         continue;
       }
-      if (sl->hash != h || sl->head->klen != klen || !key_eq(row_key(s, sl->head), key, klen))
+      if (sl->hash != h || sl->head->klen != klen || !state_key_eq(row_key(s, sl->head), key, klen))
         continue;
       irow *p = sl->head; /* the key's chain, newest time first: r goes before older rows */
       if (p->t <= r->t) {
@@ -341,9 +254,9 @@ static irow *heap_pop(ijoin *a, iside *s) {
 
 /* Copies the row (its packed key in a->key) into the bucket of its bound; in_heap: an outer
  * side's row the watermark has not expired yet. */
-static sl_status keep_row(ijoin *a, int p, const sl_value *row, const char *key, size_t klen,
-                          int64_t t, int64_t bound, uint64_t h, const sl_rowpos *pos, bool matched,
-                          bool in_heap, sl_error *e) {
+sl_status ij_keep_row(ijoin *a, int p, const sl_value *row, const char *key, size_t klen, int64_t t,
+                      int64_t bound, uint64_t h, const sl_rowpos *pos, bool matched, bool in_heap,
+                      sl_error *e) {
   iside *s = &a->side[p];
   int bi = bucket_for(a, s, bound);
   if (bi < 0) return mem_full(a, e);
@@ -516,7 +429,7 @@ static sl_status ij_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
     int64_t hi = p ? sat_add(t, -a->lower) : sat_add(t, a->upper);
     bool matched = false;
     irow *first = a->cand[i];
-    if (first && (first->klen != klen || !key_eq(row_key(ot, first), key, klen)))
+    if (first && (first->klen != klen || !state_key_eq(row_key(ot, first), key, klen)))
       first = table_find(ot, key, klen, h); /* another key with the same hash */
     for (irow *o = first; o && !st; o = o->next && live(ot, o->next_s) ? o->next : NULL) {
       if (o->t > hi) continue;
@@ -530,7 +443,7 @@ static sl_status ij_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
     }
     if (st) break;
     if (a->wm == WM_NONE || bound >= a->wm)
-      st = keep_row(a, p, row, key, klen, t, bound, h, pos, matched, true, e);
+      st = ij_keep_row(a, p, row, key, klen, t, bound, h, pos, matched, true, e);
     else if (me->outer && !matched) /* no row that is not late can match it any more */
       st = append_padded(a, p, row, pos, e);
   }
@@ -591,113 +504,6 @@ static sl_status ij_signal(sl_op *op, int port, const sl_signal *sig, sl_error *
   }
   default: return op_signal_default(op, port, sig, e);
   }
-}
-
-/* ---- snapshot: "IntervalJoin" v1 ----
- * the bounds (checked on restore), the input watermark rows were freed at, the forwarded
- * watermark, each port's watermark, then per side its rows (time, position, matched, cells),
- * key by key, oldest first; restore re-inserts them into a fresh instance built from the same
- * plan (rows the watermark already expired are kept, not padded again). */
-
-#define IJ_SNAP_VERSION 1
-
-static void put_side(const iside *s, sl_buf *out) {
-  irow **rows = xmalloc(sizeof(irow *) * (s->rows ? s->rows : 1));
-  size_t n = 0;
-  for (size_t i = 0; i < s->cap; i++) {
-    const islot *sl = &s->slots[i];
-    if (!sl->head || !live(s, sl->s)) continue;
-    size_t from = n;
-    for (irow *r = sl->head; r && n < s->rows; r = r->next && live(s, r->next_s) ? r->next : NULL)
-      rows[n++] = r;
-    for (size_t x = from, y = n; x + 1 < y; x++, y--) { /* oldest first */
-      irow *tmp = rows[x];
-      rows[x] = rows[y - 1];
-      rows[y - 1] = tmp;
-    }
-  }
-  state_put_u64(out, n);
-  for (size_t i = 0; i < n; i++) {
-    const irow *r = rows[i];
-    state_put_i64(out, r->t);
-    state_put_u64(out, r->pos.source);
-    state_put_u64(out, r->pos.file);
-    state_put_u64(out, r->pos.line);
-    state_put_u64(out, r->matched);
-    state_put_row(out, r->cells, s->types, s->ncols);
-  }
-  free(rows);
-}
-
-static sl_status ij_snapshot(sl_op *op, sl_buf *out, sl_error *e) {
-  (void)e;
-  ijoin *a = (ijoin *)op;
-  state_put_header(out, "IntervalJoin", IJ_SNAP_VERSION);
-  state_put_i64(out, a->lower);
-  state_put_i64(out, a->upper);
-  state_put_i64(out, a->wm);
-  state_put_i64(out, op->wm);
-  state_put_u64(out, (uint64_t)op->nin);
-  for (int p = 0; p < op->nin; p++) state_put_i64(out, op->ports[p].wm);
-  for (int p = 0; p < 2; p++) put_side(&a->side[p], out);
-  state_put_end(out);
-  return SL_OK;
-}
-
-static sl_status bad_snap(sl_error *e, const char *why) {
-  return err_set(e, SL_ERUNTIME, "cannot restore the interval join's state: %s", why);
-}
-
-static sl_status ij_restore(sl_op *op, const void *data, size_t len, sl_error *e) {
-  ijoin *a = (ijoin *)op;
-  if (a->side[0].rows || a->side[1].rows || a->wm != WM_NONE)
-    return bad_snap(e, "the operator is not fresh");
-  state_reader r = {0};
-  uint32_t version;
-  if (!state_reader_open(&r, data, len, "IntervalJoin", &version))
-    return bad_snap(e, "not an interval join snapshot, or damaged");
-  if (version != IJ_SNAP_VERSION) return bad_snap(e, "an unknown version");
-  if (state_get_i64(&r) != a->lower || state_get_i64(&r) != a->upper)
-    return bad_snap(e, "made with other interval bounds");
-  int64_t wm = state_get_i64(&r), out_wm = state_get_i64(&r);
-  uint64_t nin = state_get_u64(&r);
-  if (r.bad || nin != (uint64_t)op->nin) return bad_snap(e, "made with another number of inputs");
-  for (int p = 0; p < op->nin; p++) {
-    int64_t w = state_get_i64(&r);
-    if (w > op->ports[p].wm) op->ports[p].wm = w;
-  }
-  sl_status st = SL_OK;
-  for (int p = 0; p < 2 && !r.bad && !st; p++) {
-    iside *s = &a->side[p];
-    uint64_t n = state_get_u64(&r);
-    if (n > (uint64_t)(r.end - r.p)) r.bad = true;
-    sl_value *row = xmalloc(sizeof(sl_value) * (size_t)(s->ncols ? s->ncols : 1));
-    for (uint64_t i = 0; i < n && !r.bad && !st; i++) {
-      int64_t t = state_get_i64(&r);
-      sl_rowpos pos;
-      pos.source = (uint32_t)state_get_u64(&r);
-      pos.file = (uint32_t)state_get_u64(&r);
-      pos.line = state_get_u64(&r);
-      bool matched = state_get_u64(&r) != 0;
-      uint64_t h;
-      /* a position names one of the job's sources (job_reject and job_late index them) */
-      if (pos.source >= (uint32_t)op->job->nsources ||
-          !state_get_row(&r, row, s->types, s->ncols) || row[s->tcol].null ||
-          row[s->tcol].u.i != t || !join_key(&a->jb, p, row, &a->key, &h)) {
-        r.bad = true;
-        break;
-      }
-      int64_t bound = sat_add(t, s->off);
-      st = keep_row(a, p, row, a->key.data, a->key.len, t, bound, h, &pos, matched,
-                    wm == WM_NONE || bound >= wm, e);
-    }
-    free(row);
-  }
-  if (st) return st;
-  if (r.bad || r.p != r.end) return bad_snap(e, "a malformed record");
-  a->wm = wm;
-  op->wm = out_wm;
-  return SL_OK;
 }
 
 /* ---- describe, free, constructor ---- */

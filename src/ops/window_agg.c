@@ -498,25 +498,23 @@ static void wagg_free(sl_op *op) {
   free(a);
 }
 
-static const op_vt wagg_vt = {
-    .kind = "WindowAggregate",
-    .push = wagg_push,
-    .signal = wagg_signal,
-    .describe = wagg_describe,
-    .free = wagg_free,
-    .snapshot = wagg_snapshot,
-    .restore = wagg_restore,
-    .keeps = "one accumulator per key and window slice"};
+static const op_vt wagg_vt = {.kind = "WindowAggregate",
+                              .push = wagg_push,
+                              .signal = wagg_signal,
+                              .describe = wagg_describe,
+                              .free = wagg_free,
+                              .snapshot = wagg_snapshot,
+                              .restore = wagg_restore,
+                              .keeps = "one accumulator per key and window slice"};
 
-static const op_vt wagg_session_vt = {
-    .kind = "WindowAggregate",
-    .push = wagg_push,
-    .signal = wagg_signal,
-    .describe = wagg_describe,
-    .free = wagg_free,
-    .snapshot = wagg_snapshot,
-    .restore = wagg_restore,
-    .keeps = "one accumulator per key and open session"};
+static const op_vt wagg_session_vt = {.kind = "WindowAggregate",
+                                      .push = wagg_push,
+                                      .signal = wagg_signal,
+                                      .describe = wagg_describe,
+                                      .free = wagg_free,
+                                      .snapshot = wagg_snapshot,
+                                      .restore = wagg_restore,
+                                      .keeps = "one accumulator per key and open session"};
 
 sl_op *op_window_agg_new(sl_job *j, const window_spec *w, const int *keys, int nkeys,
                          const agg_spec *aggs, int naggs, const window_emit *emit, op_cols out,

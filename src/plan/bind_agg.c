@@ -65,9 +65,7 @@ static void *grow(binder *b, void *old, size_t sz, int n, int cap) {
 }
 
 static sl_expr *col_ref(binder *b, int col, sl_type t, uint32_t off) {
-  sl_expr *x = expr_new(b->a, E_COL, t, off);
-  x->col = col;
-  return x;
+  return plan_col(b->a, col, t, off);
 }
 
 /* ---- calls met while binding an expression ---- */

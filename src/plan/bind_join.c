@@ -14,23 +14,6 @@ const char *plan_join_type_name(int t) {
 
 /* ---- small helpers over bound expressions ---- */
 
-sl_expr *plan_join_col(binder *b, int col, sl_type t, uint32_t off) {
-  sl_expr *x = expr_new(b->a, E_COL, t, off);
-  x->col = col;
-  return x;
-}
-
-sl_expr *plan_and(binder *b, sl_expr *x, sl_expr *y) {
-  if (!x) return y;
-  if (!y) return x;
-  sl_expr *r = expr_new(b->a, E_AND, type_make(T_BOOLEAN), x->off);
-  r->nargs = 2;
-  r->args = arena_alloc(b->a, sizeof(sl_expr *) * 2);
-  r->args[0] = x;
-  r->args[1] = y;
-  return r;
-}
-
 /* The conjuncts of x (AND chains flattened). */
 void plan_conjuncts(binder *b, sl_expr *x, sl_expr ***v, int *n, int *cap) {
   if (x->kind == E_AND) {
@@ -62,7 +45,7 @@ sl_expr *plan_shift_cols(binder *b, const sl_expr *x, int ncols, int from, int d
                          const sl_type *types) {
   sl_expr **repl = arena_alloc(b->a, sizeof(sl_expr *) * (size_t)(ncols + 1));
   for (int i = 0; i < ncols; i++)
-    repl[i] = plan_join_col(b, i >= from ? i + delta : i, types[i], x->off);
+    repl[i] = plan_col(b->a, i >= from ? i + delta : i, types[i], x->off);
   return expr_substitute(x, repl, b->a);
 }
 
@@ -72,7 +55,7 @@ static plan_node *filter_over(binder *b, plan_node *n, sl_expr *pred) {
   for (int i = 0; i < n->ncols; i++) {
     c->names[i] = n->names[i];
     c->types[i] = n->types[i];
-    c->proj[i] = plan_join_col(b, i, n->types[i], pred->off);
+    c->proj[i] = plan_col(b->a, i, n->types[i], pred->off);
   }
   c->pred = pred;
   return c;
@@ -134,7 +117,8 @@ static void add_conj(binder *b, plan_node *n, sl_expr *x, bool from_where) {
   /* a side whose rows are not preserved may be filtered before the join */
   bool filter_l = inner || t == JOIN_RIGHT, filter_r = inner || t == JOIN_LEFT;
   if (from_where && !inner) {
-    n->op->cond = plan_and(b, n->op->cond, x); /* not reached: callers filter above outer joins */
+    n->op->cond =
+        plan_and(b->a, n->op->cond, x); /* not reached: callers filter above outer joins */
     return;
   }
   const pending *pd = pending_of(b->jc, n);
@@ -158,7 +142,7 @@ static void add_conj(binder *b, plan_node *n, sl_expr *x, bool from_where) {
       n->in[1] = filter_over(b, r, y);
     return;
   }
-  n->op->cond = plan_and(b, n->op->cond, x);
+  n->op->cond = plan_and(b->a, n->op->cond, x);
 }
 
 /* A WHERE conjunct x over n's columns, pushed as far down as SQL allows: into the preserved
@@ -179,7 +163,7 @@ static plan_node *push_where(binder *b, plan_node *n, sl_expr *x) {
     return n;
   }
   if (s && t == JOIN_INNER) { /* a versioned table's rows are filtered after the version pick */
-    n->op->cond = plan_and(b, n->op->cond, x);
+    n->op->cond = plan_and(b->a, n->op->cond, x);
     return n;
   }
   return filter_over(b, n, x);
@@ -265,8 +249,8 @@ static bound bind_join(binder *b, const sql_from *f, cte_env *env) {
     sl_type ct;
     if (!expr_common_type(l.sc.cols[lc].type, r.sc.cols[rc].type, &ct))
       plan_fail(b, f->using_offs[i], "USING column '%s' has types that cannot be compared", k);
-    x->args[0] = expr_coerce(plan_join_col(b, lc, l.sc.cols[lc].type, x->off), ct, b->a);
-    x->args[1] = expr_coerce(plan_join_col(b, l.sc.n + rc, r.sc.cols[rc].type, x->off), ct, b->a);
+    x->args[0] = expr_coerce(plan_col(b->a, lc, l.sc.cols[lc].type, x->off), ct, b->a);
+    x->args[1] = expr_coerce(plan_col(b->a, l.sc.n + rc, r.sc.cols[rc].type, x->off), ct, b->a);
     add_conj(b, n, x, false);
     /* one column stands for both: the left one (equal to the right one wherever both exist)
      * for INNER and LEFT, the right one for RIGHT; a FULL join keeps both visible (neither is
@@ -397,7 +381,7 @@ static plan_node *semi_join(binder *b, plan_node *in, const scope *sc, const sql
     } else {
       if (r.n->ncols != 1)
         plan_fail(b, sq->off, "the subquery of IN must select exactly one column");
-      y = plan_join_col(b, sc->n, r.n->types[0], sq->off);
+      y = plan_col(b->a, sc->n, r.n->types[0], sq->off);
     }
     sl_type ct;
     char t1[48], t2[48];
@@ -416,7 +400,7 @@ static plan_node *semi_join(binder *b, plan_node *in, const scope *sc, const sql
     no_nested_subquery(b, sq->where);
     sl_expr *w = plan_bind_expr(b, &all, sq->where);
     plan_need_bool(b, w, "WHERE");
-    cond = plan_and(b, cond, w);
+    cond = plan_and(b->a, cond, w);
   }
   struct join_ctx jc = {0};
   pending pd = {.n = n, .as_of = -1};
@@ -434,7 +418,7 @@ static plan_node *semi_join(binder *b, plan_node *in, const scope *sc, const sql
         sl_expr *y = plan_shift_cols(b, v[i], sc->n + r.sc.n, 0, -sc->n, types);
         n->in[1] = filter_over(b, n->in[1], y);
       } else {
-        n->op->cond = plan_and(b, n->op->cond, v[i]);
+        n->op->cond = plan_and(b->a, n->op->cond, v[i]);
       }
     }
   }

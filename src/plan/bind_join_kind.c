@@ -160,7 +160,7 @@ static void place_keys(binder *b, plan_node *n, sl_expr **lx, sl_expr **rx, int 
     for (int i = 0; i < nl; i++) {
       wl->names[i] = l->names[i];
       wl->types[i] = l->types[i];
-      wl->proj[i] = plan_join_col(b, i, l->types[i], n->off);
+      wl->proj[i] = plan_col(b->a, i, l->types[i], n->off);
     }
   }
   if (er) {
@@ -168,7 +168,7 @@ static void place_keys(binder *b, plan_node *n, sl_expr **lx, sl_expr **rx, int 
     for (int i = 0; i < nr; i++) {
       wr->names[i] = r->names[i];
       wr->types[i] = r->types[i];
-      wr->proj[i] = plan_join_col(b, i, r->types[i], n->off);
+      wr->proj[i] = plan_col(b->a, i, r->types[i], n->off);
     }
   }
   int al = nl, ar = nr;
@@ -215,7 +215,7 @@ static void place_keys(binder *b, plan_node *n, sl_expr **lx, sl_expr **rx, int 
   c->proj = arena_alloc(b->a, sizeof(sl_expr *) * (size_t)(nc ? nc : 1));
   for (int i = 0; i < nc; i++) {
     int from = i < nl ? i : i + el;
-    c->proj[i] = plan_join_col(b, from, types[i], j->off);
+    c->proj[i] = plan_col(b->a, from, types[i], j->off);
   }
   (void)semi;
 }
@@ -259,8 +259,8 @@ void plan_join_decide(binder *b, pending *pd, const sql_query *q) {
   if (!window && (lw[1] >= 0 || lw[2] >= 0)) { /* only one bound: an ordinary key */
     for (int a = 1; a <= 2; a++)
       if (lw[a] >= 0) {
-        lx[nk] = plan_join_col(b, lw[a], l->types[lw[a]], n->off);
-        rx[nk++] = plan_join_col(b, nl + rw[a], r->types[rw[a]], n->off);
+        lx[nk] = plan_col(b->a, lw[a], l->types[lw[a]], n->off);
+        rx[nk++] = plan_col(b->a, nl + rw[a], r->types[rw[a]], n->off);
       }
   }
   /* event-time bounds between the two sides */
@@ -302,7 +302,7 @@ void plan_join_decide(binder *b, pending *pd, const sql_query *q) {
   /* the residual condition */
   sl_expr *rest = NULL;
   for (int i = 0; i < nv; i++)
-    if (!used[i] && !(interval && bound_used[i])) rest = plan_and(b, rest, v[i]);
+    if (!used[i] && !(interval && bound_used[i])) rest = plan_and(b->a, rest, v[i]);
   s->cond = rest;
   int t = s->join_type;
   if (pd->as_of >= 0) {

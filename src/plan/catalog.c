@@ -46,6 +46,23 @@ _Noreturn void plan_fail_unknown(binder *b, uint32_t off, const char *what, cons
   longjmp(b->jb, 1);
 }
 
+sl_expr *plan_col(sl_arena *a, int col, sl_type t, uint32_t off) {
+  sl_expr *x = expr_new(a, E_COL, t, off);
+  x->col = col;
+  return x;
+}
+
+sl_expr *plan_and(sl_arena *a, sl_expr *x, sl_expr *y) {
+  if (!x) return y;
+  if (!y) return x;
+  sl_expr *r = expr_new(a, E_AND, type_make(T_BOOLEAN), x->off);
+  r->nargs = 2;
+  r->args = arena_alloc(a, sizeof(sl_expr *) * 2);
+  r->args[0] = x;
+  r->args[1] = y;
+  return r;
+}
+
 plan_node *plan_new_node(sl_arena *a, int kind, int nin, int ncols) {
   plan_node *n = arena_zalloc(a, sizeof *n);
   n->kind = kind;

@@ -16,17 +16,6 @@
 #define MERGE_MAX_SIZE 100000
 #define MERGE_MAX_HEIGHT 2000
 
-static sl_expr *and_of(sl_arena *a, sl_expr *x, sl_expr *y) {
-  if (!x) return y;
-  if (!y) return x;
-  sl_expr *r = expr_new(a, E_AND, type_make(T_BOOLEAN), x->off);
-  r->nargs = 2;
-  r->args = arena_alloc(a, sizeof(sl_expr *) * 2);
-  r->args[0] = x;
-  r->args[1] = y;
-  return r;
-}
-
 /* A Calc over `in` with n's output columns (names, types) and room for its projections. */
 static plan_node *calc_shaped_like(sl_arena *a, const plan_node *n, plan_node *in) {
   plan_node *m = plan_new_node(a, P_CALC, 1, n->ncols);
@@ -130,7 +119,7 @@ static void rank_limit(sl_arena *a, plan_node *n, plan_node *c) {
   } else {
     sl_expr *rest = NULL;
     for (int i = 0; i < nconj; i++)
-      if (i != found) rest = and_of(a, rest, conj[i]);
+      if (i != found) rest = plan_and(a, rest, conj[i]);
     n->pred = rest;
   }
   bool used = n->pred && uses_col(n->pred, rn);
@@ -150,7 +139,7 @@ static plan_node *rewrite(sl_arena *a, plan_node *n) {
   if (c->kind == P_CALC && can_merge(n, c)) { /* Calc(Calc(x)) -> Calc(x) */
     plan_node *m = calc_shaped_like(a, n, c->in[0]);
     for (int i = 0; i < n->ncols; i++) m->proj[i] = expr_substitute(n->proj[i], c->proj, a);
-    m->pred = and_of(a, c->pred, n->pred ? expr_substitute(n->pred, c->proj, a) : NULL);
+    m->pred = plan_and(a, c->pred, n->pred ? expr_substitute(n->pred, c->proj, a) : NULL);
     m->nparents = n->nparents;
     return rewrite(a, m);
   }

@@ -175,6 +175,9 @@ sl_status plan_substitute_env(const sl_source *src, uint32_t val_off, const char
 
 /* internal, shared by the binder files and physical.c */
 plan_node *plan_new_node(sl_arena *a, int kind, int nin, int ncols);
+/* A reference to column col, and x AND y (either may be NULL: the other one). */
+sl_expr *plan_col(sl_arena *a, int col, sl_type t, uint32_t off);
+sl_expr *plan_and(sl_arena *a, sl_expr *x, sl_expr *y);
 /* Rewrites every INSERT's plan (a DAG: shared nodes are rewritten once and never copied into
  * their parents) and numbers the nodes. */
 sl_status plan_optimize(sl_pipeline *p, sl_error *e);

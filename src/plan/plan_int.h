@@ -119,12 +119,10 @@ plan_node *plan_bind_where(binder *b, const sql_query *q, bound *in, cte_env *en
 bool plan_is_rowtime(const plan_node *n, int col);
 /* The hints of a SELECT: known ones only; STATE_TTL names inputs of its joins (b->jc). */
 void plan_check_hints(binder *b, const sql_query *q);
-/* What bind_join.c and bind_join_kind.c share: a column reference, x AND y (either NULL), the
+/* What bind_join.c and bind_join_kind.c share: the
  * conjuncts of x, which sides (bit 1 left: columns < nl, bit 2 right) x reads, x with columns
  * >= from moved by delta, a P_JOIN node over l and r, a join type's name, and the decision of
  * how a pending join runs (keys, condition, kind; q's hints set its TTLs). */
-sl_expr *plan_join_col(binder *b, int col, sl_type t, uint32_t off);
-sl_expr *plan_and(binder *b, sl_expr *x, sl_expr *y);
 void plan_conjuncts(binder *b, sl_expr *x, sl_expr ***v, int *n, int *cap);
 int plan_sides_of(binder *b, const sl_expr *x, int nl, int nr);
 sl_expr *plan_shift_cols(binder *b, const sl_expr *x, int ncols, int from, int delta,

@@ -8,12 +8,6 @@
 
 #include "plan.h"
 
-static sl_expr *col(sl_arena *a, int c, sl_type t, uint32_t off) {
-  sl_expr *x = expr_new(a, E_COL, t, off);
-  x->col = c;
-  return x;
-}
-
 /* A Calc over in keeping the columns with keep[i], in order. */
 static plan_node *narrow(sl_arena *a, plan_node *in, const bool *keep, int n) {
   plan_node *c = plan_new_node(a, P_CALC, 1, n);
@@ -25,7 +19,7 @@ static plan_node *narrow(sl_arena *a, plan_node *in, const bool *keep, int n) {
     if (!keep[i]) continue;
     c->names[k] = in->names[i];
     c->types[k] = in->types[i];
-    c->proj[k++] = col(a, i, in->types[i], in->off);
+    c->proj[k++] = plan_col(a, i, in->types[i], in->off);
   }
   c->nparents = 1;
   return c;
@@ -104,7 +98,7 @@ plan_node *plan_prune_join(sl_arena *a, plan_node *calc) {
   memcpy(all_types + nl, r->types, sizeof(sl_type) * (size_t)nr);
   sl_expr **repl = arena_alloc(a, sizeof(sl_expr *) * (size_t)(nall + 1));
   for (int i = 0; i < nall; i++)
-    repl[i] = map[i] >= 0 ? col(a, map[i], all_types[i], j->off) : NULL;
+    repl[i] = map[i] >= 0 ? plan_col(a, map[i], all_types[i], j->off) : NULL;
   if (s->cond) ns->cond = expr_substitute(s->cond, repl, a);
   /* the Calc above reads the new numbers */
   plan_node *nc = plan_new_node(a, P_CALC, 1, calc->ncols);

@@ -70,6 +70,11 @@ void sql_enter(parser *p);
 static inline void sql_leave(parser *p) { p->depth--; }
 
 sl_type sql_parse_type(parser *p);
+int sql_int_in_parens(parser *p); /* parse_expr.c: (n) of a type, a non-negative integer */
+/* parse_time.c: a time unit word (upper case, singular), and an INTERVAL literal after the
+ * INTERVAL keyword at off */
+const char *sql_time_unit(parser *p);
+sql_expr *sql_interval_p(parser *p, uint32_t off);
 sql_expr *sql_expr_p(parser *p);   /* parse_expr.c: a whole expression */
 sql_query *sql_query_p(parser *p); /* parser.c: a query with WITH and UNION ALL */
 /* parser.c: catalog.db.table -> f (FROM_TABLE, the last part of the name) */

@@ -59,19 +59,6 @@ void state_map_free(state_map *m) {
   m->n = 0;
 }
 
-/* Key equality without a call for the short keys most maps have (a packed BIGINT is 9 bytes). */
-static inline bool key_eq(const void *a, const void *b, size_t n) {
-  if (n >= 8 && n <= 16) {
-    uint64_t x1, y1, x2, y2;
-    memcpy(&x1, a, 8);
-    memcpy(&y1, b, 8);
-    memcpy(&x2, (const char *)a + n - 8, 8);
-    memcpy(&y2, (const char *)b + n - 8, 8);
-    return x1 == y1 && x2 == y2;
-  }
-  return memcmp(a, b, n) == 0;
-}
-
 state_entry *state_map_find(const state_map *m, const void *key, size_t klen, uint64_t hash) {
   if (!m->cap) return NULL;
   size_t mask = m->cap - 1, i = (size_t)hash & mask;
@@ -81,7 +68,7 @@ state_entry *state_map_find(const state_map *m, const void *key, size_t klen, ui
     state_entry *e = m->slots[i];
     if (!e) return NULL;
     if (tags[i] == tag && e != TOMB && e->hash == hash && e->klen == klen &&
-        key_eq(state_entry_key(e, m), key, klen))
+        state_key_eq(state_entry_key(e, m), key, klen))
       return e;
     i = (i + 1) & mask;
   }
@@ -138,7 +125,7 @@ state_entry *state_map_upsert(state_map *m, const void *key, size_t klen, uint64
       if (e == TOMB) {
         if (i == SIZE_MAX) i = k;
       } else if (tags[k] == tag && e->hash == hash && e->klen == klen &&
-                 key_eq(state_entry_key(e, m), key, klen)) {
+                 state_key_eq(state_entry_key(e, m), key, klen)) {
         return e;
       }
     }
