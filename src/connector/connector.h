@@ -9,6 +9,20 @@
 #include "../format/format.h"
 #include "../pipeline/pipeline.h"
 
+/* Parallel reading. With N workers the planner builds one instance of a source per worker.
+ * The instances of one table share a conn_split: a splittable source takes work units from it
+ * (file chunks cut at record boundaries, blocks of generated events), one at a time, so the
+ * workers advance through the input together (their event times stay close, which keeps window
+ * state small) and every unit is read exactly once. A source that cannot split reads
+ * everything on worker 0 and nothing on the others. nworkers <= 1: read everything. */
+typedef struct conn_split {
+  uint64_t next; /* the next unit to hand out (atomic) */
+} conn_split;
+/* The next unit for this worker (0, 1, 2 ... across all workers). Thread-safe. */
+static inline uint64_t conn_split_take(conn_split *s) {
+  return __atomic_fetch_add(&s->next, 1, __ATOMIC_RELAXED);
+}
+
 /* What the planner hands a connector for one table. */
 typedef struct conn_ctx {
   sl_job *job;
@@ -23,6 +37,11 @@ typedef struct conn_ctx {
   const int *primary_key; /* sinks: PRIMARY KEY columns (indexes into schema), NULL if none */
   int nprimary_key;
   bool updating_input; /* sinks: the rows written carry -U/+U/-D kinds */
+  /* sources: this instance's worker (0-based) of nworkers (1 when the run is not parallel or
+   * every worker must read the whole table, as a lookup join's dimension), and the split
+   * shared by the table's instances (NULL when nworkers == 1). */
+  int worker, nworkers;
+  conn_split *split;
 } conn_ctx;
 
 typedef struct conn_def {

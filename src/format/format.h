@@ -63,6 +63,11 @@ typedef struct fmt_schema {
   const sl_type *types;
   const bool *needed;   /* NULL = all */
   int64_t tz_offset_ms; /* session zone, for showing TIMESTAMP_LTZ */
+  /* ROW columns are flattened: a column `bid ROW<auction BIGINT, ...>` becomes physical leaf
+   * columns named "bid.auction" ...; nest[i] is how many ROW levels lead to column i (0 for a
+   * plain column, 1 for "bid.auction", 2 for "a.b.c"), so a name such as `a.b` declared with
+   * backquotes (nest 0) is one field, not a path. NULL = all 0. */
+  const uint8_t *nest;
 } fmt_schema;
 
 typedef struct fmt_rec {

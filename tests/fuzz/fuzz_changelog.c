@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sl_type types[9] = {type_make(T_BIGINT), type_make(T_STRING),    type_decimal(12, 3),
                       type_make(T_DOUBLE), type_make(T_TIMESTAMP), type_make(T_BOOLEAN),
                       type_make(T_INT),    type_make(T_DATE),      type_make(T_FLOAT)};
-  fmt_schema s = {9, names, types, NULL, 0};
+  fmt_schema s = {9, names, types, NULL, 0, NULL};
   int mode = size ? data[0] % 4 : 0;
   const fmt_def *def = mode < 2 ? &fmt_changelog_json_def : &fmt_debezium_json_def;
   opt_kv opt = mode == 0   ? (opt_kv){"changelog-json.ignore-parse-errors", "false"}

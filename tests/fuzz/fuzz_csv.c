@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char *names[] = {"a", "b", "c", "d"};
   sl_type types[4] = {type_make(T_BIGINT), type_make(T_STRING), type_decimal(10, 2),
                       type_make(T_TIMESTAMP)};
-  fmt_schema s = {4, names, types, NULL, 0};
+  fmt_schema s = {4, names, types, NULL, 0, NULL};
   uint8_t mode = data[0];
   opt_kv opts[3] = {{"csv.header", mode & 1 ? "true" : "false"},
                     {"csv.field-delimiter", mode & 2 ? ";" : ","},

@@ -87,7 +87,7 @@ static void eval_calc(run *r, const plan_node *n) {
     r->calcs++;
     fmt_decoder *d = NULL;
     if (in->kind == P_SCAN) {
-      fmt_schema s = {in->ncols, in->names, in->types, NULL, 0};
+      fmt_schema s = {in->ncols, in->names, in->types, NULL, 0, NULL};
       d = fmt_json_def.decoder_new(&s, NULL);
     }
     sl_arena rows;

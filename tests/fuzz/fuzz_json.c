@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sl_type types[9] = {type_make(T_BIGINT), type_make(T_STRING),    type_decimal(12, 3),
                       type_make(T_DOUBLE), type_make(T_TIMESTAMP), type_make(T_BOOLEAN),
                       type_make(T_INT),    type_make(T_DATE),      type_make(T_FLOAT)};
-  fmt_schema s = {9, names, types, NULL, 0};
+  fmt_schema s = {9, names, types, NULL, 0, NULL};
   opt_kv opt = {"json.ignore-parse-errors", size && data[0] & 1 ? "true" : "false"};
   opt_list ol = {&opt, 1};
   fmt_decoder *d = fmt_json_def.decoder_new(&s, &ol);

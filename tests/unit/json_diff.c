@@ -412,7 +412,7 @@ static void check_typed(const char *rec, size_t n, const bool *needed) {
     json_decref(j);
     return;
   }
-  fmt_schema sc = {NT, tnames, ttypes, needed, 0};
+  fmt_schema sc = {NT, tnames, ttypes, needed, 0, NULL};
   fmt_decoder *d = fmt_json_def.decoder_new(&sc, NULL);
   sl_arena a;
   arena_init(&a, 4096);
@@ -472,7 +472,7 @@ int main(void) {
   if (!rng) rng = 1;
   static const char *names[] = {"a", "s", "d"};
   sl_type st3[3] = {type_make(T_STRING), type_make(T_STRING), type_make(T_STRING)};
-  fmt_schema ss = {3, names, st3, NULL, 0};
+  fmt_schema ss = {3, names, st3, NULL, 0, NULL};
   fmt_decoder *ds = fmt_json_def.decoder_new(&ss, NULL);
   ttypes[TA] = type_make(T_BIGINT);
   ttypes[TS] = type_make(T_STRING);
@@ -480,7 +480,7 @@ int main(void) {
   ttypes[TM] = type_decimal(18, 4);
   ttypes[TT] = type_make(T_TIMESTAMP);
   ttypes[TB] = type_make(T_BOOLEAN);
-  fmt_schema all = {NT, tnames, ttypes, NULL, 0};
+  fmt_schema all = {NT, tnames, ttypes, NULL, 0, NULL};
   enc = fmt_json_def.encoder_new(&all, NULL);
   dec_all = fmt_json_def.decoder_new(&all, NULL);
   bool all_needed[NT] = {true, true, true, true, true, true};

@@ -20,7 +20,7 @@ static sl_status dec1(fmt_decoder *d, const char *rec, sl_value *row, sl_arena *
 
 TEST(json_decode_values) {
   init_types();
-  fmt_schema s = {5, names, types, NULL, 0};
+  fmt_schema s = {5, names, types, NULL, 0, NULL};
   fmt_decoder *d = fmt_json_def.decoder_new(&s, NULL);
   sl_arena a;
   arena_init(&a, 0);
@@ -60,7 +60,7 @@ TEST(json_decode_values) {
 TEST(json_decode_only_needed) {
   init_types();
   bool needed[5] = {true, false, false, false, false};
-  fmt_schema s = {5, names, types, needed, 0};
+  fmt_schema s = {5, names, types, needed, 0, NULL};
   fmt_decoder *d = fmt_json_def.decoder_new(&s, NULL);
   sl_arena a;
   arena_init(&a, 0);
@@ -76,7 +76,7 @@ TEST(json_decode_only_needed) {
 
 TEST(csv_decode_rfc4180) {
   init_types();
-  fmt_schema s = {5, names, types, NULL, 0};
+  fmt_schema s = {5, names, types, NULL, 0, NULL};
   fmt_decoder *d = fmt_csv_def.decoder_new(&s, NULL);
   d->vt->file_start(d);
   sl_arena a;
@@ -98,7 +98,7 @@ TEST(csv_decode_rfc4180) {
 
 TEST(encoders) {
   init_types();
-  fmt_schema s = {5, names, types, NULL, 0};
+  fmt_schema s = {5, names, types, NULL, 0, NULL};
   fmt_encoder *e = fmt_json_def.encoder_new(&s, NULL);
   sl_value row[5] = {value_int(-1), value_str("q\"\x01", 3), value_decimal(-5), value_int(0),
                      value_null()};
@@ -149,7 +149,7 @@ TEST(json_escape_invalid_utf8) {
  * written); every kind written back as Flink CDC writes it and read back the same. */
 TEST(changelog_json_both_ways) {
   init_types();
-  fmt_schema s = {5, names, types, NULL, 0};
+  fmt_schema s = {5, names, types, NULL, 0, NULL};
   opt_kv ov[] = {{"changelog-json.timestamp-format.standard", "ISO-8601"}};
   opt_list ol = {ov, 1};
   fmt_decoder *d = fmt_changelog_json_def.decoder_new(&s, &ol);

@@ -343,7 +343,7 @@ TEST(format_encoders_match_reference) {
       types[i] = rnd_type();
       names[i] = col_names[i];
     }
-    fmt_schema s = {ncols, names, types, NULL, 0};
+    fmt_schema s = {ncols, names, types, NULL, 0, NULL};
     bool iso = round % 2;
     opt_kv jkv = {"json.timestamp-format.standard", iso ? "ISO-8601" : "SQL"};
     opt_list jo = {&jkv, 1};
@@ -449,7 +449,7 @@ TEST(format_time_decimal_text) {
 TEST(format_json_integers) {
   const char *names[] = {"a"};
   sl_type types[] = {type_make(T_BIGINT)};
-  fmt_schema s = {1, names, types, NULL, 0};
+  fmt_schema s = {1, names, types, NULL, 0, NULL};
   fmt_encoder *e = fmt_json_def.encoder_new(&s, NULL);
   sl_buf b = {0};
   const int64_t vals[] = {0, 9, 10, 99, 100, -1, -10, INT64_MAX, INT64_MIN};
