@@ -557,6 +557,14 @@ static void bind_set(binder *b, const char *key, const char *value, uint32_t key
                "'sluice.batch-size' must be a whole number of rows from 1 to 65536");
     p->batch_rows = (int)n;
   }
+  if (!strcmp(key, "parallelism.default")) {
+    char *end;
+    long n = strtol(value, &end, 10);
+    if (*end || end == value || n < 1 || n > 256)
+      set_fail(b, from_cli, key, value, val_off,
+               "'parallelism.default' must be a whole number of workers from 1 to 256");
+    p->parallelism = (int)n;
+  }
   if (!strcmp(key, "execution.runtime-mode")) {
     if (!str_ieq(value, "streaming") && !str_ieq(value, "batch"))
       set_fail(b, from_cli, key, value, val_off,

@@ -150,6 +150,7 @@ typedef struct sl_pipeline {
   int64_t early_fire_delay_ms; /* 'table.exec.emit.early-fire.delay' */
   int64_t idle_timeout_ms;     /* 'table.exec.source.idle-timeout': sources without their own */
   size_t state_limit;          /* 'sluice.state.memory-limit' per operator */
+  int parallelism;             /* 'parallelism.default' (0: not set, the CLI's default) */
 } sl_pipeline;
 
 typedef struct plan_opts {
