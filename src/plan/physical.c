@@ -651,20 +651,28 @@ int plan_build_workers(const sl_pipeline *cp, bool dry, int n, sl_job **jobs, sl
     for (int w = 0; w < n && !st; w++, built++) {
       proto.worker = w;
       proto.nxchg = 0;
-      st = build_worker(p, dry || w > 0 ? dry : dry, &proto, &jobs[w], e);
+      st = build_worker(p, dry, &proto, &jobs[w], e);
     }
     if (!st) {
       *g = proto.group;
       return n;
     }
-    for (int w = 0; w < built; w++) job_free(jobs[w]);
+    for (int w = 0; w < built; w++) {
+      job_free(jobs[w]);
+      jobs[w] = NULL;
+    }
     job_group_free(proto.group);
     if (!proto.serial) return -(int)st;
     *serial = proto.serial; /* runs, on one worker */
     memset(e, 0, sizeof *e);
   }
   sl_status st = plan_build_job(p, dry, &jobs[0], e);
-  return st ? -(int)st : 1;
+  if (st) {
+    job_free(jobs[0]);
+    jobs[0] = NULL;
+    return -(int)st;
+  }
+  return 1;
 }
 
 /* ---- explain ---- */
