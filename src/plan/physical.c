@@ -233,6 +233,7 @@ typedef struct builder {
   int replicate;      /* > 0: under a lookup join's dimension, every worker reads it all */
   bool *rep_built;    /* per plan node id: built under `replicate` */
   const char *serial; /* why this plan runs on one worker (the build then fails) */
+  state_budget *budget; /* 'pipeline.memory.limit', shared by the workers */
 } builder;
 
 /* Rows of `in` go to the worker their keys hash to (or all to worker 0): the sender and the
@@ -594,6 +595,11 @@ static sl_status build_worker(const sl_pipeline *cp, bool dry, builder *proto, s
   j->batch_rows = p->batch_rows;
   j->batch_mode = p->batch_mode;
   j->state_limit = p->state_limit;
+  if (!proto->budget) { /* one for the run, whatever the workers */
+    proto->budget = arena_zalloc(&p->arena, sizeof(state_budget));
+    proto->budget->limit = p->memory_limit;
+  }
+  j->budget = proto->budget;
   builder b = *proto;
   b.p = p;
   b.j = j;

@@ -151,6 +151,7 @@ typedef struct sl_pipeline {
   int64_t idle_timeout_ms;     /* 'table.exec.source.idle-timeout': sources without their own */
   size_t state_limit;          /* 'sluice.state.memory-limit' per operator */
   int parallelism;             /* 'parallelism.default' (0: not set, the CLI's default) */
+  size_t memory_limit;         /* 'pipeline.memory.limit': all state of the run (0: none) */
 } sl_pipeline;
 
 typedef struct plan_opts {
