@@ -62,6 +62,8 @@ typedef struct window_spec {
   int kind; /* window_kind */
   int time_col;
   int64_t size, slide, step, gap, offset;
+  int64_t out_size; /* > 0: window_start is window_end - out_size (a window aggregation over
+                       a HOP aggregation's rows keeps their windows: see bind_agg.c) */
   const int *keys; /* SESSION: the PARTITION BY columns of the TVF on its own (input columns; */
   int nkeys;       /* none: one session stream over all rows); the aggregation uses its keys */
   bool late_check; /* op_window_tvf_new: a row whose earliest window ended at or before the

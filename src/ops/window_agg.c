@@ -144,6 +144,7 @@ sl_status wagg_out_row(wagg_op *a, const void *key, size_t klen, const void *acc
   else
     agg_result(a->aggs, acc, o + a->nkeys, &a->out.arena);
   int c = a->nkeys + a->naggs;
+  if (a->w.out_size) start = end - a->w.out_size;
   o[c] = value_int(start);
   o[c + 1] = value_int(end);
   o[c + 2] = value_int(end - 1);

@@ -121,6 +121,9 @@ bound plan_bind_join(binder *b, const sql_from *f, cte_env *env);
 plan_node *plan_bind_where(binder *b, const sql_query *q, bound *in, cte_env *env,
                            const sql_expr **rest);
 bool plan_is_rowtime(const plan_node *n, int col);
+/* 1 when column col of n is a window TVF's or window aggregation's window_start, 2 for its
+ * window_end (seen through Calc projections of plain columns); that node in *tvf. */
+int plan_window_col(const plan_node *n, int col, const plan_node **tvf);
 /* The hints of a SELECT: known ones only; STATE_TTL names inputs of its joins (b->jc). */
 void plan_check_hints(binder *b, const sql_query *q);
 /* What bind_join.c and bind_join_kind.c share: the
