@@ -18,9 +18,7 @@
 
 /* ---- slices ---- */
 
-static sl_status mem_full(wagg_op *a, sl_error *e) {
-  return op_state_full(&a->base, e);
-}
+static sl_status mem_full(wagg_op *a, sl_error *e) { return op_state_full(&a->base, e); }
 
 /* The slice ending at `end`, created when missing (NULL over the memory limit). */
 wslice *wagg_slice(wagg_op *a, int64_t end, bool create) {

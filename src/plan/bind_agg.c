@@ -641,8 +641,7 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
     if (w == 2) we_key = k, up_end = keys[k]->col;
   }
   bool cascade = up && ws_key >= 0 && we_key >= 0 && !up->op->proctime &&
-                 (up->op->win.kind == WIN_TUMBLE || up->op->win.kind == WIN_HOP) &&
-                 !q->ngsets;
+                 (up->op->win.kind == WIN_TUMBLE || up->op->win.kind == WIN_HOP) && !q->ngsets;
   if (!cascade) ws_key = tvf ? ws_key : -1, we_key = tvf ? we_key : -1;
   bool windowed = legacy_at >= 0 || (ws_key >= 0 && we_key >= 0);
   window_spec win = legacy_at >= 0 ? ab.legacy_win : tvf ? in->op->win : (window_spec){0};
@@ -768,8 +767,9 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   int win_base = -1;
   if (windowed) {
     win_base = nop_keys + ab.n;
-    sl_type tt = cascade ? in->types[up_end]
-                         : in->types[legacy_at >= 0 ? ab.legacy_win.time_col : in->op->win.time_col];
+    sl_type tt = cascade
+                     ? in->types[up_end]
+                     : in->types[legacy_at >= 0 ? ab.legacy_win.time_col : in->op->win.time_col];
     tt.prec = 3;
     an->names[win_base] = "window_start";
     an->names[win_base + 1] = "window_end";

@@ -202,6 +202,7 @@ sl_status plan_optimize(sl_pipeline *p, sl_error *e) {
   for (int i = 0; i < p->ninserts; i++) count_parents(p->inserts[i]);
   for (int i = 0; i < p->ninserts; i++) p->inserts[i] = opt(&p->arena, p->inserts[i]);
   for (int i = 0; i < p->ninserts; i++) number(p, p->inserts[i]);
+  plan_reuse(p); /* after numbering: it marks the nodes it has seen by id */
   return SL_OK;
 }
 
@@ -228,11 +229,11 @@ typedef struct builder {
   /* parallel builds: this job is worker `worker` of `nworkers` */
   int worker, nworkers;
   sl_group *group;
-  conn_split *splits; /* per table, shared by the workers' builds */
-  int nxchg;          /* exchanges built so far (the same numbering on every worker) */
-  int replicate;      /* > 0: under a lookup join's dimension, every worker reads it all */
-  bool *rep_built;    /* per plan node id: built under `replicate` */
-  const char *serial; /* why this plan runs on one worker (the build then fails) */
+  conn_split *splits;   /* per table, shared by the workers' builds */
+  int nxchg;            /* exchanges built so far (the same numbering on every worker) */
+  int replicate;        /* > 0: under a lookup join's dimension, every worker reads it all */
+  bool *rep_built;      /* per plan node id: built under `replicate` */
+  const char *serial;   /* why this plan runs on one worker (the build then fails) */
   state_budget *budget; /* 'pipeline.memory.limit', shared by the workers */
 } builder;
 

@@ -192,6 +192,8 @@ sl_expr *plan_col(sl_arena *a, int col, sl_type t, uint32_t off);
 sl_expr *plan_and(sl_arena *a, sl_expr *x, sl_expr *y);
 /* Rewrites every INSERT's plan (a DAG: shared nodes are rewritten once and never copied into
  * their parents) and numbers the nodes. */
+/* Sub-plan reuse (plan_optimize calls it): equal subtrees become one node (reuse.c). */
+void plan_reuse(sl_pipeline *p);
 sl_status plan_optimize(sl_pipeline *p, sl_error *e);
 /* The operator of a stateful node (physical_ops.c), given its built input. */
 sl_op *plan_build_stateful(const sl_pipeline *p, sl_job *j, const plan_node *n, sl_op *in,
