@@ -333,7 +333,9 @@ static bool single_elsewhere(const builder *b, const plan_node *n) {
   case P_RANK:
   case P_OVER: return o->nkeys == 0;
   case P_WINTVF: return o->win.kind == WIN_SESSION && o->win.nkeys == 0;
-  case P_JOIN: return o->join_kind != PJ_LOOKUP && (o->nkeys == 0 || o->null_aware);
+  case P_JOIN:
+    return o->join_kind != PJ_LOOKUP && o->join_kind != PJ_WINDOW &&
+           (o->nkeys == 0 || o->null_aware);
   default: return false;
   }
 }
@@ -346,6 +348,49 @@ static sl_op *stand_in(builder *b, const plan_node *n, sl_op *in, sl_op *in2) {
   op_connect(in, op);
   if (in2) op_connect(in2, op);
   return op;
+}
+
+/* A window aggregation on several workers aggregates locally first (Flink's two-phase
+ * aggregation): each worker sends one partial row per key and slice, not every row. */
+static bool two_phase(const builder *b, const plan_node *n, const sl_op *in) {
+  if (b->nworkers <= 1 || b->replicate || n->kind != P_WINAGG || in->updating || b->p->early_fire)
+    return false;
+  for (int i = 0; i < b->j->nsources; i++) /* late updates change emitted windows */
+    if (b->j->sources[i].late == LATE_UPDATE) return false;
+  return op_window_agg_two_phase(&n->op->win, n->op->aggs, n->op->naggs, NULL);
+}
+
+static sl_op *build_two_phase(builder *b, const plan_node *n, sl_op *in) {
+  const plan_opspec *o = n->op;
+  sl_arena *a = &b->p->arena;
+  int nk = o->nkeys, nc = nk + 2;
+  const char **names = arena_alloc(a, sizeof(char *) * (size_t)nc);
+  sl_type *types = arena_alloc(a, sizeof(sl_type) * (size_t)nc);
+  int *keys = arena_alloc(a, sizeof(int) * (size_t)(nk + 1));
+  for (int k = 0; k < nk; k++) {
+    names[k] = n->names[k];
+    types[k] = n->types[k];
+    keys[k] = k;
+  }
+  names[nk] = "$slice_end";
+  types[nk] = type_make(T_BIGINT);
+  names[nk + 1] = "$partial";
+  types[nk + 1] = type_make(T_STRING);
+  op_cols final = {n->ncols, n->names, n->types}, part = {nc, names, types};
+  sl_op *local =
+      op_window_agg_local_new(b->j, &o->win, o->keys, nk, o->aggs, o->naggs, final, part, b->e);
+  if (!local) return NULL;
+  job_add_op(b->j, local);
+  op_connect(in, local);
+  local->retention = "until the watermark closes the slice (then sent on)";
+  sl_op *r = exchange(b, local, XCHG_HASH, keys, nk);
+  if (nk == 0 && b->worker > 0) return stand_in(b, n, r, NULL); /* merged on worker 0 */
+  sl_op *g = op_window_agg_global_new(b->j, &o->win, nk, o->aggs, o->naggs, final, b->e);
+  if (!g) return NULL;
+  job_add_op(b->j, g);
+  op_connect(r, g);
+  g->retention = plan_retention(b->p, n);
+  return g;
 }
 
 /* The exchange in front of a stateful node: by its keys (GROUP BY, PARTITION BY, a session
@@ -516,6 +561,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
   case P_PROCTIME: {
     sl_op *in = build(b, n->in[0]);
     if (!in) return NULL;
+    if (two_phase(b, n, in)) return build_two_phase(b, n, in);
     in = keyed_input(b, n, in);
     if (single_elsewhere(b, n)) return stand_in(b, n, in, NULL);
     sl_op *op = plan_build_stateful(b->p, j, n, in, b->e);
@@ -536,7 +582,16 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     /* NOT IN needs to know whether the whole right side holds a NULL, or is empty: on one
      * worker */
     int nk = n->op->null_aware ? 0 : n->op->nkeys;
-    if (!lookup) l = exchange(b, l, XCHG_HASH, n->op->keys, nk);
+    const int *lk = n->op->keys, *rk = n->op->rkeys;
+    if (n->op->join_kind == PJ_WINDOW) { /* the window is a key too: windows spread out */
+      int *a = arena_alloc(&b->p->arena, sizeof(int) * (size_t)(nk + 2));
+      int *c = arena_alloc(&b->p->arena, sizeof(int) * (size_t)(nk + 2));
+      for (int i = 0; i < nk; i++) a[i] = lk[i], c[i] = rk[i];
+      a[nk] = n->op->lwin[0], a[nk + 1] = n->op->lwin[1];
+      c[nk] = n->op->rwin[0], c[nk + 1] = n->op->rwin[1];
+      lk = a, rk = c, nk += 2;
+    }
+    if (!lookup) l = exchange(b, l, XCHG_HASH, lk, nk);
     const plan_node *rn = n->in[1];
     sl_lookup *remote = NULL; /* a table asked by key: it is not read as a stream */
     if (n->op->join_kind == PJ_LOOKUP && rn->kind == P_SCAN && rn->table->conn->lookup_new) {
@@ -554,7 +609,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     sl_op *r = remote ? NULL : build(b, rn);
     if (lookup) b->replicate--;
     if (!remote && !r) return NULL;
-    if (r && !lookup) r = exchange(b, r, XCHG_HASH, n->op->rkeys, nk);
+    if (r && !lookup) r = exchange(b, r, XCHG_HASH, rk, nk);
     if (r && single_elsewhere(b, n)) return stand_in(b, n, l, r);
     sl_op *op = plan_build_join(b->p, j, n, l, r, remote, b->e);
     if (!op) return NULL;
