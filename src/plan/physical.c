@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../ops/ops.h"
-#include "plan.h"
+#include "physical_int.h"
 
 /* A merge of two Calcs is skipped when its expressions would exceed these (it would copy a
  * shared expression too often, or nest deeper than the evaluator's stack allows). */
@@ -214,43 +214,6 @@ static int table_index(const sl_pipeline *p, const cat_table *t) {
   return 0;
 }
 
-typedef struct builder {
-  sl_pipeline *p;
-  sl_job *j;
-  bool dry;
-  const char *dlq_default;
-  sl_error *e;
-  /* per-build state; the compiled plan is never written */
-  bool **needed;      /* per table: columns some Calc above its source uses */
-  sl_op **src, **snk; /* per table: its one source and one sink operator */
-  sl_op **wm;         /* per table: its one watermark assigner */
-  sl_op **ops;        /* per plan node id: its operator, built once however many parents */
-  bool *marked;       /* per plan node id: visited by mark() */
-  /* parallel builds: this job is worker `worker` of `nworkers` */
-  int worker, nworkers;
-  sl_group *group;
-  conn_split *splits;   /* per table, shared by the workers' builds */
-  int nxchg;            /* exchanges built so far (the same numbering on every worker) */
-  int replicate;        /* > 0: under a lookup join's dimension, every worker reads it all */
-  bool *rep_built;      /* per plan node id: built under `replicate` */
-  const char *serial;   /* why this plan runs on one worker (the build then fails) */
-  state_budget *budget; /* 'pipeline.memory.limit', shared by the workers */
-} builder;
-
-/* Rows of `in` go to the worker their keys hash to (or all to worker 0): the sender and the
- * receiver of a new exchange. One worker, or under a replicated dimension: nothing. */
-static sl_op *exchange(builder *b, sl_op *in, xchg_mode mode, const int *keys, int nkeys) {
-  if (b->nworkers <= 1 || b->replicate) return in;
-  if (mode == XCHG_HASH && nkeys == 0) mode = XCHG_SINGLE;
-  xchg *x = job_group_exchange(b->group, b->nxchg++);
-  sl_op *s = op_exchange_send_new(b->j, x, b->worker, mode, keys, nkeys, in);
-  job_add_op(b->j, s);
-  op_connect(in, s);
-  sl_op *r = op_exchange_recv_new(b->j, x, b->worker, s);
-  job_add_op(b->j, r);
-  return r;
-}
-
 static bool *needed_of(builder *b, const cat_table *t) {
   int k = table_index(b->p, t);
   if (!b->needed[k])
@@ -320,93 +283,6 @@ static void late_options(job_source *s, const opt_list *o) {
 static void preload(sl_op *op) {
   if (op->vt->pump) op->preload = true;
   for (int i = 0; i < op->nin; i++) preload(op->in[i]);
-}
-
-/* A node without keys runs on worker 0 (its rows all go there): another worker has no
- * instance of it, or a global aggregation would emit its empty result there too. */
-static bool single_elsewhere(const builder *b, const plan_node *n) {
-  if (b->nworkers <= 1 || b->replicate || b->worker == 0) return false;
-  const plan_opspec *o = n->op;
-  switch (n->kind) {
-  case P_WINAGG:
-  case P_AGG:
-  case P_RANK:
-  case P_OVER: return o->nkeys == 0;
-  case P_WINTVF: return o->win.kind == WIN_SESSION && o->win.nkeys == 0;
-  case P_JOIN:
-    return o->join_kind != PJ_LOOKUP && o->join_kind != PJ_WINDOW &&
-           (o->nkeys == 0 || o->null_aware);
-  default: return false;
-  }
-}
-
-/* What stands in for such a node on the other workers: it passes the signals on (no row
- * reaches it) with the node's columns. */
-static sl_op *stand_in(builder *b, const plan_node *n, sl_op *in, sl_op *in2) {
-  sl_op *op = op_union_new(b->j, n->ncols, n->names, n->types);
-  job_add_op(b->j, op);
-  op_connect(in, op);
-  if (in2) op_connect(in2, op);
-  return op;
-}
-
-/* A window aggregation on several workers aggregates locally first (Flink's two-phase
- * aggregation): each worker sends one partial row per key and slice, not every row. */
-static bool two_phase(const builder *b, const plan_node *n, const sl_op *in) {
-  if (b->nworkers <= 1 || b->replicate || n->kind != P_WINAGG || in->updating || b->p->early_fire)
-    return false;
-  for (int i = 0; i < b->j->nsources; i++) /* late updates change emitted windows */
-    if (b->j->sources[i].late == LATE_UPDATE) return false;
-  return op_window_agg_two_phase(&n->op->win, n->op->aggs, n->op->naggs, NULL);
-}
-
-static sl_op *build_two_phase(builder *b, const plan_node *n, sl_op *in) {
-  const plan_opspec *o = n->op;
-  sl_arena *a = &b->p->arena;
-  int nk = o->nkeys, nc = nk + 2;
-  const char **names = arena_alloc(a, sizeof(char *) * (size_t)nc);
-  sl_type *types = arena_alloc(a, sizeof(sl_type) * (size_t)nc);
-  int *keys = arena_alloc(a, sizeof(int) * (size_t)(nk + 1));
-  for (int k = 0; k < nk; k++) {
-    names[k] = n->names[k];
-    types[k] = n->types[k];
-    keys[k] = k;
-  }
-  names[nk] = "$slice_end";
-  types[nk] = type_make(T_BIGINT);
-  names[nk + 1] = "$partial";
-  types[nk + 1] = type_make(T_STRING);
-  op_cols final = {n->ncols, n->names, n->types}, part = {nc, names, types};
-  sl_op *local =
-      op_window_agg_local_new(b->j, &o->win, o->keys, nk, o->aggs, o->naggs, final, part, b->e);
-  if (!local) return NULL;
-  job_add_op(b->j, local);
-  op_connect(in, local);
-  local->retention = "until the watermark closes the slice (then sent on)";
-  sl_op *r = exchange(b, local, XCHG_HASH, keys, nk);
-  if (nk == 0 && b->worker > 0) return stand_in(b, n, r, NULL); /* merged on worker 0 */
-  sl_op *g = op_window_agg_global_new(b->j, &o->win, nk, o->aggs, o->naggs, final, b->e);
-  if (!g) return NULL;
-  job_add_op(b->j, g);
-  op_connect(r, g);
-  g->retention = plan_retention(b->p, n);
-  return g;
-}
-
-/* The exchange in front of a stateful node: by its keys (GROUP BY, PARTITION BY, a session
- * window's partition), to worker 0 when it has none, nothing for row-wise nodes. */
-static sl_op *keyed_input(builder *b, const plan_node *n, sl_op *in) {
-  const plan_opspec *o = n->op;
-  switch (n->kind) {
-  case P_WINAGG:
-  case P_AGG:
-  case P_RANK:
-  case P_OVER: return exchange(b, in, XCHG_HASH, o->keys, o->nkeys);
-  case P_WINTVF:
-    if (o->win.kind == WIN_SESSION) return exchange(b, in, XCHG_HASH, o->win.keys, o->win.nkeys);
-    return in;
-  default: return in;
-  }
 }
 
 static sl_op *build_node(builder *b, const plan_node *n) {
@@ -494,7 +370,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     sl_op *in = build(b, n->in[0]);
     if (!in) return NULL;
     if (!t->conn->parallel_sink) { /* written once, by worker 0 */
-      in = exchange(b, in, XCHG_SINGLE, NULL, 0);
+      in = plan_exchange(b, in, XCHG_SINGLE, NULL, 0);
       if (b->worker > 0 && b->nworkers > 1) return in;
     }
     sl_op **snk = &b->snk[table_index(b->p, t)];
@@ -561,9 +437,9 @@ static sl_op *build_node(builder *b, const plan_node *n) {
   case P_PROCTIME: {
     sl_op *in = build(b, n->in[0]);
     if (!in) return NULL;
-    if (two_phase(b, n, in)) return build_two_phase(b, n, in);
-    in = keyed_input(b, n, in);
-    if (single_elsewhere(b, n)) return stand_in(b, n, in, NULL);
+    if (plan_two_phase(b, n, in)) return plan_build_two_phase(b, n, in);
+    in = plan_keyed_input(b, n, in);
+    if (plan_single_elsewhere(b, n)) return plan_stand_in(b, n, in, NULL);
     sl_op *op = plan_build_stateful(b->p, j, n, in, b->e);
     if (!op) return NULL;
     op->ncols = n->ncols;
@@ -591,7 +467,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
       c[nk] = n->op->rwin[0], c[nk + 1] = n->op->rwin[1];
       lk = a, rk = c, nk += 2;
     }
-    if (!lookup) l = exchange(b, l, XCHG_HASH, lk, nk);
+    if (!lookup) l = plan_exchange(b, l, XCHG_HASH, lk, nk);
     const plan_node *rn = n->in[1];
     sl_lookup *remote = NULL; /* a table asked by key: it is not read as a stream */
     if (n->op->join_kind == PJ_LOOKUP && rn->kind == P_SCAN && rn->table->conn->lookup_new) {
@@ -609,8 +485,8 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     sl_op *r = remote ? NULL : build(b, rn);
     if (lookup) b->replicate--;
     if (!remote && !r) return NULL;
-    if (r && !lookup) r = exchange(b, r, XCHG_HASH, rk, nk);
-    if (r && single_elsewhere(b, n)) return stand_in(b, n, l, r);
+    if (r && !lookup) r = plan_exchange(b, r, XCHG_HASH, rk, nk);
+    if (r && plan_single_elsewhere(b, n)) return plan_stand_in(b, n, l, r);
     sl_op *op = plan_build_join(b->p, j, n, l, r, remote, b->e);
     if (!op) return NULL;
     op->ncols = n->ncols;
