@@ -319,6 +319,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
         .dry = b->dry,
         .partition_keys = t->part_keys,
         .npartition_keys = t->nparts};
+    c.schema.nest = t->phys_nest; /* ROW leaves */
     sl_op *op = t->conn->source_new(&c, b->e);
     if (!op) return NULL;
     if (b->p->batch_mode && !op->bounded) {
@@ -382,6 +383,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
                     .primary_key = t->pk,
                     .nprimary_key = t->npk,
                     .updating_input = in->updating};
+      c.schema.nest = t->phys_nest; /* ROW leaves */
       sl_op *op = t->conn->sink_new(&c, b->e);
       if (!op) return NULL;
       op->ncols = t->nphys;
@@ -455,6 +457,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
                     .fmt = t->fmt,
                     .source_index = -1,
                     .dry = b->dry};
+      c.schema.nest = t->phys_nest; /* ROW leaves */
       if (!(remote = t->conn->lookup_new(&c, n->op->rkeys, n->op->nkeys, b->e))) return NULL;
     }
     sl_op *r = remote ? NULL : build(b, rn);
