@@ -58,6 +58,10 @@ typedef struct conn_def {
    * stream and the join keeps its rows (every connector today). The catalog accepts the
    * conn_lookup_opts of such a connector's tables. */
   sl_lookup *(*lookup_new)(const conn_ctx *c, const int *key_cols, int nkeys, sl_error *e);
+  /* Parallel runs. parallel_source: each worker's instance reads its share
+   * (conn_ctx.worker/nworkers/split); else worker 0 reads the whole table. parallel_sink:
+   * each worker writes its own rows (blackhole); else every row goes to worker 0's one sink. */
+  bool parallel_source, parallel_sink;
 } conn_def;
 
 const conn_def *conn_lookup(const char *name);
@@ -74,7 +78,12 @@ const char *conn_updating_choices(void);
 /* Writes docs/connectors.md from the option tables. */
 void conn_docs(FILE *f);
 
-extern const conn_def conn_filesystem, conn_print, conn_blackhole, conn_datagen;
+extern const conn_def conn_filesystem, conn_print, conn_blackhole, conn_datagen, conn_nexmark;
+
+/* `sluice gen nexmark`: writes the events [0, 'events.num') of a nexmark table with these
+ * options (the connector's keys) to fd, as JSON lines in Flink's shape or as CSV with a header
+ * and the leaf columns. The same events as the connector makes with the same options. */
+sl_status conn_nexmark_write(const opt_list *opts, int fd, bool csv, sl_error *e);
 
 /* Buffered output shared by the file and print sinks. */
 typedef struct conn_writer {

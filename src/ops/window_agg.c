@@ -18,10 +18,7 @@
 
 /* ---- slices ---- */
 
-static sl_status mem_full(wagg_op *a, sl_error *e) {
-  return err_set(e, SL_ERUNTIME, "operator %d (%s) reached its state memory limit of %zu bytes",
-                 a->base.id, a->base.vt->kind, a->base.mem.limit);
-}
+static sl_status mem_full(wagg_op *a, sl_error *e) { return op_state_full(&a->base, e); }
 
 /* The slice ending at `end`, created when missing (NULL over the memory limit). */
 wslice *wagg_slice(wagg_op *a, int64_t end, bool create) {
@@ -145,6 +142,7 @@ sl_status wagg_out_row(wagg_op *a, const void *key, size_t klen, const void *acc
   else
     agg_result(a->aggs, acc, o + a->nkeys, &a->out.arena);
   int c = a->nkeys + a->naggs;
+  if (a->w.out_size) start = end - a->w.out_size;
   o[c] = value_int(start);
   o[c + 1] = value_int(end);
   o[c + 2] = value_int(end - 1);

@@ -476,11 +476,7 @@ static plan_node *bind_over(binder *b, const sql_query *q, plan_node *in, const 
       plan_fail(b, o->order[0].off,
                 "an OVER window orders by a time column (TIMESTAMP(3) with a WATERMARK), "
                 "ascending");
-    if (plan_is_proctime(in, t->col))
-      plan_fail_hint(b, o->order[0].off,
-                     "order the OVER window by an event-time column (one with a WATERMARK)",
-                     "OVER windows over the processing-time attribute (PROCTIME()) are not "
-                     "supported yet");
+    bool pt = plan_is_proctime(in, t->col); /* rows in arrival order, stamped below the OVER */
     pre_calc pre = {b, NULL, 0, 0};
     for (int i = 0; i < base->ncols; i++) pre_add(&pre, col_ref(b, i, base->types[i], q->off));
     s->time_col = t->col;
@@ -515,7 +511,7 @@ static plan_node *bind_over(binder *b, const sql_query *q, plan_node *in, const 
       n->types[npre + i] = s->aggs[i].type;
     }
     base_cols = npre;
-    n->in[0] = pc;
+    n->in[0] = pt ? plan_proctime_node(b, pc, t->col, NULL, o->off) : pc;
     base = pc;
   }
   for (int i = 0; i < base->ncols; i++) {
@@ -545,6 +541,7 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   ab.in = sc;
   /* legacy GROUP BY TUMBLE(ts, size) / HOP(ts, slide, size) / SESSION(ts, gap) */
   int legacy_at = -1;
+  bool legacy_pt = false; /* the legacy window is over a processing-time attribute */
   for (int i = 0; i < q->ngroup; i++) {
     const sql_expr *g = q->group_by[i];
     if (g->kind != A_FUNC || g->over) continue;
@@ -567,6 +564,7 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
     sl_expr *t = plan_bind_expr(b, sc, g->args[0]);
     if (t->kind != E_COL) plan_fail(b, g->args[0]->off, "the window's time must be a column");
     plan_need_time(b, in, t->col, g->args[0]->off, sc->cols[t->col].name);
+    legacy_pt = plan_is_proctime(in, t->col);
     w.time_col = t->col;
     if (w.kind == WIN_TUMBLE) w.size = plan_const_interval(b, g->args[1], "window size");
     if (w.kind == WIN_HOP) {
@@ -597,6 +595,7 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   }
   /* WHERE, then the SELECT list and HAVING with aggregates collected */
   plan_node *base = in;
+  if (legacy_pt) base = plan_proctime_node(b, in, ab.legacy_win.time_col, &ab.legacy_win, q->off);
   sl_expr *where = NULL;
   if (q->where) {
     where = plan_bind_expr(b, sc, q->where);
@@ -626,8 +625,33 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
     if (keys[k]->kind == E_COL && keys[k]->col == ws_in) ws_key = k;
     if (keys[k]->kind == E_COL && keys[k]->col == ws_in + 1) we_key = k;
   }
+  /* Flink's cascading window aggregation: GROUP BY the window_start and window_end of a
+   * TUMBLE or HOP aggregation's rows (renamed or not) aggregates per the same windows: a
+   * TUMBLE of the upstream's slide over window_end - 1 ms, whose rows are on time (they
+   * come before the watermark that closed their window), its window_start that of the
+   * upstream window. */
+  const plan_node *up = NULL;
+  int up_end = -1;
+  for (int k = 0; !tvf && legacy_at < 0 && k < nk; k++) {
+    const plan_node *t = NULL;
+    int w = keys[k]->kind == E_COL ? plan_window_col(in, keys[k]->col, &t) : 0;
+    if (!w || t->kind != P_WINAGG || (up && t != up)) continue;
+    up = t;
+    if (w == 1) ws_key = k;
+    if (w == 2) we_key = k, up_end = keys[k]->col;
+  }
+  bool cascade = up && ws_key >= 0 && we_key >= 0 && !up->op->proctime &&
+                 (up->op->win.kind == WIN_TUMBLE || up->op->win.kind == WIN_HOP) && !q->ngsets;
+  if (!cascade) ws_key = tvf ? ws_key : -1, we_key = tvf ? we_key : -1;
   bool windowed = legacy_at >= 0 || (ws_key >= 0 && we_key >= 0);
   window_spec win = legacy_at >= 0 ? ab.legacy_win : tvf ? in->op->win : (window_spec){0};
+  if (cascade) {
+    const window_spec *uw = &up->op->win;
+    win.kind = WIN_TUMBLE;
+    win.size = uw->kind == WIN_HOP ? uw->slide : uw->size;
+    win.offset = uw->offset;
+    win.out_size = uw->out_size ? uw->out_size : uw->size;
+  }
   if (tvf && windowed) base = in->in[0];
   if (where) { /* filter before aggregating (below the TVF's window columns: they are unused) */
     if (tvf && windowed && uses_cols_from(where, ws_in))
@@ -655,7 +679,22 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   for (int i = 0; i < ab.n && tvf && windowed; i++)
     if (uses_cols_from(ab.args[i], ws_in) || uses_cols_from(ab.filters[i], ws_in))
       plan_fail(b, q->off, "aggregates of a window aggregation cannot use the window's columns");
-  if (windowed)
+  if (windowed && cascade) { /* window_end - 1 ms: the upstream window's window_time */
+    sl_expr *t = arena_zalloc(b->a, sizeof *t), *lit = arena_zalloc(b->a, sizeof *lit);
+    lit->kind = E_LIT;
+    lit->type = type_make(T_INTERVAL);
+    lit->lit = value_int(1);
+    lit->off = q->off;
+    t->kind = E_ARITH;
+    t->ival = EOP_SUB;
+    t->type = in->types[up_end];
+    t->nargs = 2;
+    t->args = arena_alloc(b->a, 2 * sizeof(sl_expr *));
+    t->args[0] = col_ref(b, up_end, in->types[up_end], q->off);
+    t->args[1] = lit;
+    t->off = q->off;
+    win.time_col = pre_add(&pre, t);
+  } else if (windowed)
     win.time_col = pre_add(&pre, col_ref(b, win.time_col, in->types[win.time_col], q->off));
   if (windowed && win.kind == WIN_SESSION && tvf && in->op->nkeys) {
     /* sessions are kept per GROUP BY key, so PARTITION BY must name some of those keys */
@@ -709,6 +748,7 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   an->off = q->group_off ? q->group_off : q->off;
   an->op = arena_zalloc(b->a, sizeof *an->op);
   an->op->win = win;
+  an->op->proctime = legacy_at >= 0 ? legacy_pt : tvf && in->op->proctime;
   an->op->keys = arena_alloc(b->a, sizeof(int) * (size_t)(nop_keys ? nop_keys : 1));
   for (int k = 0; k < nkeys_op; k++) an->op->keys[k] = key_col[k];
   if (gid_col >= 0) an->op->keys[nkeys_op] = gid_col;
@@ -727,7 +767,9 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   int win_base = -1;
   if (windowed) {
     win_base = nop_keys + ab.n;
-    sl_type tt = in->types[legacy_at >= 0 ? ab.legacy_win.time_col : in->op->win.time_col];
+    sl_type tt = cascade
+                     ? in->types[up_end]
+                     : in->types[legacy_at >= 0 ? ab.legacy_win.time_col : in->op->win.time_col];
     tt.prec = 3;
     an->names[win_base] = "window_start";
     an->names[win_base + 1] = "window_end";

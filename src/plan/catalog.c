@@ -474,7 +474,9 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
   p->tables[p->ntables++] = t;
 }
 
-/* ---- time attributes: a PROCTIME() computed column is the processing-time attribute ---- */
+/* ---- time attributes: a PROCTIME() computed column is the processing-time attribute, and so
+ * is the window_time of a window over it (as in Flink: windows over it cascade in processing
+ * time) ---- */
 
 bool plan_is_proctime_call(const sl_expr *x) {
   return x && x->kind == E_CALL && x->fn && str_ieq(x->fn->name, "PROCTIME");
@@ -487,6 +489,16 @@ bool plan_is_proctime(const plan_node *n, int col) {
       for (int i = 0; i < n->nin; i++)
         if (!plan_is_proctime(n->in[i], col)) return false;
       return n->nin > 0;
+    }
+    if (n->kind == P_PROCTIME) {
+      n = n->in[0];
+      continue;
+    }
+    if (n->kind == P_WINTVF || n->kind == P_WINAGG) { /* a processing-time window's window_time */
+      if (col == n->ncols - 1) return n->op->proctime;
+      if (n->kind == P_WINAGG || col >= n->ncols - 3) return false;
+      n = n->in[0];
+      continue;
     }
     if (n->kind != P_CALC) return false;
     const sl_expr *x = n->proj[col];
@@ -510,6 +522,7 @@ static const char *const known_sets[] = {"table.local-time-zone",
                                          "table.exec.emit.early-fire.delay",
                                          "sluice.batch-size",
                                          "sluice.state.memory-limit",
+                                         "pipeline.memory.limit",
                                          NULL};
 
 static bool parse_tz(const char *v, int64_t *off) {
@@ -590,6 +603,13 @@ static void bind_set(binder *b, const char *key, const char *value, uint32_t key
       set_fail(b, from_cli, key, value, val_off,
                "'table.exec.emit.early-fire.enabled' must be 'true' or 'false'");
     p->early_fire = str_ieq(value, "true");
+  }
+  if (!strcmp(key, "pipeline.memory.limit")) {
+    int64_t n;
+    if (opt_parse_size(value, &n) || n < 0)
+      set_fail(b, from_cli, key, value, val_off,
+               "'pipeline.memory.limit' must be a size such as '512mb' or '2gb'");
+    p->memory_limit = (size_t)n;
   }
   if (!strcmp(key, "sluice.state.memory-limit")) {
     int64_t n;

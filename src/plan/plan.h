@@ -64,6 +64,7 @@ typedef enum plan_kind {
   P_RANK,      /* ROW_NUMBER top-N / dedup: input columns [+ rn] */
   P_OVER,      /* OVER aggregation: input columns + aggregates */
   P_JOIN,      /* in[0] left, in[1] right: left columns + right columns (SEMI/ANTI: left) */
+  P_PROCTIME,  /* processing-time assigner below a window/OVER: input columns, time_col stamped */
 } plan_kind;
 
 /* How a P_JOIN runs (the binder decides from the condition and the inputs). */
@@ -87,11 +88,13 @@ typedef struct plan_opspec {
   int64_t limit;     /* P_RANK: rn <= limit (0: not yet known) */
   bool rn_out;       /* P_RANK: the row number is an output column */
   int win_end_col;   /* P_RANK: window_end of a per-window top-N, else -1 */
-  bool proctime;     /* P_RANK: the one ORDER BY item is a PROCTIME() column (rank by arrival) */
+  bool proctime;     /* P_RANK: the one ORDER BY item is a PROCTIME() column (rank by arrival);
+                        P_WINTVF, P_WINAGG: the window is over a processing-time attribute */
   int frame;         /* P_OVER: over_frame */
   int64_t preceding; /* P_OVER: rows or ms, -1 unbounded */
-  int time_col;      /* P_OVER */
-  bool **keep;       /* P_EXPAND: per set, per input column */
+  int time_col;      /* P_OVER, P_PROCTIME */
+  int64_t pt_period, pt_phase, pt_after; /* P_PROCTIME: timer grid and delay (op_proctime_new) */
+  bool **keep;                           /* P_EXPAND: per set, per input column */
   int nsets;
   sl_expr *wm;     /* P_WATERMARK */
   int64_t idle_ms; /* P_WATERMARK */
@@ -154,6 +157,7 @@ typedef struct sl_pipeline {
   int64_t idle_timeout_ms;     /* 'table.exec.source.idle-timeout': sources without their own */
   size_t state_limit;          /* 'sluice.state.memory-limit' per operator */
   int parallelism;             /* 'parallelism.default' (0: not set, the CLI's default) */
+  size_t memory_limit;         /* 'pipeline.memory.limit': all state of the run (0: none) */
 } sl_pipeline;
 
 typedef struct plan_opts {
@@ -168,6 +172,13 @@ sl_status plan_compile(const sl_source *src, const plan_opts *o, sl_pipeline **o
 void plan_free(sl_pipeline *p);
 /* Builds the operator graph. dry: for explain/validate, no file is listed, opened or made. */
 sl_status plan_build_job(const sl_pipeline *p, bool dry, sl_job **out, sl_error *e);
+/* The jobs of a run on n workers (jobs[0..n), built from the one plan) and the group that
+ * runs them. Returns the number of workers built: n, or 1 when the plan cannot be split
+ * (*serial says why; *g is then NULL and jobs[0] runs alone), or -status on an error (e set;
+ * jobs[] are then NULL).
+ * n = 1 is plan_build_job. */
+int plan_build_workers(const sl_pipeline *p, bool dry, int n, sl_job **jobs, sl_group **g,
+                       const char **serial, sl_error *e);
 
 typedef enum explain_format { EXPLAIN_TEXT, EXPLAIN_DOT, EXPLAIN_JSON } explain_format;
 void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format f, FILE *out);
@@ -184,6 +195,8 @@ sl_expr *plan_col(sl_arena *a, int col, sl_type t, uint32_t off);
 sl_expr *plan_and(sl_arena *a, sl_expr *x, sl_expr *y);
 /* Rewrites every INSERT's plan (a DAG: shared nodes are rewritten once and never copied into
  * their parents) and numbers the nodes. */
+/* Sub-plan reuse (plan_optimize calls it): equal subtrees become one node (reuse.c). */
+void plan_reuse(sl_pipeline *p);
 sl_status plan_optimize(sl_pipeline *p, sl_error *e);
 /* The operator of a stateful node (physical_ops.c), given its built input. */
 sl_op *plan_build_stateful(const sl_pipeline *p, sl_job *j, const plan_node *n, sl_op *in,

@@ -100,6 +100,10 @@ plan_node *plan_distinct(binder *b, plan_node *n, uint32_t off);
 int64_t plan_const_interval(binder *b, const sql_expr *x, const char *what);
 int plan_find_col(const plan_node *n, const char *name);
 void plan_need_time(binder *b, const plan_node *in, int col, uint32_t off, const char *name);
+/* The processing-time assigner over in, stamping column col, its timer on the ends of window w
+ * (NULL: an OVER aggregation), to go right below the window or OVER node. */
+plan_node *plan_proctime_node(binder *b, plan_node *in, int col, const window_spec *w,
+                              uint32_t off);
 /* A FROM TVF (TUMBLE/HOP/CUMULATE/SESSION) over the bound input. */
 plan_node *plan_bind_tvf(binder *b, const sql_tvf *f, plan_node *in);
 /* Structural equality of bound expressions (GROUP BY matching). */
@@ -118,6 +122,9 @@ bound plan_bind_join(binder *b, const sql_from *f, cte_env *env);
 plan_node *plan_bind_where(binder *b, const sql_query *q, bound *in, cte_env *env,
                            const sql_expr **rest);
 bool plan_is_rowtime(const plan_node *n, int col);
+/* 1 when column col of n is a window TVF's or window aggregation's window_start, 2 for its
+ * window_end (seen through Calc projections of plain columns); that node in *tvf. */
+int plan_window_col(const plan_node *n, int col, const plan_node **tvf);
 /* The hints of a SELECT: known ones only; STATE_TTL names inputs of its joins (b->jc). */
 void plan_check_hints(binder *b, const sql_query *q);
 /* What bind_join.c and bind_join_kind.c share: the
