@@ -320,6 +320,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
         .worker = split ? b->worker : 0,
         .nworkers = split ? b->nworkers : 1,
         .split = split ? &b->splits[table_index(b->p, t)] : NULL};
+    c.schema.nest = t->phys_nest; /* ROW leaves */
     sl_op *op = t->conn->source_new(&c, b->e);
     if (!op) return NULL;
     if (b->p->batch_mode && !op->bounded) {
@@ -388,6 +389,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
                     .primary_key = t->pk,
                     .nprimary_key = t->npk,
                     .updating_input = in->updating};
+      c.schema.nest = t->phys_nest; /* ROW leaves */
       sl_op *op = t->conn->sink_new(&c, b->e);
       if (!op) return NULL;
       op->ncols = t->nphys;
@@ -479,6 +481,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
                     .fmt = t->fmt,
                     .source_index = -1,
                     .dry = b->dry};
+      c.schema.nest = t->phys_nest; /* ROW leaves */
       if (!(remote = t->conn->lookup_new(&c, n->op->rkeys, n->op->nkeys, b->e))) return NULL;
     }
     if (lookup) b->replicate++; /* every worker keeps the whole dimension */

@@ -20,6 +20,7 @@ typedef struct cat_column {
   sl_expr *computed; /* over the physical columns; NULL for a physical column */
   int phys;          /* index in the physical row, -1 for computed */
   uint32_t off;
+  uint8_t nest; /* a leaf of a ROW column: its ROW levels (name "a.b" has 1); 0 otherwise */
 } cat_column;
 
 typedef struct plan_node plan_node;
@@ -32,6 +33,8 @@ typedef struct cat_table {
   int ncols, nphys;
   const char **phys_names;
   sl_type *phys_types;
+  uint8_t *phys_nest; /* fmt_schema.nest: ROW levels of each physical column (ROW columns are
+                         flattened into leaves named by their path, "bid.auction") */
   sql_option *opts;
   int nopts;
   opt_list ol; /* the same options as format/ and connector/ take them */
