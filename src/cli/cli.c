@@ -199,7 +199,8 @@ static int cmd_run(int argc, char **argv, int mode) {
     goto out;
   }
   j = jobs[0];
-  j->serial = serial;
+  if (serial) /* a parallel run that cannot be split */
+    j->serial = arena_printf(&p->arena, "the plan cannot be split (%s)", serial);
   if (mode == 1) {
     printf("ok: %d statement%s into %d sink%s\n", p->ninserts, p->ninserts == 1 ? "" : "s",
            j->nsinks, j->nsinks == 1 ? "" : "s");

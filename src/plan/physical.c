@@ -597,6 +597,7 @@ int plan_build_workers(const sl_pipeline *cp, bool dry, int n, sl_job **jobs, sl
     }
     if (!st) {
       *g = proto.group;
+      for (int w = 0; w < n; w++) jobs[w]->group = proto.group, jobs[w]->worker = w;
       return n;
     }
     for (int w = 0; w < built; w++) {
@@ -701,6 +702,10 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format fmt, FIL
       first = false;
     }
   }
+  int workers = j->group ? job_group_workers(j->group) : 1;
   if (fmt == EXPLAIN_DOT) fputs("}\n", f);
-  if (fmt == EXPLAIN_JSON) fputs("\n]}\n", f);
+  if (fmt == EXPLAIN_JSON) fprintf(f, "\n], \"workers\": %d}\n", workers);
+  if (fmt == EXPLAIN_TEXT && (workers > 1 || j->serial))
+    fprintf(f, "runs on %d worker%s%s%s\n", workers, workers > 1 ? "s" : "",
+            j->serial ? ": " : "", j->serial ? j->serial : "");
 }
