@@ -28,7 +28,7 @@ bool plan_single_elsewhere(const builder *b, const plan_node *n) {
   case P_AGG:
   case P_RANK:
   case P_OVER: return o->nkeys == 0;
-  case P_WINTVF: return o->win.kind == WIN_SESSION && o->win.nkeys == 0;
+  case P_WINTVF: return o->win.kind == WIN_SESSION && o->nkeys == 0;
   case P_JOIN:
     return o->join_kind != PJ_LOOKUP && o->join_kind != PJ_WINDOW &&
            (o->nkeys == 0 || o->null_aware);
@@ -100,7 +100,7 @@ sl_op *plan_keyed_input(builder *b, const plan_node *n, sl_op *in) {
   case P_OVER: return plan_exchange(b, in, XCHG_HASH, o->keys, o->nkeys);
   case P_WINTVF:
     if (o->win.kind == WIN_SESSION)
-      return plan_exchange(b, in, XCHG_HASH, o->win.keys, o->win.nkeys);
+      return plan_exchange(b, in, XCHG_HASH, o->keys, o->nkeys); /* PARTITION BY */
     return in;
   default: return in;
   }

@@ -1,11 +1,11 @@
 /* reuse.c - sub-plan reuse (Flink's table.optimizer.reuse-sub-plan-enabled): a query that
  * spells out the same subquery twice (Nexmark q5 counts the bids per HOP window twice) gets
  * one operator for it, fanning its rows out to both parents, instead of computing it twice.
- * Two nodes are the same when they are of a kind that only depends on its inputs and
- * parameters (a scan of one table, its watermark, Calc, window TVF, window and group
- * aggregation), read the same (already reused)
- * inputs and have equal parameters, expressions and output columns.
- * Must not touch: binding, the rewrites before it (physical.c), building operators. */
+ * Only within one statement (see plan_reuse). Two nodes are the same when they are of a kind that
+ * only depends on its inputs and parameters (a scan of one table, its watermark, Calc, window TVF,
+ * window and group aggregation), read the same (already reused) inputs and have equal parameters,
+ * expressions and output columns. Must not touch: binding, the rewrites before it (physical.c),
+ * building operators. */
 #include <string.h>
 
 #include "plan.h"
@@ -71,7 +71,9 @@ static bool same(const plan_node *a, const plan_node *b) {
     for (int c = 0; c < a->ncols; c++)
       if (!expr_equal(a->proj[c], b->proj[c])) return false;
     return true;
-  case P_WINTVF: return win_equal(&a->op->win, &b->op->win) && a->op->proctime == b->op->proctime;
+  case P_WINTVF: /* a SESSION's PARTITION BY columns are the node's keys */
+    return win_equal(&a->op->win, &b->op->win) && a->op->proctime == b->op->proctime &&
+           a->op->nkeys == b->op->nkeys && ints_equal(a->op->keys, b->op->keys, a->op->nkeys);
   case P_WINAGG:
   case P_AGG: {
     const plan_opspec *x = a->op, *y = b->op;
@@ -110,8 +112,12 @@ static plan_node *visit(reuse_ctx *r, plan_node *n, bool *done) {
   return n;
 }
 
+/* Within one INSERT: each statement keeps its own dead letters (a late row, a row an
+ * expression fails on, once per statement that drops it), as it would run alone. */
 void plan_reuse(sl_pipeline *p) {
-  reuse_ctx r = {NULL, 0, 0, &p->arena};
   bool *done = arena_zalloc(&p->arena, (size_t)(p->nnodes + 1));
-  for (int i = 0; i < p->ninserts; i++) p->inserts[i] = visit(&r, p->inserts[i], done);
+  for (int i = 0; i < p->ninserts; i++) {
+    reuse_ctx r = {NULL, 0, 0, &p->arena};
+    p->inserts[i] = visit(&r, p->inserts[i], done);
+  }
 }
