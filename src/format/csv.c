@@ -353,7 +353,15 @@ static void csv_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
       out->len = (size_t)(enc_put_i64(out->data + out->len, v->u.i) - out->data);
       break;
     case T_FLOAT: double_format(v->u.d, true, out); break;
-    case T_DOUBLE: double_format(v->u.d, false, out); break;
+    case T_DOUBLE: {
+      buf_reserve(out, 32);
+      char *end = enc_put_double(out->data + out->len, v->u.d);
+      if (end)
+        out->len = (size_t)(end - out->data);
+      else
+        double_format(v->u.d, false, out);
+      break;
+    }
     case T_DECIMAL: dec_format(value_dec(v), t.scale, out); break;
     case T_DATE: date_format(v->u.i, out); break;
     case T_TIMESTAMP: ts_format(v->u.i, false, false, out); break;

@@ -4,6 +4,7 @@
 #ifndef SLUICE_ENC_TEXT_H
 #define SLUICE_ENC_TEXT_H
 
+#include <math.h>
 #include <string.h>
 
 #include "format.h"
@@ -41,6 +42,47 @@ static inline char *enc_put_i64(char *p, int64_t v) {
     return enc_put_u64(p, (uint64_t)0 - (uint64_t)v);
   }
   return enc_put_u64(p, (uint64_t)v);
+}
+
+/* Java's Double.toString (double_chars) for the common DOUBLE: 1e-3 <= |d| < 1e7 with at most
+ * 15 significant digits, found without printf. The fewest fraction digits k for which the
+ * nearest integer m to d * 10^k reads back as d (m / 10^k is exactly rounded: m < 2^53 and
+ * 10^k exact) are the shortest digits; m must be nearest by a margin (fma gives the exact
+ * remainder) so that the choice is printf's. Returns the end, or NULL when d is not such a
+ * number (the caller then takes double_chars). Room: 32 bytes. */
+static inline char *enc_put_double(char *p, double d) {
+  static const double p10[] = {1e0, 1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
+                               1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+  double ad = fabs(d);
+  if (!(ad >= 1e-3 && ad < 1e7)) return NULL;
+  for (int k = 0; k <= 17; k++) {
+    double x = ad * p10[k];
+    if (x >= 1e15) return NULL; /* more than 15 digits: printf decides */
+    double m = nearbyint(x);
+    if (m / p10[k] != ad) continue;
+    double rem = fma(ad, p10[k], -m); /* exact: ad * 10^k - m, rounded once */
+    if (!(fabs(rem) < 0.49)) return NULL;
+    uint64_t u = (uint64_t)m, ip = u, fp = 0;
+    if (k) {
+      uint64_t pk = (uint64_t)p10[k];
+      ip = u / pk;
+      fp = u % pk;
+    }
+    if (d < 0) *p++ = '-';
+    p = enc_put_u64(p, ip);
+    *p++ = '.';
+    if (!k) {
+      *p++ = '0';
+      return p;
+    }
+    char *e = p + k; /* the k fraction digits, with leading zeros */
+    for (char *q = e; q > p;) {
+      *--q = (char)('0' + fp % 10);
+      fp /= 10;
+    }
+    return e;
+  }
+  return NULL;
 }
 
 /* Whether s[0..n) is printable ASCII without '"' and '\\': the bytes fmt_json_escape copies

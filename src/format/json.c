@@ -29,8 +29,9 @@ static const opt_def json_opts[] = {
 typedef struct json_dec {
   fmt_decoder base;
   json_keys k;
-  int *next;     /* per group: the member expected next (the one after the last field matched) */
-  uint8_t *seen; /* per key, with json.fail-on-missing-field: 1 present, 2 an object */
+  int *next;        /* per group: the member expected next (the one after the last field matched) */
+  json_slot *shape; /* per group, JSON_SLOTS each: the names met at each place of the object */
+  uint8_t *seen;    /* per key, with json.fail-on-missing-field: 1 present, 2 an object */
   bool fail_missing, ignore_errors;
   fmt_ts_cache ts; /* the date of the last timestamp read by the fast path */
 } json_dec;
@@ -49,7 +50,8 @@ static inline uint64_t has_less(uint64_t v, uint8_t n) { return (v - ONES * n) &
 
 static inline void skip_ws(jp *j) {
   if (j->p < j->e && (unsigned char)*j->p > ' ') return; /* compact JSON: nothing to skip */
-  while (j->p < j->e && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
+  /* not '\n': a record is one line, and the single pass (json_decode) stops at it */
+  while (j->p < j->e && (*j->p == ' ' || *j->p == '\t' || *j->p == '\r')) j->p++;
 }
 
 static int hexval(char c) {
@@ -447,34 +449,83 @@ static void null_leaves(const json_dec *jd, int g, sl_value *row) {
   for (int i = 0; i < gr->nleaves; i++) row[gr->leaves[i]] = value_null();
 }
 
+/* Whether the raw text at q is name (len bytes, stored zero-padded to JSON_SLOT_NAME + 8) and a
+ * closing quote: word compares, which need 8 bytes past the name in the input. */
+static inline bool slot_eq(const char *q, const char *e, const json_slot *x) {
+  uint32_t len = x->len;
+  if ((size_t)(e - q) < (size_t)len + 9)
+    return (size_t)(e - q) > len && q[len] == '"' && memcmp(q, x->name, len) == 0;
+  if (q[len] != '"') return false;
+  uint32_t k = 0;
+  for (; k + 8 <= len; k += 8) {
+    uint64_t a, b;
+    memcpy(&a, q + k, 8);
+    memcpy(&b, x->name + k, 8);
+    if (a != b) return false;
+  }
+  if (k < len) {
+    uint64_t a, b;
+    memcpy(&a, q + k, 8);
+    memcpy(&b, x->name + k, 8);
+    if ((a ^ b) << (8 * (8 - (len - k)))) return false; /* little-endian: the first len-k bytes */
+  }
+  return true;
+}
+
+static void learn(json_slot *sl, const char *raw, size_t n, int id) {
+  memset(sl->name, 0, sizeof sl->name);
+  memcpy(sl->name, raw, n);
+  sl->len = (uint32_t)n;
+  sl->id = id;
+}
+
 /* The member of group g whose name starts at j->p (the opening quote), or -1; j->p ends past
- * the name's closing quote. */
-static inline int match_key(json_dec *jd, jp *j, int g, sl_arena *a, bool *ok) {
+ * the name's closing quote. pos is the name's place in its object. */
+static inline int match_key(json_dec *jd, jp *j, int g, int pos, sl_arena *a, bool *ok) {
   const json_group *gr = &jd->k.groups[g];
-  /* fields usually come in the same order in every record: the expected name is compared with
-   * the raw text first, which needs no scan when it is plain */
   const char *q = j->p + 1;
-  if (gr->n) {
+  /* records usually repeat their shape: the name met at this place last time (known or not)
+   * is compared with the raw text first */
+  json_slot *sl = pos < JSON_SLOTS ? &jd->shape[g * JSON_SLOTS + pos] : NULL;
+  if (sl && sl->id != JSON_SLOT_EMPTY && slot_eq(q, j->e, sl)) {
+    j->p = q + sl->len + 1;
+    return sl->id;
+  }
+  int id = -1;
+  if (gr->n) { /* then the member after the last one matched */
     int m = jd->next[g];
     const json_key *x = &jd->k.keys[gr->members[m]];
     if (x->plain && (size_t)(j->e - q) > x->len && q[x->len] == '"' &&
         memcmp(q, x->name, x->len) == 0) {
       j->p = q + x->len + 1;
-      jd->next[g] = m + 1 == gr->n ? 0 : m + 1;
-      return gr->members[m];
+      id = gr->members[m];
+      goto found;
     }
   }
   const char *ks;
   size_t kn;
   bool kesc;
   if (!(*ok = scan_string(j, &ks, &kn, &kesc))) return -1;
-  if (!gr->n) return -1;
-  if (kesc) ks = fmt_json_unescape(ks, kn, a, &kn);
-  int id = json_keys_find(&jd->k, g, ks, kn, json_hash(ks, kn));
-  if (id >= 0) {
-    int m = jd->k.keys[id].pos;
-    jd->next[g] = m + 1 == gr->n ? 0 : m + 1;
+  if (gr->n) {
+    const char *raw = ks;
+    size_t rawn = kn;
+    if (kesc) ks = fmt_json_unescape(ks, kn, a, &kn);
+    id = json_keys_find(&jd->k, g, ks, kn, json_hash(ks, kn));
+    if (sl && !kesc && rawn <= JSON_SLOT_NAME) { /* learn this place's name */
+      bool plain = true;
+      for (size_t c = 0; c < rawn; c++)
+        plain &= (unsigned char)raw[c] >= 0x20 && (unsigned char)raw[c] < 0x7f;
+      if (plain) learn(sl, raw, rawn, id);
+    }
   }
+  if (id < 0) return -1;
+  goto matched;
+found:
+  if (sl && jd->k.keys[id].len <= JSON_SLOT_NAME)
+    learn(sl, jd->k.keys[id].name, jd->k.keys[id].len, id);
+matched:;
+  int m = jd->k.keys[id].pos;
+  jd->next[g] = m + 1 == gr->n ? 0 : m + 1;
   return id;
 }
 
@@ -497,14 +548,14 @@ static int read_object(json_dec *jd, jp *j, int g, sl_value *row, sl_arena *a, c
     j->p++;
     return J_OK;
   }
-  for (;;) {
+  for (int pos = 0;; pos++) {
     skip_ws(j);
     if (j->p >= j->e || *j->p != '"') {
       snprintf(why, whyn, "expected a field name");
       return J_SYNTAX;
     }
     bool ok = true;
-    int k = match_key(jd, j, g, a, &ok);
+    int k = match_key(jd, j, g, pos, a, &ok);
     if (!ok) return J_SYNTAX;
     skip_ws(j);
     if (j->p >= j->e || *j->p != ':') {
@@ -588,30 +639,52 @@ static const json_key *missing(const json_dec *jd, int g) {
   return NULL;
 }
 
+/* One record in [j->p, j->e): J_OK with j->p past the object, or why it is bad. */
+static int read_record(json_dec *jd, jp *j, sl_value *row, sl_arena *a, const char *p) {
+  null_leaves(jd, 0, row);
+  if (jd->seen) memset(jd->seen, 0, (size_t)jd->k.nkeys);
+  if (*j->p != '{') {
+    snprintf(j->why, j->whyn, "a record must be a JSON object");
+    return J_SYNTAX;
+  }
+  return read_object(jd, j, 0, row, a, p);
+}
+
 static sl_status json_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *rec, sl_value *row,
                              sl_arena *a, char *why, size_t whyn) {
   json_dec *jd = (json_dec *)d;
+  rec->no_row = false;
+  why[0] = 0;
+  int r;
+  jp J = {p, p + n, why, whyn}, *j = &J;
+  /* the single pass: a record that starts as an object is read without looking for its line's
+   * end first (nothing in valid JSON crosses a line break: strings reject it as a control
+   * character, skip_ws stops at it); the line must end right after the object. Any error is
+   * read again within its line, so that messages and positions are the line's. */
+  if (n && *p == '{') {
+    r = read_record(jd, j, row, a, p);
+    if (r == J_OK) {
+      skip_ws(j);
+      if (j->p == j->e || *j->p == '\n') {
+        bool nl = j->p < j->e;
+        rec->consumed = (size_t)(j->p - p) + nl;
+        rec->lines = nl;
+        goto done;
+      }
+    }
+  }
   const char *nl = memchr(p, '\n', n);
   size_t len = nl ? (size_t)(nl - p) : n;
   rec->consumed = nl ? len + 1 : n;
   rec->lines = nl ? 1 : 0;
-  rec->no_row = false;
-  jp J = {p, p + len, why, whyn}, *j = &J;
+  J = (jp){p, p + len, why, whyn};
   why[0] = 0;
   skip_ws(j);
   if (j->p == j->e) {
     rec->no_row = true;
     return SL_OK;
   }
-  null_leaves(jd, 0, row);
-  if (jd->seen) memset(jd->seen, 0, (size_t)jd->k.nkeys);
-  int r = J_OK;
-  if (*j->p != '{') {
-    snprintf(why, whyn, "a record must be a JSON object");
-    r = J_SYNTAX;
-  } else {
-    r = read_object(jd, j, 0, row, a, p);
-  }
+  r = read_record(jd, j, row, a, p);
   if (r == J_OK) {
     skip_ws(j);
     if (j->p != j->e) {
@@ -630,6 +703,7 @@ static sl_status json_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *r
     }
     return SL_EDATA;
   }
+done:
   if (jd->seen) {
     const json_key *x = missing(jd, 0);
     if (x) {
@@ -644,6 +718,7 @@ static void json_dec_free(fmt_decoder *d) {
   json_dec *jd = (json_dec *)d;
   json_keys_free(&jd->k);
   free(jd->next);
+  free(jd->shape);
   free(jd->seen);
   free(jd);
 }
@@ -658,6 +733,8 @@ static fmt_decoder *json_decoder_new(const fmt_schema *s, const opt_list *o) {
   jd->base.schema = *s;
   json_keys_build(&jd->k, s);
   jd->next = xcalloc((size_t)jd->k.ngroups, sizeof(int));
+  jd->shape = xcalloc((size_t)jd->k.ngroups * JSON_SLOTS, sizeof *jd->shape);
+  for (int i = 0; i < jd->k.ngroups * JSON_SLOTS; i++) jd->shape[i].id = JSON_SLOT_EMPTY;
   jd->fail_missing = opt_get_bool(o, json_opts, "json.fail-on-missing-field");
   jd->ignore_errors = opt_get_bool(o, json_opts, "json.ignore-parse-errors");
   if (jd->fail_missing) jd->seen = xcalloc((size_t)jd->k.nkeys + 1, 1);

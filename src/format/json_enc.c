@@ -64,6 +64,12 @@ static void json_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
         p += 5;
       }
       continue;
+    case T_DOUBLE: { /* room: JSON_VALUE_ROOM */
+      char *e2 = enc_put_double(p, v->u.d);
+      if (!e2) break;
+      p = e2;
+      continue;
+    }
     case T_STRING:
       *p++ = '"';
       if (enc_json_plain(v->u.s, v->len)) {

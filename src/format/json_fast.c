@@ -26,7 +26,10 @@ bool fmt_json_fast_ts(fmt_ts_cache *c, const char *s, size_t n, int64_t *ms) {
   if (!dig2(s + 11, &h) || !dig2(s + 14, &mi) || !dig2(s + 17, &sec) || !dig2(s + 20, &f12) ||
       f3 > 9 || h > 23 || mi > 59 || sec > 59)
     return false;
-  if (memcmp(s, c->date, 10) != 0) {
+  uint64_t a8, b8;
+  uint16_t a2, b2;
+  memcpy(&a8, s, 8), memcpy(&b8, c->date, 8), memcpy(&a2, s + 8, 2), memcpy(&b2, c->date + 8, 2);
+  if (a8 != b8 || a2 != b2) { /* another date than the last one (inline: no memcmp call) */
     int64_t days;
     for (int i = 0; i < 10; i++) /* date_parse alone would take "2024-1-01 " too */
       if (i != 4 && i != 7 && (unsigned)(s[i] - '0') > 9) return false;

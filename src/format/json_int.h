@@ -43,6 +43,16 @@ typedef struct json_keys {
   char *names; /* the names' storage */
 } json_keys;
 
+/* The decoder's memory of a record's shape: the raw name met at one place of an object (plain
+ * printable ASCII without escapes, at most JSON_SLOT_NAME bytes) and the key it is (-1: a field
+ * the schema does not need). */
+enum { JSON_SLOTS = 64, JSON_SLOT_NAME = 24, JSON_SLOT_EMPTY = -2 };
+typedef struct json_slot {
+  char name[JSON_SLOT_NAME + 8]; /* zero-padded: read 8 bytes at a time */
+  uint32_t len;
+  int id;
+} json_slot;
+
 /* Builds the tree from a schema: column i's name is split at its first nest[i] dots. */
 void json_keys_build(json_keys *k, const fmt_schema *s);
 void json_keys_free(json_keys *k);

@@ -636,6 +636,41 @@ static void check_nested(const char *rec, size_t n, const bool *needed) {
   json_decref(j);
 }
 
+/* A mutated nested record: valid JSON exactly when jansson says so (its values may now repeat
+ * a name whose first value is bad, where the two differ: see gen_row). */
+static void check_nested_syntax(const char *rec, size_t n) {
+  json_error_t jerr;
+  json_t *j = json_loadb(rec, n, JSON_ALLOW_NUL, &jerr);
+  if (!j && (strstr(jerr.text, "too big") || strstr(jerr.text, "overflow") ||
+             strstr(jerr.text, "NUL byte in object key"))) {
+    excluded++;
+    return;
+  }
+  bool blank = true;
+  for (size_t i = 0; i < n; i++) blank &= rec[i] == ' ' || rec[i] == '\t' || rec[i] == '\r';
+  bool jvalid = j && json_is_object(j);
+  json_decref(j);
+  if (blank) return;
+  sl_arena a;
+  arena_init(&a, 4096);
+  sl_value row[NN];
+  char why[256];
+  fmt_rec r;
+  char *copy = malloc(n ? n : 1);
+  memcpy(copy, rec, n);
+  sl_status st = ndec_all->vt->decode(ndec_all, copy, n, &r, row, &a, why, sizeof why);
+  checked++;
+  /* a value that does not convert ends the record early: it says nothing of the rest */
+  bool syntax = st != SL_OK && strstr(why, "invalid JSON");
+  if ((st == SL_OK && !jvalid) || (syntax && jvalid)) {
+    report(rec, n,
+           jvalid ? "nested: we reject, jansson accepts" : "nested: we accept, jansson rejects");
+    if (st != SL_OK) fprintf(stderr, "  our reason: %s\n", why);
+  }
+  free(copy);
+  arena_free(&a);
+}
+
 static uint64_t seed_from_env(void) {
   const char *e = getenv("SEED");
   if (e && *e) return strtoull(e, NULL, 10);
@@ -761,7 +796,7 @@ int main(void) {
     check_nested(b.data, b.len, nneeded);
     if (rnd(4) == 0) {
       mutate(&b);
-      check_nested(b.data, b.len, nneeded);
+      check_nested_syntax(b.data, b.len);
     }
   }
   buf_free(&b);

@@ -195,3 +195,39 @@ TEST(changelog_json_both_ways) {
   buf_free(&b);
   arena_free(&a);
 }
+
+/* Records are lines: the decoder reads an object without looking for its line's end first, and
+ * must still stop at it, consume exactly one line, and reject what crosses a line break. */
+TEST(json_decode_lines) {
+  init_types();
+  fmt_schema s = {5, names, types, NULL, 0, NULL};
+  fmt_decoder *d = fmt_json_def.decoder_new(&s, NULL);
+  sl_arena a;
+  arena_init(&a, 0);
+  sl_value row[5];
+  char why[256];
+  fmt_rec r;
+  const char *in = "{\"id\":1} \r\n{\"id\":2}";
+  CHECK(d->vt->decode(d, in, strlen(in), &r, row, &a, why, sizeof why) == SL_OK);
+  CHECK(r.consumed == 11 && r.lines == 1 && !r.no_row && row[0].u.i == 1);
+  CHECK(d->vt->decode(d, in + 11, strlen(in) - 11, &r, row, &a, why, sizeof why) == SL_OK);
+  CHECK(r.consumed == 8 && r.lines == 0 && row[0].u.i == 2);
+  in = "{\"id\":\n1}\n";
+  CHECK(d->vt->decode(d, in, strlen(in), &r, row, &a, why, sizeof why) == SL_EDATA);
+  CHECK(r.consumed == 7 && r.lines == 1);
+  CHECK_STR(why, "invalid JSON at column 7: unexpected end of record");
+  in = "{\"name\":\"a\nb\"}\n";
+  CHECK(d->vt->decode(d, in, strlen(in), &r, row, &a, why, sizeof why) == SL_EDATA);
+  CHECK(r.consumed == 11 && strstr(why, "unterminated string") != NULL);
+  in = "{\"id\":1}x\n{}";
+  CHECK(d->vt->decode(d, in, strlen(in), &r, row, &a, why, sizeof why) == SL_EDATA);
+  CHECK(r.consumed == 10 && strstr(why, "unexpected data after the JSON object") != NULL);
+  in = "{\"id\":1}\n";
+  CHECK(d->vt->decode(d, in, 4, &r, row, &a, why, sizeof why) == SL_EDATA); /* cut short */
+  CHECK(r.consumed == 4 && r.lines == 0);
+  in = "  \n{}";
+  CHECK(d->vt->decode(d, in, strlen(in), &r, row, &a, why, sizeof why) == SL_OK);
+  CHECK(r.no_row && r.consumed == 3);
+  d->vt->free(d);
+  arena_free(&a);
+}

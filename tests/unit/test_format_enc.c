@@ -463,3 +463,62 @@ TEST(format_json_integers) {
   buf_free(&b);
   e->vt->free(e);
 }
+
+/* DOUBLE through the encoders' fast path, against double_chars (Java's Double.toString): short
+ * decimals as data holds them, every digit count up to 17, random bit patterns, the edges of
+ * plain notation. Through both encoders, so the path taken in each is checked. */
+TEST(format_double_fast) {
+  const char *names[] = {"d"};
+  sl_type types[] = {type_make(T_DOUBLE)};
+  fmt_schema s = {1, names, types, NULL, 0, NULL};
+  fmt_encoder *je = fmt_json_def.encoder_new(&s, NULL), *ce = fmt_csv_def.encoder_new(&s, NULL);
+  sl_buf b = {0};
+  uint64_t r = 0x9E3779B97F4A7C15ULL;
+  int bad = 0;
+  for (int i = 0; i < 300000; i++) {
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    double d;
+    switch (i % 4) {
+    case 0: d = (double)(int64_t)(r % 100000000) / pow(10, (double)((r >> 40) % 9)); break;
+    case 1: d = (double)(r % 10000000000000000ULL) / pow(10, (double)((r >> 50) % 20)); break;
+    case 2: {
+      uint64_t bits = (r & 0x000FFFFFFFFFFFFFULL) | (uint64_t)(1013 + (r >> 55) % 35) << 52;
+      memcpy(&d, &bits, 8);
+      break;
+    }
+    default: {
+      static const double edge[] = {1e-3,
+                                    0.00099999999999999998,
+                                    1e7,
+                                    9999999.999999998,
+                                    0.1 + 0.2,
+                                    1.5,
+                                    2.5,
+                                    0.5,
+                                    100,
+                                    1e-3 + 1e-18,
+                                    123456.78901234567,
+                                    0.30000000000000004};
+      d = edge[(r >> 20) % 12];
+    }
+    }
+    if (r & 1) d = -d;
+    char want[40];
+    int n = double_chars(d, false, want);
+    sl_value v = value_double(d);
+    b.len = 0;
+    je->vt->encode(je, &v, &b);
+    if (b.len != (size_t)n + 7 || memcmp(b.data + 5, want, (size_t)n) != 0) {
+      if (bad++ < 5) fprintf(stderr, "json %.17g: %.*s, want %s\n", d, (int)b.len, b.data, want);
+    }
+    b.len = 0;
+    ce->vt->encode(ce, &v, &b);
+    if (b.len != (size_t)n + 1 || memcmp(b.data, want, (size_t)n) != 0) {
+      if (bad++ < 5) fprintf(stderr, "csv %.17g: %.*s, want %s\n", d, (int)b.len, b.data, want);
+    }
+  }
+  CHECK(bad == 0);
+  buf_free(&b);
+  je->vt->free(je);
+  ce->vt->free(ce);
+}
