@@ -7,7 +7,7 @@
 
 #include "connector.h"
 
-static const conn_def *const conns[] = {&conn_filesystem, &conn_datagen, &conn_print,
+static const conn_def *const conns[] = {&conn_filesystem, &conn_datagen, &conn_nexmark, &conn_print,
                                         &conn_blackhole};
 
 const char *conn_updating_choices(void) {

@@ -74,7 +74,12 @@ const char *conn_updating_choices(void);
 /* Writes docs/connectors.md from the option tables. */
 void conn_docs(FILE *f);
 
-extern const conn_def conn_filesystem, conn_print, conn_blackhole, conn_datagen;
+extern const conn_def conn_filesystem, conn_print, conn_blackhole, conn_datagen, conn_nexmark;
+
+/* `sluice gen nexmark`: writes the events [0, 'events.num') of a nexmark table with these
+ * options (the connector's keys) to fd, as JSON lines in Flink's shape or as CSV with a header
+ * and the leaf columns. The same events as the connector makes with the same options. */
+sl_status conn_nexmark_write(const opt_list *opts, int fd, bool csv, sl_error *e);
 
 /* Buffered output shared by the file and print sinks. */
 typedef struct conn_writer {
