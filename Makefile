@@ -5,7 +5,7 @@ PREFIX  ?= /usr/local
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-unused-parameter
 CSTD    := -std=c11 -D_GNU_SOURCE
 CFLAGS  ?= -O2 -g
-LDLIBS  := -lm -lpcre2-8 -lutf8proc
+LDLIBS  := -lm -lpcre2-8 -lutf8proc -lpthread
 SRCS    := $(shell find src -name '*.c' | sort)
 HDRS    := $(shell find src -name '*.h')
 LIBSRCS := $(filter-out src/main.c,$(SRCS))

@@ -23,8 +23,12 @@
 #                              the order is defined (one file source through filters and
 #                              projections keeps file order) keep the exact "expect".
 # Every case runs once per batch size in SQL_BATCH_SIZES (default "1 7 1024", given to sluice
-# as --set sluice.batch-size=N), and its name says which: sql/union_cte_view@7. The output must
-# not depend on the batch size.
+# as --set sluice.batch-size=N) on one worker, and its name says which: sql/union_cte_view@7.
+# The output must not depend on the batch size. Then once more on two workers
+# (sql/union_cte_view@p2, batch size 1024), where every expectation is compared as a multiset:
+# output must equal the one-worker run's. A case whose meaning depends on the order in which
+# two inputs are read (which late rows are late) pins SET 'parallelism.default' = '1' in its
+# pipeline and has no @p2 run.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -41,11 +45,14 @@ bad() {
   return 0
 }
 
-# run_sql_case FILE [BATCH]: split the .test sections into a temp dir, run with BATCH rows per
-# batch (no --set when empty), compare.
+# run_sql_case FILE [BATCH [WORKERS]]: split the .test sections into a temp dir, run with BATCH
+# rows per batch (no --set when empty) on WORKERS workers (default 1), compare (as multisets
+# when WORKERS > 1).
 run_sql_case() {
-  local t=$1 bs=${2:-} name dir
+  local t=$1 bs=${2:-} par=${3:-1} name dir
+  if [ "$par" != 1 ] && grep -q "parallelism.default" "$t"; then return 0; fi
   name="sql/$(basename "$t" .test)${bs:+@$bs}$VARIANT"
+  [ "$par" != 1 ] && name="sql/$(basename "$t" .test)@p$par$VARIANT"
   dir=$(mktemp -d)
   awk -v dir="$dir" '
     /^--- / {
@@ -67,6 +74,7 @@ run_sql_case() {
   [ -f "$dir/.exit" ] && want_exit=$(cat "$dir/.exit")
   [ -f "$dir/.args" ] && args=$(cat "$dir/.args")
   [ -n "$bs" ] && args="--set sluice.batch-size=$bs $args"
+  args="--parallelism $par $args"
   [ -f "$dir/.badsection" ] && msg=$(cat "$dir/.badsection")
   if [ -z "$msg" ]; then
     (cd "$dir" && eval "\"$SLUICE\" run pipeline.sql -q $args" >.stdout 2>.stderr)
@@ -82,7 +90,7 @@ run_sql_case() {
       [ "$b" = "stdout" ] && actual="$dir/.stdout"
       [ "$b" = "stderr" ] && actual="$dir/.stderr"
       if [ ! -f "$actual" ]; then msg="missing output $b"; break; fi
-      if [ "$mode" = expect ]; then
+      if [ "$mode" = expect ] && [ "$par" = 1 ]; then
         diff -u "$f" "$actual" >"$dir/.diff" 2>&1
       else
         diff -u --label "$b (expected, sorted)" --label "$b (actual, sorted)" \
@@ -112,6 +120,7 @@ run_suite() {
   if out=$("$UNIT" 2>&1); then ok "unit$VARIANT"; else bad "unit$VARIANT" "$out"; fi
   for t in tests/sql/*.test; do
     for bs in ${SQL_BATCH_SIZES:-1 7 1024}; do run_sql_case "$t" "$bs"; done
+    run_sql_case "$t" 1024 2
   done
   for t in tests/errors/*.sql; do run_error_case "$t"; done
   for t in tests/e2e/*.sh; do

@@ -30,6 +30,8 @@ static const char usage_run[] =
     "Runs every INSERT of the pipeline as one job; each source is read once.\n"
     "  --set TABLE.OPTION=VALUE  override a table's WITH option (e.g. orders.path=x.jsonl)\n"
     "  --set KEY=VALUE           a SET key (e.g. table.local-time-zone=+02:00)\n"
+    "  --parallelism N, -p N     workers (threads); default: 'parallelism.default', else one\n"
+    "                            per core\n"
     "  --quiet, -q               no summary on stderr\n"
     "  Option values may use ${VAR} and ${VAR:-default}.\n"
     "SIGINT/SIGTERM stop the run (a stop is not the end of the input). An unbounded run\n"
@@ -63,7 +65,22 @@ typedef struct args {
   int nsets;
   const char *format;
   bool quiet;
+  char **owned; /* --parallelism N as parallelism.default=N */
+  int nowned;
 } args;
+
+static void args_free(args *a) {
+  for (int i = 0; i < a->nowned; i++) free(a->owned[i]);
+  free(a->owned);
+  free(a->sets);
+}
+
+/* 'parallelism.default', else one worker per core. */
+static int workers_of(const sl_pipeline *p) {
+  if (p->parallelism > 0) return p->parallelism;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
 
 static int usage_error(const char *cmd_usage, const char *fmt, const char *what) {
   fprintf(stderr, "sluice: ");
@@ -94,6 +111,21 @@ static int parse_args(int argc, char **argv, const char *usage, bool explain, ar
       if (strcmp(v, "text") && strcmp(v, "dot") && strcmp(v, "json"))
         return usage_error(usage, "unknown --format '%s'; valid: text, dot, json", v);
       a->format = v;
+      continue;
+    }
+    if (!strcmp(s, "--parallelism") || !strncmp(s, "--parallelism=", 14) || !strcmp(s, "-p")) {
+      const char *v =
+          !strncmp(s, "--parallelism=", 14) ? s + 14 : (i + 1 < argc ? argv[++i] : NULL);
+      char *end = NULL;
+      long n = v ? strtol(v, &end, 10) : 0;
+      if (!v || !*v || *end || n < 1 || n > 256)
+        return usage_error(usage, "--parallelism '%s': expected a number of workers, 1 to 256",
+                           v ? v : "");
+      char *kv = xmalloc(strlen(v) + 32);
+      sprintf(kv, "parallelism.default=%s", v);
+      a->owned = xrealloc(a->owned, sizeof(char *) * (size_t)(a->nowned + 1));
+      a->owned[a->nowned++] = kv;
+      a->sets[a->nsets++] = kv;
       continue;
     }
     if (!strcmp(s, "--quiet") || !strcmp(s, "-q")) {
@@ -137,23 +169,31 @@ static int cmd_run(int argc, char **argv, int mode) {
   args a;
   int rc = parse_args(argc, argv, usage, mode == 2, &a);
   if (rc) {
-    free(a.sets);
+    args_free(&a);
     return rc < 0 ? 0 : rc;
   }
   sl_source src;
   char *text = NULL;
   sl_pipeline *p = NULL;
-  sl_job *j = NULL;
+  sl_job *j = NULL, **jobs = NULL;
+  sl_group *g = NULL;
+  int nw = 0;
   sl_error e = {0};
   double w0 = clock_wall_seconds(), c0 = clock_cpu_seconds();
   rc = compile(&a, &src, &text, &p);
   if (rc) goto out;
-  sl_status st = plan_build_job(p, mode != 0, &j, &e);
-  if (st) {
+  int want = workers_of(p);
+  jobs = xcalloc((size_t)want, sizeof(sl_job *));
+  const char *serial = NULL;
+  nw = plan_build_workers(p, mode != 0, want, jobs, &g, &serial, &e);
+  if (nw < 0) {
     err_print(stderr, &e);
-    rc = err_exit_code(st);
+    rc = err_exit_code((sl_status)-nw);
+    nw = want;
     goto out;
   }
+  j = jobs[0];
+  j->serial = serial;
   if (mode == 1) {
     printf("ok: %d statement%s into %d sink%s\n", p->ninserts, p->ninserts == 1 ? "" : "s",
            j->nsinks, j->nsinks == 1 ? "" : "s");
@@ -167,7 +207,7 @@ static int cmd_run(int argc, char **argv, int mode) {
     goto out;
   }
   j->handle_signals = true;
-  st = job_run(j, &e);
+  sl_status st = g ? job_group_run(g, jobs, &e) : job_run(j, &e);
   fflush(stdout);
   if (st) {
     err_print(stderr, &e);
@@ -192,12 +232,15 @@ static int cmd_run(int argc, char **argv, int mode) {
       fprintf(stderr, "sluice: stopped by %s; what was written is published\n", sig);
     }
   }
-  if (!a.quiet) job_summary(j, stderr, clock_wall_seconds() - w0, clock_cpu_seconds() - c0);
+  if (!a.quiet)
+    job_group_summary(jobs, nw, stderr, clock_wall_seconds() - w0, clock_cpu_seconds() - c0);
 out:
-  job_free(j);
+  for (int i = 0; jobs && i < nw; i++) job_free(jobs[i]);
+  free(jobs);
+  job_group_free(g);
   plan_free(p);
   free(text);
-  free(a.sets);
+  args_free(&a);
   return rc;
 }
 

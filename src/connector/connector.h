@@ -58,6 +58,10 @@ typedef struct conn_def {
    * stream and the join keeps its rows (every connector today). The catalog accepts the
    * conn_lookup_opts of such a connector's tables. */
   sl_lookup *(*lookup_new)(const conn_ctx *c, const int *key_cols, int nkeys, sl_error *e);
+  /* Parallel runs. parallel_source: each worker's instance reads its share
+   * (conn_ctx.worker/nworkers/split); else worker 0 reads the whole table. parallel_sink:
+   * each worker writes its own rows (blackhole); else every row goes to worker 0's one sink. */
+  bool parallel_source, parallel_sink;
 } conn_def;
 
 const conn_def *conn_lookup(const char *name);

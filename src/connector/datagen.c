@@ -520,4 +520,6 @@ const conn_def conn_datagen = {
     "TIMESTAMP(3), TIMESTAMP_LTZ(3). Only the columns a query uses are generated.",
     dg_source_new,
     NULL,
-    NULL};
+    NULL,
+    false, /* one generator, on worker 0: its rows continue one random sequence per column */
+    false};

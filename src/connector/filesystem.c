@@ -28,6 +28,10 @@ const opt_def fs_opts[] = {
     {"source.max-record-size", OPT_SIZE, "64mb", NULL, false,
      "sluice extension: the longest record the source reads (it reads through a window of "
      "1 MiB that grows for a longer record up to this); a longer one is dead-lettered"},
+    {"source.split-size", OPT_SIZE, "4mb", NULL, false,
+     "sluice extension: with several workers, a bounded file is read in chunks of this size "
+     "(cut at record boundaries), each by the next worker free; a CSV file is one chunk (its "
+     "quoted fields may hold line breaks)"},
     {"sink.rolling-policy.file-size", OPT_SIZE, "128mb", NULL, false,
      "unbounded runs: a part file is rolled (published) when it reaches this size"},
     {"sink.rolling-policy.rollover-interval", OPT_DURATION, "30 min", NULL, false,
@@ -58,4 +62,6 @@ const conn_def conn_filesystem = {
     "and every rollover interval while it changes.",
     fs_source_new,
     fs_sink_new,
-    NULL};
+    NULL,
+    true, /* bounded files are read in chunks by every worker (fs_source.c) */
+    false};

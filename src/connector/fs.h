@@ -147,7 +147,17 @@ typedef struct fs_source {
   int *part_cols, *rec_cols;
   bool scatter;       /* the record columns are not simply the first ones */
   fmt_schema dschema; /* what the decoders get: the record columns */
-  sl_arena parena;    /* partition values and the decoder schema */
+  /* parallel reading (conn_ctx.split): the files as work units, chunks of split_size bytes
+   * (one per CSV file); unit_base[i] is file i's first unit, unit_base[nfiles] the count */
+  conn_split *split;
+  int64_t split_size;
+  uint64_t *unit_base;
+  int64_t chunk_end; /* the current unit: records that start before this offset (-1: none) */
+  bool by_offset;    /* the current unit starts mid-file: positions are byte offsets */
+  bool chunk_done;   /* its last record is read */
+  bool split_over;   /* every unit is taken */
+  bool idle_worker;  /* not worker 0 and the input cannot be split: this instance reads nothing */
+  sl_arena parena;   /* partition values and the decoder schema */
 } fs_source;
 
 /* Lists the files 'path' matches now and tracks the new ones (fs_monitor.c). Bounded runs call

@@ -82,9 +82,12 @@ static bool fifo_ended(const fs_file *x) {
   return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
 }
 
+static int split_next(fs_source *f);
+
 /* Picks the next file with something to read: in order for a bounded source, any dirty one
  * when monitoring. -1 when none. */
 static int next_file(fs_source *f) {
+  if (f->split) return f->cur >= 0 ? f->cur : split_next(f);
   for (int i = 0; i < f->nfiles; i++) {
     fs_file *x = &f->files[i];
     if (x->done) continue;
@@ -112,7 +115,48 @@ static bool parked(const fs_source *f) {
   return f->monitor && !x->stream && !x->dirty;
 }
 
+/* ---- parallel reading: units (file chunks) taken from the shared split ---- */
+
+static void split_plan(fs_source *f) {
+  f->unit_base = xcalloc((size_t)f->nfiles + 1, sizeof(uint64_t));
+  for (int i = 0; i < f->nfiles; i++) {
+    struct stat sb;
+    uint64_t n = 1;
+    if (!f->framing.csv && stat(f->files[i].path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+        sb.st_size > f->split_size)
+      n = (uint64_t)((sb.st_size + f->split_size - 1) / f->split_size);
+    f->unit_base[i + 1] = f->unit_base[i] + n;
+  }
+}
+
+/* The next unit this worker reads: its file, placed at the chunk's first whole record. -1
+ * when every unit is taken. */
+static int split_next(fs_source *f) {
+  uint64_t u = conn_split_take(f->split);
+  if (u >= f->unit_base[f->nfiles]) {
+    f->split_over = true;
+    return -1;
+  }
+  int i = 0;
+  while (f->unit_base[i + 1] <= u) i++;
+  fs_file *x = &f->files[i];
+  uint64_t k = u - f->unit_base[i];
+  bool last = u + 1 == f->unit_base[i + 1];
+  x->done = false;
+  x->line = 0;
+  x->offset = k ? (off_t)(k * (uint64_t)f->split_size - 1) : 0;
+  x->skipping = k > 0; /* the record that began in the chunk before is not ours */
+  f->chunk_end = last ? -1 : (int64_t)((k + 1) * (uint64_t)f->split_size);
+  f->by_offset = k > 0;
+  if (!x->dec) { /* closed at the end of its previous chunk */
+    x->dec = f->fmtdef->decoder_new(&f->dschema, &f->opts);
+    x->dec->vt->file_start(x->dec);
+  }
+  return i;
+}
+
 static bool all_done(const fs_source *f) {
+  if (f->split) return f->split_over; /* every unit is taken (and this worker's are read) */
   for (int i = 0; i < f->nfiles; i++)
     if (!f->files[i].done) return false;
   return true;
@@ -150,6 +194,11 @@ static sl_status decode_ready(fs_source *f, fs_file *x, size_t n, sl_error *e) {
   while (b->nrows < b->cap && r->buf + r->pos < end) {
     fmt_rec rec = {0};
     const char *p = r->buf + r->pos;
+    int64_t at = (int64_t)fs_reader_offset(r);
+    if (f->chunk_end >= 0 && at >= f->chunk_end) { /* the next chunk's first record */
+      f->chunk_done = true;
+      break;
+    }
     sl_value *row = batch_row(b, b->nrows);
     sl_status st =
         x->dec->vt->decode(x->dec, p, (size_t)(end - p), &rec, row, &b->arena, why, sizeof why);
@@ -158,7 +207,7 @@ static sl_status decode_ready(fs_source *f, fs_file *x, size_t n, sl_error *e) {
                      "source '%s': '%s' shrank while it was read (truncated or rewritten by "
                      "another process); the run stops rather than use what it decoded",
                      f->base.name, x->path);
-    uint64_t line = x->line + 1;
+    uint64_t line = f->by_offset ? POS_OFFSET | (uint64_t)at : x->line + 1;
     if (rec.consumed == 0 && !rec.again) /* a decoder must always make progress */
       return err_set(e, SL_EINTERNAL, "decoder made no progress at %s:%llu", s->files[x->index],
                      (unsigned long long)line);
@@ -194,6 +243,10 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
   fs_source *f = (fs_source *)op;
   sl_batch *b = &f->b;
   sl_status st;
+  if (f->idle_worker) { /* worker 0 reads this input */
+    *res = PUMP_ENDED;
+    return SL_OK;
+  }
   if (f->rescan) { /* the listing, and the sizes of every file at the interval */
     bool sweep = f->sweep;
     f->rescan = f->sweep = false;
@@ -224,6 +277,13 @@ static sl_status fs_pump(sl_op *op, pump_result *res, sl_error *e) {
     size_t n = x->skipping || x->bom_pending ? 0 : fs_reader_ready(r);
     if (n > 0) {
       if ((st = decode_ready(f, x, n, e))) return st;
+      if (f->chunk_done) { /* this worker's chunk is read: the rows go before the window */
+        if (b->nrows) return emit(f, res, e);
+        f->chunk_done = false;
+        fs_detach(f);
+        file_finished(f, x);
+        continue;
+      }
       if (b->nrows == b->cap) return emit(f, res, e);
       continue;
     }
@@ -366,6 +426,7 @@ static void fs_source_free(sl_op *op) {
   free(f->path);
   free(f->part_cols);
   free(f->rec_cols);
+  free(f->unit_base);
   arena_free(&f->parena);
   free(f);
 }
@@ -416,13 +477,23 @@ sl_op *fs_source_new(const conn_ctx *c, sl_error *e) {
   if (!stream && stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) stream = true;
   f->monitor = interval > 0 && !stream;
   f->interval_ms = interval;
+  f->chunk_end = -1;
+  if (c->nworkers > 1 && c->split && !f->monitor && !stream) {
+    f->split = c->split;
+    const char *ss = opt_get(&c->opts, fs_opts, "source.split-size");
+    if (!ss || opt_parse_size(ss, &f->split_size) != SL_OK || f->split_size < 1)
+      f->split_size = 4 << 20;
+  } else if (c->nworkers > 1 && c->worker > 0) {
+    f->idle_worker = true; /* a stream or a monitored path: worker 0 reads it */
+  }
   f->base.bounded = !f->monitor;
-  if (c->dry) return &f->base;
+  if (c->dry || f->idle_worker) return &f->base;
   sl_status rc = stream ? open_stream(f, path, e) : fs_scan(f, true, f->monitor, e);
   if (rc != SL_OK) {
     fs_source_free(&f->base);
     return NULL;
   }
   if (f->monitor) fs_monitor_start(f);
+  if (f->split) split_plan(f);
   return &f->base;
 }

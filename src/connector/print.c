@@ -115,9 +115,12 @@ const conn_def conn_print = {"print",
                              "Flink's print connector does.",
                              NULL,
                              print_sink_new,
-                             NULL};
+                             NULL,
+                             false,
+                             false};
 const conn_def conn_blackhole = {"blackhole", blackhole_opts,
                                  false,       true,
                                  false,       "Counts rows and drops them (for benchmarks).",
                                  NULL,        blackhole_sink_new,
-                                 NULL};
+                                 NULL,        false,
+                                 true};

@@ -5,8 +5,11 @@
  * opened on the first rejected record and shared by the sources that name the same path. Must not
  * touch: the executor or operators; it is called from them. */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../format/format.h"
 #include "pipeline.h"
@@ -16,6 +19,44 @@ typedef struct dlq_file {
   FILE *f;
   struct dlq_file *next;
 } dlq_file;
+
+/* Workers of a parallel run write through worker 0's files (j->dlq_home), one record at a
+ * time under this lock. */
+static pthread_mutex_t dlq_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The 1-based line of a byte offset in a file: counted from the last offset asked (workers
+ * ask in increasing order mostly), or from the start. Under dlq_lock. */
+static uint64_t line_of(const char *path, uint64_t off) {
+  static char *memo_path;
+  static uint64_t memo_off, memo_line;
+  if (!memo_path || strcmp(memo_path, path) || off < memo_off) {
+    free(memo_path);
+    memo_path = xstrdup(path);
+    memo_off = 0;
+    memo_line = 1;
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[1 << 16];
+  while (memo_off < off) {
+    size_t want = off - memo_off < sizeof buf ? (size_t)(off - memo_off) : sizeof buf;
+    ssize_t n = pread(fd, buf, want, (off_t)memo_off);
+    if (n <= 0) break;
+    for (const char *q = buf; (q = memchr(q, '\n', (size_t)(buf + n - q))); q++) memo_line++;
+    memo_off += (uint64_t)n;
+  }
+  close(fd);
+  return memo_off == off ? memo_line : 0;
+}
+
+static uint64_t pos_line(const job_source *s, const sl_rowpos *pos) {
+  if (!(pos->line & POS_OFFSET)) return pos->line;
+  if (pos->file >= (uint32_t)s->nfiles) return 0;
+  pthread_mutex_lock(&dlq_lock);
+  uint64_t l = line_of(s->files[pos->file], pos->line & ~POS_OFFSET);
+  pthread_mutex_unlock(&dlq_lock);
+  return l;
+}
 
 static sl_status dlq_open(sl_job *j, job_source *s, sl_error *e) {
   for (dlq_file *d = j->dlqs; d; d = d->next)
@@ -37,12 +78,37 @@ static sl_status dlq_open(sl_job *j, job_source *s, sl_error *e) {
 }
 
 /* One dead-letter record: {"source", "file", "line", "stage", "reason", "raw"}. */
+static sl_status dlq_record(job_source *s, const sl_rowpos *pos, const char *stage,
+                            const char *reason, const char *raw, size_t rawlen, sl_error *e);
+
 static sl_status dlq_write(sl_job *j, job_source *s, const sl_rowpos *pos, const char *stage,
                            const char *reason, const char *raw, size_t rawlen, sl_error *e) {
-  if (!s->dlq) {
-    sl_status st = dlq_open(j, s, e);
-    if (st) return st;
+  uint64_t line = pos_line(s, pos);
+  if (j->dlq_home) { /* a worker other than 0: worker 0's file, in turn */
+    job_source *hs = &j->dlq_home->sources[pos->source];
+    pthread_mutex_lock(&dlq_lock);
+    sl_status st = hs->dlq ? SL_OK : dlq_open(j->dlq_home, hs, e);
+    if (!st) {
+      sl_rowpos p = *pos;
+      p.line = line;
+      st = dlq_record(hs, &p, stage, reason, raw, rawlen, e);
+    }
+    pthread_mutex_unlock(&dlq_lock);
+    return st;
   }
+  if (j->group) pthread_mutex_lock(&dlq_lock);
+  sl_status st = s->dlq ? SL_OK : dlq_open(j, s, e);
+  if (!st) {
+    sl_rowpos p = *pos;
+    p.line = line;
+    st = dlq_record(s, &p, stage, reason, raw, rawlen, e);
+  }
+  if (j->group) pthread_mutex_unlock(&dlq_lock);
+  return st;
+}
+
+static sl_status dlq_record(job_source *s, const sl_rowpos *pos, const char *stage,
+                            const char *reason, const char *raw, size_t rawlen, sl_error *e) {
   const char *file = pos->file < (uint32_t)s->nfiles ? s->files[pos->file] : "";
   sl_buf b = {0};
   buf_puts(&b, "{\"source\":\"");
@@ -71,7 +137,7 @@ sl_status job_reject(sl_job *j, const sl_rowpos *pos, const char *stage, const c
   case ON_ERROR_FAIL:
     if (*file)
       return err_set(e, SL_ERUNTIME, "%s:%llu: %s (source '%s', 'on-error' = 'fail')", file,
-                     (unsigned long long)pos->line, reason, s->name);
+                     (unsigned long long)pos_line(s, pos), reason, s->name);
     return err_set(e, SL_ERUNTIME, "%s (source '%s', 'on-error' = 'fail')", reason, s->name);
   case ON_ERROR_SKIP: s->skipped++; return SL_OK;
   case ON_ERROR_DLQ: {
@@ -109,11 +175,15 @@ void job_late_updated(sl_job *j, const sl_rowpos *pos) {
 }
 
 sl_status job_dlq_flush(sl_job *j, sl_error *e) {
-  for (dlq_file *d = j->dlqs; d; d = d->next)
+  if (j->dlq_home) return SL_OK; /* worker 0 flushes its files */
+  if (j->group) pthread_mutex_lock(&dlq_lock);
+  sl_status st = SL_OK;
+  for (dlq_file *d = j->dlqs; d && !st; d = d->next)
     if (fflush(d->f) != 0)
-      return err_set(e, SL_ERUNTIME, "cannot write the dead-letter file '%s': %s", d->path,
-                     strerror(errno));
-  return SL_OK;
+      st = err_set(e, SL_ERUNTIME, "cannot write the dead-letter file '%s': %s", d->path,
+                   strerror(errno));
+  if (j->group) pthread_mutex_unlock(&dlq_lock);
+  return st;
 }
 
 void job_dlq_close(sl_job *j) {

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pipeline.h"
+#include "group_int.h"
 
 sl_job *job_new(void) {
   sl_job *j = xcalloc(1, sizeof *j);
@@ -55,6 +55,10 @@ static int stop_requested(const sl_job *j) {
 }
 
 void job_request_stop(sl_job *j, int signo) {
+  if (j->group) { /* every worker stops */
+    job_group_request_stop(j->group, signo);
+    return;
+  }
   __atomic_store_n(&j->stop_signal, signo, __ATOMIC_RELEASE);
   if (j->loop) loop_wake(j->loop);
 }
@@ -106,8 +110,9 @@ sl_status job_run(sl_job *j, sl_error *e) {
   for (int i = 0; i < j->nops; i++)
     if (j->ops[i]->vt->pump) {
       live[nlive++] = j->ops[i];
-      if (!j->ops[i]->bounded) j->bounded = false;
+      if (!j->ops[i]->bounded && !j->ops[i]->self_ready) j->bounded = false;
     }
+  if (j->group) j->bounded = j->group->bounded; /* the run's, not this worker's share */
   uint64_t flush_timer = 0;
   /* Look at the loop (timers, signals) about every 256 rows of a busy source. */
   int poll_every = j->batch_rows >= 256 ? 1 : 256 / j->batch_rows, rounds = 0;
@@ -140,14 +145,14 @@ sl_status job_run(sl_job *j, sl_error *e) {
     }
     for (int i = 0; i < nlive && st == SL_OK; i++) {
       sl_op *src = live[i];
-      if (!src->ready) continue;
+      if (!__atomic_load_n(&src->ready, __ATOMIC_ACQUIRE)) continue;
       pumped = true;
       pump_result r = PUMP_EMITTED;
       if ((st = src->vt->pump(src, &r, e))) break;
-      if (r == PUMP_WAIT) src->ready = false;
+      if (r == PUMP_WAIT && !src->self_ready) src->ready = false;
       if (r == PUMP_ENDED) {
         live[i--] = live[--nlive];
-        st = op_end_source(src, e);
+        if (!src->ended) st = op_end_source(src, e); /* a receiver has sent END itself */
       }
     }
     if (st || nlive == 0) break;
@@ -174,6 +179,10 @@ sl_status job_run(sl_job *j, sl_error *e) {
   }
   if (flush_timer) loop_del_timer(j->loop, flush_timer);
   free(live);
+  if (j->group && job_group_failed(j->group)) { /* another worker failed: it reports */
+    job_dlq_flush(j, e);
+    return st ? st : SL_OK;
+  }
   if (st == SL_OK && nlive > 0 && stop_requested(j)) {
     /* Stop is not end: no END, no +infinity watermark. An unbounded run publishes what it
      * wrote; a bounded one stopped early keeps the previous outputs. */
@@ -182,12 +191,20 @@ sl_status job_run(sl_job *j, sl_error *e) {
       sl_op *op = j->ops[i];
       if (op->vt->stop) st = op->vt->stop(op, !j->bounded, e);
     }
-  } else if (st == SL_OK) { /* every source ended: publish every output, together */
-    for (int i = 0; i < j->nops && st == SL_OK; i++)
-      if (j->ops[i]->vt->commit) st = j->ops[i]->vt->commit(j->ops[i], e);
+  } else if (st == SL_OK && !j->defer_commit) { /* every source ended: publish together */
+    st = job_commit(j, e);
   }
   sl_status st2 = job_dlq_flush(j, e);
   return st ? st : st2;
+}
+
+sl_status job_commit(sl_job *j, sl_error *e) {
+  for (int i = 0; i < j->nops; i++)
+    if (j->ops[i]->vt->commit) {
+      sl_status st = j->ops[i]->vt->commit(j->ops[i], e);
+      if (st) return st;
+    }
+  return SL_OK;
 }
 
 /* "0 B", "812 B", "1.2 KiB", "3.0 MiB" ... */
@@ -206,10 +223,26 @@ static void human_bytes(size_t n, char *out, size_t cap) {
   snprintf(out, cap, "%.1f %s", v, units[u]);
 }
 
-void job_summary(const sl_job *j, FILE *f, double wall, double cpu) {
-  fprintf(f, "sluice: finished in %.2f s (%.2f s CPU)\n", wall, cpu);
+/* One worker's counters, or the sum over every worker's (a source's instances share its
+ * index; sinks are matched by name; the k-th stateful operator of each worker is the same
+ * plan node). */
+void job_group_summary(sl_job **jobs, int n, FILE *f, double wall, double cpu) {
+  const sl_job *j = jobs[0];
+  fprintf(f, "sluice: finished in %.2f s (%.2f s CPU)%s", wall, cpu, n > 1 ? "" : "\n");
+  if (n > 1) fprintf(f, " on %d workers\n", n);
   for (int i = 0; i < j->nsources; i++) {
-    const job_source *s = &j->sources[i];
+    job_source t = j->sources[i];
+    for (int w = 1; w < n; w++) {
+      const job_source *o = &jobs[w]->sources[i];
+      t.rows_read += o->rows_read;
+      t.dead_lettered += o->dead_lettered;
+      t.skipped += o->skipped;
+      t.late_rows += o->late_rows;
+      t.late_dead_lettered += o->late_dead_lettered;
+      t.late_dropped += o->late_dropped;
+      t.late_updates += o->late_updates;
+    }
+    const job_source *s = &t;
     fprintf(f, "  source %-16s %llu rows read", s->name, (unsigned long long)s->rows_read);
     if (s->dead_lettered)
       fprintf(f, ", %llu dead-lettered to %s", (unsigned long long)s->dead_lettered, s->dlq_path);
@@ -234,22 +267,45 @@ void job_summary(const sl_job *j, FILE *f, double wall, double cpu) {
   }
   for (int i = 0; i < j->nsinks; i++) {
     const job_sink *s = &j->sinks[i];
-    fprintf(f, "  sink   %-16s %llu rows written to %s\n", s->name,
-            (unsigned long long)s->rows_written, s->target);
+    uint64_t rows = s->rows_written;
+    for (int w = 1; w < n; w++)
+      for (int k = 0; k < jobs[w]->nsinks; k++)
+        if (!strcmp(jobs[w]->sinks[k].name, s->name)) rows += jobs[w]->sinks[k].rows_written;
+    fprintf(f, "  sink   %-16s %llu rows written to %s\n", s->name, (unsigned long long)rows,
+            s->target);
   }
+  int nth = 0;
   for (int i = 0; i < j->nops; i++) { /* what the stateful operators kept */
     const sl_op *op = j->ops[i];
     if (!op->vt->keeps) continue;
+    bool sink = op->nout == 0; /* on worker 0 only (or each worker's own) */
+    size_t peak_b = op->mem.peak, end_b = op->mem.bytes;
+    int64_t peak_r = op->state_rows_peak, end_r = op->state_rows;
+    for (int w = 1; w < n && !sink; w++) {
+      int k = 0;
+      for (int q = 0; q < jobs[w]->nops; q++) {
+        const sl_op *o = jobs[w]->ops[q];
+        if (!o->vt->keeps || o->nout == 0 || k++ != nth) continue;
+        peak_b += o->mem.peak; /* the sum of each worker's peak: an upper bound */
+        end_b += o->mem.bytes;
+        peak_r += o->state_rows_peak;
+        end_r += o->state_rows;
+      }
+    }
+    nth += !sink;
     char peak[32], end[32], name[40];
-    human_bytes(op->mem.peak, peak, sizeof peak);
-    human_bytes(op->mem.bytes, end, sizeof end);
+    human_bytes(peak_b, peak, sizeof peak);
+    human_bytes(end_b, end, sizeof end);
     snprintf(name, sizeof name, "%s #%d", op->vt->kind, op->id);
     fprintf(f, "  state  %-16s keeps %s at peak, %s at end", name, peak, end);
-    if (op->state_rows_peak)
-      fprintf(f, "; %lld rows at peak, %lld at end", (long long)op->state_rows_peak,
-              (long long)op->state_rows);
+    if (peak_r) fprintf(f, "; %lld rows at peak, %lld at end", (long long)peak_r, (long long)end_r);
     fputc('\n', f);
   }
+}
+
+void job_summary(const sl_job *j, FILE *f, double wall, double cpu) {
+  sl_job *one = (sl_job *)j;
+  job_group_summary(&one, 1, f, wall, cpu);
 }
 
 void job_free(sl_job *j) {
@@ -268,6 +324,7 @@ void job_free(sl_job *j) {
   }
   free(j->sources);
   free(j->sinks);
+  free(j->receivers);
   job_dlq_close(j);
   loop_free(j->loop);
   free(j);

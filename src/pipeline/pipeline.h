@@ -154,6 +154,9 @@ struct sl_op {
   /* Sources: the job reads this source first, until it ends or waits (a lookup join's
    * dimension table is complete, or caught up, before the first probe row). */
   bool preload;
+  /* Sources that set `ready` themselves, from other threads (exchange receivers): the
+   * executor reads it atomically and never clears it. */
+  bool self_ready;
   /* explain: how long the kept state lives ("until the watermark passes window_end", "1 d
    * after its key's last row (TTL)"); NULL for a stateful operator means unbounded and
    * explain warns. Set by the planner. */
@@ -204,6 +207,58 @@ struct sl_lookup {
   const int *key_cols; /* which of those columns the keys are */
   int nkeys;
 };
+
+/* ---- parallel execution (exchange.c, group.c) ----
+ * A run with N workers builds N jobs from the one plan, one thread each. Rows move between
+ * workers only at exchanges: where a keyed operator (aggregation, join, top-N, OVER, session)
+ * needs every row of a key on one worker, or where a sink that cannot be written by several
+ * workers takes every row on worker 0. An exchange is N x N bounded single-producer /
+ * single-consumer channels of batches and signals. Worker w's sender routes each row by the
+ * hash of its key columns (or to worker 0), copies it into the batch it will hand over (its
+ * strings into that batch's arena) and moves the full batch into the channel; the receiver on
+ * the other side pushes it downstream and hands the empty batch back for reuse. Rows for the
+ * sender's own worker are pushed straight through, without a copy. The receiver has one input
+ * port per worker, so the default signal handling gives the right semantics for free: its
+ * watermark is the minimum over the workers, and END goes on once every worker has ended.
+ * Backpressure: a full channel blocks the sender; while it waits it drains its own worker's
+ * receivers of this exchange and of later ones (never an earlier one: their rows could reach
+ * the operator that is blocked), which is what keeps two workers that wait on each other from
+ * deadlocking. A stop, or a failure in any worker, releases every wait. */
+
+typedef struct sl_group sl_group; /* the workers of one run and their exchanges */
+typedef struct xchg xchg;         /* one exchange of the plan: N x N channels */
+typedef enum xchg_mode {
+  XCHG_HASH = 1, /* by the hash of the key columns */
+  XCHG_SINGLE,   /* every row to worker 0 (a global aggregation, a sink written once) */
+} xchg_mode;
+
+sl_group *job_group_new(int nworkers);
+void job_group_free(sl_group *g);
+int job_group_workers(const sl_group *g);
+/* Exchange number `index` of the plan, created by the first worker that builds it (every
+ * worker builds the same plan in the same order, so the numbers agree; an exchange upstream of
+ * another has the smaller number). */
+xchg *job_group_exchange(sl_group *g, int index);
+/* Worker w's ends of exchange x. The sender takes the rows (one input; keys are its input
+ * columns, unused for XCHG_SINGLE); the receiver is a source the executor pumps, with the
+ * sender's columns (its input ports point at the sender, for walking up the graph). */
+sl_op *op_exchange_send_new(sl_job *j, xchg *x, int worker, xchg_mode mode, const int *keys,
+                            int nkeys, const sl_op *in);
+sl_op *op_exchange_recv_new(sl_job *j, xchg *x, int worker, sl_op *sender);
+/* A source that reads nothing and ends at once: a non-splittable table on workers other
+ * than 0. */
+sl_op *op_empty_source_new(sl_job *j, const char *name);
+/* Runs jobs[0..n) (job i is worker i; worker 0 on the calling thread, which takes SIGINT and
+ * SIGTERM) until every one has ended or stopped, or one fails (then every worker stops and
+ * the first error is returned). Sinks commit only once every worker has ended. */
+sl_status job_group_run(sl_group *g, sl_job **jobs, sl_error *e);
+/* The end-of-run summary of all workers: counters summed per source, sink and operator. */
+void job_group_summary(sl_job **jobs, int n, FILE *f, double wall, double cpu);
+
+/* A row position that is a byte offset rather than a line: a worker that reads a chunk of a
+ * file from its middle does not know the line; the dead-letter writer counts it when it needs
+ * it (pos.line = POS_OFFSET | offset). */
+#define POS_OFFSET (1ULL << 63)
 
 /* ---- the job ---- */
 
@@ -258,6 +313,15 @@ struct sl_job {
                            final rows, at the end of the input */
   size_t state_limit;   /* per-operator state memory limit in bytes (0: none) */
   sl_error failure;     /* job_fail: an error raised where no caller could take it */
+  /* parallel runs: this job is worker `worker` of `group`; the receivers it pumps, in
+   * exchange order (group.c drains them while a sender waits) */
+  sl_group *group;
+  int worker;
+  sl_op **receivers;
+  int nreceivers;
+  sl_job *dlq_home;   /* dead letters go through this job's files (worker 0's), locked */
+  bool defer_commit;  /* job_run leaves the sinks' commit to job_group_run */
+  const char *serial; /* a parallel run that the plan keeps on one worker: why */
 };
 
 sl_job *job_new(void);
@@ -293,5 +357,7 @@ void job_dlq_close(sl_job *j);
 sl_status job_run(sl_job *j, sl_error *e);
 /* The end-of-run summary: rows per source and sink, dead letters, time. */
 void job_summary(const sl_job *j, FILE *f, double wall, double cpu);
+/* Publishes what every sink prepared (after job_run with defer_commit). */
+sl_status job_commit(sl_job *j, sl_error *e);
 
 #endif

@@ -225,7 +225,29 @@ typedef struct builder {
   sl_op **wm;         /* per table: its one watermark assigner */
   sl_op **ops;        /* per plan node id: its operator, built once however many parents */
   bool *marked;       /* per plan node id: visited by mark() */
+  /* parallel builds: this job is worker `worker` of `nworkers` */
+  int worker, nworkers;
+  sl_group *group;
+  conn_split *splits; /* per table, shared by the workers' builds */
+  int nxchg;          /* exchanges built so far (the same numbering on every worker) */
+  int replicate;      /* > 0: under a lookup join's dimension, every worker reads it all */
+  bool *rep_built;    /* per plan node id: built under `replicate` */
+  const char *serial; /* why this plan runs on one worker (the build then fails) */
 } builder;
+
+/* Rows of `in` go to the worker their keys hash to (or all to worker 0): the sender and the
+ * receiver of a new exchange. One worker, or under a replicated dimension: nothing. */
+static sl_op *exchange(builder *b, sl_op *in, xchg_mode mode, const int *keys, int nkeys) {
+  if (b->nworkers <= 1 || b->replicate) return in;
+  if (mode == XCHG_HASH && nkeys == 0) mode = XCHG_SINGLE;
+  xchg *x = job_group_exchange(b->group, b->nxchg++);
+  sl_op *s = op_exchange_send_new(b->j, x, b->worker, mode, keys, nkeys, in);
+  job_add_op(b->j, s);
+  op_connect(in, s);
+  sl_op *r = op_exchange_recv_new(b->j, x, b->worker, s);
+  job_add_op(b->j, r);
+  return r;
+}
 
 static bool *needed_of(builder *b, const cat_table *t) {
   int k = table_index(b->p, t);
@@ -298,6 +320,48 @@ static void preload(sl_op *op) {
   for (int i = 0; i < op->nin; i++) preload(op->in[i]);
 }
 
+/* A node without keys runs on worker 0 (its rows all go there): another worker has no
+ * instance of it, or a global aggregation would emit its empty result there too. */
+static bool single_elsewhere(const builder *b, const plan_node *n) {
+  if (b->nworkers <= 1 || b->replicate || b->worker == 0) return false;
+  const plan_opspec *o = n->op;
+  switch (n->kind) {
+  case P_WINAGG:
+  case P_AGG:
+  case P_RANK:
+  case P_OVER: return o->nkeys == 0;
+  case P_WINTVF: return o->win.kind == WIN_SESSION && o->win.nkeys == 0;
+  case P_JOIN: return o->join_kind != PJ_LOOKUP && (o->nkeys == 0 || o->null_aware);
+  default: return false;
+  }
+}
+
+/* What stands in for such a node on the other workers: it passes the signals on (no row
+ * reaches it) with the node's columns. */
+static sl_op *stand_in(builder *b, const plan_node *n, sl_op *in, sl_op *in2) {
+  sl_op *op = op_union_new(b->j, n->ncols, n->names, n->types);
+  job_add_op(b->j, op);
+  op_connect(in, op);
+  if (in2) op_connect(in2, op);
+  return op;
+}
+
+/* The exchange in front of a stateful node: by its keys (GROUP BY, PARTITION BY, a session
+ * window's partition), to worker 0 when it has none, nothing for row-wise nodes. */
+static sl_op *keyed_input(builder *b, const plan_node *n, sl_op *in) {
+  const plan_opspec *o = n->op;
+  switch (n->kind) {
+  case P_WINAGG:
+  case P_AGG:
+  case P_RANK:
+  case P_OVER: return exchange(b, in, XCHG_HASH, o->keys, o->nkeys);
+  case P_WINTVF:
+    if (o->win.kind == WIN_SESSION) return exchange(b, in, XCHG_HASH, o->win.keys, o->win.nkeys);
+    return in;
+  default: return in;
+  }
+}
+
 static sl_op *build_node(builder *b, const plan_node *n) {
   sl_job *j = b->j;
   switch (n->kind) {
@@ -309,6 +373,17 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     const char *dlq = opt_get(&ol, conn_source_opts, "dlq.path");
     int idx = job_add_source(j, t->name, policy_of(&ol), dlq ? dlq : b->dlq_default);
     late_options(&j->sources[idx], &ol);
+    bool split = b->nworkers > 1 && !b->replicate;
+    if (split && !t->conn->parallel_source && b->worker > 0 && !b->dry) {
+      sl_op *op = op_empty_source_new(j, t->name); /* worker 0 reads it */
+      op->ncols = t->nphys;
+      op->cols = t->phys_names;
+      op->types = t->phys_types;
+      op->updating = t->fmt && t->fmt->changelog;
+      job_add_op(j, op);
+      *src = op;
+      return op;
+    }
     conn_ctx c = {
         .job = j,
         .table = t->name,
@@ -318,7 +393,10 @@ static sl_op *build_node(builder *b, const plan_node *n) {
         .source_index = idx,
         .dry = b->dry,
         .partition_keys = t->part_keys,
-        .npartition_keys = t->nparts};
+        .npartition_keys = t->nparts,
+        .worker = split ? b->worker : 0,
+        .nworkers = split ? b->nworkers : 1,
+        .split = split ? &b->splits[table_index(b->p, t)] : NULL};
     sl_op *op = t->conn->source_new(&c, b->e);
     if (!op) return NULL;
     if (b->p->batch_mode && !op->bounded) {
@@ -340,7 +418,8 @@ static sl_op *build_node(builder *b, const plan_node *n) {
   }
   case P_ONEROW: {
     int idx = job_add_source(j, "(values)", ON_ERROR_DLQ, b->dlq_default);
-    sl_op *op = op_onerow_new(j, idx);
+    sl_op *op =
+        b->worker > 0 && !b->replicate ? op_empty_source_new(j, "(values)") : op_onerow_new(j, idx);
     job_add_op(j, op);
     return op;
   }
@@ -367,6 +446,10 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     cat_table *t = n->table;
     sl_op *in = build(b, n->in[0]);
     if (!in) return NULL;
+    if (!t->conn->parallel_sink) { /* written once, by worker 0 */
+      in = exchange(b, in, XCHG_SINGLE, NULL, 0);
+      if (b->worker > 0 && b->nworkers > 1) return in;
+    }
     sl_op **snk = &b->snk[table_index(b->p, t)];
     if (!*snk) {
       opt_list ol = t->ol;
@@ -430,6 +513,8 @@ static sl_op *build_node(builder *b, const plan_node *n) {
   case P_OVER: {
     sl_op *in = build(b, n->in[0]);
     if (!in) return NULL;
+    in = keyed_input(b, n, in);
+    if (single_elsewhere(b, n)) return stand_in(b, n, in, NULL);
     sl_op *op = plan_build_stateful(b->p, j, n, in, b->e);
     if (!op) return NULL;
     op->ncols = n->ncols;
@@ -444,6 +529,11 @@ static sl_op *build_node(builder *b, const plan_node *n) {
   case P_JOIN: {
     sl_op *l = build(b, n->in[0]);
     if (!l) return NULL;
+    bool lookup = n->op->join_kind == PJ_LOOKUP;
+    /* NOT IN needs to know whether the whole right side holds a NULL, or is empty: on one
+     * worker */
+    int nk = n->op->null_aware ? 0 : n->op->nkeys;
+    if (!lookup) l = exchange(b, l, XCHG_HASH, n->op->keys, nk);
     const plan_node *rn = n->in[1];
     sl_lookup *remote = NULL; /* a table asked by key: it is not read as a stream */
     if (n->op->join_kind == PJ_LOOKUP && rn->kind == P_SCAN && rn->table->conn->lookup_new) {
@@ -457,8 +547,12 @@ static sl_op *build_node(builder *b, const plan_node *n) {
                     .dry = b->dry};
       if (!(remote = t->conn->lookup_new(&c, n->op->rkeys, n->op->nkeys, b->e))) return NULL;
     }
+    if (lookup) b->replicate++; /* every worker keeps the whole dimension */
     sl_op *r = remote ? NULL : build(b, rn);
+    if (lookup) b->replicate--;
     if (!remote && !r) return NULL;
+    if (r && !lookup) r = exchange(b, r, XCHG_HASH, n->op->rkeys, nk);
+    if (r && single_elsewhere(b, n)) return stand_in(b, n, l, r);
     sl_op *op = plan_build_join(b->p, j, n, l, r, remote, b->e);
     if (!op) return NULL;
     op->ncols = n->ncols;
@@ -478,11 +572,20 @@ static sl_op *build_node(builder *b, const plan_node *n) {
 /* A node reached from several parents (a shared view or WITH query) is built once; each
  * parent connects to the same operator, which fans its batches out. */
 static sl_op *build(builder *b, const plan_node *n) {
-  if (!b->ops[n->id]) b->ops[n->id] = build_node(b, n);
+  if (!b->ops[n->id]) {
+    b->rep_built[n->id] = b->replicate > 0;
+    b->ops[n->id] = build_node(b, n);
+  } else if (b->nworkers > 1 && b->rep_built[n->id] != (b->replicate > 0)) {
+    /* read whole by every worker for a lookup join, and as a split stream elsewhere */
+    b->serial = "a table is both a lookup join's dimension and a stream read elsewhere";
+    err_set(b->e, SL_ERUNTIME, "%s", b->serial);
+    return NULL;
+  }
   return b->ops[n->id];
 }
 
-sl_status plan_build_job(const sl_pipeline *cp, bool dry, sl_job **out, sl_error *e) {
+static sl_status build_worker(const sl_pipeline *cp, bool dry, builder *proto, sl_job **out,
+                              sl_error *e) {
   sl_pipeline *p = (sl_pipeline *)cp; /* only its arena grows; the plan is not written */
   sl_job *j = job_new();
   *out = j;
@@ -491,7 +594,11 @@ sl_status plan_build_job(const sl_pipeline *cp, bool dry, sl_job **out, sl_error
   j->batch_rows = p->batch_rows;
   j->batch_mode = p->batch_mode;
   j->state_limit = p->state_limit;
-  builder b = {.p = p, .j = j, .dry = dry, .e = e};
+  builder b = *proto;
+  b.p = p;
+  b.j = j;
+  b.dry = dry;
+  b.e = e;
   size_t nt = (size_t)p->ntables + 1, nn = (size_t)p->nnodes + 1;
   b.needed = arena_zalloc(&p->arena, nt * sizeof(bool *));
   b.src = xcalloc(nt, sizeof(sl_op *));
@@ -499,6 +606,7 @@ sl_status plan_build_job(const sl_pipeline *cp, bool dry, sl_job **out, sl_error
   b.wm = xcalloc(nt, sizeof(sl_op *));
   b.ops = xcalloc(nn, sizeof(sl_op *));
   b.marked = xcalloc(nn, sizeof(bool));
+  b.rep_built = xcalloc(nn, sizeof(bool));
   for (int i = 0; i < p->ninserts; i++) mark(&b, p->inserts[i]);
   /* dead letters go next to the first filesystem sink, else into the working directory */
   b.dlq_default = "sluice-dlq.jsonl";
@@ -520,7 +628,43 @@ sl_status plan_build_job(const sl_pipeline *cp, bool dry, sl_job **out, sl_error
   free(b.wm);
   free(b.ops);
   free(b.marked);
+  free(b.rep_built);
+  proto->serial = b.serial;
   return st;
+}
+
+sl_status plan_build_job(const sl_pipeline *p, bool dry, sl_job **out, sl_error *e) {
+  builder proto = {.nworkers = 1};
+  return build_worker(p, dry, &proto, out, e);
+}
+
+int plan_build_workers(const sl_pipeline *cp, bool dry, int n, sl_job **jobs, sl_group **g,
+                       const char **serial, sl_error *e) {
+  sl_pipeline *p = (sl_pipeline *)cp;
+  *g = NULL;
+  *serial = NULL;
+  if (n > 1) {
+    builder proto = {.nworkers = n, .group = job_group_new(n)};
+    proto.splits = arena_zalloc(&p->arena, sizeof(conn_split) * (size_t)(p->ntables + 1));
+    sl_status st = SL_OK;
+    int built = 0;
+    for (int w = 0; w < n && !st; w++, built++) {
+      proto.worker = w;
+      proto.nxchg = 0;
+      st = build_worker(p, dry || w > 0 ? dry : dry, &proto, &jobs[w], e);
+    }
+    if (!st) {
+      *g = proto.group;
+      return n;
+    }
+    for (int w = 0; w < built; w++) job_free(jobs[w]);
+    job_group_free(proto.group);
+    if (!proto.serial) return -(int)st;
+    *serial = proto.serial; /* runs, on one worker */
+    memset(e, 0, sizeof *e);
+  }
+  sl_status st = plan_build_job(p, dry, &jobs[0], e);
+  return st ? -(int)st : 1;
 }
 
 /* ---- explain ---- */
@@ -548,9 +692,9 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format fmt, FIL
     bool named = op->vt->pump || !strcmp(op->vt->kind, "Sink");
     if (fmt == EXPLAIN_TEXT) {
       fprintf(f, "[%d] %s%s%s", op->id, op->vt->kind, named ? " " : "", named ? op->name : "");
-      if (op->nin) {
+      if (op->nin) { /* a receiver's ports are the workers: one sender here */
         fputs(" <-", f);
-        for (int k = 0; k < op->nin; k++) fprintf(f, " [%d]", op->in[k]->id);
+        for (int k = 0; k < (op->self_ready ? 1 : op->nin); k++) fprintf(f, " [%d]", op->in[k]->id);
       }
       fprintf(f, ": %s%s%s%s%s", d.data, op->vt->pump && !op->bounded ? " [unbounded]" : "",
               op->updating ? " [changelog]" : "", op->vt->keeps ? "; keeps " : "",

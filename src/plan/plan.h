@@ -165,6 +165,12 @@ sl_status plan_compile(const sl_source *src, const plan_opts *o, sl_pipeline **o
 void plan_free(sl_pipeline *p);
 /* Builds the operator graph. dry: for explain/validate, no file is listed, opened or made. */
 sl_status plan_build_job(const sl_pipeline *p, bool dry, sl_job **out, sl_error *e);
+/* The jobs of a run on n workers (jobs[0..n), built from the one plan) and the group that
+ * runs them. Returns the number of workers built: n, or 1 when the plan cannot be split
+ * (*serial says why; *g is then NULL and jobs[0] runs alone), or -status on an error (e set).
+ * n = 1 is plan_build_job. */
+int plan_build_workers(const sl_pipeline *p, bool dry, int n, sl_job **jobs, sl_group **g,
+                       const char **serial, sl_error *e);
 
 typedef enum explain_format { EXPLAIN_TEXT, EXPLAIN_DOT, EXPLAIN_JSON } explain_format;
 void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format f, FILE *out);
