@@ -84,6 +84,11 @@ bool expr_implicit_ok(sl_type from, sl_type to) {
   }
   if (from.id == T_DATE && to.id == T_TIMESTAMP) return true;
   if (from.id == T_TIMESTAMP && to.id == T_TIMESTAMP) return true;
+  /* as Flink: TIMESTAMP and TIMESTAMP_LTZ go into each other, through the session time zone
+   * (a processing-time window's window_start into a TIMESTAMP(3) column, Nexmark q12) */
+  if ((from.id == T_TIMESTAMP_LTZ && to.id == T_TIMESTAMP) ||
+      (from.id == T_TIMESTAMP && to.id == T_TIMESTAMP_LTZ))
+    return true;
   return false;
 }
 

@@ -38,6 +38,17 @@ typedef struct op_cols {
 sl_op *op_watermark_new(sl_job *j, const sl_expr *wm_expr, int64_t idle_timeout_ms, op_cols out,
                         sl_error *e);
 
+/* Processing-time assigner (sits right below a window or OVER aggregation over a PROCTIME()
+ * attribute): copies each batch with column time_col set to the wall clock (epoch ms) when it
+ * arrives, one stamp per batch that never goes back, and sends WATERMARK(stamp - 1) before it;
+ * a loop timer sends the watermark at every instant x = phase (mod period) (the window ends, or a
+ * heartbeat) and, when after_batch_ms > 0, that long after a batch, so windows fire when the
+ * wall clock passes their end even without input. Rows are never late. Upstream watermarks
+ * other than +infinity, IDLE and ACTIVE are swallowed. batch_mode: stamps only (no watermark,
+ * no timer): the +infinity watermark at the end fires everything. out = the input columns. */
+sl_op *op_proctime_new(sl_job *j, int time_col, int64_t period, int64_t phase,
+                       int64_t after_batch_ms, bool batch_mode, op_cols out, sl_error *e);
+
 /* ---- windows ---- */
 
 typedef enum window_kind { WIN_TUMBLE = 1, WIN_HOP, WIN_CUMULATE, WIN_SESSION } window_kind;

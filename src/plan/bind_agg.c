@@ -476,11 +476,7 @@ static plan_node *bind_over(binder *b, const sql_query *q, plan_node *in, const 
       plan_fail(b, o->order[0].off,
                 "an OVER window orders by a time column (TIMESTAMP(3) with a WATERMARK), "
                 "ascending");
-    if (plan_is_proctime(in, t->col))
-      plan_fail_hint(b, o->order[0].off,
-                     "order the OVER window by an event-time column (one with a WATERMARK)",
-                     "OVER windows over the processing-time attribute (PROCTIME()) are not "
-                     "supported yet");
+    bool pt = plan_is_proctime(in, t->col); /* rows in arrival order, stamped below the OVER */
     pre_calc pre = {b, NULL, 0, 0};
     for (int i = 0; i < base->ncols; i++) pre_add(&pre, col_ref(b, i, base->types[i], q->off));
     s->time_col = t->col;
@@ -515,7 +511,7 @@ static plan_node *bind_over(binder *b, const sql_query *q, plan_node *in, const 
       n->types[npre + i] = s->aggs[i].type;
     }
     base_cols = npre;
-    n->in[0] = pc;
+    n->in[0] = pt ? plan_proctime_node(b, pc, t->col, NULL, o->off) : pc;
     base = pc;
   }
   for (int i = 0; i < base->ncols; i++) {
@@ -545,6 +541,7 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   ab.in = sc;
   /* legacy GROUP BY TUMBLE(ts, size) / HOP(ts, slide, size) / SESSION(ts, gap) */
   int legacy_at = -1;
+  bool legacy_pt = false; /* the legacy window is over a processing-time attribute */
   for (int i = 0; i < q->ngroup; i++) {
     const sql_expr *g = q->group_by[i];
     if (g->kind != A_FUNC || g->over) continue;
@@ -567,6 +564,7 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
     sl_expr *t = plan_bind_expr(b, sc, g->args[0]);
     if (t->kind != E_COL) plan_fail(b, g->args[0]->off, "the window's time must be a column");
     plan_need_time(b, in, t->col, g->args[0]->off, sc->cols[t->col].name);
+    legacy_pt = plan_is_proctime(in, t->col);
     w.time_col = t->col;
     if (w.kind == WIN_TUMBLE) w.size = plan_const_interval(b, g->args[1], "window size");
     if (w.kind == WIN_HOP) {
@@ -597,6 +595,7 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   }
   /* WHERE, then the SELECT list and HAVING with aggregates collected */
   plan_node *base = in;
+  if (legacy_pt) base = plan_proctime_node(b, in, ab.legacy_win.time_col, &ab.legacy_win, q->off);
   sl_expr *where = NULL;
   if (q->where) {
     where = plan_bind_expr(b, sc, q->where);
@@ -709,6 +708,7 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   an->off = q->group_off ? q->group_off : q->off;
   an->op = arena_zalloc(b->a, sizeof *an->op);
   an->op->win = win;
+  an->op->proctime = legacy_at >= 0 ? legacy_pt : tvf && in->op->proctime;
   an->op->keys = arena_alloc(b->a, sizeof(int) * (size_t)(nop_keys ? nop_keys : 1));
   for (int k = 0; k < nkeys_op; k++) an->op->keys[k] = key_col[k];
   if (gid_col >= 0) an->op->keys[nkeys_op] = gid_col;

@@ -12,7 +12,7 @@
 /* ---- time attributes through the plan ---- */
 
 /* Whether column col of n is an event-time attribute: a table's WATERMARK column passed on
- * unchanged (projections, window TVFs, interval joins), or a window's window_time. */
+ * unchanged (projections, window TVFs, interval joins), or an event-time window's window_time. */
 bool plan_is_rowtime(const plan_node *n, int col) {
   for (;;) {
     if (col < 0 || col >= n->ncols) return false;
@@ -34,11 +34,11 @@ bool plan_is_rowtime(const plan_node *n, int col) {
       continue;
     }
     case P_WINTVF:
-      if (col == n->ncols - 1) return true; /* window_time */
+      if (col == n->ncols - 1) return !n->op->proctime; /* window_time */
       if (col >= n->ncols - 3) return false;
-      n = n->in[0];
-      continue;
-    case P_WINAGG: return col == n->ncols - 1;
+      /* fall through */
+    case P_PROCTIME: n = n->in[0]; continue;
+    case P_WINAGG: return col == n->ncols - 1 && !n->op->proctime;
     case P_UNION:
       for (int i = 0; i < n->nin; i++)
         if (!plan_is_rowtime(n->in[i], col)) return false;

@@ -1,6 +1,7 @@
 /* bind_window.c - the windowing table-valued functions in FROM (TUMBLE, HOP, CUMULATE, SESSION
  * with PARTITION BY): their arguments (constant intervals, the time column, offsets reduced to
- * their remainder) and the P_WINTVF node that adds window_start, window_end and window_time.
+ * their remainder) and the P_WINTVF node that adds window_start, window_end and window_time;
+ * over a processing-time attribute, the P_PROCTIME assigner below it (plan_proctime_node).
  * bind_agg.c uses the same argument checks for the legacy GROUP BY TUMBLE(...) windows.
  * Must not touch the catalog or build operators (physical.c). */
 #include <string.h>
@@ -35,12 +36,37 @@ void plan_need_time(binder *b, const plan_node *in, int col, uint32_t off, const
     plan_fail(b, off,
               "the window's time column '%s' must be TIMESTAMP(3) or TIMESTAMP_LTZ(3), not %s",
               name, tn(t, t1));
-  if (plan_is_proctime(in, col))
-    plan_fail_hint(b, off, "window by an event-time column (one with a WATERMARK) instead",
-                   arena_printf(b->a,
-                                "windows over the processing-time attribute '%s' (PROCTIME()) "
-                                "are not supported yet",
-                                name));
+}
+
+/* Processing-time windows fire on the wall clock: every kind's window ends lie on a grid (TUMBLE:
+ * every size; HOP: every slide, shifted by the size; CUMULATE: every step), which is where the
+ * assigner's timer sends the watermark. Sessions and OVER end anywhere: a heartbeat. */
+#define PT_HEARTBEAT_MS 200
+
+plan_node *plan_proctime_node(binder *b, plan_node *in, int col, const window_spec *w,
+                              uint32_t off) {
+  plan_node *n = plan_new_node(b->a, P_PROCTIME, 1, in->ncols);
+  n->in[0] = in;
+  n->off = off;
+  for (int i = 0; i < in->ncols; i++) {
+    n->names[i] = in->names[i];
+    n->types[i] = in->types[i];
+  }
+  plan_opspec *s = n->op = arena_zalloc(b->a, sizeof *n->op);
+  s->time_col = col;
+  s->pt_period = PT_HEARTBEAT_MS;
+  if (!w) { /* OVER: rows come out 1 ms after their batch */
+    s->pt_after = 1;
+    return n;
+  }
+  switch (w->kind) {
+  case WIN_TUMBLE: s->pt_period = w->size, s->pt_phase = w->offset; break;
+  case WIN_HOP: s->pt_period = w->slide, s->pt_phase = w->offset + w->size % w->slide; break;
+  case WIN_CUMULATE: s->pt_period = w->step, s->pt_phase = w->offset; break;
+  default:
+    if (w->gap < PT_HEARTBEAT_MS) s->pt_period = w->gap;
+  }
+  return n;
 }
 
 plan_node *plan_bind_tvf(binder *b, const sql_tvf *f, plan_node *in) {
@@ -84,11 +110,13 @@ plan_node *plan_bind_tvf(binder *b, const sql_tvf *f, plan_node *in) {
     int64_t period = w.kind == WIN_HOP ? w.slide : w.size;
     w.offset = floor_mod(plan_const_interval(b, f->args[nmax - 1], "offset"), period);
   }
+  bool pt = plan_is_proctime(in, w.time_col);
   plan_node *n = plan_new_node(b->a, P_WINTVF, 1, in->ncols + 3);
-  n->in[0] = in;
+  n->in[0] = pt ? plan_proctime_node(b, in, w.time_col, &w, f->fn_off) : in;
   n->off = f->fn_off;
   n->op = arena_zalloc(b->a, sizeof *n->op);
   n->op->win = w;
+  n->op->proctime = pt;
   if (f->npart) {
     if (w.kind != WIN_SESSION)
       plan_fail(b, f->part[0]->off, "PARTITION BY is only for SESSION windows");

@@ -466,7 +466,9 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
   p->tables[p->ntables++] = t;
 }
 
-/* ---- time attributes: a PROCTIME() computed column is the processing-time attribute ---- */
+/* ---- time attributes: a PROCTIME() computed column is the processing-time attribute, and so
+ * is the window_time of a window over it (as in Flink: windows over it cascade in processing
+ * time) ---- */
 
 bool plan_is_proctime_call(const sl_expr *x) {
   return x && x->kind == E_CALL && x->fn && str_ieq(x->fn->name, "PROCTIME");
@@ -479,6 +481,16 @@ bool plan_is_proctime(const plan_node *n, int col) {
       for (int i = 0; i < n->nin; i++)
         if (!plan_is_proctime(n->in[i], col)) return false;
       return n->nin > 0;
+    }
+    if (n->kind == P_PROCTIME) {
+      n = n->in[0];
+      continue;
+    }
+    if (n->kind == P_WINTVF || n->kind == P_WINAGG) { /* a processing-time window's window_time */
+      if (col == n->ncols - 1) return n->op->proctime;
+      if (n->kind == P_WINAGG || col >= n->ncols - 3) return false;
+      n = n->in[0];
+      continue;
     }
     if (n->kind != P_CALC) return false;
     const sl_expr *x = n->proj[col];

@@ -510,7 +510,8 @@ static sl_op *build_node(builder *b, const plan_node *n) {
   case P_AGG:
   case P_EXPAND:
   case P_RANK:
-  case P_OVER: {
+  case P_OVER:
+  case P_PROCTIME: {
     sl_op *in = build(b, n->in[0]);
     if (!in) return NULL;
     in = keyed_input(b, n, in);

@@ -1,4 +1,4 @@
-/* physical_ops.c - operators for the stateful plan nodes (watermark assigner, window TVF and
+/* physical_ops.c - operators for the stateful plan nodes (watermark assigners, window TVF and
  * window aggregation, group aggregation, grouping-set expansion, top-N/dedup, OVER) from their
  * plan_opspec, with the checks that need the built input (a window over an updating stream is
  * refused here, located). Must not bind names or touch the catalog; physical.c connects the
@@ -33,6 +33,9 @@ sl_op *plan_build_stateful(const sl_pipeline *p, sl_job *j, const plan_node *n, 
   int64_t ttl = p->batch_mode ? 0 : p->state_ttl_ms;
   switch (n->kind) {
   case P_WATERMARK: return op_watermark_new(j, s->wm, s->idle_ms, cols_of(n), e);
+  case P_PROCTIME:
+    return op_proctime_new(j, s->time_col, s->pt_period, s->pt_phase, s->pt_after, p->batch_mode,
+                           cols_of(n), e);
   case P_WINTVF: {
     window_spec w = s->win; /* SESSION: sessions per PARTITION BY columns */
     w.keys = s->keys;
@@ -105,6 +108,9 @@ const char *plan_retention(const sl_pipeline *p, const plan_node *n) {
     return "until the end of the bounded input (batch mode)";
   switch (n->kind) {
   case P_WINAGG:
+    if (s->proctime)
+      return s->win.kind == WIN_SESSION ? "until the wall clock passes the session's end"
+                                        : "until the wall clock passes window_end";
     return s->win.kind == WIN_SESSION ? "until the watermark passes the session's end"
                                       : "until the watermark passes window_end";
   case P_WINTVF:

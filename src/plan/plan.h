@@ -61,6 +61,7 @@ typedef enum plan_kind {
   P_RANK,      /* ROW_NUMBER top-N / dedup: input columns [+ rn] */
   P_OVER,      /* OVER aggregation: input columns + aggregates */
   P_JOIN,      /* in[0] left, in[1] right: left columns + right columns (SEMI/ANTI: left) */
+  P_PROCTIME,  /* processing-time assigner below a window/OVER: input columns, time_col stamped */
 } plan_kind;
 
 /* How a P_JOIN runs (the binder decides from the condition and the inputs). */
@@ -84,11 +85,13 @@ typedef struct plan_opspec {
   int64_t limit;     /* P_RANK: rn <= limit (0: not yet known) */
   bool rn_out;       /* P_RANK: the row number is an output column */
   int win_end_col;   /* P_RANK: window_end of a per-window top-N, else -1 */
-  bool proctime;     /* P_RANK: the one ORDER BY item is a PROCTIME() column (rank by arrival) */
+  bool proctime;     /* P_RANK: the one ORDER BY item is a PROCTIME() column (rank by arrival);
+                        P_WINTVF, P_WINAGG: the window is over a processing-time attribute */
   int frame;         /* P_OVER: over_frame */
   int64_t preceding; /* P_OVER: rows or ms, -1 unbounded */
-  int time_col;      /* P_OVER */
-  bool **keep;       /* P_EXPAND: per set, per input column */
+  int time_col;      /* P_OVER, P_PROCTIME */
+  int64_t pt_period, pt_phase, pt_after; /* P_PROCTIME: timer grid and delay (op_proctime_new) */
+  bool **keep;                           /* P_EXPAND: per set, per input column */
   int nsets;
   sl_expr *wm;     /* P_WATERMARK */
   int64_t idle_ms; /* P_WATERMARK */

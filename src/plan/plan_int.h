@@ -99,6 +99,10 @@ plan_node *plan_distinct(binder *b, plan_node *n, uint32_t off);
 int64_t plan_const_interval(binder *b, const sql_expr *x, const char *what);
 int plan_find_col(const plan_node *n, const char *name);
 void plan_need_time(binder *b, const plan_node *in, int col, uint32_t off, const char *name);
+/* The processing-time assigner over in, stamping column col, its timer on the ends of window w
+ * (NULL: an OVER aggregation), to go right below the window or OVER node. */
+plan_node *plan_proctime_node(binder *b, plan_node *in, int col, const window_spec *w,
+                              uint32_t off);
 /* A FROM TVF (TUMBLE/HOP/CUMULATE/SESSION) over the bound input. */
 plan_node *plan_bind_tvf(binder *b, const sql_tvf *f, plan_node *in);
 /* Structural equality of bound expressions (GROUP BY matching). */

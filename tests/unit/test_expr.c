@@ -63,6 +63,9 @@ TEST(type_rules) {
   CHECK(!expr_implicit_ok(type_make(T_BIGINT), type_make(T_INT)));
   CHECK(!expr_implicit_ok(type_make(T_DOUBLE), type_decimal(10, 2)));
   CHECK(!expr_implicit_ok(type_make(T_STRING), type_make(T_INT)));
+  CHECK(expr_implicit_ok(type_make(T_TIMESTAMP_LTZ), type_make(T_TIMESTAMP)));
+  CHECK(expr_implicit_ok(type_make(T_TIMESTAMP), type_make(T_TIMESTAMP_LTZ)));
+  CHECK(!expr_implicit_ok(type_make(T_TIMESTAMP_LTZ), type_make(T_DATE)));
   CHECK(expr_cast_allowed(type_make(T_STRING), type_make(T_TIMESTAMP)));
   CHECK(!expr_cast_allowed(type_make(T_DATE), type_make(T_INT)));
 }
