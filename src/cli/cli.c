@@ -30,8 +30,8 @@ static const char usage_run[] =
     "Runs every INSERT of the pipeline as one job; each source is read once.\n"
     "  --set TABLE.OPTION=VALUE  override a table's WITH option (e.g. orders.path=x.jsonl)\n"
     "  --set KEY=VALUE           a SET key (e.g. table.local-time-zone=+02:00)\n"
-    "  --parallelism N, -p N     workers (threads); default: 'parallelism.default', else one\n"
-    "                            per core\n"
+    "  --parallelism N, -p N     workers (threads); default: 'parallelism.default', else\n"
+    "                            $SLUICE_PARALLELISM, else one per core\n"
     "  --quiet, -q               no summary on stderr\n"
     "  Option values may use ${VAR} and ${VAR:-default}.\n"
     "SIGINT/SIGTERM stop the run (a stop is not the end of the input). An unbounded run\n"
@@ -75,10 +75,15 @@ static void args_free(args *a) {
   free(a->sets);
 }
 
-/* 'parallelism.default', else one worker per core. */
+/* --parallelism or 'parallelism.default', else $SLUICE_PARALLELISM (the default of a machine or
+ * a test suite, as Flink's configuration file sets parallelism.default), else one per core. */
 static int workers_of(const sl_pipeline *p) {
   if (p->parallelism > 0) return p->parallelism;
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  const char *env = getenv("SLUICE_PARALLELISM");
+  char *end;
+  long n = env && *env ? strtol(env, &end, 10) : 0;
+  if (n >= 1 && n <= 256 && !*end) return (int)n;
+  n = sysconf(_SC_NPROCESSORS_ONLN);
   return n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }
 
@@ -189,7 +194,7 @@ static int cmd_run(int argc, char **argv, int mode) {
   if (nw < 0) {
     err_print(stderr, &e);
     rc = err_exit_code((sl_status)-nw);
-    nw = want;
+    nw = 0;
     goto out;
   }
   j = jobs[0];

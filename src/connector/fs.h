@@ -156,6 +156,7 @@ typedef struct fs_source {
   bool by_offset;    /* the current unit starts mid-file: positions are byte offsets */
   bool chunk_done;   /* its last record is read */
   bool split_over;   /* every unit is taken */
+  int nworkers;      /* of the run (explain) */
   bool idle_worker;  /* not worker 0 and the input cannot be split: this instance reads nothing */
   sl_arena parena;   /* partition values and the decoder schema */
 } fs_source;

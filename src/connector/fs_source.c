@@ -410,6 +410,14 @@ static void fs_source_describe(const sl_op *op, sl_buf *out) {
              f->monitor ? " (monitored)" : "", used, s->ncols);
   for (int i = 0; i < s->ncols; i++)
     if (!s->needed || s->needed[i]) buf_printf(out, " %s", s->names[i]);
+  if (f->split && f->framing.csv)
+    buf_puts(out, "; one split per file across the workers (CSV: a quoted field may hold a line "
+                  "break)");
+  else if (f->split)
+    buf_printf(out, "; split into %lld KiB chunks across the workers",
+               (long long)(f->split_size / 1024));
+  else if (f->nworkers > 1)
+    buf_puts(out, "; read by worker 0 (a stream or a monitored path is not split)");
 }
 
 static void fs_source_free(sl_op *op) {
@@ -478,6 +486,7 @@ sl_op *fs_source_new(const conn_ctx *c, sl_error *e) {
   f->monitor = interval > 0 && !stream;
   f->interval_ms = interval;
   f->chunk_end = -1;
+  f->nworkers = c->nworkers;
   if (c->nworkers > 1 && c->split && !f->monitor && !stream) {
     f->split = c->split;
     const char *ss = opt_get(&c->opts, fs_opts, "source.split-size");

@@ -366,4 +366,6 @@ const conn_def conn_nexmark = {
     "the columns a query uses are generated.",
     nx_source_new,
     NULL,
-    NULL};
+    NULL,
+    true, /* every worker generates its blocks of events */
+    false};

@@ -62,8 +62,7 @@ static sl_status ensure_set(group_op *g, sl_error *e) {
 }
 
 static sl_status no_memory(group_op *g, sl_error *e) {
-  return err_set(e, SL_ERUNTIME, "%s: state memory limit of %zu bytes reached (GROUP BY state)",
-                 g->base.mem.owner ? g->base.mem.owner : "GroupAgg", g->base.mem.limit);
+  return op_state_full(&g->base, e);
 }
 
 static sl_status no_retract(group_op *g, sl_error *e) {

@@ -59,8 +59,7 @@ typedef struct join_op {
 static jrow *rows_of(jkey *k) { return k->cap ? k->rows : &k->one; }
 
 static sl_status no_memory(join_op *J, sl_error *e) {
-  return err_set(e, SL_ERUNTIME, "%s: state memory limit of %zu bytes reached (join state)",
-                 J->jb.base.mem.owner ? J->jb.base.mem.owner : "Join", J->jb.base.mem.limit);
+  return op_state_full(&J->jb.base, e);
 }
 
 static int jtype(const join_op *J) { return J->jb.s.type; }

@@ -25,8 +25,7 @@
 #include "join_interval_int.h"
 
 static sl_status mem_full(ijoin *a, sl_error *e) {
-  return err_set(e, SL_ERUNTIME, "operator %d (%s) reached its state memory limit of %zu bytes",
-                 a->jb.base.id, a->jb.base.vt->kind, a->jb.base.mem.limit);
+  return op_state_full(&a->jb.base, e);
 }
 
 /* ---- buckets ---- */

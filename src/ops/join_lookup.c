@@ -58,8 +58,7 @@ typedef struct lookup_op {
 } lookup_op;
 
 static sl_status no_memory(lookup_op *k, sl_error *e) {
-  return err_set(e, SL_ERUNTIME, "%s: state memory limit of %zu bytes reached (lookup join)",
-                 k->jb.base.mem.owner ? k->jb.base.mem.owner : "LookupJoin", k->jb.base.mem.limit);
+  return op_state_full(&k->jb.base, e);
 }
 
 static sl_value *const *bucket_rows(const lk_bucket *b) {

@@ -59,9 +59,7 @@ typedef struct temporal_op {
 #define NO_TIME INT64_MAX
 
 static sl_status no_memory(temporal_op *k, sl_error *e) {
-  return err_set(e, SL_ERUNTIME, "%s: state memory limit of %zu bytes reached (temporal join)",
-                 k->jb.base.mem.owner ? k->jb.base.mem.owner : "TemporalJoin",
-                 k->jb.base.mem.limit);
+  return op_state_full(&k->jb.base, e);
 }
 
 /* Grows a counted array of `size`-byte items to hold `want`. */

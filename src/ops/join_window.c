@@ -47,8 +47,7 @@ typedef struct wjoin {
 } wjoin;
 
 static sl_status mem_full(wjoin *a, sl_error *e) {
-  return err_set(e, SL_ERUNTIME, "operator %d (%s) reached its state memory limit of %zu bytes",
-                 a->jb.base.id, a->jb.base.vt->kind, a->jb.base.mem.limit);
+  return op_state_full(&a->jb.base, e);
 }
 
 static int win_cmp(const wwin *w, int64_t start, int64_t end) {

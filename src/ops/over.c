@@ -66,8 +66,7 @@ typedef struct over_op {
 } over_op;
 
 static sl_status no_memory(over_op *o, sl_error *e) {
-  return err_set(e, SL_ERUNTIME, "%s: state memory limit of %zu bytes reached (OVER state)",
-                 o->base.mem.owner ? o->base.mem.owner : "Over", o->base.mem.limit);
+  return op_state_full(&o->base, e);
 }
 
 static void *acc_of(over_op *o, over_part *p) { return (char *)p + o->acc_off; }

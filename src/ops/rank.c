@@ -73,8 +73,7 @@ static int64_t find_row(const rank_op *k, const rank_part *p, const sl_value *ro
 }
 
 sl_status rank_no_memory(rank_op *k, sl_error *e) {
-  return err_set(e, SL_ERUNTIME, "%s: state memory limit of %zu bytes reached (top-N state)",
-                 k->base.mem.owner ? k->base.mem.owner : "Rank", k->base.mem.limit);
+  return op_state_full(&k->base, e);
 }
 
 static bool part_reserve(rank_op *k, rank_part *p, uint32_t n) {

@@ -19,8 +19,7 @@
 /* ---- slices ---- */
 
 static sl_status mem_full(wagg_op *a, sl_error *e) {
-  return err_set(e, SL_ERUNTIME, "operator %d (%s) reached its state memory limit of %zu bytes",
-                 a->base.id, a->base.vt->kind, a->base.mem.limit);
+  return op_state_full(&a->base, e);
 }
 
 /* The slice ending at `end`, created when missing (NULL over the memory limit). */

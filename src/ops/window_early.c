@@ -60,8 +60,7 @@ static sl_status emit_rule(wagg_op *a, const void *key, size_t klen, const sl_va
     if (v) v->prev = state_keep_row_alloc(&a->base.mem, res, res_types(a), a->naggs);
     if (!v || !v->prev) {
       if (en) state_map_remove(&a->early, en);
-      st = err_set(e, SL_ERUNTIME, "operator %d (%s) reached its state memory limit", a->base.id,
-                   a->base.vt->kind);
+      st = op_state_full(&a->base, e);
     } else {
       st = wagg_out_row(a, key, klen, NULL, res, start, end, RK_INSERT, pos, e);
     }
@@ -71,8 +70,7 @@ static sl_status emit_rule(wagg_op *a, const void *key, size_t klen, const sl_va
     /* the new results leave the output arena first: emitting -U may flush (and rewind) it */
     sl_value *now = same ? NULL : state_keep_row_alloc(&a->base.mem, res, res_types(a), a->naggs);
     if (!same && !now)
-      st = err_set(e, SL_ERUNTIME, "operator %d (%s) reached its state memory limit", a->base.id,
-                   a->base.vt->kind);
+      st = op_state_full(&a->base, e);
     if (!same && !st &&
         !(st = wagg_out_kept(a, key, klen, v->prev, start, end, RK_UPDATE_BEFORE, pos, e)))
       st = wagg_out_kept(a, key, klen, now, start, end, RK_UPDATE_AFTER, pos, e);

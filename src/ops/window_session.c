@@ -56,8 +56,7 @@ static int64_t due(const shdr *s, int64_t keep) {
 }
 
 static sl_status full(wagg_op *a, sl_error *e) {
-  return err_set(e, SL_ERUNTIME, "operator %d (%s) reached its state memory limit of %zu bytes",
-                 a->base.id, a->base.vt->kind, a->base.mem.limit);
+  return op_state_full(&a->base, e);
 }
 
 /* ---- the heap ---- */

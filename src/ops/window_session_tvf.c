@@ -56,8 +56,7 @@ typedef struct stvf_op {
 } stvf_op;
 
 static sl_status full(stvf_op *t, sl_error *e) {
-  return err_set(e, SL_ERUNTIME, "operator %d (%s) reached its state memory limit of %zu bytes",
-                 t->base.id, t->base.vt->kind, t->base.mem.limit);
+  return op_state_full(&t->base, e);
 }
 
 /* ---- the heap ---- */

@@ -223,6 +223,28 @@ static void human_bytes(size_t n, char *out, size_t cap) {
   snprintf(out, cap, "%.1f %s", v, units[u]);
 }
 
+sl_status op_state_full(const sl_op *op, sl_error *e) {
+  const state_alloc *a = &op->mem;
+  char keeps[32], lim[32];
+  human_bytes(a->bytes, keeps, sizeof keeps);
+  if (a->refused == 2 && a->budget) {
+    human_bytes(a->budget->limit, lim, sizeof lim);
+    err_set(e, SL_ERUNTIME,
+            "operator %d (%s) cannot keep more state: 'pipeline.memory.limit' = %s is reached "
+            "(the state of every operator on every worker together; this one keeps %s)",
+            op->id, op->vt->kind, lim, keeps);
+  } else {
+    human_bytes(a->limit, lim, sizeof lim);
+    err_set(e, SL_ERUNTIME,
+            "operator %d (%s) cannot keep more state: 'sluice.state.memory-limit' = %s is "
+            "reached (it keeps %s)",
+            op->id, op->vt->kind, lim, keeps);
+  }
+  err_hint(e, "raise the limit, or bound the state: a TTL ('table.exec.state.ttl', a STATE_TTL "
+              "hint), a window or an interval join instead of an unbounded aggregation or join");
+  return SL_ERUNTIME;
+}
+
 /* One worker's counters, or the sum over every worker's (a source's instances share its
  * index; sinks are matched by name; the k-th stateful operator of each worker is the same
  * plan node). */

@@ -16,6 +16,7 @@ void op_init(sl_op *op, const op_vt *vt, sl_job *job, const char *name) {
   op->bounded = true;
   op->ready = true;
   state_alloc_init(&op->mem, name, job ? job->state_limit : 0);
+  op->mem.budget = job ? job->budget : NULL;
 }
 
 int op_connect(sl_op *from, sl_op *to) {

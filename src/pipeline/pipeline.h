@@ -163,6 +163,10 @@ struct sl_op {
   const char *retention;
 };
 
+/* The error of an operator whose state cannot grow: it names the operator, the limit that was
+ * reached ('pipeline.memory.limit' or 'sluice.state.memory-limit') and what it keeps. */
+sl_status op_state_full(const sl_op *op, sl_error *e);
+
 static inline void op_state_rows(sl_op *op, int64_t delta) {
   op->state_rows += delta;
   if (op->state_rows > op->state_rows_peak) op->state_rows_peak = op->state_rows;
@@ -312,6 +316,7 @@ struct sl_job {
   bool batch_mode;      /* 'execution.runtime-mode' = 'batch': updating operators emit only
                            final rows, at the end of the input */
   size_t state_limit;   /* per-operator state memory limit in bytes (0: none) */
+  state_budget *budget; /* 'pipeline.memory.limit': every operator of every worker together */
   sl_error failure;     /* job_fail: an error raised where no caller could take it */
   /* parallel runs: this job is worker `worker` of `group`; the receivers it pumps, in
    * exchange order (group.c drains them while a sender waits) */

@@ -514,6 +514,7 @@ static const char *const known_sets[] = {"table.local-time-zone",
                                          "table.exec.emit.early-fire.delay",
                                          "sluice.batch-size",
                                          "sluice.state.memory-limit",
+                                         "pipeline.memory.limit",
                                          NULL};
 
 static bool parse_tz(const char *v, int64_t *off) {
@@ -594,6 +595,13 @@ static void bind_set(binder *b, const char *key, const char *value, uint32_t key
       set_fail(b, from_cli, key, value, val_off,
                "'table.exec.emit.early-fire.enabled' must be 'true' or 'false'");
     p->early_fire = str_ieq(value, "true");
+  }
+  if (!strcmp(key, "pipeline.memory.limit")) {
+    int64_t n;
+    if (opt_parse_size(value, &n) || n < 0)
+      set_fail(b, from_cli, key, value, val_off,
+               "'pipeline.memory.limit' must be a size such as '512mb' or '2gb'");
+    p->memory_limit = (size_t)n;
   }
   if (!strcmp(key, "sluice.state.memory-limit")) {
     int64_t n;

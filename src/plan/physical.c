@@ -233,6 +233,7 @@ typedef struct builder {
   int replicate;      /* > 0: under a lookup join's dimension, every worker reads it all */
   bool *rep_built;    /* per plan node id: built under `replicate` */
   const char *serial; /* why this plan runs on one worker (the build then fails) */
+  state_budget *budget; /* 'pipeline.memory.limit', shared by the workers */
 } builder;
 
 /* Rows of `in` go to the worker their keys hash to (or all to worker 0): the sender and the
@@ -595,6 +596,11 @@ static sl_status build_worker(const sl_pipeline *cp, bool dry, builder *proto, s
   j->batch_rows = p->batch_rows;
   j->batch_mode = p->batch_mode;
   j->state_limit = p->state_limit;
+  if (!proto->budget) { /* one for the run, whatever the workers */
+    proto->budget = arena_zalloc(&p->arena, sizeof(state_budget));
+    proto->budget->limit = p->memory_limit;
+  }
+  j->budget = proto->budget;
   builder b = *proto;
   b.p = p;
   b.j = j;
@@ -652,20 +658,28 @@ int plan_build_workers(const sl_pipeline *cp, bool dry, int n, sl_job **jobs, sl
     for (int w = 0; w < n && !st; w++, built++) {
       proto.worker = w;
       proto.nxchg = 0;
-      st = build_worker(p, dry || w > 0 ? dry : dry, &proto, &jobs[w], e);
+      st = build_worker(p, dry, &proto, &jobs[w], e);
     }
     if (!st) {
       *g = proto.group;
       return n;
     }
-    for (int w = 0; w < built; w++) job_free(jobs[w]);
+    for (int w = 0; w < built; w++) {
+      job_free(jobs[w]);
+      jobs[w] = NULL;
+    }
     job_group_free(proto.group);
     if (!proto.serial) return -(int)st;
     *serial = proto.serial; /* runs, on one worker */
     memset(e, 0, sizeof *e);
   }
   sl_status st = plan_build_job(p, dry, &jobs[0], e);
-  return st ? -(int)st : 1;
+  if (st) {
+    job_free(jobs[0]);
+    jobs[0] = NULL;
+    return -(int)st;
+  }
+  return 1;
 }
 
 /* ---- explain ---- */

@@ -154,6 +154,7 @@ typedef struct sl_pipeline {
   int64_t idle_timeout_ms;     /* 'table.exec.source.idle-timeout': sources without their own */
   size_t state_limit;          /* 'sluice.state.memory-limit' per operator */
   int parallelism;             /* 'parallelism.default' (0: not set, the CLI's default) */
+  size_t memory_limit;         /* 'pipeline.memory.limit': all state of the run (0: none) */
 } sl_pipeline;
 
 typedef struct plan_opts {
@@ -170,7 +171,8 @@ void plan_free(sl_pipeline *p);
 sl_status plan_build_job(const sl_pipeline *p, bool dry, sl_job **out, sl_error *e);
 /* The jobs of a run on n workers (jobs[0..n), built from the one plan) and the group that
  * runs them. Returns the number of workers built: n, or 1 when the plan cannot be split
- * (*serial says why; *g is then NULL and jobs[0] runs alone), or -status on an error (e set).
+ * (*serial says why; *g is then NULL and jobs[0] runs alone), or -status on an error (e set;
+ * jobs[] are then NULL).
  * n = 1 is plan_build_job. */
 int plan_build_workers(const sl_pipeline *p, bool dry, int n, sl_job **jobs, sl_group **g,
                        const char **serial, sl_error *e);

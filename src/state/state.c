@@ -13,13 +13,34 @@ typedef struct state_chunk {
 } state_chunk;
 
 void state_alloc_init(state_alloc *a, const char *owner, size_t limit) {
+  memset(a, 0, sizeof *a);
   a->owner = owner;
-  a->bytes = a->peak = 0;
   a->limit = limit;
 }
 
+/* Reserves room for `need` more bytes from the run's budget; false when it is spent. */
+static bool reserve(state_alloc *a, size_t need) {
+  state_budget *b = a->budget;
+  size_t want = (need + STATE_BUDGET_STEP - 1) / STATE_BUDGET_STEP * STATE_BUDGET_STEP;
+  size_t used = __atomic_add_fetch(&b->used, want, __ATOMIC_RELAXED);
+  if (used > b->limit) {
+    __atomic_sub_fetch(&b->used, want, __ATOMIC_RELAXED);
+    return false;
+  }
+  a->reserved += want;
+  return true;
+}
+
 void *state_malloc(state_alloc *a, size_t n) {
-  if (a->limit && a->bytes + n > a->limit) return NULL;
+  if (a->limit && a->bytes + n > a->limit) {
+    a->refused = 1;
+    return NULL;
+  }
+  if (a->budget && a->budget->limit && a->bytes + n > a->reserved &&
+      !reserve(a, a->bytes + n - a->reserved)) {
+    a->refused = 2;
+    return NULL;
+  }
   void *p = xmalloc(n ? n : 1);
   a->bytes += n;
   if (a->bytes > a->peak) a->peak = a->bytes;
@@ -30,6 +51,12 @@ void state_free(state_alloc *a, void *p, size_t n) {
   if (!p) return;
   a->bytes -= n;
   free(p);
+  if (a->reserved > a->bytes + 4 * STATE_BUDGET_STEP) { /* give back all but one step */
+    size_t give = (a->reserved - a->bytes - STATE_BUDGET_STEP) / STATE_BUDGET_STEP *
+                  STATE_BUDGET_STEP;
+    a->reserved -= give;
+    __atomic_sub_fetch(&a->budget->used, give, __ATOMIC_RELAXED);
+  }
 }
 
 void state_arena_init(state_arena *a, state_alloc *alloc, size_t chunk_size) {

@@ -15,10 +15,23 @@
 
 #include "../value/value.h"
 
-/* A counted allocator: bytes in use, their peak and an optional limit (0: none). */
+/* What all the operators of a run (every worker's) may keep together ('pipeline.memory.limit').
+ * Allocators reserve from it in steps of STATE_BUDGET_STEP, so they touch the shared counter
+ * rarely; the reserved slack counts against the limit. */
+typedef struct state_budget {
+  size_t limit; /* 0: none */
+  size_t used;  /* reserved by the allocators (atomic) */
+} state_budget;
+enum { STATE_BUDGET_STEP = 256 * 1024 };
+
+/* A counted allocator: bytes in use, their peak, an optional limit of its own (0: none) and
+ * the run's budget (NULL: none). */
 typedef struct state_alloc {
   const char *owner; /* operator name, for messages */
   size_t bytes, peak, limit;
+  state_budget *budget;
+  size_t reserved; /* of the budget */
+  uint8_t refused; /* why the last allocation failed: 1 its own limit, 2 the budget */
 } state_alloc;
 
 void state_alloc_init(state_alloc *a, const char *owner, size_t limit);

@@ -664,7 +664,7 @@ TEST(join_state_memory_limit_fails_the_run_by_name) {
   for (int i = 0; i < 300; i++) add(t->l, RK_INSERT, i, "a string kept in state");
   sl_error e = {0};
   CHECK(th_flush(t->l, &e) == SL_ERUNTIME);
-  CHECK(strstr(e.msg, "join: state memory limit of 8192 bytes reached") != NULL);
+  CHECK(strstr(e.msg, "cannot keep more state: 'sluice.state.memory-limit' = 8.0 KiB") != NULL);
   CHECK(t->op->mem.bytes <= 8192);
   jt_free(t);
 }
