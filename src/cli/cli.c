@@ -1,6 +1,6 @@
-/* cli.c - `sluice run|validate|explain|docs`: parses arguments, reads the pipeline file,
- * compiles it, builds and runs the job, prints located errors and the run summary. Exit codes:
- * 0 success, 1 runtime failure, 2 bad usage or bad SQL. */
+/* cli.c - `sluice run|validate|explain|docs` (and `gen`, in gen.c): parses arguments, reads the
+ * pipeline file, compiles it, builds and runs the job, prints located errors and the run summary.
+ * Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad SQL. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +20,7 @@ static const char usage_main[] =
     "  validate PIPELINE.sql   parse, bind and plan; report the first error with its position\n"
     "  explain PIPELINE.sql    print the operator graph (--format text|dot|json)\n"
     "  docs connectors|functions|aggregates  print generated reference docs (markdown)\n"
+    "  gen nexmark --events N  write Nexmark benchmark events (JSON lines or CSV)\n"
     "\n"
     "options: --help (also per command), --version\n"
     "exit status: 0 success, 1 runtime failure, 2 bad usage or SQL\n";
@@ -198,7 +199,8 @@ static int cmd_run(int argc, char **argv, int mode) {
     goto out;
   }
   j = jobs[0];
-  j->serial = serial;
+  if (serial) /* a parallel run that cannot be split */
+    j->serial = arena_printf(&p->arena, "the plan cannot be split (%s)", serial);
   if (mode == 1) {
     printf("ok: %d statement%s into %d sink%s\n", p->ninserts, p->ninserts == 1 ? "" : "s",
            j->nsinks, j->nsinks == 1 ? "" : "s");
@@ -304,10 +306,11 @@ int cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "validate")) return cmd_run(argc - 2, argv + 2, 1);
   if (!strcmp(cmd, "explain")) return cmd_run(argc - 2, argv + 2, 2);
   if (!strcmp(cmd, "docs")) return cmd_docs(argc - 2, argv + 2);
-  static const char *const cmds[] = {"run", "validate", "explain", "docs"};
-  const char *best = str_closest(cmd, cmds, 4);
+  if (!strcmp(cmd, "gen")) return cli_gen(argc - 2, argv + 2);
+  static const char *const cmds[] = {"run", "validate", "explain", "docs", "gen"};
+  const char *best = str_closest(cmd, cmds, 5);
   fprintf(stderr,
-          "sluice: unknown command '%s'%s%s%s; valid commands: run, validate, explain, docs\n", cmd,
-          best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
+          "sluice: unknown command '%s'%s%s%s; valid commands: run, validate, explain, docs, gen\n",
+          cmd, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
   return 2;
 }

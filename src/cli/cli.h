@@ -1,7 +1,9 @@
-/* cli.h - the command line: argument parsing and the run/validate/explain/docs commands. */
+/* cli.h - the command line: argument parsing and the run/validate/explain/docs/gen commands. */
 #ifndef SLUICE_CLI_H
 #define SLUICE_CLI_H
 
 int cli_main(int argc, char **argv);
+/* `sluice gen nexmark ...` (gen.c); argv starts after "gen". */
+int cli_gen(int argc, char **argv);
 
 #endif

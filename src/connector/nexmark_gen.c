@@ -121,6 +121,13 @@ static uint32_t reverse32(uint32_t x) {
   return (x >> 16) | (x << 16);
 }
 
+static double price_hi[1024], price_mid[1024];
+static void build_price_tables(void) {
+  for (int i = 0; i < 1024; i++) {
+    price_hi[i] = 100.0 * pow(10.0, 6.0 * i / 1024.0);
+    price_mid[i] = pow(10.0, 6.0 * i / (1024.0 * 1024.0));
+  }
+}
 static void build_tables(void) {
   uint64_t s = 0x6e65786d61726bULL; /* "nexmark": fixed, so every process has the same pools */
   for (size_t i = 0; i < sizeof text_pool; i++) text_pool[i] = rand_char(&s, ' ');
@@ -138,6 +145,7 @@ static void build_tables(void) {
   for (int i = 0; i < 99; i++)
     name_len[i] = (uint8_t)snprintf(names[i], sizeof names[i], "%s %s", first[i / 9], last[i % 9]);
   for (int i = 0; i < 10; i++) city_len[i] = (uint8_t)strlen(cities[i]);
+  build_price_tables();
   /* channel names and URLs: at most 13 + 64 + 24 bytes each */
   size_t cap = (size_t)(NUM_CHANNELS + 4) * 112, used = 0;
   table_text = xmalloc(cap);
@@ -251,41 +259,44 @@ uint64_t nexmark_adjusted(const nexmark_cfg *c, uint64_t n) {
 
 /* ---- ids (GeneratorConfig, PersonGenerator, AuctionGenerator) ---- */
 
-static inline int64_t last_person(const nexmark_cfg *c, int64_t id) {
-  int64_t epoch = id / c->total, off = id % c->total;
-  if (off >= c->prop[0]) off = (int64_t)c->prop[0] - 1;
-  return epoch * c->prop[0] + off;
+/* The last person and auction ids (base 0) at an event id = epoch * total + off: the new
+ * one's when the event makes one. */
+typedef struct nx_last {
+  int64_t person, auction;
+} nx_last;
+
+static inline nx_last last_ids(const nexmark_cfg *c, int64_t epoch, int64_t off) {
+  nx_last l;
+  int64_t pp = c->prop[0], ap = c->prop[1];
+  l.person = epoch * pp + (off < pp ? off : pp - 1);
+  if (off < pp) /* a person: the last auction of the previous epoch */
+    l.auction = (epoch - 1) * ap + ap - 1;
+  else if (off >= pp + ap) /* a bid: the last auction of this epoch */
+    l.auction = epoch * ap + ap - 1;
+  else
+    l.auction = epoch * ap + off - pp;
+  return l;
 }
 
-static inline int64_t last_auction(const nexmark_cfg *c, int64_t id) {
-  int64_t epoch = id / c->total, off = id % c->total;
-  if (off < c->prop[0]) {
-    epoch--;
-    off = (int64_t)c->prop[1] - 1;
-  } else if (off >= c->prop[0] + c->prop[1]) {
-    off = (int64_t)c->prop[1] - 1;
-  } else {
-    off -= c->prop[0];
-  }
-  return epoch * c->prop[1] + off;
-}
-
-static inline int64_t random_person(const nexmark_cfg *c, int64_t id, uint64_t x) {
-  int64_t people = last_person(c, id) + 1;
+static inline int64_t random_person(const nexmark_cfg *c, const nx_last *l, uint64_t x) {
+  int64_t people = l->person + 1;
   int64_t active = people < (int64_t)c->active_people ? people : (int64_t)c->active_people;
   return people - active + (int64_t)below(x, (uint64_t)(active + ID_LEAD));
 }
 
-static inline int64_t random_auction(const nexmark_cfg *c, int64_t id, uint64_t x) {
-  int64_t hi = last_auction(c, id), lo = hi - (int64_t)c->in_flight;
+static inline int64_t random_auction(const nexmark_cfg *c, const nx_last *l, uint64_t x) {
+  int64_t hi = l->auction, lo = hi - (int64_t)c->in_flight;
   if (lo < 0) lo = 0;
   return lo + (int64_t)below(x, (uint64_t)(hi - lo + 1 + ID_LEAD));
 }
 
-/* round(100 * 10^(6u)): log-uniform from 100 to 100,000,000 */
+/* round(100 * 10^(6u)), log-uniform from 100 to 100,000,000, for u = the top 32 bits of x as a
+ * fraction: 10^(6u) is the product of 10^(6a/2^10), 10^(6b/2^20) (tables) and 10^(6c/2^32)
+ * for the low 12 bits c, which is 1 + c * 6 ln 10 / 2^32 within 1e-10. */
 static inline int64_t price(uint64_t x) {
-  double u = (double)(x >> 11) * 0x1.0p-53;
-  return llround(100.0 * exp(u * (6.0 * M_LN10)));
+  uint32_t u = (uint32_t)(x >> 32);
+  double low = 1.0 + (double)(u & 4095) * (6.0 * M_LN10 / 4294967296.0);
+  return (int64_t)(price_hi[u >> 22] * price_mid[(u >> 12) & 1023] * low + 0.5);
 }
 
 /* StringsGenerator.nextString(max): 3 + uniform[0, max-3) characters, trimmed. */
@@ -307,8 +318,9 @@ static inline nx_str extra(uint64_t x, uint32_t current, uint32_t target) {
 #define NEED(f) (needed & NX_BIT(f))
 #define R(k) mix64(s0 + (uint64_t)(k)*GAMMA)
 
-static void person(const nexmark_cfg *c, nexmark_ev *ev, uint64_t s0, uint64_t needed) {
-  ev->i[NX_P_ID] = FIRST_PERSON_ID + last_person(c, (int64_t)ev->id);
+static void person(const nexmark_cfg *c, nexmark_ev *ev, const nx_last *l, uint64_t s0,
+                   uint64_t needed) {
+  ev->i[NX_P_ID] = FIRST_PERSON_ID + l->person;
   ev->i[NX_P_TIME] = ev->ts;
   bool ext = NEED(NX_P_EXTRA);
   uint32_t size = 8;
@@ -354,16 +366,16 @@ static void person(const nexmark_cfg *c, nexmark_ev *ev, uint64_t s0, uint64_t n
   if (ext) ev->s[NX_P_EXTRA] = extra(R(8), size, c->avg_size[NX_PERSON]);
 }
 
-static void auction(const nexmark_cfg *c, nexmark_ev *ev, uint64_t s0, uint64_t needed) {
-  int64_t id = (int64_t)ev->id;
-  ev->i[NX_A_ID] = FIRST_AUCTION_ID + last_auction(c, id);
+static void auction(const nexmark_cfg *c, nexmark_ev *ev, const nx_last *l, uint64_t s0,
+                    uint64_t needed) {
+  ev->i[NX_A_ID] = FIRST_AUCTION_ID + l->auction;
   ev->i[NX_A_TIME] = ev->ts;
   if (NEED(NX_A_SELLER)) {
     int64_t seller;
     if (below(R(1), c->hot_sellers) > 0)
-      seller = last_person(c, id) / HOT_BLOCK * HOT_BLOCK;
+      seller = l->person / HOT_BLOCK * HOT_BLOCK;
     else
-      seller = random_person(c, id, R(2));
+      seller = random_person(c, l, R(2));
     ev->i[NX_A_SELLER] = FIRST_PERSON_ID + seller;
   }
   if (NEED(NX_A_CATEGORY))
@@ -386,23 +398,23 @@ static void auction(const nexmark_cfg *c, nexmark_ev *ev, uint64_t s0, uint64_t 
         extra(R(9), 8 + ev->s[NX_A_ITEM].n + ev->s[NX_A_DESC].n + 40, c->avg_size[NX_AUCTION]);
 }
 
-static void bid(const nexmark_cfg *c, nexmark_ev *ev, uint64_t s0, uint64_t needed) {
-  int64_t id = (int64_t)ev->id;
+static void bid(const nexmark_cfg *c, nexmark_ev *ev, const nx_last *l, uint64_t s0,
+                uint64_t needed) {
   ev->i[NX_B_TIME] = ev->ts;
   if (NEED(NX_B_AUCTION)) {
     int64_t a;
     if (below(R(1), c->hot_auctions) > 0)
-      a = last_auction(c, id) / HOT_BLOCK * HOT_BLOCK;
+      a = l->auction / HOT_BLOCK * HOT_BLOCK;
     else
-      a = random_auction(c, id, R(2));
+      a = random_auction(c, l, R(2));
     ev->i[NX_B_AUCTION] = FIRST_AUCTION_ID + a;
   }
   if (NEED(NX_B_BIDDER)) {
     int64_t b;
     if (below(R(3), c->hot_bidders) > 0)
-      b = last_person(c, id) / HOT_BLOCK * HOT_BLOCK + 1;
+      b = l->person / HOT_BLOCK * HOT_BLOCK + 1;
     else
-      b = random_person(c, id, R(4));
+      b = random_person(c, l, R(4));
     ev->i[NX_B_BIDDER] = FIRST_PERSON_ID + b; /* once, as Beam (Flink adds it twice) */
   }
   if (NEED(NX_B_PRICE)) ev->i[NX_B_PRICE] = price(R(5));
@@ -426,19 +438,20 @@ void nexmark_event(const nexmark_cfg *c, uint64_t n, uint64_t needed, nexmark_ev
   uint64_t a = nexmark_adjusted(c, n);
   ev->id = a;
   ev->ts = nexmark_ts(c, a);
-  uint64_t off = a % c->total;
+  uint64_t epoch = a / c->total, off = a - epoch * c->total;
   ev->kind = off < c->prop[0] ? NX_PERSON : off < c->prop[0] + c->prop[1] ? NX_AUCTION : NX_BID;
+  nx_last l = last_ids(c, (int64_t)epoch, (int64_t)off);
   ev->i[NX_EVENT_TYPE] = ev->kind;
   uint64_t s0 = mix64(a ^ mix64(c->seed + GAMMA));
   switch (ev->kind) {
   case NX_PERSON:
-    if (needed & (NX_BIT(NX_P_EXTRA + 1) - NX_BIT(NX_P_ID))) person(c, ev, s0, needed);
+    if (needed & (NX_BIT(NX_P_EXTRA + 1) - NX_BIT(NX_P_ID))) person(c, ev, &l, s0, needed);
     break;
   case NX_AUCTION:
-    if (needed & (NX_BIT(NX_A_EXTRA + 1) - NX_BIT(NX_A_ID))) auction(c, ev, s0, needed);
+    if (needed & (NX_BIT(NX_A_EXTRA + 1) - NX_BIT(NX_A_ID))) auction(c, ev, &l, s0, needed);
     break;
   default:
-    if (needed & (NX_BIT(NX_B_EXTRA + 1) - NX_BIT(NX_B_AUCTION))) bid(c, ev, s0, needed);
+    if (needed & (NX_BIT(NX_B_EXTRA + 1) - NX_BIT(NX_B_AUCTION))) bid(c, ev, &l, s0, needed);
     break;
   }
 }

@@ -159,8 +159,9 @@ static const fn_def fn_defs[] = {
      "the wall-clock time the row is processed, as TIMESTAMP_LTZ(3)", NULL, NULL},
     {"PROCTIME", 0, 0, chk_now_ltz, f_proctime, false, TIME, "PROCTIME()",
      "the processing-time attribute: the wall-clock time the row is processed, read per row, as "
-     "TIMESTAMP_LTZ(3); declared as a computed column (pt AS PROCTIME()), it orders "
-     "processing-time deduplication and top-N",
+     "TIMESTAMP_LTZ(3); declared as a computed column (pt AS PROCTIME()) or in a view, it "
+     "orders processing-time deduplication, top-N and OVER, and windows over it fire on the "
+     "wall clock",
      NULL, NULL},
     {"LOCALTIMESTAMP", 0, 0, chk_now_ts, f_now, false, TIME, "LOCALTIMESTAMP",
      "the job start time in the session zone, as TIMESTAMP(3)", NULL, NULL},

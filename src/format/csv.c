@@ -408,7 +408,8 @@ const fmt_def fmt_csv_def = {
     "RFC 4180 CSV: fields by position (or by header name with 'csv.header'), quoted fields may "
     "hold delimiters, doubled quotes and line breaks. A UTF-8 byte-order mark at the start of a "
     "file is skipped. Invalid UTF-8 in a string field is read as Java reads it, each invalid "
-    "sequence as U+FFFD, and the encoder writes valid UTF-8 only.",
+    "sequence as U+FFFD, and the encoder writes valid UTF-8 only. A ROW column is its fields as "
+    "consecutive plain columns, named in a header by their path (bid.auction).",
     csv_decoder_new,
     csv_encoder_new,
     false};

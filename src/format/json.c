@@ -10,7 +10,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "json_fast.h"
+#include "json_int.h"
 
 static const opt_def json_opts[] = {
     {"json.fail-on-missing-field", OPT_BOOL, "false", NULL, false,
@@ -26,18 +26,11 @@ static const opt_def json_opts[] = {
 
 #define MAX_DEPTH 1024
 
-typedef struct json_key {
-  const char *name;
-  uint32_t len;
-  int col;
-  bool plain; /* printable ASCII without '"' or '\\': its raw JSON text is the name itself */
-} json_key;
-
 typedef struct json_dec {
   fmt_decoder base;
-  json_key *keys;
-  int nkeys;
-  int next; /* the key expected next: the one after the last field matched */
+  json_keys k;
+  int *next;     /* per group: the member expected next (the one after the last field matched) */
+  uint8_t *seen; /* per key, with json.fail-on-missing-field: 1 present, 2 an object */
   bool fail_missing, ignore_errors;
   fmt_ts_cache ts; /* the date of the last timestamp read by the fast path */
 } json_dec;
@@ -202,63 +195,6 @@ static bool scan_string(jp *j, const char **s, size_t *n, bool *esc) {
   return true;
 }
 
-static void put_utf8(char **o, unsigned cp) {
-  char *q = *o;
-  if (cp < 0x80)
-    *q++ = (char)cp;
-  else if (cp < 0x800) {
-    *q++ = (char)(0xC0 | cp >> 6);
-    *q++ = (char)(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    *q++ = (char)(0xE0 | cp >> 12);
-    *q++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-    *q++ = (char)(0x80 | (cp & 0x3F));
-  } else {
-    *q++ = (char)(0xF0 | cp >> 18);
-    *q++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-    *q++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-    *q++ = (char)(0x80 | (cp & 0x3F));
-  }
-  *o = q;
-}
-
-/* Unescapes a validated raw string into the arena. */
-static const char *unescape(const char *s, size_t n, sl_arena *a, size_t *outn) {
-  char *r = arena_alloc(a, n + 1), *o = r;
-  const char *e = s + n;
-  while (s < e) {
-    if (*s != '\\') {
-      *o++ = *s++;
-      continue;
-    }
-    char d = s[1];
-    s += 2;
-    switch (d) {
-    case 'b': *o++ = '\b'; break;
-    case 'f': *o++ = '\f'; break;
-    case 'n': *o++ = '\n'; break;
-    case 'r': *o++ = '\r'; break;
-    case 't': *o++ = '\t'; break;
-    case 'u': {
-      unsigned u, lo;
-      hex4(s, e, &u);
-      s += 4;
-      if (u >= 0xD800 && u <= 0xDBFF) {
-        hex4(s + 2, e, &lo);
-        s += 6;
-        u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-      }
-      put_utf8(&o, u);
-      break;
-    }
-    default: *o++ = d; break;
-    }
-  }
-  *o = 0;
-  *outn = (size_t)(o - r);
-  return r;
-}
-
 /* j->p at '-' or a digit. */
 static bool scan_number(jp *j, const char **s, size_t *n, bool *is_int) {
   const char *p = j->p, *e = j->e;
@@ -395,99 +331,6 @@ static bool skip_value(jp *j) {
   }
 }
 
-static const double pow10d[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-/* Exactly rounded string-to-double: a fast path when the digits fit 2^53 and the power of ten
- * is exact (Clinger), else strtod. */
-static double parse_double(const char *s, size_t n) {
-  const char *p = s, *e = s + n;
-  bool neg = false;
-  if (*p == '-') neg = true, p++;
-  uint64_t m = 0;
-  int digits = 0, scale = 0;
-  for (; p < e && *p >= '0' && *p <= '9'; p++, digits++) m = m * 10 + (uint64_t)(*p - '0');
-  if (p < e && *p == '.')
-    for (p++; p < e && *p >= '0' && *p <= '9'; p++, digits++, scale++)
-      m = m * 10 + (uint64_t)(*p - '0');
-  if (p == e && digits <= 15 && scale <= 22) {
-    double d = (double)m / pow10d[scale];
-    return neg ? -d : d;
-  }
-  char tmp[64];
-  char *buf = n < sizeof tmp ? tmp : xmalloc(n + 1);
-  memcpy(buf, s, n);
-  buf[n] = 0;
-  double d = strtod(buf, NULL);
-  if (buf != tmp) free(buf);
-  return d;
-}
-
-/* A JSON number into INT/BIGINT as Flink's JSON format reads it (Jackson's canConvertToInt /
- * asInt): an integer exactly; 1.0, 1e2 or 2.7 through a double, truncated toward zero, when it
- * is within the type's range; anything else is an error. */
-static bool num_to_int(const char *s, size_t n, bool is_int, sl_type t, sl_value *out, char *why,
-                       size_t whyn) {
-  if (!is_int) {
-    double d = parse_double(s, n);
-    double lo = t.id == T_INT ? -2147483648.0 : -9223372036854775808.0;
-    double hi = t.id == T_INT ? 2147483647.0 : 9223372036854775807.0;
-    if (d >= lo && d <= hi) {
-      *out = value_int(d >= 9223372036854775807.0 ? INT64_MAX : (int64_t)d);
-      return true;
-    }
-    char tn[48];
-    snprintf(why, whyn, "%.*s is out of range for %s", (int)(n > 60 ? 60 : n), s,
-             type_name(t, tn, sizeof tn));
-    return false;
-  }
-  return fmt_text_to_value(s, n, t, out, why, whyn);
-}
-
-/* Compact text of a valid JSON object or array, as Flink (Jackson's toString) puts one into a
- * STRING column: no whitespace between tokens, strings with the canonical escapes (", \ and
- * control characters escaped, everything else as UTF-8). Never longer than the input. */
-static const char *json_compact(const char *s, size_t n, sl_arena *a, size_t *outn) {
-  char *o = arena_alloc(a, n + 1), *w = o;
-  sl_buf b = {0};
-  for (size_t i = 0; i < n;) {
-    char c = s[i];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      i++;
-      continue;
-    }
-    if (c != '"') {
-      *w++ = c;
-      i++;
-      continue;
-    }
-    size_t k = i + 1;
-    bool esc = false;
-    while (s[k] != '"') {
-      if (s[k] == '\\') esc = true, k++;
-      k++;
-    }
-    if (!esc) {
-      memcpy(w, s + i, k + 1 - i);
-      w += k + 1 - i;
-    } else {
-      size_t un;
-      const char *u = unescape(s + i + 1, k - i - 1, a, &un);
-      b.len = 0;
-      fmt_json_escape(u, un, &b);
-      *w++ = '"';
-      memcpy(w, b.data, b.len);
-      w += b.len;
-      *w++ = '"';
-    }
-    i = k + 1;
-  }
-  buf_free(&b);
-  *outn = (size_t)(w - o);
-  return o;
-}
-
 /* Reads a value into a typed cell. */
 static bool read_value(json_dec *jd, jp *j, sl_type t, sl_value *out, sl_arena *a) {
   char c = *j->p;
@@ -496,7 +339,7 @@ static bool read_value(json_dec *jd, jp *j, sl_type t, sl_value *out, sl_arena *
   if (c == '"') {
     bool esc;
     if (!scan_string(j, &s, &n, &esc)) return false;
-    if (esc) s = unescape(s, n, a, &n);
+    if (esc) s = fmt_json_unescape(s, n, a, &n);
     if (t.id == T_STRING) {
       *out = value_str(s, n);
       return true;
@@ -527,11 +370,11 @@ static bool read_value(json_dec *jd, jp *j, sl_type t, sl_value *out, sl_arena *
         *out = value_int(v);
         return true;
       }
-      return num_to_int(s, n, is_int, t, out, j->why, j->whyn);
+      return fmt_json_num_to_int(s, n, is_int, t, out, j->why, j->whyn);
     }
     case T_FLOAT:
     case T_DOUBLE: {
-      double d = parse_double(s, n);
+      double d = fmt_json_parse_double(s, n);
       *out = value_double(t.id == T_FLOAT ? (double)(float)d : d);
       return true;
     }
@@ -544,7 +387,8 @@ static bool read_value(json_dec *jd, jp *j, sl_type t, sl_value *out, sl_arena *
     case T_DATE: {
       int64_t v;
       sl_value tmp;
-      if (!num_to_int(s, n, is_int, type_make(T_BIGINT), &tmp, j->why, j->whyn)) return false;
+      if (!fmt_json_num_to_int(s, n, is_int, type_make(T_BIGINT), &tmp, j->why, j->whyn))
+        return false;
       v = tmp.u.i; /* epoch milliseconds (DATE: epoch days) */
       *out = value_int(v);
       return true;
@@ -581,7 +425,7 @@ static bool read_value(json_dec *jd, jp *j, sl_type t, sl_value *out, sl_arena *
     if (!skip_value(j)) return false;
     if (t.id == T_STRING) { /* nested JSON as compact text, as Flink does */
       size_t cn;
-      const char *cs = json_compact(start, (size_t)(j->p - start), a, &cn);
+      const char *cs = fmt_json_compact(start, (size_t)(j->p - start), a, &cn);
       *out = value_str(cs, cn);
       return true;
     }
@@ -592,6 +436,156 @@ static bool read_value(json_dec *jd, jp *j, sl_type t, sl_value *out, sl_arena *
   }
   snprintf(j->why, j->whyn, "unexpected character '%c'", c);
   return false;
+}
+
+/* How reading an object ended: J_SYNTAX is invalid JSON (why says where), J_TYPE valid JSON
+ * with a value that does not convert (why names the field): the record is a bad record. */
+enum { J_OK, J_SYNTAX, J_TYPE };
+
+static void null_leaves(const json_dec *jd, int g, sl_value *row) {
+  const json_group *gr = &jd->k.groups[g];
+  for (int i = 0; i < gr->nleaves; i++) row[gr->leaves[i]] = value_null();
+}
+
+/* The member of group g whose name starts at j->p (the opening quote), or -1; j->p ends past
+ * the name's closing quote. */
+static inline int match_key(json_dec *jd, jp *j, int g, sl_arena *a, bool *ok) {
+  const json_group *gr = &jd->k.groups[g];
+  /* fields usually come in the same order in every record: the expected name is compared with
+   * the raw text first, which needs no scan when it is plain */
+  const char *q = j->p + 1;
+  if (gr->n) {
+    int m = jd->next[g];
+    const json_key *x = &jd->k.keys[gr->members[m]];
+    if (x->plain && (size_t)(j->e - q) > x->len && q[x->len] == '"' &&
+        memcmp(q, x->name, x->len) == 0) {
+      j->p = q + x->len + 1;
+      jd->next[g] = m + 1 == gr->n ? 0 : m + 1;
+      return gr->members[m];
+    }
+  }
+  const char *ks;
+  size_t kn;
+  bool kesc;
+  if (!(*ok = scan_string(j, &ks, &kn, &kesc))) return -1;
+  if (!gr->n) return -1;
+  if (kesc) ks = fmt_json_unescape(ks, kn, a, &kn);
+  int id = json_keys_find(&jd->k, g, ks, kn, json_hash(ks, kn));
+  if (id >= 0) {
+    int m = jd->k.keys[id].pos;
+    jd->next[g] = m + 1 == gr->n ? 0 : m + 1;
+  }
+  return id;
+}
+
+static const char *json_kind(char c) {
+  return c == '{'               ? "object"
+         : c == '['             ? "array"
+         : c == '"'             ? "string"
+         : c == 't' || c == 'f' ? "boolean"
+                                : "number";
+}
+
+/* Reads the object at j->p into the leaves of group g. p0 is the record's start (for
+ * positions in messages). */
+static int read_object(json_dec *jd, jp *j, int g, sl_value *row, sl_arena *a, const char *p0) {
+  char *why = j->why;
+  size_t whyn = j->whyn;
+  j->p++; /* '{' */
+  skip_ws(j);
+  if (j->p < j->e && *j->p == '}') {
+    j->p++;
+    return J_OK;
+  }
+  for (;;) {
+    skip_ws(j);
+    if (j->p >= j->e || *j->p != '"') {
+      snprintf(why, whyn, "expected a field name");
+      return J_SYNTAX;
+    }
+    bool ok = true;
+    int k = match_key(jd, j, g, a, &ok);
+    if (!ok) return J_SYNTAX;
+    skip_ws(j);
+    if (j->p >= j->e || *j->p != ':') {
+      snprintf(why, whyn, "expected ':' after a field name");
+      return J_SYNTAX;
+    }
+    j->p++;
+    skip_ws(j);
+    if (j->p >= j->e) {
+      snprintf(why, whyn, "unexpected end of record");
+      return J_SYNTAX;
+    }
+    if (k < 0) {
+      if (!skip_value(j)) return J_SYNTAX;
+    } else {
+      const json_key *x = &jd->k.keys[k];
+      const char *vstart = j->p;
+      char c = *j->p;
+      if (x->col < 0) {               /* a ROW: an object, or null */
+        null_leaves(jd, x->sub, row); /* a repeated name: the last one counts */
+        if (c == '{') {
+          if (jd->seen) jd->seen[k] = 2;
+          int r = read_object(jd, j, x->sub, row, a, p0);
+          if (r != J_OK) return r;
+        } else if (c == 'n' && (size_t)(j->e - j->p) >= 4 && memcmp(j->p, "null", 4) == 0) {
+          j->p += 4;
+          if (jd->seen) jd->seen[k] = 1;
+        } else {
+          if (!skip_value(j)) return J_SYNTAX;
+          snprintf(why, whyn, "field '%s' (column %zu): a JSON %s cannot be read as a ROW", x->path,
+                   (size_t)(vstart - p0) + 1, json_kind(c));
+          if (!jd->ignore_errors) return J_TYPE;
+          if (jd->seen) jd->seen[k] = 1;
+        }
+      } else {
+        int col = x->col;
+        if (jd->seen) jd->seen[k] = 1;
+        if (!read_value(jd, j, jd->base.schema.types[col], &row[col], a)) {
+          char inner[200];
+          snprintf(inner, sizeof inner, "%s", why);
+          j->p = vstart;
+          if (!skip_value(j)) { /* a syntax error inside the value: the record is not JSON */
+            snprintf(why, whyn, "%s", inner);
+            return J_SYNTAX;
+          }
+          /* valid JSON whose value does not convert to the column's type */
+          snprintf(why, whyn, "field '%s' (column %zu): %s", x->path, (size_t)(vstart - p0) + 1,
+                   inner);
+          if (!jd->ignore_errors) return J_TYPE;
+          row[col] = value_null();
+        }
+      }
+    }
+    skip_ws(j);
+    if (j->p < j->e && *j->p == ',') {
+      j->p++;
+      continue;
+    }
+    if (j->p < j->e && *j->p == '}') {
+      j->p++;
+      return J_OK;
+    }
+    snprintf(why, whyn, "expected ',' or '}'");
+    return J_SYNTAX;
+  }
+}
+
+/* json.fail-on-missing-field: the first declared field of group g (or below it) that was not
+ * in the record. */
+static const json_key *missing(const json_dec *jd, int g) {
+  const json_group *gr = &jd->k.groups[g];
+  for (int m = 0; m < gr->n; m++) {
+    const json_key *x = &jd->k.keys[gr->members[m]];
+    uint8_t s = jd->seen[gr->members[m]];
+    if (!s) return x;
+    if (s == 2) {
+      const json_key *y = missing(jd, x->sub);
+      if (y) return y;
+    }
+  }
+  return NULL;
 }
 
 static sl_status json_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *rec, sl_value *row,
@@ -609,129 +603,48 @@ static sl_status json_decode(fmt_decoder *d, const char *p, size_t n, fmt_rec *r
     rec->no_row = true;
     return SL_OK;
   }
-  for (int i = 0; i < jd->nkeys; i++) row[jd->keys[i].col] = value_null();
-  uint64_t seen = 0;
-  bool ok = true;
+  null_leaves(jd, 0, row);
+  if (jd->seen) memset(jd->seen, 0, (size_t)jd->k.nkeys);
+  int r = J_OK;
   if (*j->p != '{') {
     snprintf(why, whyn, "a record must be a JSON object");
-    ok = false;
-    goto done;
+    r = J_SYNTAX;
+  } else {
+    r = read_object(jd, j, 0, row, a, p);
   }
-  j->p++;
-  skip_ws(j);
-  if (j->p < j->e && *j->p == '}') {
-    j->p++;
-    goto end;
+  if (r == J_OK) {
+    skip_ws(j);
+    if (j->p != j->e) {
+      snprintf(why, whyn, "unexpected data after the JSON object");
+      r = J_SYNTAX;
+    }
   }
-  for (;;) {
-    skip_ws(j);
-    if (j->p >= j->e || *j->p != '"') {
-      snprintf(why, whyn, "expected a field name");
-      ok = false;
-      goto done;
-    }
-    int k = -1;
-    /* fields usually come in the same order in every record: the expected name is compared
-     * with the raw text first, which needs no scan when it is plain */
-    const json_key *x = jd->nkeys ? &jd->keys[jd->next] : NULL;
-    const char *q = j->p + 1;
-    if (x && x->plain && (size_t)(j->e - q) > x->len && q[x->len] == '"' &&
-        memcmp(q, x->name, x->len) == 0) {
-      k = jd->next;
-      j->p = q + x->len + 1;
-    } else {
-      const char *ks;
-      size_t kn;
-      bool kesc;
-      if (!(ok = scan_string(j, &ks, &kn, &kesc))) goto done;
-      if (kesc) ks = unescape(ks, kn, a, &kn);
-      for (int i = 0; i < jd->nkeys; i++)
-        if (jd->keys[i].len == kn && (kn == 0 || jd->keys[i].name[0] == ks[0]) &&
-            memcmp(jd->keys[i].name, ks, kn) == 0) {
-          k = i;
-          break;
-        }
-    }
-    if (k >= 0) jd->next = k + 1 == jd->nkeys ? 0 : k + 1;
-    skip_ws(j);
-    if (j->p >= j->e || *j->p != ':') {
-      snprintf(why, whyn, "expected ':' after a field name");
-      ok = false;
-      goto done;
-    }
-    j->p++;
-    skip_ws(j);
-    if (j->p >= j->e) {
-      snprintf(why, whyn, "unexpected end of record");
-      ok = false;
-      goto done;
-    }
-    if (k < 0) {
-      if (!(ok = skip_value(j))) goto done;
-    } else {
-      int col = jd->keys[k].col;
-      const char *vstart = j->p;
-      if (!read_value(jd, j, d->schema.types[col], &row[col], a)) {
-        char inner[200];
-        snprintf(inner, sizeof inner, "%s", why);
-        j->p = vstart;
-        if (!skip_value(j)) { /* a syntax error inside the value: the record is not JSON */
-          snprintf(why, whyn, "%s", inner);
-          ok = false;
-          goto done;
-        }
-        /* valid JSON whose value does not convert to the column's type */
-        snprintf(why, whyn, "field '%s' (column %zu): %s", jd->keys[k].name,
-                 (size_t)(vstart - p) + 1, inner);
-        if (!jd->ignore_errors) return SL_EDATA;
-        row[col] = value_null();
-      }
-      if (k < 64) seen |= 1ULL << k;
-    }
-    skip_ws(j);
-    if (j->p < j->e && *j->p == ',') {
-      j->p++;
-      continue;
-    }
-    if (j->p < j->e && *j->p == '}') {
-      j->p++;
-      break;
-    }
-    snprintf(why, whyn, "expected ',' or '}'");
-    ok = false;
-    goto done;
-  }
-end:
-  skip_ws(j);
-  if (j->p != j->e) {
-    snprintf(why, whyn, "unexpected data after the JSON object");
-    ok = false;
-    goto done;
-  }
-  if (jd->fail_missing)
-    for (int i = 0; i < jd->nkeys && i < 64; i++)
-      if (!(seen & (1ULL << i))) {
-        snprintf(why, whyn, "field '%s' is missing", jd->keys[i].name);
-        return SL_EDATA;
-      }
-  return SL_OK;
-done:
-  if (!ok) {
+  if (r == J_TYPE) return SL_EDATA;
+  if (r == J_SYNTAX) {
     char inner[256];
     snprintf(inner, sizeof inner, "%s", why);
     snprintf(why, whyn, "invalid JSON at column %zu: %s", (size_t)(j->p - p) + 1, inner);
     if (jd->ignore_errors) {
-      for (int i = 0; i < jd->nkeys; i++) row[jd->keys[i].col] = value_null();
+      null_leaves(jd, 0, row);
       return SL_OK;
     }
     return SL_EDATA;
+  }
+  if (jd->seen) {
+    const json_key *x = missing(jd, 0);
+    if (x) {
+      snprintf(why, whyn, "field '%s' is missing", x->path);
+      return SL_EDATA;
+    }
   }
   return SL_OK;
 }
 
 static void json_dec_free(fmt_decoder *d) {
   json_dec *jd = (json_dec *)d;
-  free(jd->keys);
+  json_keys_free(&jd->k);
+  free(jd->next);
+  free(jd->seen);
   free(jd);
 }
 
@@ -743,21 +656,11 @@ static fmt_decoder *json_decoder_new(const fmt_schema *s, const opt_list *o) {
   json_dec *jd = xcalloc(1, sizeof *jd);
   jd->base.vt = &json_dec_vt;
   jd->base.schema = *s;
-  jd->keys = xcalloc((size_t)s->ncols, sizeof *jd->keys);
-  for (int i = 0; i < s->ncols; i++) {
-    if (s->needed && !s->needed[i]) continue;
-    json_key *k = &jd->keys[jd->nkeys++];
-    k->name = s->names[i];
-    k->len = (uint32_t)strlen(s->names[i]);
-    k->col = i;
-    k->plain = true;
-    for (uint32_t c = 0; c < k->len; c++) {
-      unsigned char ch = (unsigned char)k->name[c];
-      if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') k->plain = false;
-    }
-  }
+  json_keys_build(&jd->k, s);
+  jd->next = xcalloc((size_t)jd->k.ngroups, sizeof(int));
   jd->fail_missing = opt_get_bool(o, json_opts, "json.fail-on-missing-field");
   jd->ignore_errors = opt_get_bool(o, json_opts, "json.ignore-parse-errors");
+  if (jd->fail_missing) jd->seen = xcalloc((size_t)jd->k.nkeys + 1, 1);
   return &jd->base;
 }
 
@@ -767,7 +670,11 @@ const fmt_def fmt_json_def = {
     "JSON lines: one JSON object per line; fields are matched to columns by name "
     "(case-sensitive), unknown fields are skipped, missing ones are NULL. A UTF-8 byte-order "
     "mark at the start of a file is skipped; a string with invalid UTF-8 is a bad record. "
-    "The encoder writes valid UTF-8 only: each invalid sequence becomes U+FFFD.",
+    "The encoder writes valid UTF-8 only: each invalid sequence becomes U+FFFD. A ROW column is "
+    "read from the object value of its field (its fields by name, nested ROWs likewise): null or "
+    "missing makes every field NULL, any other value is a bad record. It is written as a nested "
+    "object, {\"bid\":{\"auction\":1,\"price\":null}}, also when every field is NULL (never "
+    "as null).",
     json_decoder_new,
     fmt_json_encoder_new,
     false};

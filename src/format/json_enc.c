@@ -10,8 +10,13 @@
 
 typedef struct json_enc {
   fmt_encoder base;
-  char **keys; /* "\"name\":" pre-escaped, zero-padded to at least 16 bytes */
+  /* What goes before each value: the comma, the closing braces of ROW objects that end and the
+   * keys of those that start, and the field's key: ',"bid":{"auction":' pre-escaped,
+   * zero-padded to at least 16 bytes */
+  char **keys;
   size_t *keylen;
+  char tail[264]; /* the closing braces of the last column's ROWs, '}' and the line break */
+  size_t taillen;
   size_t fixed; /* room a row needs besides its strings' text: see json_encode */
   bool iso;
 } json_enc;
@@ -35,7 +40,6 @@ static void json_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
   char *p = out->data + out->len;
   *p++ = '{';
   for (int i = 0; i < ncols; i++) {
-    if (i) *p++ = ',';
     if (je->keylen[i] <= 16)
       memcpy(p, je->keys[i], 16); /* one fixed-size move; the bytes past the key are room */
     else
@@ -108,8 +112,8 @@ static void json_encode(fmt_encoder *e, const sl_value *row, sl_buf *out) {
     }
     p = out->data + out->len;
   }
-  memcpy(p, "}\n", 2);
-  out->len = (size_t)(p + 2 - out->data);
+  memcpy(p, je->tail, je->taillen);
+  out->len = (size_t)(p + je->taillen - out->data);
 }
 
 static void json_enc_free(fmt_encoder *e) {
@@ -122,24 +126,65 @@ static void json_enc_free(fmt_encoder *e) {
 
 static const fmt_encoder_vt json_enc_vt = {NULL, json_encode, json_enc_free, NULL};
 
+/* The parts of a column's path: its name split at its first `levels` dots. */
+static int path_parts(const char *name, int levels, const char **part, size_t *plen) {
+  int n = 0;
+  const char *s = name;
+  for (; n < levels; n++) {
+    const char *dot = strchr(s, '.');
+    if (!dot) break;
+    part[n] = s;
+    plen[n] = (size_t)(dot - s);
+    s = dot + 1;
+  }
+  part[n] = s;
+  plen[n] = strlen(s);
+  return n + 1;
+}
+
+static void put_key(sl_buf *b, const char *s, size_t n) {
+  buf_putc(b, '"');
+  fmt_json_escape(s, n, b);
+  buf_puts(b, "\":");
+}
+
 fmt_encoder *fmt_json_encoder_new(const fmt_schema *s, const opt_list *o) {
   json_enc *je = xcalloc(1, sizeof *je);
   je->base.vt = &json_enc_vt;
   je->base.schema = *s;
   je->keys = xcalloc((size_t)s->ncols, sizeof(char *));
   je->keylen = xcalloc((size_t)s->ncols, sizeof(size_t));
+  /* ROW leaves ("bid.auction", nest 1) are written inside the object of their ROW: consecutive
+   * leaves with the same ROW path share one object */
+  const char *prev[256], *part[256];
+  size_t prevlen[256], plen[256];
+  int nprev = 0; /* ROW levels open after the previous column */
   for (int i = 0; i < s->ncols; i++) {
+    int np = path_parts(s->names[i], s->nest ? s->nest[i] : 0, part, plen) - 1;
+    int same = 0;
+    while (same < np && same < nprev && plen[same] == prevlen[same] &&
+           memcmp(part[same], prev[same], plen[same]) == 0)
+      same++;
     sl_buf b = {0};
-    buf_putc(&b, '"');
-    fmt_json_escape(s->names[i], strlen(s->names[i]), &b);
-    buf_puts(&b, "\":");
+    for (int l = same; l < nprev; l++) buf_putc(&b, '}');
+    if (i) buf_putc(&b, ',');
+    for (int l = same; l < np; l++) {
+      put_key(&b, part[l], plen[l]);
+      buf_putc(&b, '{');
+    }
+    put_key(&b, part[np], plen[np]);
+    for (int l = 0; l < np; l++) prev[l] = part[l], prevlen[l] = plen[l];
+    nprev = np;
     je->keys[i] = xcalloc(1, b.len + 16); /* at least 16 bytes: see json_encode */
     memcpy(je->keys[i], b.data, b.len);
     je->keylen[i] = b.len;
-    je->fixed += b.len + 1 + JSON_VALUE_ROOM; /* key, comma, value */
+    je->fixed += b.len + JSON_VALUE_ROOM; /* key and value */
     buf_free(&b);
   }
-  je->fixed += 3; /* braces and the line break */
+  for (int l = 0; l < nprev; l++) je->tail[je->taillen++] = '}';
+  memcpy(je->tail + je->taillen, "}\n", 2);
+  je->taillen += 2;
+  je->fixed += 1 + je->taillen; /* the braces and the line break */
   const char *std = opt_get(o, NULL, "json.timestamp-format.standard"); /* default SQL */
   je->iso = std && str_ieq(std, "ISO-8601");
   return &je->base;

@@ -62,11 +62,13 @@ typedef struct window_spec {
   int kind; /* window_kind */
   int time_col;
   int64_t size, slide, step, gap, offset;
-  const int *keys; /* SESSION: the PARTITION BY columns of the TVF on its own (input columns; */
-  int nkeys;       /* none: one session stream over all rows); the aggregation uses its keys */
-  bool late_check; /* op_window_tvf_new: a row whose earliest window ended at or before the
-                      watermark is late (job_late) and not emitted at all, as a window
-                      aggregation does; set when a window top-N or dedup consumes the TVF */
+  int64_t out_size; /* > 0: window_start is window_end - out_size (a window aggregation over
+                       a HOP aggregation's rows keeps their windows: see bind_agg.c) */
+  const int *keys;  /* SESSION: the PARTITION BY columns of the TVF on its own (input columns; */
+  int nkeys;        /* none: one session stream over all rows); the aggregation uses its keys */
+  bool late_check;  /* op_window_tvf_new: a row whose earliest window ended at or before the
+                       watermark is late (job_late) and not emitted at all, as a window
+                       aggregation does; set when a window top-N or dedup consumes the TVF */
 } window_spec;
 
 /* Emission of window results. */
@@ -95,6 +97,19 @@ sl_op *op_window_tvf_new(sl_job *j, const window_spec *w, op_cols out, sl_error 
 sl_op *op_window_agg_new(sl_job *j, const window_spec *w, const int *keys, int nkeys,
                          const agg_spec *aggs, int naggs, const window_emit *emit, op_cols out,
                          sl_error *e);
+
+/* Two-phase window aggregation for parallel runs (window_two_phase.c): whether it applies
+ * (TUMBLE, HOP, CUMULATE; no early results; aggregates without strings or DISTINCT), the local
+ * phase (its rows: keys, then the slice end BIGINT and the partial accumulators as bytes in a
+ * STRING; `final` is the one-phase operator's columns, `out` these) and the global phase (its
+ * input: the local phase's rows after an exchange by the keys; out as op_window_agg_new). */
+bool op_window_agg_two_phase(const window_spec *w, const agg_spec *aggs, int naggs,
+                             const window_emit *emit);
+sl_op *op_window_agg_local_new(sl_job *j, const window_spec *w, const int *keys, int nkeys,
+                               const agg_spec *aggs, int naggs, op_cols final, op_cols out,
+                               sl_error *e);
+sl_op *op_window_agg_global_new(sl_job *j, const window_spec *w, int nkeys, const agg_spec *aggs,
+                                int naggs, op_cols out, sl_error *e);
 
 /* ---- updating results ---- */
 

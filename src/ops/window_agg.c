@@ -18,9 +18,7 @@
 
 /* ---- slices ---- */
 
-static sl_status mem_full(wagg_op *a, sl_error *e) {
-  return op_state_full(&a->base, e);
-}
+static sl_status mem_full(wagg_op *a, sl_error *e) { return op_state_full(&a->base, e); }
 
 /* The slice ending at `end`, created when missing (NULL over the memory limit). */
 wslice *wagg_slice(wagg_op *a, int64_t end, bool create) {
@@ -103,7 +101,7 @@ state_entry *wagg_upsert(wagg_op *a, wslice *s, const void *key, size_t klen, ui
   return en;
 }
 
-static void slice_free(wagg_op *a, int i) {
+void wagg_slice_free(wagg_op *a, int i) {
   wslice *s = a->slices[i];
   size_t it = 0;
   if (agg_set_has_side(a->aggs))
@@ -144,6 +142,7 @@ sl_status wagg_out_row(wagg_op *a, const void *key, size_t klen, const void *acc
   else
     agg_result(a->aggs, acc, o + a->nkeys, &a->out.arena);
   int c = a->nkeys + a->naggs;
+  if (a->w.out_size) start = end - a->w.out_size;
   o[c] = value_int(start);
   o[c + 1] = value_int(end);
   o[c + 2] = value_int(end - 1);
@@ -238,7 +237,7 @@ static sl_status advance(wagg_op *a, int64_t wm, sl_error *e) {
   int64_t keep = win_keep_lateness(a->base.job);
   for (int i = 0; i < a->nslices;) {
     if (win_sat_add(a->slices[i]->last - 1, keep) <= wm)
-      slice_free(a, i);
+      wagg_slice_free(a, i);
     else
       i++;
   }
@@ -360,6 +359,7 @@ static sl_status wagg_push(sl_op *op, int port, const sl_batch *b, sl_error *e) 
   wagg_op *a = (wagg_op *)op;
   if (a->early_st) return early_error(a, e);
   if (a->w.kind == WIN_SESSION) return wagg_session_push(a, b, e);
+  if (a->phase == WAGG_GLOBAL) return wagg_global_push(a, b, e);
   const sl_type *types = op->in[port]->types;
   int64_t slen = a->slen, off = a->w.offset;
   sl_status st;
@@ -454,7 +454,9 @@ static sl_status wagg_signal(sl_op *op, int port, const sl_signal *sig, sl_error
   if (sig->kind == SIG_WATERMARK || sig->kind == SIG_IDLE || sig->kind == SIG_END) {
     int64_t wm = input_wm_after(op, port, sig);
     if (wm != WM_NONE && wm > a->wm) {
-      sl_status st = a->w.kind == WIN_SESSION ? wagg_session_advance(a, wm, e) : advance(a, wm, e);
+      sl_status st = a->w.kind == WIN_SESSION ? wagg_session_advance(a, wm, e)
+                     : a->phase == WAGG_LOCAL ? wagg_local_advance(a, wm, e)
+                                              : advance(a, wm, e);
       if (st) return st;
     }
   }
@@ -480,14 +482,20 @@ static void wagg_describe(const sl_op *op, sl_buf *out) {
     buf_printf(out, ", slices of %lld ms", (long long)a->slen);
   if (a->emit.early_fire_ms > 0)
     buf_printf(out, ", early results every %lld ms", (long long)a->emit.early_fire_ms);
+  if (a->phase == WAGG_LOCAL)
+    buf_puts(out, "; local phase: each slice's partial aggregates per key go out when the "
+                  "watermark closes it");
+  if (a->phase == WAGG_GLOBAL) buf_puts(out, "; global phase: merges the workers' partial slices");
 }
 
 static void wagg_free(sl_op *op) {
   wagg_op *a = (wagg_op *)op;
-  while (a->nslices) slice_free(a, a->nslices - 1);
+  while (a->nslices) wagg_slice_free(a, a->nslices - 1);
   wagg_session_free(a);
   wagg_early_free(a);
   free(a->scratch);
+  free(a->scratch2);
+  buf_free(&a->blob);
   agg_set_free(a->aggs);
   batch_free(&a->out);
   buf_free(&a->key);

@@ -58,7 +58,20 @@ typedef struct wagg_op {
   state_map sess;
   struct sess_timer *heap;
   size_t nheap, heapcap;
+  /* two-phase aggregation (window_two_phase.c): WAGG_LOCAL emits each slice's partial
+   * accumulators instead of windows; WAGG_GLOBAL merges them into its slices and fires */
+  int phase;
+  void *scratch2;
+  sl_buf blob;
 } wagg_op;
+
+enum { WAGG_FULL = 0, WAGG_LOCAL, WAGG_GLOBAL };
+/* Local: every slice whose first window the watermark closes goes out as partial rows (keys,
+ * slice end, the accumulator's bytes) and is freed. */
+sl_status wagg_local_advance(wagg_op *a, int64_t wm, sl_error *e);
+/* Global: the partial rows of the workers merged into this operator's slices. */
+sl_status wagg_global_push(wagg_op *a, const sl_batch *b, sl_error *e);
+void wagg_slice_free(wagg_op *a, int i);
 
 wslice *wagg_slice(wagg_op *a, int64_t end, bool create);
 /* state_map_upsert into a slice: a new entry is linked at the end of its arrival order and

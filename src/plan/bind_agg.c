@@ -625,8 +625,33 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
     if (keys[k]->kind == E_COL && keys[k]->col == ws_in) ws_key = k;
     if (keys[k]->kind == E_COL && keys[k]->col == ws_in + 1) we_key = k;
   }
+  /* Flink's cascading window aggregation: GROUP BY the window_start and window_end of a
+   * TUMBLE or HOP aggregation's rows (renamed or not) aggregates per the same windows: a
+   * TUMBLE of the upstream's slide over window_end - 1 ms, whose rows are on time (they
+   * come before the watermark that closed their window), its window_start that of the
+   * upstream window. */
+  const plan_node *up = NULL;
+  int up_end = -1;
+  for (int k = 0; !tvf && legacy_at < 0 && k < nk; k++) {
+    const plan_node *t = NULL;
+    int w = keys[k]->kind == E_COL ? plan_window_col(in, keys[k]->col, &t) : 0;
+    if (!w || t->kind != P_WINAGG || (up && t != up)) continue;
+    up = t;
+    if (w == 1) ws_key = k;
+    if (w == 2) we_key = k, up_end = keys[k]->col;
+  }
+  bool cascade = up && ws_key >= 0 && we_key >= 0 && !up->op->proctime &&
+                 (up->op->win.kind == WIN_TUMBLE || up->op->win.kind == WIN_HOP) && !q->ngsets;
+  if (!cascade) ws_key = tvf ? ws_key : -1, we_key = tvf ? we_key : -1;
   bool windowed = legacy_at >= 0 || (ws_key >= 0 && we_key >= 0);
   window_spec win = legacy_at >= 0 ? ab.legacy_win : tvf ? in->op->win : (window_spec){0};
+  if (cascade) {
+    const window_spec *uw = &up->op->win;
+    win.kind = WIN_TUMBLE;
+    win.size = uw->kind == WIN_HOP ? uw->slide : uw->size;
+    win.offset = uw->offset;
+    win.out_size = uw->out_size ? uw->out_size : uw->size;
+  }
   if (tvf && windowed) base = in->in[0];
   if (where) { /* filter before aggregating (below the TVF's window columns: they are unused) */
     if (tvf && windowed && uses_cols_from(where, ws_in))
@@ -654,7 +679,22 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   for (int i = 0; i < ab.n && tvf && windowed; i++)
     if (uses_cols_from(ab.args[i], ws_in) || uses_cols_from(ab.filters[i], ws_in))
       plan_fail(b, q->off, "aggregates of a window aggregation cannot use the window's columns");
-  if (windowed)
+  if (windowed && cascade) { /* window_end - 1 ms: the upstream window's window_time */
+    sl_expr *t = arena_zalloc(b->a, sizeof *t), *lit = arena_zalloc(b->a, sizeof *lit);
+    lit->kind = E_LIT;
+    lit->type = type_make(T_INTERVAL);
+    lit->lit = value_int(1);
+    lit->off = q->off;
+    t->kind = E_ARITH;
+    t->ival = EOP_SUB;
+    t->type = in->types[up_end];
+    t->nargs = 2;
+    t->args = arena_alloc(b->a, 2 * sizeof(sl_expr *));
+    t->args[0] = col_ref(b, up_end, in->types[up_end], q->off);
+    t->args[1] = lit;
+    t->off = q->off;
+    win.time_col = pre_add(&pre, t);
+  } else if (windowed)
     win.time_col = pre_add(&pre, col_ref(b, win.time_col, in->types[win.time_col], q->off));
   if (windowed && win.kind == WIN_SESSION && tvf && in->op->nkeys) {
     /* sessions are kept per GROUP BY key, so PARTITION BY must name some of those keys */
@@ -727,7 +767,9 @@ plan_node *plan_bind_aggregate(binder *b, const sql_query *q, plan_node *in, con
   int win_base = -1;
   if (windowed) {
     win_base = nop_keys + ab.n;
-    sl_type tt = in->types[legacy_at >= 0 ? ab.legacy_win.time_col : in->op->win.time_col];
+    sl_type tt = cascade
+                     ? in->types[up_end]
+                     : in->types[legacy_at >= 0 ? ab.legacy_win.time_col : in->op->win.time_col];
     tt.prec = 3;
     an->names[win_base] = "window_start";
     an->names[win_base + 1] = "window_end";

@@ -1,5 +1,5 @@
-/* bind_expr.c - expressions into typed sl_expr: literals, column names against a scope (with
- * "did you mean"), operators with Flink's implicit casts and result types (DECIMAL precision
+/* bind_expr.c - expressions into typed sl_expr: literals, column names (bind_column.c resolves
+ * them), operators with Flink's implicit casts and result types (DECIMAL precision
  * rules), functions from the function table, CASE, CAST, IN, BETWEEN, LIKE, EXTRACT. AND/OR
  * chains become one n-ary node and left-deep operator chains are bound in a loop. Must not
  * touch the catalog or plan nodes. */
@@ -159,58 +159,6 @@ static void check_call(binder *b, sl_expr *x, uint32_t off) {
   if (m) plan_fail(b, x->nargs > 1 ? x->args[1]->off : off, "%s", m);
 }
 
-static sl_expr *resolve_column(binder *b, const scope *sc, const sql_expr *x) {
-  const char *qual = x->nnames >= 2 ? x->names[x->nnames - 2] : NULL;
-  const char *name = x->names[x->nnames - 1];
-  bool quoted = (x->ival >> (x->nnames - 1)) & 1;
-  if (x->nnames > 2) plan_fail(b, x->off, "nested field access (a.b.c) is not supported yet");
-  int found = -1;
-  for (int i = 0; i < sc->n; i++) {
-    if (!sql_name_match(sc->cols[i].name, name, quoted)) continue;
-    if (qual && (!sc->cols[i].qual || !str_ieq(sc->cols[i].qual, qual))) continue;
-    if (!qual && sc->cols[i].hidden) continue;
-    if (found >= 0 && sc->cols[found].level < sc->cols[i].level) continue; /* hidden by it */
-    if (found >= 0 && sc->cols[found].level == sc->cols[i].level)
-      plan_fail(b, x->off, "column '%s' is ambiguous; qualify it with a table name", name);
-    found = i;
-  }
-  if (found < 0) {
-    if (qual) {
-      bool qual_known = false;
-      for (int i = 0; i < sc->n; i++)
-        qual_known |= sc->cols[i].qual && str_ieq(sc->cols[i].qual, qual);
-      if (!qual_known) {
-        const char *quals[256];
-        int nq = 0;
-        for (int i = 0; i < sc->n && nq < 256; i++)
-          if (sc->cols[i].qual) quals[nq++] = sc->cols[i].qual;
-        const char *best = str_closest(qual, quals, nq);
-        char hint[128], msg[200];
-        if (best) snprintf(hint, sizeof hint, "did you mean '%s'?", best);
-        snprintf(msg, sizeof msg, "unknown table or alias '%s'", qual);
-        plan_fail_hint(b, x->off, best ? hint : NULL, msg);
-      }
-    }
-    const char *names[512];
-    int nn = 0;
-    for (int i = 0; i < sc->n && nn < 512; i++)
-      if (!qual || (sc->cols[i].qual && str_ieq(sc->cols[i].qual, qual)))
-        names[nn++] = sc->cols[i].name;
-    const char *best = str_closest(name, names, nn);
-    char hint[160], msg[200];
-    if (best) snprintf(hint, sizeof hint, "did you mean '%s'?", best);
-    if (sc->n == 0)
-      snprintf(msg, sizeof msg, "unknown column '%s' (this query has no FROM)", name);
-    else
-      snprintf(msg, sizeof msg, "unknown column '%s'", name);
-    plan_fail_hint(b, x->off, best ? hint : NULL, msg);
-  }
-  sl_expr *r = expr_new(b->a, E_COL, sc->cols[found].type, x->off);
-  r->col = found;
-  r->label = sc->cols[found].name;
-  return r;
-}
-
 static __attribute__((noinline)) sl_expr *bind_literal(binder *b, const scope *sc,
                                                        const sql_expr *x) {
   char t1[48], t2[48];
@@ -298,6 +246,10 @@ static __attribute__((noinline)) sl_expr *bind_func(binder *b, const scope *sc, 
   sl_expr *special = plan_bind_special_call(b, sc, x);
   if (special) return special;
   const fn_def *fn = fn_lookup(x->text);
+  if (!fn && str_ieq(x->text, "ROW"))
+    plan_fail_hint(b, x->off,
+                   "ROW types are supported for the columns of tables: declare one there",
+                   "ROW values (ROW(...)) are not supported yet");
   if (!fn || fn->name[0] == '$') {
     int n;
     const fn_def *all = fn_table(&n);
@@ -551,7 +503,7 @@ sl_expr *plan_bind_expr(binder *b, const scope *sc, const sql_expr *x) {
   case A_NULL:
   case A_INTERVAL:
   case A_TYPED: return bind_literal(b, sc, x);
-  case A_COLUMN: return resolve_column(b, sc, x);
+  case A_COLUMN: return plan_bind_column(b, sc, x);
   case A_STAR: plan_fail(b, x->off, "'*' is only allowed in a select list");
   case A_UNARY: return bind_unary(b, sc, x);
   case A_BINARY:

@@ -58,7 +58,7 @@ bool plan_is_rowtime(const plan_node *n, int col) {
 }
 
 /* 1 when column col of n is a window TVF's window_start, 2 for window_end (the TVF in *tvf). */
-static int window_col(const plan_node *n, int col, const plan_node **tvf) {
+int plan_window_col(const plan_node *n, int col, const plan_node **tvf) {
   for (;;) {
     if (col < 0 || col >= n->ncols) return 0;
     if (n->kind == P_WINTVF || n->kind == P_WINAGG) { /* a window TVF or a window aggregation */
@@ -246,7 +246,7 @@ void plan_join_decide(binder *b, pending *pd, const sql_query *q) {
     used[i] = true;
     if (le->kind == E_COL && re->kind == E_COL && !pd->rtable) {
       const plan_node *t1 = NULL, *t2 = NULL;
-      int a = window_col(l, le->col, &t1), c = window_col(r, re->col - nl, &t2);
+      int a = plan_window_col(l, le->col, &t1), c = plan_window_col(r, re->col - nl, &t2);
       if (a && a == c && lw[a] < 0) {
         lw[a] = le->col, rw[a] = re->col - nl, ltvf = t1, rtvf = t2;
         continue;
@@ -356,13 +356,22 @@ void plan_join_decide(binder *b, pending *pd, const sql_query *q) {
                 "WATERMARK: a temporal join)");
     }
   } else if (window) {
-    const window_spec *a = &ltvf->op->win, *c = &rtvf->op->win;
-    if (a->kind != c->kind || a->size != c->size || a->slide != c->slide || a->step != c->step ||
-        a->offset != c->offset || a->gap != c->gap)
+    window_spec a = ltvf->op->win, c = rtvf->op->win;
+    /* a cascading aggregation's windows are its upstream's (a TUMBLE of the slide, with the
+     * upstream's window_start): compare them as that window */
+    window_spec *cs[2] = {&a, &c};
+    for (int i = 0; i < 2; i++)
+      if (cs[i]->out_size && cs[i]->out_size != cs[i]->size) {
+        cs[i]->kind = WIN_HOP;
+        cs[i]->slide = cs[i]->size;
+        cs[i]->size = cs[i]->out_size;
+      }
+    if (a.kind != c.kind || a.size != c.size || a.slide != c.slide || a.step != c.step ||
+        a.offset != c.offset || a.gap != c.gap)
       plan_fail(b, n->off,
                 "a window join needs the same window on both sides (kind, size, slide and "
                 "offset)");
-    if (a->kind == WIN_SESSION)
+    if (a.kind == WIN_SESSION)
       plan_fail(b, n->off, "window joins over SESSION windows are not supported yet");
     s->join_kind = PJ_WINDOW;
     s->lwin[0] = lw[1], s->lwin[1] = lw[2];

@@ -155,6 +155,7 @@ scope plan_make_scope(binder *b, plan_node *n, const char *qual) {
     s.cols[i].level = 0;
     s.cols[i].hidden = false;
     s.cols[i].using_col = false;
+    s.cols[i].nest = plan_col_nest(n, i);
   }
   return s;
 }
@@ -347,6 +348,7 @@ void plan_bind_insert(binder *b, const sql_stmt *s) {
     t->cols = arena_zalloc(b->a, sizeof(cat_column) * (size_t)q->ncols);
     t->phys_names = arena_zalloc(b->a, sizeof(char *) * (size_t)q->ncols);
     t->phys_types = arena_zalloc(b->a, sizeof(sl_type) * (size_t)q->ncols);
+    t->phys_nest = arena_zalloc(b->a, (size_t)q->ncols); /* SELECT * keeps ROW leaves nested */
     for (int i = 0; i < q->ncols; i++) {
       if (!strncmp(q->names[i], "EXPR$", 5) && t->conn->needs_format)
         plan_fail(b, s->query->off,
@@ -361,6 +363,7 @@ void plan_bind_insert(binder *b, const sql_stmt *s) {
       t->cols[i].name = t->phys_names[i] = q->names[i];
       t->cols[i].type = t->phys_types[i] = ty;
       t->cols[i].phys = i;
+      t->cols[i].nest = t->phys_nest[i] = plan_col_nest(q, i);
     }
   }
   /* map query columns to sink columns */

@@ -359,22 +359,27 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
     plan_fail(b, s->name_off, "a table needs at least one column");
   if (t->inferred && t->conn->has_source && !t->conn->has_sink)
     plan_fail(b, s->name_off, "a source table needs its columns declared");
-  t->ncols = s->ncols;
-  t->cols = arena_zalloc(b->a, sizeof(cat_column) * (size_t)(s->ncols ? s->ncols : 1));
+  int ncols;
+  uint8_t *nest;
+  const sql_column_def *cols = plan_row_flatten(b, s, &ncols, &nest);
+  t->ncols = ncols;
+  t->cols = arena_zalloc(b->a, sizeof(cat_column) * (size_t)(ncols ? ncols : 1));
   int nphys = 0;
-  for (int i = 0; i < s->ncols; i++)
-    if (!s->cols[i].computed) nphys++;
+  for (int i = 0; i < ncols; i++)
+    if (!cols[i].computed) nphys++;
   t->nphys = nphys;
   t->phys_names = arena_zalloc(b->a, sizeof(char *) * (size_t)(nphys ? nphys : 1));
   t->phys_types = arena_zalloc(b->a, sizeof(sl_type) * (size_t)(nphys ? nphys : 1));
+  t->phys_nest = arena_zalloc(b->a, (size_t)(nphys ? nphys : 1));
   scope phys = {arena_zalloc(b->a, sizeof(scope_col) * (size_t)(nphys ? nphys : 1)), 0};
-  for (int i = 0; i < s->ncols; i++) {
-    const sql_column_def *cd = &s->cols[i];
+  for (int i = 0; i < ncols; i++) {
+    const sql_column_def *cd = &cols[i];
     cat_column *c = &t->cols[i];
     c->name = cd->name;
     c->off = cd->off;
     c->not_null = cd->not_null;
     c->phys = -1;
+    c->nest = nest[i];
     if (cd->metadata)
       plan_fail(b, cd->off, "connector '%s' has no metadata columns", t->conn->name);
     if (!cd->computed) {
@@ -382,14 +387,16 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
       c->phys = phys.n;
       t->phys_names[phys.n] = cd->name;
       t->phys_types[phys.n] = cd->type;
+      t->phys_nest[phys.n] = nest[i];
+      phys.cols[phys.n].nest = nest[i];
       phys.cols[phys.n].name = cd->name;
       phys.cols[phys.n].qual = s->name;
       phys.cols[phys.n].type = cd->type;
       phys.n++;
     }
   }
-  for (int i = 0; i < s->ncols; i++) {
-    const sql_column_def *cd = &s->cols[i];
+  for (int i = 0; i < ncols; i++) {
+    const sql_column_def *cd = &cols[i];
     if (!cd->computed) continue;
     sl_expr *x = plan_bind_expr(b, &phys, cd->computed);
     if (x->type.id == T_NULL) x = expr_coerce(x, type_make(T_STRING), b->a);
@@ -420,6 +427,7 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
       all.cols[i].name = t->cols[i].name;
       all.cols[i].qual = s->name;
       all.cols[i].type = t->cols[i].type;
+      all.cols[i].nest = t->cols[i].nest;
     }
     sl_expr *w = plan_bind_expr(b, &all, s->wm_expr);
     if (w->type.id != ct.id)

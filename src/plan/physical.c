@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../ops/ops.h"
-#include "plan.h"
+#include "physical_int.h"
 
 /* A merge of two Calcs is skipped when its expressions would exceed these (it would copy a
  * shared expression too often, or nest deeper than the evaluator's stack allows). */
@@ -202,6 +202,7 @@ sl_status plan_optimize(sl_pipeline *p, sl_error *e) {
   for (int i = 0; i < p->ninserts; i++) count_parents(p->inserts[i]);
   for (int i = 0; i < p->ninserts; i++) p->inserts[i] = opt(&p->arena, p->inserts[i]);
   for (int i = 0; i < p->ninserts; i++) number(p, p->inserts[i]);
+  plan_reuse(p); /* after numbering: it marks the nodes it has seen by id */
   return SL_OK;
 }
 
@@ -211,43 +212,6 @@ static int table_index(const sl_pipeline *p, const cat_table *t) {
   for (int i = 0; i < p->ntables; i++)
     if (p->tables[i] == t) return i;
   return 0;
-}
-
-typedef struct builder {
-  sl_pipeline *p;
-  sl_job *j;
-  bool dry;
-  const char *dlq_default;
-  sl_error *e;
-  /* per-build state; the compiled plan is never written */
-  bool **needed;      /* per table: columns some Calc above its source uses */
-  sl_op **src, **snk; /* per table: its one source and one sink operator */
-  sl_op **wm;         /* per table: its one watermark assigner */
-  sl_op **ops;        /* per plan node id: its operator, built once however many parents */
-  bool *marked;       /* per plan node id: visited by mark() */
-  /* parallel builds: this job is worker `worker` of `nworkers` */
-  int worker, nworkers;
-  sl_group *group;
-  conn_split *splits; /* per table, shared by the workers' builds */
-  int nxchg;          /* exchanges built so far (the same numbering on every worker) */
-  int replicate;      /* > 0: under a lookup join's dimension, every worker reads it all */
-  bool *rep_built;    /* per plan node id: built under `replicate` */
-  const char *serial; /* why this plan runs on one worker (the build then fails) */
-  state_budget *budget; /* 'pipeline.memory.limit', shared by the workers */
-} builder;
-
-/* Rows of `in` go to the worker their keys hash to (or all to worker 0): the sender and the
- * receiver of a new exchange. One worker, or under a replicated dimension: nothing. */
-static sl_op *exchange(builder *b, sl_op *in, xchg_mode mode, const int *keys, int nkeys) {
-  if (b->nworkers <= 1 || b->replicate) return in;
-  if (mode == XCHG_HASH && nkeys == 0) mode = XCHG_SINGLE;
-  xchg *x = job_group_exchange(b->group, b->nxchg++);
-  sl_op *s = op_exchange_send_new(b->j, x, b->worker, mode, keys, nkeys, in);
-  job_add_op(b->j, s);
-  op_connect(in, s);
-  sl_op *r = op_exchange_recv_new(b->j, x, b->worker, s);
-  job_add_op(b->j, r);
-  return r;
 }
 
 static bool *needed_of(builder *b, const cat_table *t) {
@@ -321,48 +285,6 @@ static void preload(sl_op *op) {
   for (int i = 0; i < op->nin; i++) preload(op->in[i]);
 }
 
-/* A node without keys runs on worker 0 (its rows all go there): another worker has no
- * instance of it, or a global aggregation would emit its empty result there too. */
-static bool single_elsewhere(const builder *b, const plan_node *n) {
-  if (b->nworkers <= 1 || b->replicate || b->worker == 0) return false;
-  const plan_opspec *o = n->op;
-  switch (n->kind) {
-  case P_WINAGG:
-  case P_AGG:
-  case P_RANK:
-  case P_OVER: return o->nkeys == 0;
-  case P_WINTVF: return o->win.kind == WIN_SESSION && o->win.nkeys == 0;
-  case P_JOIN: return o->join_kind != PJ_LOOKUP && (o->nkeys == 0 || o->null_aware);
-  default: return false;
-  }
-}
-
-/* What stands in for such a node on the other workers: it passes the signals on (no row
- * reaches it) with the node's columns. */
-static sl_op *stand_in(builder *b, const plan_node *n, sl_op *in, sl_op *in2) {
-  sl_op *op = op_union_new(b->j, n->ncols, n->names, n->types);
-  job_add_op(b->j, op);
-  op_connect(in, op);
-  if (in2) op_connect(in2, op);
-  return op;
-}
-
-/* The exchange in front of a stateful node: by its keys (GROUP BY, PARTITION BY, a session
- * window's partition), to worker 0 when it has none, nothing for row-wise nodes. */
-static sl_op *keyed_input(builder *b, const plan_node *n, sl_op *in) {
-  const plan_opspec *o = n->op;
-  switch (n->kind) {
-  case P_WINAGG:
-  case P_AGG:
-  case P_RANK:
-  case P_OVER: return exchange(b, in, XCHG_HASH, o->keys, o->nkeys);
-  case P_WINTVF:
-    if (o->win.kind == WIN_SESSION) return exchange(b, in, XCHG_HASH, o->win.keys, o->win.nkeys);
-    return in;
-  default: return in;
-  }
-}
-
 static sl_op *build_node(builder *b, const plan_node *n) {
   sl_job *j = b->j;
   switch (n->kind) {
@@ -398,6 +320,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
         .worker = split ? b->worker : 0,
         .nworkers = split ? b->nworkers : 1,
         .split = split ? &b->splits[table_index(b->p, t)] : NULL};
+    c.schema.nest = t->phys_nest; /* ROW leaves */
     sl_op *op = t->conn->source_new(&c, b->e);
     if (!op) return NULL;
     if (b->p->batch_mode && !op->bounded) {
@@ -448,7 +371,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     sl_op *in = build(b, n->in[0]);
     if (!in) return NULL;
     if (!t->conn->parallel_sink) { /* written once, by worker 0 */
-      in = exchange(b, in, XCHG_SINGLE, NULL, 0);
+      in = plan_exchange(b, in, XCHG_SINGLE, NULL, 0);
       if (b->worker > 0 && b->nworkers > 1) return in;
     }
     sl_op **snk = &b->snk[table_index(b->p, t)];
@@ -466,6 +389,7 @@ static sl_op *build_node(builder *b, const plan_node *n) {
                     .primary_key = t->pk,
                     .nprimary_key = t->npk,
                     .updating_input = in->updating};
+      c.schema.nest = t->phys_nest; /* ROW leaves */
       sl_op *op = t->conn->sink_new(&c, b->e);
       if (!op) return NULL;
       op->ncols = t->nphys;
@@ -515,8 +439,9 @@ static sl_op *build_node(builder *b, const plan_node *n) {
   case P_PROCTIME: {
     sl_op *in = build(b, n->in[0]);
     if (!in) return NULL;
-    in = keyed_input(b, n, in);
-    if (single_elsewhere(b, n)) return stand_in(b, n, in, NULL);
+    if (plan_two_phase(b, n, in)) return plan_build_two_phase(b, n, in);
+    in = plan_keyed_input(b, n, in);
+    if (plan_single_elsewhere(b, n)) return plan_stand_in(b, n, in, NULL);
     sl_op *op = plan_build_stateful(b->p, j, n, in, b->e);
     if (!op) return NULL;
     op->ncols = n->ncols;
@@ -535,7 +460,16 @@ static sl_op *build_node(builder *b, const plan_node *n) {
     /* NOT IN needs to know whether the whole right side holds a NULL, or is empty: on one
      * worker */
     int nk = n->op->null_aware ? 0 : n->op->nkeys;
-    if (!lookup) l = exchange(b, l, XCHG_HASH, n->op->keys, nk);
+    const int *lk = n->op->keys, *rk = n->op->rkeys;
+    if (n->op->join_kind == PJ_WINDOW) { /* the window is a key too: windows spread out */
+      int *a = arena_alloc(&b->p->arena, sizeof(int) * (size_t)(nk + 2));
+      int *c = arena_alloc(&b->p->arena, sizeof(int) * (size_t)(nk + 2));
+      for (int i = 0; i < nk; i++) a[i] = lk[i], c[i] = rk[i];
+      a[nk] = n->op->lwin[0], a[nk + 1] = n->op->lwin[1];
+      c[nk] = n->op->rwin[0], c[nk + 1] = n->op->rwin[1];
+      lk = a, rk = c, nk += 2;
+    }
+    if (!lookup) l = plan_exchange(b, l, XCHG_HASH, lk, nk);
     const plan_node *rn = n->in[1];
     sl_lookup *remote = NULL; /* a table asked by key: it is not read as a stream */
     if (n->op->join_kind == PJ_LOOKUP && rn->kind == P_SCAN && rn->table->conn->lookup_new) {
@@ -547,14 +481,15 @@ static sl_op *build_node(builder *b, const plan_node *n) {
                     .fmt = t->fmt,
                     .source_index = -1,
                     .dry = b->dry};
+      c.schema.nest = t->phys_nest; /* ROW leaves */
       if (!(remote = t->conn->lookup_new(&c, n->op->rkeys, n->op->nkeys, b->e))) return NULL;
     }
     if (lookup) b->replicate++; /* every worker keeps the whole dimension */
     sl_op *r = remote ? NULL : build(b, rn);
     if (lookup) b->replicate--;
     if (!remote && !r) return NULL;
-    if (r && !lookup) r = exchange(b, r, XCHG_HASH, n->op->rkeys, nk);
-    if (r && single_elsewhere(b, n)) return stand_in(b, n, l, r);
+    if (r && !lookup) r = plan_exchange(b, r, XCHG_HASH, rk, nk);
+    if (r && plan_single_elsewhere(b, n)) return plan_stand_in(b, n, l, r);
     sl_op *op = plan_build_join(b->p, j, n, l, r, remote, b->e);
     if (!op) return NULL;
     op->ncols = n->ncols;
@@ -662,6 +597,7 @@ int plan_build_workers(const sl_pipeline *cp, bool dry, int n, sl_job **jobs, sl
     }
     if (!st) {
       *g = proto.group;
+      for (int w = 0; w < n; w++) jobs[w]->group = proto.group, jobs[w]->worker = w;
       return n;
     }
     for (int w = 0; w < built; w++) {
@@ -766,6 +702,10 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format fmt, FIL
       first = false;
     }
   }
+  int workers = j->group ? job_group_workers(j->group) : 1;
   if (fmt == EXPLAIN_DOT) fputs("}\n", f);
-  if (fmt == EXPLAIN_JSON) fputs("\n]}\n", f);
+  if (fmt == EXPLAIN_JSON) fprintf(f, "\n], \"workers\": %d}\n", workers);
+  if (fmt == EXPLAIN_TEXT && (workers > 1 || j->serial))
+    fprintf(f, "runs on %d worker%s%s%s\n", workers, workers > 1 ? "s" : "",
+            j->serial ? ": " : "", j->serial ? j->serial : "");
 }

@@ -20,6 +20,7 @@ typedef struct cat_column {
   sl_expr *computed; /* over the physical columns; NULL for a physical column */
   int phys;          /* index in the physical row, -1 for computed */
   uint32_t off;
+  uint8_t nest; /* a leaf of a ROW column: its ROW levels (name "a.b" has 1); 0 otherwise */
 } cat_column;
 
 typedef struct plan_node plan_node;
@@ -32,6 +33,8 @@ typedef struct cat_table {
   int ncols, nphys;
   const char **phys_names;
   sl_type *phys_types;
+  uint8_t *phys_nest; /* fmt_schema.nest: ROW levels of each physical column (ROW columns are
+                         flattened into leaves named by their path, "bid.auction") */
   sql_option *opts;
   int nopts;
   opt_list ol; /* the same options as format/ and connector/ take them */
@@ -192,6 +195,8 @@ sl_expr *plan_col(sl_arena *a, int col, sl_type t, uint32_t off);
 sl_expr *plan_and(sl_arena *a, sl_expr *x, sl_expr *y);
 /* Rewrites every INSERT's plan (a DAG: shared nodes are rewritten once and never copied into
  * their parents) and numbers the nodes. */
+/* Sub-plan reuse (plan_optimize calls it): equal subtrees become one node (reuse.c). */
+void plan_reuse(sl_pipeline *p);
 sl_status plan_optimize(sl_pipeline *p, sl_error *e);
 /* The operator of a stateful node (physical_ops.c), given its built input. */
 sl_op *plan_build_stateful(const sl_pipeline *p, sl_job *j, const plan_node *n, sl_op *in,

@@ -17,6 +17,7 @@ typedef struct scope_col {
   bool hidden;    /* the right column of a USING pair: only its qualified name finds it, and *
                      leaves it out (the left one stands for both) */
   bool using_col; /* the column that stands for a USING pair: SELECT * puts it first */
+  uint8_t nest;   /* a leaf of a ROW column, named by its path ("bid.auction"): its ROW levels */
 } scope_col;
 
 typedef struct scope {
@@ -121,6 +122,9 @@ bound plan_bind_join(binder *b, const sql_from *f, cte_env *env);
 plan_node *plan_bind_where(binder *b, const sql_query *q, bound *in, cte_env *env,
                            const sql_expr **rest);
 bool plan_is_rowtime(const plan_node *n, int col);
+/* 1 when column col of n is a window TVF's or window aggregation's window_start, 2 for its
+ * window_end (seen through Calc projections of plain columns); that node in *tvf. */
+int plan_window_col(const plan_node *n, int col, const plan_node **tvf);
 /* The hints of a SELECT: known ones only; STATE_TTL names inputs of its joins (b->jc). */
 void plan_check_hints(binder *b, const sql_query *q);
 /* What bind_join.c and bind_join_kind.c share: the
@@ -134,6 +138,16 @@ sl_expr *plan_shift_cols(binder *b, const sl_expr *x, int ncols, int from, int d
 plan_node *plan_new_join(binder *b, int type, plan_node *l, plan_node *r, uint32_t off);
 const char *plan_join_type_name(int t);
 void plan_join_decide(binder *b, pending *pd, const sql_query *q);
+
+/* catalog_row.c: the columns of CREATE TABLE with every ROW column flattened into its leaves
+ * (named by their path "a.b", nest[i] their ROW levels, NOT NULL only when every level is), in
+ * declaration order; and the ROW levels of column col of n (0 unless it passes a ROW leaf of a
+ * table on unchanged, under the same name). */
+const sql_column_def *plan_row_flatten(binder *b, const sql_stmt *s, int *ncols, uint8_t **nest);
+uint8_t plan_col_nest(const plan_node *n, int col);
+/* bind_column.c: a column reference (t.c, c, a ROW field path bid.auction, t.bid.auction,
+ * a.b.c) against a scope; located errors with "did you mean" for unknown names. */
+sl_expr *plan_bind_column(binder *b, const scope *sc, const sql_expr *x);
 
 /* bind_query.c */
 bound plan_bind_from(binder *b, const sql_from *f, cte_env *env);

@@ -136,9 +136,11 @@ sl_type sql_parse_type(parser *p) {
       sql_expect_p(p, ")");
       t.prec = (uint8_t)(pr > 3 ? 3 : pr);
     }
+  } else if (is_kw(p, "ROW")) {
+    sql_fail(p, off, "ROW types are supported for table columns only, not in CAST yet");
   } else if (is_kw(p, "BYTES") || is_kw(p, "BINARY") || is_kw(p, "VARBINARY") ||
-             is_kw(p, "ARRAY") || is_kw(p, "MAP") || is_kw(p, "ROW") || is_kw(p, "MULTISET") ||
-             is_kw(p, "TIME") || is_kw(p, "BYTEA") || is_kw(p, "JSON") || is_kw(p, "JSONB")) {
+             is_kw(p, "ARRAY") || is_kw(p, "MAP") || is_kw(p, "MULTISET") || is_kw(p, "TIME") ||
+             is_kw(p, "BYTEA") || is_kw(p, "JSON") || is_kw(p, "JSONB")) {
     sql_fail(p, off, "type %.*s is not supported yet", (int)k->len, ttext(p, k));
   } else {
     static const char *const names[] = {"BOOLEAN", "INT",       "BIGINT",        "FLOAT",

@@ -70,6 +70,8 @@ void sql_enter(parser *p);
 static inline void sql_leave(parser *p) { p->depth--; }
 
 sl_type sql_parse_type(parser *p);
+/* parse_row.c: the type of table column c (a ROW fills c->fields; other types c->type) */
+void sql_column_type_p(parser *p, sql_column_def *c);
 int sql_int_in_parens(parser *p); /* parse_expr.c: (n) of a type, a non-negative integer */
 /* parse_time.c: a time unit word (upper case, singular), and an INTERVAL literal after the
  * INTERVAL keyword at off */

@@ -514,7 +514,7 @@ static void parse_create_table(parser *p, sql_stmt *s) {
       if (accept_kw(p, "AS")) {
         c->computed = sql_expr_p(p);
       } else {
-        c->type = sql_parse_type(p);
+        sql_column_type_p(p, c);
         if (accept_kw(p, "NOT")) {
           sql_expect_kw(p, "NULL");
           c->not_null = true;

@@ -262,7 +262,14 @@ typedef struct sql_column_def {
   sql_expr *computed; /* c AS expr */
   bool metadata;
   const char *meta_key;
+  /* ROW<f type, ...> or ROW(f type, ...): its fields (nfields >= 1; type is unused), each a
+   * column definition of its own (nested ROWs nest). The parser guarantees: no empty ROW, no
+   * field named twice in one ROW (case-insensitively), no '.' in the name of a ROW column or
+   * of a field of one, at most SQL_MAX_ROW_DEPTH ROW levels. */
+  struct sql_column_def *fields;
+  int nfields;
 } sql_column_def;
+#define SQL_MAX_ROW_DEPTH 16
 
 typedef struct sql_option {
   const char *key, *value;

@@ -86,6 +86,25 @@ grep -q "split into 64 KiB chunks" plan2.txt || fail "explain json source: $(hea
 grep -q "ExchangeSend.*by hash of k" plan2.txt || fail "no hash exchange: $(cat plan2.txt)"
 grep -q "every row to worker 0" plan2.txt || fail "no exchange to worker 0 for a file sink"
 
+# a table that is a lookup join's dimension (every worker reads it whole) and also a stream
+# elsewhere cannot be split: the run is one worker, and explain says why
+printf '{"id":1,"n":"a"}\n{"id":2,"n":"b"}\n' >dim.jsonl
+cat >lk.sql <<'Q'
+CREATE TABLE dim (id INT, n STRING, PRIMARY KEY (id) NOT ENFORCED)
+  WITH ('connector' = 'filesystem', 'path' = 'dim.jsonl', 'format' = 'json');
+CREATE TABLE pr (id BIGINT, k INT, pt AS PROCTIME())
+  WITH ('connector' = 'filesystem', 'path' = 'in/1.jsonl', 'format' = 'json');
+CREATE TABLE o1 WITH ('connector' = 'blackhole');
+CREATE TABLE o2 WITH ('connector' = 'blackhole');
+INSERT INTO o1 SELECT pr.k, d.n FROM pr LEFT JOIN dim FOR SYSTEM_TIME AS OF pr.pt AS d ON pr.k = d.id;
+INSERT INTO o2 SELECT id, n FROM dim;
+Q
+"$S" explain lk.sql -p 2 >plan3.txt 2>&1
+grep -q "runs on 1 worker: the plan cannot be split (a table is both a lookup join" plan3.txt ||
+  fail "explain of a dimension read twice: $(tail -2 plan3.txt)"
+"$S" run lk.sql -p 2 >/dev/null 2>err.txt || fail "dimension read twice: $(cat err.txt)"
+grep -q "6001 rows written" err.txt || fail "lookup join rows: $(cat err.txt)"
+
 # a failure on any worker fails the run and publishes nothing
 rm -rf out
 sed "s|'dlq.path' = 'dlq.jsonl'|'on-error' = 'fail'|" p.sql >fail.sql

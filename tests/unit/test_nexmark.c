@@ -129,7 +129,8 @@ TEST(nexmark_hot_ratios_and_prices) {
       lo = p < lo ? p : lo;
       hi = p > hi ? p : hi;
       cheap += p < 100000; /* log-uniform over 6 decades: half below 10^5 */
-      hot_ch += ev.s[NX_B_CHANNEL].n < 8 || memcmp(ev.s[NX_B_CHANNEL].p, "channel-", 8) != 0;
+      nx_str ch = ev.s[NX_B_CHANNEL];
+      hot_ch += ch.n < 9 || memcmp(ch.p, "channel-", 8) != 0; /* Google, Facebook ... */
     } else if (ev.kind == NX_AUCTION) {
       auctions++;
       hot_s += ev.i[NX_A_SELLER] - 1000 == epoch / 100 * 100;

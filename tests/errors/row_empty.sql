@@ -1,0 +1,2 @@
+CREATE TABLE t (k INT, r ROW<>)
+  WITH ('connector' = 'filesystem', 'path' = 't.csv', 'format' = 'csv');
