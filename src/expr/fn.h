@@ -52,6 +52,8 @@ FN_CHECK(chk_to_date);
 FN_CHECK(chk_to_ts);
 FN_CHECK(chk_to_ts_ltz);
 FN_CHECK(chk_ts_unit);
+FN_CHECK(chk_time_part);
+FN_CHECK(chk_count_char);
 FN_CHECK(chk_unix_ts);
 
 /* evaluators (fn_string.c, fn_regex.c, fn_math.c, fn_time.c) */
@@ -59,6 +61,7 @@ FN_EVAL(f_abs);
 FN_EVAL(f_char_length);
 FN_EVAL(f_coalesce);
 FN_EVAL(f_concat);
+FN_EVAL(f_count_char);
 FN_EVAL(f_concat_ws);
 FN_EVAL(f_current_watermark);
 FN_EVAL(f_date_format);
@@ -88,9 +91,13 @@ FN_EVAL(f_substring);
 FN_EVAL(f_to_date);
 FN_EVAL(f_to_timestamp);
 FN_EVAL(f_to_ts_ltz);
+FN_EVAL(f_time_part);
 FN_EVAL(f_trim);
 FN_EVAL(f_unix_timestamp);
 FN_EVAL(f_upper);
+
+/* The EXTRACT unit index a HOUR/MINUTE/... function stands for (fn_time.c); -1 if none. */
+int fn_part_unit(const char *name);
 
 /* Per-node state of the regular expression functions (fn_regex.c). */
 void *fn_regex_prepare(const sl_expr *call, const char **err, sl_arena *a);

@@ -250,6 +250,21 @@ const char *chk_ts_unit(sl_expr *call, sl_arena *a) {
   call->type = call->fn->name[1] == 'E' ? type_make(T_BIGINT) : A(0); /* $EXTRACT vs $FLOOR */
   return NULL;
 }
+/* HOUR(t) ...: a timestamp (a DATE only for the units above HOUR), BIGINT as EXTRACT */
+const char *chk_time_part(sl_expr *call, sl_arena *a) {
+  int u = fn_part_unit(call->fn->name);
+  const char *m = need(call, 0, is_ts(A(0)) && (A(0).id != T_DATE || u > 3),
+                       u > 3 ? "a date or timestamp" : "a timestamp", a);
+  if (m) return m;
+  call->type = type_make(T_BIGINT);
+  return NULL;
+}
+/* count_char(s, c): two strings, BIGINT */
+const char *chk_count_char(sl_expr *call, sl_arena *a) {
+  const char *m = chk_str(call, a);
+  call->type = type_make(T_BIGINT);
+  return m;
+}
 const char *chk_like(sl_expr *call, sl_arena *a) { return chk_str(call, a); }
 const char *chk_now_ltz(sl_expr *call, sl_arena *a) {
   call->type = type_make(T_TIMESTAMP_LTZ);

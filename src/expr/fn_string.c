@@ -97,6 +97,27 @@ sl_status f_char_length(const sl_expr *call, const sl_value *v, expr_ctx *ctx, s
   return SL_OK;
 }
 
+/* count_char(s, c) as Nexmark's CountChar UDF: the number of bytes of s equal to the first
+ * byte of c; 0 when s is NULL (the UDF's rule), NULL when c is NULL or empty. */
+sl_status f_count_char(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
+  (void)call, (void)ctx;
+  if (v[1].null || v[1].len == 0) {
+    *out = value_null();
+    return SL_OK;
+  }
+  int64_t n = 0;
+  if (!v[0].null) {
+    const char *s = v[0].u.s, *e = s + v[0].len;
+    char c = v[1].u.s[0];
+    while ((s = memchr(s, c, (size_t)(e - s))) != NULL) {
+      n++;
+      s++;
+    }
+  }
+  *out = value_int(n);
+  return SL_OK;
+}
+
 static const char *find(const char *h, size_t hn, const char *nd, size_t nn) {
   if (nn == 0) return h;
   if (nn > hn) return NULL;

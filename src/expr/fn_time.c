@@ -1,6 +1,6 @@
 /* fn_time.c - date and time functions: DATE_FORMAT, TO_TIMESTAMP, TO_DATE, TO_TIMESTAMP_LTZ,
- * UNIX_TIMESTAMP, FROM_UNIXTIME, EXTRACT, FLOOR/CEIL(t TO unit), CURRENT_TIMESTAMP and friends,
- * PROCTIME() (the wall clock read per row).
+ * UNIX_TIMESTAMP, FROM_UNIXTIME, EXTRACT (and its shorthands HOUR, MINUTE, ... DAYOFWEEK),
+ * FLOOR/CEIL(t TO unit), CURRENT_TIMESTAMP and friends, PROCTIME() (the wall clock read per row).
  * The pattern letters themselves live in value/datefmt.c. Must not touch: rows, batches,
  * operators, the SQL front end (src/sql). */
 #include <math.h>
@@ -98,15 +98,35 @@ static int64_t ms_of(const sl_expr *call, const sl_value *v, expr_ctx *ctx) {
   return v->u.i;
 }
 
+static sl_status extract_unit(int64_t unit, int64_t ms, expr_ctx *ctx, sl_value *out);
+
 sl_status f_extract(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
-  int64_t ms = ms_of(call, &v[0], ctx);
+  return extract_unit(call->ival, ms_of(call, &v[0], ctx), ctx, out);
+}
+
+/* HOUR(t), MINUTE(t), ... : Flink's shorthands for EXTRACT(unit FROM t); the unit is the
+ * function's name (DAYOFMONTH = DAY, DAYOFYEAR = DOY, DAYOFWEEK = DOW). */
+int fn_part_unit(const char *name) {
+  if (str_ieq(name, "DAYOFMONTH")) return 4;
+  if (str_ieq(name, "DAYOFYEAR")) return 10;
+  if (str_ieq(name, "DAYOFWEEK")) return 9;
+  for (int i = 0; units[i]; i++)
+    if (str_ieq(units[i], name)) return i;
+  return -1;
+}
+
+sl_status f_time_part(const sl_expr *call, const sl_value *v, expr_ctx *ctx, sl_value *out) {
+  return extract_unit(fn_part_unit(call->fn->name), ms_of(call, &v[0], ctx), ctx, out);
+}
+
+static sl_status extract_unit(int64_t unit, int64_t ms, expr_ctx *ctx, sl_value *out) {
   int64_t days = floor_div(ms, 86400000), rem = floor_mod(ms, 86400000);
   int64_t y;
   unsigned mo, d;
   civil_from_days(days, &y, &mo, &d);
   int64_t r;
   int64_t dow = floor_mod(days + 4, 7); /* 0 = Sunday */
-  switch (call->ival) {
+  switch (unit) {
   case 0: r = rem % 60000; break; /* milliseconds within the minute, as Flink */
   case 1: r = rem / 1000 % 60; break;
   case 2: r = rem / 60000 % 60; break;

@@ -1,0 +1,2 @@
+CREATE TABLE p WITH ('connector' = 'print');
+INSERT INTO p SELECT HOUR(DATE '2024-01-01');
