@@ -38,7 +38,9 @@ bool plan_is_rowtime(const plan_node *n, int col) {
       if (col >= n->ncols - 3) return false;
       /* fall through */
     case P_PROCTIME: n = n->in[0]; continue;
-    case P_WINAGG: return col == n->ncols - 1 && !n->op->proctime;
+    case P_WINAGG: /* window_time, and window_end (sluice; not in Flink): a window's rows go
+                      out before the watermark that closed it, so neither is ever late */
+      return col >= n->ncols - 2 && !n->op->proctime;
     case P_UNION:
       for (int i = 0; i < n->nin; i++)
         if (!plan_is_rowtime(n->in[i], col)) return false;
