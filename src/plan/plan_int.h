@@ -125,6 +125,10 @@ bool plan_is_rowtime(const plan_node *n, int col);
 /* 1 when column col of n is a window TVF's or window aggregation's window_start, 2 for its
  * window_end (seen through Calc projections of plain columns); that node in *tvf. */
 int plan_window_col(const plan_node *n, int col, const plan_node **tvf);
+/* SET key = value (catalog_set.c): from the pipeline text (offsets locate errors) or from
+ * --set KEY=VALUE (from_cli: errors are usage errors). */
+void plan_bind_set(binder *b, const char *key, const char *value, uint32_t key_off,
+                   uint32_t val_off, bool from_cli);
 /* The hints of a SELECT: known ones only; STATE_TTL names inputs of its joins (b->jc). */
 void plan_check_hints(binder *b, const sql_query *q);
 /* What bind_join.c and bind_join_kind.c share: the
