@@ -1,9 +1,8 @@
 /* catalog.c - the catalog side of the binder and the compile entry point: CREATE TABLE (options
  * checked against the connector and format tables, ${VAR} substitution, --set overrides,
  * computed columns, WATERMARK, PRIMARY KEY), the processing-time attribute (a PROCTIME() column,
- * followed through projections), the shared located-failure helpers, and (SET keys are in
- * catalog_set.c)
- * plan_compile walking the statements. Must not bind queries (bind_query.c) or expressions
+ * followed through projections), the shared located-failure helpers, and plan_compile walking
+ * the statements (SET keys are in catalog_set.c). Must not bind queries (bind_query.c) or expressions
  * beyond calling plan_bind_expr, and must not build operators (physical.c). */
 #include <ctype.h>
 #include <limits.h>
