@@ -291,7 +291,15 @@ static sl_op *build_node(builder *b, const plan_node *n) {
   case P_SCAN: {
     cat_table *t = n->table;
     sl_op **src = &b->src[table_index(b->p, t)];
+    if (*src && b->nworkers > 1 && b->src_rep[table_index(b->p, t)] != (b->replicate > 0)) {
+      /* one source per table: read whole by every worker (a lookup join's dimension) and
+       * split as a stream elsewhere cannot both hold */
+      b->serial = "a table is both a lookup join's dimension and a stream read elsewhere";
+      err_set(b->e, SL_ERUNTIME, "%s", b->serial);
+      return NULL;
+    }
     if (*src) return *src;
+    b->src_rep[table_index(b->p, t)] = b->replicate > 0;
     opt_list ol = t->ol;
     const char *dlq = opt_get(&ol, conn_source_opts, "dlq.path");
     int idx = job_add_source(j, t->name, policy_of(&ol), dlq ? dlq : b->dlq_default);
@@ -549,6 +557,7 @@ static sl_status build_worker(const sl_pipeline *cp, bool dry, builder *proto, s
   b.ops = xcalloc(nn, sizeof(sl_op *));
   b.marked = xcalloc(nn, sizeof(bool));
   b.rep_built = xcalloc(nn, sizeof(bool));
+  b.src_rep = xcalloc(nt, sizeof(bool));
   for (int i = 0; i < p->ninserts; i++) mark(&b, p->inserts[i]);
   /* dead letters go next to the first filesystem sink, else into the working directory */
   b.dlq_default = "sluice-dlq.jsonl";
@@ -571,6 +580,7 @@ static sl_status build_worker(const sl_pipeline *cp, bool dry, builder *proto, s
   free(b.ops);
   free(b.marked);
   free(b.rep_built);
+  free(b.src_rep);
   proto->serial = b.serial;
   return st;
 }

@@ -25,6 +25,7 @@ typedef struct builder {
   int nxchg;            /* exchanges built so far (the same numbering on every worker) */
   int replicate;        /* > 0: under a lookup join's dimension, every worker reads it all */
   bool *rep_built;      /* per plan node id: built under `replicate` */
+  bool *src_rep;        /* per table: its source was built under `replicate` */
   const char *serial;   /* why this plan runs on one worker (the build then fails) */
   state_budget *budget; /* 'pipeline.memory.limit', shared by the workers */
 } builder;
