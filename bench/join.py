@@ -36,6 +36,9 @@ import subprocess
 import sys
 import tempfile
 
+# per-core figures: sluice on one worker unless the caller says otherwise
+os.environ.setdefault("SLUICE_PARALLELISM", "1")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 DATA_DIR = os.path.join(ROOT, "build", "bench")

@@ -6,6 +6,8 @@
 # build/bench/. Each tool runs BENCH_REPEAT times (default 3) and its best run counts, so a
 # noisy neighbour on a VM does not decide the result. Prints one line per tool and the ratios.
 set -eu
+# per-core figures: sluice on one worker unless the caller says otherwise
+export SLUICE_PARALLELISM=${SLUICE_PARALLELISM:-1}
 cd "$(dirname "$0")/.."
 N=${BENCH_N:-2000000}
 D=build/bench

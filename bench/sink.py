@@ -22,6 +22,9 @@ import subprocess
 import sys
 import tempfile
 
+# per-core figures: sluice on one worker unless the caller says otherwise
+os.environ.setdefault("SLUICE_PARALLELISM", "1")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 N = int(os.environ.get("SLUICE_BENCH_ROWS", "5000000"))
 ROUNDS = int(os.environ.get("SLUICE_BENCH_ROUNDS", "3"))

@@ -21,6 +21,9 @@ import subprocess
 import sys
 import tempfile
 
+# per-core figures: sluice on one worker unless the caller says otherwise
+os.environ.setdefault("SLUICE_PARALLELISM", "1")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 N = int(os.environ.get("SLUICE_BENCH_ROWS", "2000000"))
 NW = int(os.environ.get("SLUICE_BENCH_WIDE", "500000"))

@@ -19,6 +19,9 @@ import sys
 import tempfile
 import time
 
+# per-core figures: sluice on one worker unless the caller says otherwise
+os.environ.setdefault("SLUICE_PARALLELISM", "1")
+
 SLUICE = sys.argv[1] if len(sys.argv) > 1 else "build/sluice"
 SAMPLES = int(os.environ.get("SAMPLES", "300"))
 IDLE = float(os.environ.get("IDLE_SECONDS", "5"))

@@ -25,6 +25,9 @@ import subprocess
 import sys
 import tempfile
 
+# per-core figures: sluice on one worker unless the caller says otherwise
+os.environ.setdefault("SLUICE_PARALLELISM", "1")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SLUICE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/sluice"))
 N = int(os.environ.get("SLUICE_BENCH_ROWS", "20000000"))
