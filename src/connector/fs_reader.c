@@ -5,6 +5,7 @@
  * Must not touch: decoding (format/), rows or batches: the source decides when the window may
  * slide (never while rows of the current batch point into it). */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,10 +108,17 @@ static struct {
 
 static long page_size;
 
+/* Workers map windows at the same time: slots are claimed and freed under this lock; the
+ * handler reads them without it (a slot's reader is published last and withdrawn first). */
+static pthread_mutex_t windows_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t sigbus_once = PTHREAD_ONCE_INIT;
+static bool sigbus_ok;
+
 static void on_sigbus(int sig, siginfo_t *si, void *ctx) {
   char *a = si->si_addr;
   for (int i = 0; i < MAX_WINDOWS; i++)
-    if (windows[i].r && a >= windows[i].start && a < windows[i].end) {
+    if (__atomic_load_n(&windows[i].r, __ATOMIC_ACQUIRE) && a >= windows[i].start &&
+        a < windows[i].end) {
       long page = page_size;
       void *pg = (void *)((uintptr_t)a & ~(uintptr_t)(page - 1));
       if (mmap(pg, (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
@@ -122,32 +130,38 @@ static void on_sigbus(int sig, siginfo_t *si, void *ctx) {
   signal(SIGBUS, SIG_DFL); /* not a window of ours: the fault is real */
 }
 
+static void install_sigbus(void) {
+  page_size = sysconf(_SC_PAGESIZE);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_sigbus;
+  sa.sa_flags = SA_SIGINFO;
+  sigemptyset(&sa.sa_mask);
+  sigbus_ok = sigaction(SIGBUS, &sa, NULL) == 0;
+}
+
 static bool track_window(fs_reader *r) {
-  static bool installed;
-  if (!installed) {
-    page_size = sysconf(_SC_PAGESIZE);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_sigbus;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGBUS, &sa, NULL) != 0) return false;
-    installed = true;
-  }
-  for (int i = 0; i < MAX_WINDOWS; i++)
+  pthread_once(&sigbus_once, install_sigbus);
+  if (!sigbus_ok) return false;
+  bool found = false;
+  pthread_mutex_lock(&windows_lock);
+  for (int i = 0; i < MAX_WINDOWS && !found; i++)
     if (!windows[i].r) {
       windows[i].start = r->map;
       windows[i].end = r->map + r->maplen;
-      windows[i].r = r;
-      return true;
+      __atomic_store_n(&windows[i].r, r, __ATOMIC_RELEASE);
+      found = true;
     }
-  return false; /* too many live windows: the caller reads instead */
+  pthread_mutex_unlock(&windows_lock);
+  return found; /* false: too many live windows, the caller reads instead */
 }
 
 static void unmap(fs_reader *r) {
   if (!r->map) return;
+  pthread_mutex_lock(&windows_lock);
   for (int i = 0; i < MAX_WINDOWS; i++)
-    if (windows[i].r == r) windows[i].r = NULL;
+    if (windows[i].r == r) __atomic_store_n(&windows[i].r, NULL, __ATOMIC_RELEASE);
+  pthread_mutex_unlock(&windows_lock);
   munmap(r->map, r->maplen);
   r->map = NULL;
   r->maplen = 0;
@@ -189,8 +203,7 @@ static fs_fill fill_map(fs_reader *r) {
     r->eof = true;
     return FS_FILL_EOF;
   }
-  static long page;
-  if (!page) page = sysconf(_SC_PAGESIZE);
+  long page = sysconf(_SC_PAGESIZE);
   off_t at = start - start % page;
   size_t delta = (size_t)(start - at);
   size_t n = r->size - start < (off_t)r->win ? (size_t)(r->size - start) : r->win;
