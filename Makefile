@@ -36,6 +36,12 @@ build/sluice: $(OBJS)
 build/asan/sluice: $(AOBJS)
 	$(Q)$(CC) $(ASAN) -o $@ $(AOBJS) $(LDLIBS)
 
+# ThreadSanitizer build of the binary: the parallel tests run under it too (tests/run.sh).
+build/tsan/sluice: $(SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC tsan sluice")
+	$(Q)$(CC) $(CSTD) -O1 -g -fsanitize=thread $(WARN) -Isrc -o $@ $(SRCS) $(LDLIBS)
+
 # Test programs link every object but main.o.
 build/test_unit: $(UNIT) tests/unit/unit.h $(filter-out build/obj/main.o,$(OBJS))
 	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) -Isrc -o $@ $(UNIT) $(filter-out build/obj/main.o,$(OBJS)) $(LDLIBS)
@@ -54,6 +60,7 @@ build/asan/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(filter-out b
 FUZZERS := sql json csv expr state changelog restore
 TESTBINS := build/sluice build/test_unit build/test_json_diff $(FUZZERS:%=build/fuzz_replay_%)
 ASANBINS := build/asan/sluice build/asan/test_unit build/asan/test_json_diff $(FUZZERS:%=build/asan/fuzz_replay_%)
+TSANBINS := build/tsan/sluice
 
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
@@ -62,7 +69,7 @@ quickstart: deps build/sluice
 	@sh examples/quickstart.sh
 
 test: deps
-	@$(MAKE) --no-print-directory $(TESTBINS) $(ASANBINS)
+	@$(MAKE) --no-print-directory $(TESTBINS) $(ASANBINS) $(TSANBINS)
 	@bash tests/run.sh
 
 unit: build/test_unit

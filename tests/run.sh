@@ -142,6 +142,15 @@ run_suite() {
 run_suite build/sluice build/test_unit build/test_json_diff build ""
 run_suite build/asan/sluice build/asan/test_unit build/asan/test_json_diff build/asan " (asan)"
 
+# The tests that run several workers, once more under ThreadSanitizer (a data race between
+# workers fails them: TSan exits non-zero).
+export TSAN_OPTIONS=halt_on_error=1:report_signal_unsafe=0:exitcode=66
+for t in parallel burst; do
+  if out=$(SLUICE="$ROOT/build/tsan/sluice" ROOT="$ROOT" bash "tests/e2e/$t.sh" 2>&1); then
+    ok "e2e/$t (tsan)"
+  else bad "e2e/$t (tsan)" "$out"; fi
+done
+
 if [ "$FAIL" -gt 0 ]; then
   echo "failed:"; printf '  %s\n' "${FAILED[@]}"
 fi
