@@ -5,7 +5,7 @@ PREFIX  ?= /usr/local
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wno-unused-parameter
 CSTD    := -std=c11 -D_GNU_SOURCE
 CFLAGS  ?= -O2 -g
-LDLIBS  := -lm -lpcre2-8 -lutf8proc -lpthread
+LDLIBS  := -lm -lpcre2-8 -lutf8proc -lpthread -lrdkafka -lpq -lsqlite3 -lgvc -lcgraph
 SRCS    := $(shell find src -name '*.c' | sort)
 HDRS    := $(shell find src -name '*.h')
 LIBSRCS := $(filter-out src/main.c,$(SRCS))
@@ -13,7 +13,8 @@ OBJS    := $(SRCS:src/%.c=build/obj/%.o)
 AOBJS   := $(SRCS:src/%.c=build/asan/obj/%.o)
 ASAN    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT    := $(sort $(filter-out tests/unit/json_diff.c,$(wildcard tests/unit/*.c)))
-DEB_PKGS := gcc make clang libclang-rt-14-dev clang-format libjansson-dev libpcre2-dev libutf8proc-dev jq miller gawk python3
+DEB_PKGS := gcc make clang libclang-rt-14-dev clang-format libjansson-dev libpcre2-dev libutf8proc-dev jq miller gawk python3 \
+            librdkafka-dev kcat libpq-dev postgresql-15 libsqlite3-dev sqlite3 libgraphviz-dev
 
 .PHONY: all deps quickstart test unit fuzz format install clean bench docs asan
 all: build/sluice

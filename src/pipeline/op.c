@@ -165,3 +165,7 @@ sl_status op_end_source(sl_op *op, sl_error *e) {
 }
 
 void op_source_ready(sl_op *op) { op->ready = true; }
+
+void op_sink_durable(sl_op *op, uint64_t epoch) {
+  __atomic_store_n(&op->durable_epoch, epoch, __ATOMIC_RELEASE);
+}

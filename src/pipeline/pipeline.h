@@ -114,6 +114,30 @@ typedef struct op_vt {
   sl_status (*restore)(sl_op *op, const void *p, size_t n, sl_error *e);
   /* explain: "keeps one accumulator per key" ...; NULL: keeps nothing. */
   const char *keeps;
+  /* Delivery (docs/delivery.md): source positions are committed upstream (Kafka offsets, a
+   * replication slot's confirmed position, a polling cursor) only once every row read before
+   * them has been made durable by every sink. The executor injects BARRIER(epoch) at every
+   * source of every worker every 'execution.checkpointing.interval' (only in jobs with a
+   * source that has `durable`); the barrier flows in order with the rows; an operator forwards
+   * it once it has arrived on every input that has not ended; a stateful operator holds it
+   * until the rows it absorbed before it have been emitted (a window: once the watermark
+   * closes every window open when it arrived; state that never empties, as a GROUP BY without
+   * windows, holds it for good: nothing is committed until the checkpoint issue snapshots
+   * state).
+   * - mark(op, epoch), sources: called between two batches, just before BARRIER(epoch) leaves
+   *   this source. Remember the position reached: everything emitted so far.
+   * - durable(op, epoch), sources: called on the source's own worker thread once every sink of
+   *   every worker has made durable the rows that came before BARRIER(epoch). Commit the
+   *   position remembered for `epoch` and forget older ones. Epochs rise; the executor may
+   *   skip some (the newest covers the older). Dead letters are flushed and fsynced first.
+   * - barrier(op, epoch), sinks: BARRIER(epoch) has arrived on every input. Make every row
+   *   received so far durable (write + fsync, close a part file, wait for the broker's acks),
+   *   then call op_sink_durable(op, epoch), now or later on this worker's thread (a Kafka sink
+   *   from its delivery-report poll). NULL: flush(), then acknowledge at once.
+   * NULL mark/durable: the source has nothing to commit (files, generators). */
+  sl_status (*mark)(sl_op *op, uint64_t epoch, sl_error *e);
+  sl_status (*durable)(sl_op *op, uint64_t epoch, sl_error *e);
+  sl_status (*barrier)(sl_op *op, uint64_t epoch, sl_error *e);
 } op_vt;
 
 typedef struct op_port {
@@ -161,6 +185,9 @@ struct sl_op {
    * after its key's last row (TTL)"); NULL for a stateful operator means unbounded and
    * explain warns. Set by the planner. */
   const char *retention;
+  /* Delivery: the newest epoch this sink has made durable (op_sink_durable; read by other
+   * workers atomically). */
+  uint64_t durable_epoch;
 };
 
 /* The error of an operator whose state cannot grow: it names the operator, the limit that was
@@ -190,6 +217,9 @@ sl_status op_deliver(sl_op *to, int port, const sl_signal *sig, sl_error *e);
 sl_status op_end_source(sl_op *op, sl_error *e);
 /* A source's fd or timer fired: the executor will pump it again. */
 void op_source_ready(sl_op *op);
+/* A sink has made durable every row it received before BARRIER(epoch) (see op_vt.barrier).
+ * Call on the sink's worker thread. */
+void op_sink_durable(sl_op *op, uint64_t epoch);
 
 /* ---- lookup tables: what a lookup join asks a remote table (a connector implements it) ---- */
 
