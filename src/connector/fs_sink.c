@@ -420,6 +420,23 @@ static sl_status fs_sink_stop(sl_op *op, bool publish, sl_error *e) {
   return st ? st : fs_sink_commit(op, e);
 }
 
+/* Delivery: in an unbounded run every row received so far is made durable by publishing the
+ * part files being written (fsync, rename, fsync of the directory), as Flink's file sink rolls
+ * on checkpoints. A bounded run's one file is published only at its end: no epoch is
+ * acknowledged before (the end commits every source position). */
+static sl_status fs_sink_barrier(sl_op *op, uint64_t epoch, sl_error *e) {
+  fs_sink *f = (fs_sink *)op;
+  if (f->timer_err.code) return *e = f->timer_err, e->code;
+  if (op->job->bounded) return SL_OK;
+  for (int i = 0; i < f->nbuckets; i++)
+    if (f->buckets[i].tmp) {
+      sl_status st = bucket_publish(f, &f->buckets[i], e);
+      if (st) return st;
+    }
+  op_sink_durable(op, epoch);
+  return SL_OK;
+}
+
 static void fs_sink_describe(const sl_op *op, sl_buf *out) {
   const fs_sink *f = (const fs_sink *)op;
   buf_printf(out, "filesystem %s %s", f->fmtdef->name, f->path);
@@ -468,6 +485,7 @@ static const op_vt fs_sink_vt = {.kind = "Sink",
                                  .commit = fs_sink_commit,
                                  .stop = fs_sink_stop,
                                  .flush = fs_sink_flush,
+                                 .barrier = fs_sink_barrier,
                                  .describe = fs_sink_describe,
                                  .free = fs_sink_free};
 

@@ -57,9 +57,7 @@ typedef struct lookup_op {
   lc_entry *cur_entry; /* the cache entry being loaded */
 } lookup_op;
 
-static sl_status no_memory(lookup_op *k, sl_error *e) {
-  return op_state_full(&k->jb.base, e);
-}
+static sl_status no_memory(lookup_op *k, sl_error *e) { return op_state_full(&k->jb.base, e); }
 
 static sl_value *const *bucket_rows(const lk_bucket *b) {
   return b->cap ? (sl_value *const *)b->u.many : (sl_value *const *)&b->u.one;
@@ -482,10 +480,13 @@ static sl_status lookup_signal(sl_op *op, int port, const sl_signal *sig, sl_err
       pt->ended = true;
       op->nin_ended++;
       break;
-    default: break; /* BARRIER: aligned on the probe side only until checkpoints exist */
+    default: break; /* BARRIER: the dimension is not aligned with the probe side */
     }
     return SL_OK;
   }
+  /* Delivery: the probe rows go out at once, so their barrier goes on; but a dimension read
+   * from a source that commits its positions is kept for good: committing would lose it */
+  if (sig->kind == SIG_BARRIER && !op->ports[1].ended && op_upstream_commits(op, 1)) return SL_OK;
   sl_signal s = *sig;
   switch (sig->kind) {
   case SIG_WATERMARK:

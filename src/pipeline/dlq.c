@@ -186,6 +186,18 @@ sl_status job_dlq_flush(sl_job *j, sl_error *e) {
   return st;
 }
 
+sl_status job_dlq_sync(sl_job *j, sl_error *e) {
+  sl_job *h = j->dlq_home ? j->dlq_home : j;
+  if (h->group) pthread_mutex_lock(&dlq_lock);
+  sl_status st = SL_OK;
+  for (dlq_file *d = h->dlqs; d && !st; d = d->next)
+    if (fflush(d->f) != 0 || fsync(fileno(d->f)) != 0)
+      st = err_set(e, SL_ERUNTIME, "cannot write the dead-letter file '%s': %s", d->path,
+                   strerror(errno));
+  if (h->group) pthread_mutex_unlock(&dlq_lock);
+  return st;
+}
+
 void job_dlq_close(sl_job *j) {
   while (j->dlqs) {
     dlq_file *d = j->dlqs;

@@ -342,7 +342,7 @@ sl_op *op_exchange_recv_new(sl_job *j, xchg *x, int worker, sl_op *sender) {
   r->base.ports = xmalloc(sizeof(op_port) * (size_t)x->n);
   for (int p = 0; p < x->n; p++) {
     r->base.in[p] = sender; /* for messages and for walking up the graph */
-    r->base.ports[p] = (op_port){WM_NONE, false, false};
+    r->base.ports[p] = (op_port){WM_NONE, false, false, 0};
   }
   x->rx[worker] = &r->base;
   j->receivers = xrealloc(j->receivers, sizeof(sl_op *) * (size_t)(j->nreceivers + 1));

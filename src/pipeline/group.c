@@ -188,6 +188,7 @@ sl_status job_group_run(sl_group *g, sl_job **jobs, sl_error *e) {
     for (int k = 0; k < j->nops; k++)
       if (j->ops[k]->vt->pump && !j->ops[k]->self_ready && !j->ops[k]->bounded) g->bounded = false;
   }
+  job_delivery_setup(jobs, g->n);
   pthread_t *t = xcalloc((size_t)g->n, sizeof(pthread_t));
   worker_arg *args = xcalloc((size_t)g->n, sizeof(worker_arg));
   for (int i = 1; i < g->n; i++) {
@@ -206,6 +207,7 @@ sl_status job_group_run(sl_group *g, sl_job **jobs, sl_error *e) {
   free(t);
   free(args);
   if (g->failed) {
+    job_delivery_free(jobs, g->n);
     *e = g->err;
     return e->code ? e->code : SL_ERUNTIME;
   }
@@ -214,6 +216,8 @@ sl_status job_group_run(sl_group *g, sl_job **jobs, sl_error *e) {
   for (int i = 0; i < g->n; i++) stopped |= jobs[i]->stopped;
   if (!stopped) /* every worker ended: publish every output, together */
     for (int i = 0; i < g->n && !st; i++) st = job_commit(jobs[i], e);
+  if (!stopped && !st) st = job_delivery_finish(jobs, g->n, e);
+  job_delivery_free(jobs, g->n);
   if (stopped) { /* worker 0 speaks for the run */
     jobs[0]->stopped = true;
     if (!jobs[0]->stop_signal) jobs[0]->stop_signal = SIGTERM;

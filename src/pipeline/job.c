@@ -47,6 +47,7 @@ int job_add_sink(sl_job *j, const char *name, const char *target, sl_op *op) {
   s->name = name;
   s->target = target;
   s->op = op;
+  if (op) op->sink = true;
   return j->nsinks++;
 }
 
@@ -113,6 +114,8 @@ sl_status job_run(sl_job *j, sl_error *e) {
       if (!j->ops[i]->bounded && !j->ops[i]->self_ready) j->bounded = false;
     }
   if (j->group) j->bounded = j->group->bounded; /* the run's, not this worker's share */
+  bool own_dv = !j->group && !j->dv;
+  if (own_dv) job_delivery_setup(&j, 1);
   uint64_t flush_timer = 0;
   /* Look at the loop (timers, signals) about every 256 rows of a busy source. */
   int poll_every = j->batch_rows >= 256 ? 1 : 256 / j->batch_rows, rounds = 0;
@@ -138,6 +141,7 @@ sl_status job_run(sl_job *j, sl_error *e) {
   }
   while (nlive > 0 && st == SL_OK && !stop_requested(j)) {
     bool pumped = false;
+    if (j->dv && (st = job_delivery_tick(j, e))) break;
     if (!j->bounded) { /* CURRENT_TIMESTAMP moves with the stream (per batch, as Flink's) */
       struct timespec now;
       clock_gettime(CLOCK_REALTIME, &now);
@@ -193,7 +197,9 @@ sl_status job_run(sl_job *j, sl_error *e) {
     }
   } else if (st == SL_OK && !j->defer_commit) { /* every source ended: publish together */
     st = job_commit(j, e);
+    if (!st) st = job_delivery_finish(&j, 1, e);
   }
+  if (own_dv) job_delivery_free(&j, 1);
   sl_status st2 = job_dlq_flush(j, e);
   return st ? st : st2;
 }

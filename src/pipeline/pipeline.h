@@ -128,8 +128,10 @@ typedef struct op_vt {
    *   this source. Remember the position reached: everything emitted so far.
    * - durable(op, epoch), sources: called on the source's own worker thread once every sink of
    *   every worker has made durable the rows that came before BARRIER(epoch). Commit the
-   *   position remembered for `epoch` and forget older ones. Epochs rise; the executor may
-   *   skip some (the newest covers the older). Dead letters are flushed and fsynced first.
+   *   newest position remembered for an epoch <= `epoch` and forget older ones. Epochs rise;
+   *   the executor may skip some (the newest covers the older). Dead letters are flushed and
+   *   fsynced first. At the end of a run that every source ended and every sink published,
+   *   mark and durable are called once more with a last epoch.
    * - barrier(op, epoch), sinks: BARRIER(epoch) has arrived on every input. Make every row
    *   received so far durable (write + fsync, close a part file, wait for the broker's acks),
    *   then call op_sink_durable(op, epoch), now or later on this worker's thread (a Kafka sink
@@ -138,11 +140,18 @@ typedef struct op_vt {
   sl_status (*mark)(sl_op *op, uint64_t epoch, sl_error *e);
   sl_status (*durable)(sl_op *op, uint64_t epoch, sl_error *e);
   sl_status (*barrier)(sl_op *op, uint64_t epoch, sl_error *e);
+  /* Stateful operators (keeps != NULL): the watermark this operator must have forwarded before
+   * every row it has received so far has been emitted (a window aggregation: the last end of
+   * its open windows - 1); WM_NONE: it holds nothing now. A barrier that arrives is held until
+   * the operator's watermark reaches the value this returns at that moment. NULL with `keeps`
+   * set: state that never empties; barriers are held for good. */
+  int64_t (*frontier)(const sl_op *op);
 } op_vt;
 
 typedef struct op_port {
   int64_t wm; /* highest watermark seen on this port */
   bool idle, ended;
+  uint64_t barrier; /* highest BARRIER epoch seen on this port */
 } op_port;
 
 typedef struct op_edge {
@@ -186,8 +195,15 @@ struct sl_op {
    * explain warns. Set by the planner. */
   const char *retention;
   /* Delivery: the newest epoch this sink has made durable (op_sink_durable; read by other
-   * workers atomically). */
+   * workers atomically); `sink` is set by job_add_sink. barrier: the epoch forwarded (a sink:
+   * handed to its barrier()); held barriers of a stateful operator wait in bar_epoch/bar_wm
+   * for its watermark to reach bar_wm. */
   uint64_t durable_epoch;
+  bool sink;
+  uint64_t barrier;
+  uint64_t bar_epoch[4];
+  int64_t bar_wm[4];
+  int nbar;
 };
 
 /* The error of an operator whose state cannot grow: it names the operator, the limit that was
@@ -211,6 +227,9 @@ sl_status op_signal_default(sl_op *op, int port, const sl_signal *sig, sl_error 
  * minimum over the ports (idle ones count only when all are idle; ended ones not at all). An
  * operator that must act on a watermark before it is forwarded (closing windows) asks this. */
 int64_t op_next_watermark(const sl_op *op, int port, int64_t ts);
+/* Whether a source upstream of port `port` commits positions (op_vt.durable): a stateful
+ * operator that keeps that input's rows for good must hold its barriers. */
+bool op_upstream_commits(const sl_op *op, int port);
 /* Delivers a signal to an operator's port (its own handler or the default). */
 sl_status op_deliver(sl_op *to, int port, const sl_signal *sig, sl_error *e);
 /* The end of a source's input: the +infinity watermark, then END. */
@@ -357,6 +376,13 @@ struct sl_job {
   sl_job *dlq_home;   /* dead letters go through this job's files (worker 0's), locked */
   bool defer_commit;  /* job_run leaves the sinks' commit to job_group_run */
   const char *serial; /* a parallel run that the plan keeps on one worker: why */
+  /* Delivery (delivery.c): 'execution.checkpointing.interval' in ms (0: the default); the
+   * state shared by every worker of the run (NULL: no source commits positions); the epoch
+   * this worker last injected at its sources and the one its sources were last told is
+   * durable. */
+  int64_t checkpoint_ms;
+  struct delivery *dv;
+  uint64_t dv_injected, dv_notified;
 };
 
 sl_job *job_new(void);
@@ -377,6 +403,8 @@ void job_fail(sl_job *j, const sl_error *e);
 sl_status job_reject(sl_job *j, const sl_rowpos *pos, const char *stage, const char *reason,
                      const char *raw, size_t rawlen, sl_error *e);
 sl_status job_dlq_flush(sl_job *j, sl_error *e);
+/* Flushes and fsyncs the dead-letter files (worker 0's for every worker). */
+sl_status job_dlq_sync(sl_job *j, sl_error *e);
 /* A late row (see late_mode): counted in its source's late_rows and, per the source's policy,
  * dead-lettered with stage "late", the reason (the window or range it missed and the
  * watermark) and the row as JSON, or counted as dropped. An operator with policy LATE_UPDATE
@@ -394,5 +422,27 @@ sl_status job_run(sl_job *j, sl_error *e);
 void job_summary(const sl_job *j, FILE *f, double wall, double cpu);
 /* Publishes what every sink prepared (after job_run with defer_commit). */
 sl_status job_commit(sl_job *j, sl_error *e);
+
+/* ---- delivery (delivery.c): barriers, durable sinks, committed source positions ---- */
+
+/* The default 'execution.checkpointing.interval': how often positions can be committed. */
+#define DELIVERY_DEFAULT_MS 5000
+/* Sets up delivery for the workers jobs[0..n) of one run when some source has `durable`: one
+ * shared state; worker 0 gets the timer that starts epochs. Called by job_group_run, or by
+ * job_run for a job that runs alone. */
+void job_delivery_setup(sl_job **jobs, int n);
+/* The executor's turn, between two pumps: inject the barrier of a new epoch at this worker's
+ * sources, and tell its sources about an epoch every sink has made durable. */
+sl_status job_delivery_tick(sl_job *j, sl_error *e);
+/* Frees the shared state (once, by whoever set it up). */
+void job_delivery_free(sl_job **jobs, int n);
+/* After a sink acknowledged: when every sink has made an epoch durable, every worker is woken
+ * to tell its sources. Thread-safe. */
+void job_delivery_check(sl_job *j);
+/* Every source ended and every sink published (a bounded run, or a Kafka topic read up to
+ * 'scan.bounded.mode'): the sources commit where they ended. */
+sl_status job_delivery_finish(sl_job **jobs, int n, sl_error *e);
+/* How many epochs every sink has made durable so far (0: none); for the summary and tests. */
+uint64_t job_delivery_completed(const sl_job *j);
 
 #endif

@@ -95,6 +95,12 @@ void plan_bind_set(binder *b, const char *key, const char *value, uint32_t key_o
     p->state_ttl_ms = set_duration(b, from_cli, key, value, val_off);
   if (!strcmp(key, "table.exec.source.idle-timeout"))
     p->idle_timeout_ms = set_duration(b, from_cli, key, value, val_off);
+  if (!strcmp(key, "execution.checkpointing.interval")) {
+    p->checkpoint_ms = set_duration(b, from_cli, key, value, val_off);
+    if (p->checkpoint_ms < 10)
+      set_fail(b, from_cli, key, value, val_off,
+               "'execution.checkpointing.interval' must be at least 10 ms");
+  }
   if (!strcmp(key, "table.exec.emit.early-fire.delay"))
     p->early_fire_delay_ms = set_duration(b, from_cli, key, value, val_off);
   if (!strcmp(key, "table.exec.emit.early-fire.enabled")) {

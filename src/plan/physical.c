@@ -539,6 +539,7 @@ static sl_status build_worker(const sl_pipeline *cp, bool dry, builder *proto, s
   j->batch_rows = p->batch_rows;
   j->batch_mode = p->batch_mode;
   j->state_limit = p->state_limit;
+  j->checkpoint_ms = p->checkpoint_ms;
   if (!proto->budget) { /* one for the run, whatever the workers */
     proto->budget = arena_zalloc(&p->arena, sizeof(state_budget));
     proto->budget->limit = p->memory_limit;
@@ -716,6 +717,6 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format fmt, FIL
   if (fmt == EXPLAIN_DOT) fputs("}\n", f);
   if (fmt == EXPLAIN_JSON) fprintf(f, "\n], \"workers\": %d}\n", workers);
   if (fmt == EXPLAIN_TEXT && (workers > 1 || j->serial))
-    fprintf(f, "runs on %d worker%s%s%s\n", workers, workers > 1 ? "s" : "",
-            j->serial ? ": " : "", j->serial ? j->serial : "");
+    fprintf(f, "runs on %d worker%s%s%s\n", workers, workers > 1 ? "s" : "", j->serial ? ": " : "",
+            j->serial ? j->serial : "");
 }

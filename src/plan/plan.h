@@ -154,6 +154,7 @@ typedef struct sl_pipeline {
   int64_t state_ttl_ms;        /* 'table.exec.state.ttl' */
   bool early_fire;             /* 'table.exec.emit.early-fire.enabled' */
   int64_t early_fire_delay_ms; /* 'table.exec.emit.early-fire.delay' */
+  int64_t checkpoint_ms;       /* 'execution.checkpointing.interval' (0: the default) */
   int64_t idle_timeout_ms;     /* 'table.exec.source.idle-timeout': sources without their own */
   size_t state_limit;          /* 'sluice.state.memory-limit' per operator */
   int parallelism;             /* 'parallelism.default' (0: not set, the CLI's default) */
