@@ -170,6 +170,13 @@ static plan_node *rewrite(sl_arena *a, plan_node *n) {
       return rewrite(a, m);
     }
   }
+  if (c->kind == P_PROCTIME && c->nparents <= 1) { /* Calc(stamp(x)) -> stamp(Calc(x)) */
+    plan_node *m = plan_push_below_proctime(a, n);
+    if (m != n) {
+      m->in[0] = rewrite(a, m->in[0]);
+      return m;
+    }
+  }
   if (is_identity(n)) {
     c->nparents += n->nparents - 1; /* n's parents now point at c */
     return c;

@@ -213,6 +213,9 @@ const char *plan_retention(const sl_pipeline *p, const plan_node *n);
 /* A Calc over a join, with the join's inputs narrowed to the columns used (prune.c); calc
  * itself when nothing can go. */
 plan_node *plan_prune_join(sl_arena *a, plan_node *calc);
+/* A Calc over a processing-time assigner as the assigner over that Calc (prune.c), when the
+ * Calc passes the stamped column once as itself and reads it nowhere else; calc itself if not. */
+plan_node *plan_push_below_proctime(sl_arena *a, plan_node *calc);
 /* Longest path from n down to a source (memoized in n->height). */
 int plan_height(plan_node *n);
 

@@ -2,7 +2,9 @@
  * join's columns gets a join whose inputs carry only the columns something needs (the Calc
  * above, the keys, the condition, the time and window columns, a lookup table's primary key).
  * Narrower rows are cheaper to keep and to copy, and a source then decodes only what is used
- * (a PROCTIME() column that only names the lookup join is not even computed).
+ * (a PROCTIME() column that only names the lookup join is not even computed). And a Calc over a
+ * processing-time assigner moves below it (the assigner stamps whatever column carries the
+ * time), so it merges with the Calcs below and the source decodes only what the window uses.
  * Must not bind names, touch the catalog or build operators; physical.c's rewrite calls it. */
 #include <string.h>
 
@@ -113,4 +115,42 @@ plan_node *plan_prune_join(sl_arena *a, plan_node *calc) {
   }
   if (calc->pred) nc->pred = expr_substitute(calc->pred, repl, a);
   return nc;
+}
+
+/* ---- through a processing-time assigner ---- */
+
+static int col_refs(const sl_expr *x, int col) {
+  int n = x->kind == E_COL && x->col == col;
+  for (int i = 0; i < x->nargs; i++) n += col_refs(x->args[i], col);
+  return n;
+}
+
+plan_node *plan_push_below_proctime(sl_arena *a, plan_node *calc) {
+  plan_node *pt = calc->in[0];
+  if (pt->kind != P_PROCTIME || pt->nparents > 1) return calc;
+  /* the stamped column must come out once, as itself: the stamp then lands in that column */
+  int tc = pt->op->time_col, k = -1, refs = calc->pred ? col_refs(calc->pred, tc) : 0;
+  for (int i = 0; i < calc->ncols; i++) {
+    refs += col_refs(calc->proj[i], tc);
+    if (k < 0 && calc->proj[i]->kind == E_COL && calc->proj[i]->col == tc) k = i;
+  }
+  if (k < 0 || refs != 1) return calc;
+  plan_node *m = plan_new_node(a, P_CALC, 1, calc->ncols);
+  plan_node *n = plan_new_node(a, P_PROCTIME, 1, calc->ncols);
+  m->in[0] = pt->in[0];
+  m->off = calc->off;
+  m->pred = calc->pred;
+  m->proj = calc->proj;
+  m->nparents = 1;
+  n->in[0] = m;
+  n->off = pt->off;
+  n->nparents = calc->nparents;
+  for (int i = 0; i < calc->ncols; i++) {
+    m->names[i] = n->names[i] = calc->names[i];
+    m->types[i] = n->types[i] = calc->types[i];
+  }
+  n->op = arena_alloc(a, sizeof *n->op);
+  *n->op = *pt->op;
+  n->op->time_col = k;
+  return n;
 }

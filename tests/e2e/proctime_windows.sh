@@ -78,4 +78,22 @@ pid=
 [ $rc = 0 ] || fail "SIGTERM: exit $rc"
 [ "$(grep '^o>' out.txt)" = "$(printf 'o> +I[%d, %d]\n' 1 1 2 2 3 3 4 4 5 5)" ] ||
   fail "OVER rows: $(grep '^o>' out.txt)"
+
+# the projection above the assigner moves below it: the source decodes only what the window uses
+cat > q.sql <<'Q'
+CREATE TABLE bid (auction BIGINT, bidder BIGINT, price BIGINT, url STRING)
+  WITH ('connector' = 'filesystem', 'path' = 'in', 'format' = 'json');
+CREATE TABLE q12 (bidder BIGINT, bid_count BIGINT, starttime TIMESTAMP(3), endtime TIMESTAMP(3))
+  WITH ('connector' = 'blackhole');
+CREATE VIEW B AS SELECT *, PROCTIME() as p_time FROM bid;
+INSERT INTO q12 SELECT bidder, count(*) as bid_count, window_start AS starttime,
+  window_end AS endtime
+FROM TABLE(TUMBLE(TABLE B, DESCRIPTOR(p_time), INTERVAL '10' SECOND))
+GROUP BY bidder, window_start, window_end;
+Q
+"$S" explain q.sql > plan.txt 2> err.txt || fail "explain failed"
+grep -q 'Source bid: filesystem json, reads 1 of 4 columns: bidder$' plan.txt ||
+  fail "columns not pruned through the assigner: $(cat plan.txt)"
+grep -q 'WatermarkAssigner <- \[2\]: processing time p_time, watermark before each batch and every 10000 ms$' plan.txt ||
+  fail "explain: $(cat plan.txt)"
 exit 0
