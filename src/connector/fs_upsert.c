@@ -391,6 +391,7 @@ sl_op *fs_upsert_new(const conn_ctx *c, int64_t rollover_ms, int64_t check_ms, s
   buf_free(&d);
   u->dry = c->dry;
   u->rollover_ms = rollover_ms;
+  u->base.never_durable = true; /* see up_barrier */
   u->check_ms = check_ms;
   u->t = fs_utable_new(&u->base.mem, c->schema.types, c->schema.ncols, c->primary_key,
                        c->nprimary_key);

@@ -617,7 +617,14 @@ static void lookup_free(sl_op *op) {
   free(k);
 }
 
+/* Delivery (for explain; lookup_signal passes barriers itself): the probe rows go out at once;
+ * a dimension read from a source that commits positions is kept for good. */
+static int64_t lookup_frontier(const sl_op *op) {
+  return op->nin > 1 && !op->ports[1].ended && op_upstream_commits(op, 1) ? WM_INFINITY : WM_NONE;
+}
+
 static const op_vt lookup_join_vt = {.kind = "LookupJoin",
+                                     .frontier = lookup_frontier,
                                      .push = lookup_push,
                                      .signal = lookup_signal,
                                      .finish = lookup_finish,

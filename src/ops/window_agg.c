@@ -506,11 +506,11 @@ static void wagg_free(sl_op *op) {
 }
 
 /* Delivery: a barrier waits until the watermark closes the last window open when it came (a
- * row's windows are fixed when it arrives). SESSION windows hold barriers for good: a session
- * can grow past any bound, so no watermark is known to close the rows that came first. */
+ * row's windows are fixed when it arrives). SESSION windows have no frontier, so they hold
+ * barriers for good: a session can grow past any bound, so no watermark is known to close the
+ * rows that came first. */
 static int64_t wagg_frontier(const sl_op *op) {
   const wagg_op *a = (const wagg_op *)op;
-  if (a->w.kind == WIN_SESSION) return a->nheap ? WM_INFINITY : WM_NONE;
   return a->nslices ? a->slices[a->nslices - 1]->last - 1 : WM_NONE;
 }
 
@@ -527,7 +527,6 @@ static const op_vt wagg_vt = {.kind = "WindowAggregate",
 static const op_vt wagg_session_vt = {.kind = "WindowAggregate",
                                       .push = wagg_push,
                                       .signal = wagg_signal,
-                                      .frontier = wagg_frontier,
                                       .describe = wagg_describe,
                                       .free = wagg_free,
                                       .snapshot = wagg_snapshot,

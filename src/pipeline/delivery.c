@@ -9,6 +9,7 @@
  * Only jobs with a source that commits positions take part: files and generators pay nothing.
  * Must not touch: what sources commit or how sinks make rows durable (the connectors), the
  * alignment rules (op.c). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,4 +142,45 @@ sl_status job_delivery_finish(sl_job **jobs, int n, sl_error *e) {
     if (!st) st = notify(j, last, e);
   }
   return st;
+}
+
+/* An operator that holds barriers for good, or a sink that acknowledges none. */
+static bool holds(const sl_op *op) {
+  if (op->sink) return op->never_durable;
+  if (!op->vt->keeps) return false;
+  return !op->vt->frontier || op->vt->frontier(op) == WM_INFINITY;
+}
+
+void job_delivery_describe(const sl_job *j, FILE *f) {
+  bool any = false, bounded = true;
+  for (int i = 0; i < j->nops; i++) {
+    const sl_op *op = j->ops[i];
+    if (commits(op)) any = true;
+    if (op->vt->pump && !op->self_ready && !op->bounded) bounded = false;
+  }
+  if (!any) return;
+  if (bounded) {
+    fputs("delivery: source positions are committed once the input has been read to its end "
+          "and every output is published\n",
+          f);
+    return;
+  }
+  const sl_op *h = NULL;
+  for (int i = 0; i < j->nops && !h; i++)
+    if (holds(j->ops[i])) h = j->ops[i];
+  if (h) {
+    fprintf(f,
+            "delivery: source positions are not committed while the run goes on: %s #%d keeps "
+            "%s, which a restart could not rebuild from the rows after a committed position; "
+            "after a kill the input is read again from its start position (see "
+            "docs/delivery.md)\n",
+            h->vt->kind, h->id, h->sink ? "its output in memory" : h->vt->keeps);
+    return;
+  }
+  int64_t ms = j->checkpoint_ms > 0 ? j->checkpoint_ms : DELIVERY_DEFAULT_MS;
+  fprintf(f,
+          "delivery: at least once; source positions are committed every %lld ms "
+          "('execution.checkpointing.interval') once every sink has made the rows before them "
+          "durable\n",
+          (long long)ms);
 }

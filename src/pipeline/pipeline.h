@@ -204,6 +204,7 @@ struct sl_op {
   uint64_t bar_epoch[4];
   int64_t bar_wm[4];
   int nbar;
+  bool never_durable; /* a sink that acknowledges no epoch while running (explain says so) */
 };
 
 /* The error of an operator whose state cannot grow: it names the operator, the limit that was
@@ -442,6 +443,8 @@ void job_delivery_check(sl_job *j);
 /* Every source ended and every sink published (a bounded run, or a Kafka topic read up to
  * 'scan.bounded.mode'): the sources commit where they ended. */
 sl_status job_delivery_finish(sl_job **jobs, int n, sl_error *e);
+/* explain: when this job's sources commit their positions (nothing when none commits). */
+void job_delivery_describe(const sl_job *j, FILE *f);
 /* How many epochs every sink has made durable so far (0: none); for the summary and tests. */
 uint64_t job_delivery_completed(const sl_job *j);
 

@@ -723,6 +723,7 @@ void plan_explain(const sl_pipeline *p, const sl_job *j, explain_format fmt, FIL
   int workers = j->group ? job_group_workers(j->group) : 1;
   if (fmt == EXPLAIN_DOT) fputs("}\n", f);
   if (fmt == EXPLAIN_JSON) fprintf(f, "\n], \"workers\": %d}\n", workers);
+  if (fmt == EXPLAIN_TEXT) job_delivery_describe(j, f);
   if (fmt == EXPLAIN_TEXT && (workers > 1 || j->serial))
     fprintf(f, "runs on %d worker%s%s%s\n", workers, workers > 1 ? "s" : "", j->serial ? ": " : "",
             j->serial ? j->serial : "");

@@ -194,3 +194,51 @@ TEST(executor_commits_positions_once_sinks_are_durable) {
   CHECK(j->dv == NULL);           /* freed by job_run, which set it up */
   job_free(j);
 }
+
+static char *describe(const sl_job *j) {
+  char *txt = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&txt, &n);
+  job_delivery_describe(j, f);
+  fclose(f);
+  return txt;
+}
+
+TEST(explain_says_when_positions_are_committed) {
+  sl_job *j = job_new();
+  sl_error e = {0};
+  j->checkpoint_ms = 250;
+  pos_src *s = calloc(1, sizeof *s);
+  op_init(&s->base, &pos_vt, j, "positions");
+  s->base.bounded = false;
+  s->base.ncols = 2;
+  s->base.cols = names;
+  s->base.types = types;
+  job_add_op(j, &s->base);
+  static const int keys[1] = {0};
+  static const char *const out_names[2] = {"k", "cnt"};
+  static const sl_type out_types[2] = {{T_BIGINT, 0, 0, 0, 0}, {T_BIGINT, 0, 0, 0, 0}};
+  agg_spec cnt = {.kind = AGG_COUNT_STAR, .arg = -1, .filter = -1, .type = types[0]};
+  sink_of(j, &s->base);
+  char *t = describe(j);
+  CHECK(strstr(t, "at least once") && strstr(t, "every 250 ms"));
+  free(t);
+  sl_op *g =
+      op_group_agg_new(j, keys, 1, &cnt, 1, false, 0, (op_cols){2, out_names, out_types}, &e);
+  job_add_op(j, g);
+  op_connect(&s->base, g);
+  sink_of(j, g);
+  t = describe(j);
+  CHECK(strstr(t, "not committed while the run goes on: GroupAgg") != NULL);
+  free(t);
+  s->base.bounded = true;
+  t = describe(j);
+  CHECK(strstr(t, "read to its end") != NULL);
+  free(t);
+  sl_job *plain = job_new(); /* no source commits: nothing to say */
+  t = describe(plain);
+  CHECK(t && !*t);
+  free(t);
+  job_free(plain);
+  job_free(j);
+}
