@@ -58,8 +58,13 @@ build/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(filter-out build/
 build/asan/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(filter-out build/asan/obj/main.o,$(AOBJS))
 	$(Q)$(CC) $(CSTD) $(ASAN) $(WARN) -Isrc -o $@ $^ $(LDLIBS)
 
+# The Kafka of the tests: librdkafka's mock cluster in its own process (tests/kafka/).
+build/kafka_mock: tests/kafka/mock_broker.c
+	@mkdir -p build
+	$(Q)$(CC) $(CSTD) -O1 -g $(WARN) -o $@ $< -lrdkafka
+
 FUZZERS := sql json csv expr state changelog restore
-TESTBINS := build/sluice build/test_unit build/test_json_diff $(FUZZERS:%=build/fuzz_replay_%)
+TESTBINS := build/sluice build/kafka_mock build/test_unit build/test_json_diff $(FUZZERS:%=build/fuzz_replay_%)
 ASANBINS := build/asan/sluice build/asan/test_unit build/asan/test_json_diff $(FUZZERS:%=build/asan/fuzz_replay_%)
 TSANBINS := build/tsan/sluice
 

@@ -98,6 +98,7 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n); /* at most n bytes, NUL-terminated */
 bool str_ieq(const char *a, const char *b);
 bool str_nieq(const char *a, size_t an, const char *b); /* a[0..an) vs NUL-terminated b */
 int str_edit_distance(const char *a, const char *b);    /* case-insensitive Levenshtein */

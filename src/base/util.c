@@ -42,6 +42,14 @@ char *xstrdup(const char *s) {
   return r;
 }
 
+char *xstrndup(const char *s, size_t n) {
+  size_t len = strnlen(s, n);
+  char *p = xmalloc(len + 1);
+  memcpy(p, s, len);
+  p[len] = 0;
+  return p;
+}
+
 void buf_reserve(sl_buf *b, size_t extra) {
   if (b->len + extra + 1 <= b->cap) return;
   size_t nc = b->cap ? b->cap * 2 : 256;

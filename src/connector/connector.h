@@ -42,7 +42,18 @@ typedef struct conn_ctx {
    * shared by the table's instances (NULL when nworkers == 1). */
   int worker, nworkers;
   conn_split *split;
+  /* METADATA columns: meta[i] is the connector's metadata key of schema column i (NULL for a
+   * column of the records; the decoder skips metadata columns). NULL: none. */
+  const char *const *meta;
 } conn_ctx;
+
+/* A metadata key a connector offers (`col TYPE METADATA FROM 'key'`): its type (the declared
+ * column must have the same type) and what it is. */
+typedef struct conn_meta {
+  const char *key;
+  sl_type_id type;
+  const char *doc;
+} conn_meta;
 
 typedef struct conn_def {
   const char *name;
@@ -62,6 +73,8 @@ typedef struct conn_def {
    * (conn_ctx.worker/nworkers/split); else worker 0 reads the whole table. parallel_sink:
    * each worker writes its own rows (blackhole); else every row goes to worker 0's one sink. */
   bool parallel_source, parallel_sink;
+  /* Metadata keys a source offers ({NULL} ends the table); NULL: none. */
+  const conn_meta *metadata;
 } conn_def;
 
 const conn_def *conn_lookup(const char *name);
@@ -78,7 +91,8 @@ const char *conn_updating_choices(void);
 /* Writes docs/connectors.md from the option tables. */
 void conn_docs(FILE *f);
 
-extern const conn_def conn_filesystem, conn_print, conn_blackhole, conn_datagen, conn_nexmark;
+extern const conn_def conn_filesystem, conn_print, conn_blackhole, conn_datagen, conn_nexmark,
+    conn_kafka;
 
 /* `sluice gen nexmark`: writes the events [0, 'events.num') of a nexmark table with these
  * options (the connector's keys) to fd, as JSON lines in Flink's shape or as CSV with a header

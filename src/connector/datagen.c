@@ -522,4 +522,5 @@ const conn_def conn_datagen = {
     NULL,
     NULL,
     false, /* one generator, on worker 0: its rows continue one random sequence per column */
-    false};
+    false,
+    NULL};

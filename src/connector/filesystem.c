@@ -64,4 +64,5 @@ const conn_def conn_filesystem = {
     fs_sink_new,
     NULL,
     true, /* bounded files are read in chunks by every worker (fs_source.c) */
-    false};
+    false,
+    NULL};

@@ -368,4 +368,5 @@ const conn_def conn_nexmark = {
     NULL,
     NULL,
     true, /* every worker generates its blocks of events */
-    false};
+    false,
+    NULL};

@@ -117,10 +117,11 @@ const conn_def conn_print = {"print",
                              print_sink_new,
                              NULL,
                              false,
-                             false};
+                             false,
+                             NULL};
 const conn_def conn_blackhole = {"blackhole", blackhole_opts,
                                  false,       true,
                                  false,       "Counts rows and drops them (for benchmarks).",
                                  NULL,        blackhole_sink_new,
                                  NULL,        false,
-                                 true};
+                                 true,        NULL};

@@ -77,9 +77,12 @@ static sl_status dlq_open(sl_job *j, job_source *s, sl_error *e) {
   return SL_OK;
 }
 
-/* One dead-letter record: {"source", "file", "line", "stage", "reason", "raw"}. */
-static sl_status dlq_record(job_source *s, const sl_rowpos *pos, const char *stage,
-                            const char *reason, const char *raw, size_t rawlen, sl_error *e);
+/* One dead-letter record: {"source", "file", "line", "stage", "reason", "raw"} (Kafka:
+ * "topic", "partition", "offset" for "file" and "line"). `at` is the source of the worker that
+ * read the row: its file table names pos.file. */
+static sl_status dlq_record(job_source *s, const job_source *at, const sl_rowpos *pos,
+                            const char *stage, const char *reason, const char *raw, size_t rawlen,
+                            sl_error *e);
 
 static sl_status dlq_write(sl_job *j, job_source *s, const sl_rowpos *pos, const char *stage,
                            const char *reason, const char *raw, size_t rawlen, sl_error *e) {
@@ -91,7 +94,7 @@ static sl_status dlq_write(sl_job *j, job_source *s, const sl_rowpos *pos, const
     if (!st) {
       sl_rowpos p = *pos;
       p.line = line;
-      st = dlq_record(hs, &p, stage, reason, raw, rawlen, e);
+      st = dlq_record(hs, s, &p, stage, reason, raw, rawlen, e);
     }
     pthread_mutex_unlock(&dlq_lock);
     return st;
@@ -101,22 +104,28 @@ static sl_status dlq_write(sl_job *j, job_source *s, const sl_rowpos *pos, const
   if (!st) {
     sl_rowpos p = *pos;
     p.line = line;
-    st = dlq_record(s, &p, stage, reason, raw, rawlen, e);
+    st = dlq_record(s, s, &p, stage, reason, raw, rawlen, e);
   }
   if (j->group) pthread_mutex_unlock(&dlq_lock);
   return st;
 }
 
-static sl_status dlq_record(job_source *s, const sl_rowpos *pos, const char *stage,
-                            const char *reason, const char *raw, size_t rawlen, sl_error *e) {
-  const char *file = pos->file < (uint32_t)s->nfiles ? s->files[pos->file] : "";
+static sl_status dlq_record(job_source *s, const job_source *at, const sl_rowpos *pos,
+                            const char *stage, const char *reason, const char *raw, size_t rawlen,
+                            sl_error *e) {
+  bool known = pos->file < (uint32_t)at->nfiles;
+  const char *file = known ? at->files[pos->file] : "";
   sl_buf b = {0};
   buf_puts(&b, "{\"source\":\"");
   fmt_json_escape(s->name, strlen(s->name), &b);
-  buf_puts(&b, "\",\"file\":\"");
+  buf_puts(&b, at->partitions ? "\",\"topic\":\"" : "\",\"file\":\"");
   fmt_json_escape(file, strlen(file), &b);
-  buf_printf(&b, "\",\"line\":%llu,\"stage\":\"%s\",\"reason\":\"", (unsigned long long)pos->line,
-             stage);
+  if (at->partitions)
+    buf_printf(&b, "\",\"partition\":%d,\"offset\":%llu", known ? at->partitions[pos->file] : -1,
+               (unsigned long long)pos->line);
+  else
+    buf_printf(&b, "\",\"line\":%llu", (unsigned long long)pos->line);
+  buf_printf(&b, ",\"stage\":\"%s\",\"reason\":\"", stage);
   fmt_json_escape(reason, strlen(reason), &b);
   buf_puts(&b, "\",\"raw\":\"");
   fmt_json_escape(raw ? raw : "", raw ? rawlen : 0, &b);

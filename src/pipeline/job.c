@@ -349,6 +349,7 @@ void job_free(sl_job *j) {
   for (int i = 0; i < j->nsources; i++) {
     for (int k = 0; k < j->sources[i].nfiles; k++) free(j->sources[i].files[k]);
     free(j->sources[i].files);
+    free(j->sources[i].partitions);
   }
   free(j->sources);
   free(j->sinks);

@@ -333,6 +333,10 @@ typedef struct job_source {
   struct dlq_file *dlq;
   char **files; /* input files, for positions */
   int nfiles;
+  /* Kafka: files[i] is a topic and partitions[i] its partition; pos.line is the offset, and a
+   * dead letter shows {"topic", "partition", "offset"} instead of {"file", "line"}. NULL for
+   * files. Allocated with xmalloc, freed with the job. */
+  int32_t *partitions;
   uint64_t rows_read, dead_lettered, skipped;
   late_mode late;           /* 'late-data' */
   int64_t allowed_lateness; /* 'allowed-lateness', ms (0: none) */

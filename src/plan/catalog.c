@@ -200,6 +200,7 @@ sl_status plan_substitute_env(const sl_source *src, uint32_t val_off, const char
  * 'fields.price.kind'), as Flink's per-field option keys need. */
 static bool opt_key_match(const char *decl, const char *key) {
   for (; *decl; decl++) {
+    if (*decl == '*') return *key != 0; /* 'properties.*': any non-empty rest */
     if (*decl == '#') {
       const char *k0 = key;
       while (*key && *key != '.') key++;
@@ -316,12 +317,14 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
     plan_fail_unknown(b, off, "connector", cname, names, nconn < 16 ? nconn : 16, "connectors");
   }
   const char *fname = t->conn->needs_format ? opt_get(&ol, NULL, "format") : NULL;
+  if (!fname && t->conn->needs_format) fname = opt_get(&ol, NULL, "value.format"); /* Kafka */
   if (fname) {
     t->fmt = fmt_lookup(fname);
     if (!t->fmt) {
       uint32_t off = s->name_off;
       for (int i = 0; i < nopts; i++)
-        if (!strcmp(opts[i].key, "format")) off = opts[i].val_off;
+        if (!strcmp(opts[i].key, "format") || !strcmp(opts[i].key, "value.format"))
+          off = opts[i].val_off;
       int nf;
       const fmt_def *const *fmts = fmt_table(&nf);
       const char *names[16];
@@ -380,9 +383,32 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
     c->not_null = cd->not_null;
     c->phys = -1;
     c->nest = nest[i];
-    if (cd->metadata)
-      plan_fail(b, cd->off, "connector '%s' has no metadata columns", t->conn->name);
+    const char *mkey = NULL;
+    if (cd->metadata) {
+      if (!t->conn->metadata)
+        plan_fail(b, cd->off, "connector '%s' has no metadata columns", t->conn->name);
+      mkey = cd->meta_key ? cd->meta_key : cd->name;
+      const conn_meta *m = t->conn->metadata;
+      while (m->key && strcmp(m->key, mkey)) m++;
+      if (!m->key) {
+        sl_buf keys = {0};
+        for (const conn_meta *k = t->conn->metadata; k->key; k++)
+          buf_printf(&keys, "%s'%s'", k == t->conn->metadata ? "" : ", ", k->key);
+        plan_fail(b, cd->off, "connector '%s' has no metadata key '%s'; it has %s", t->conn->name,
+                  mkey, arena_strdup(b->a, buf_cstr(&keys)));
+      }
+      /* as Flink, a TIMESTAMP column takes a TIMESTAMP_LTZ key in the session time zone */
+      bool ltz_ok = m->type == T_TIMESTAMP_LTZ && cd->type.id == T_TIMESTAMP;
+      if (cd->type.id != m->type && !ltz_ok) {
+        char want[48];
+        type_name(type_make(m->type), want, sizeof want);
+        plan_fail(b, cd->off, "metadata '%s' of connector '%s' is %s", mkey, t->conn->name,
+                  arena_strdup(b->a, want));
+      }
+      if (!t->phys_meta) t->phys_meta = arena_zalloc(b->a, sizeof(char *) * (size_t)(nphys ? nphys : 1));
+    }
     if (!cd->computed) {
+      if (mkey) t->phys_meta[phys.n] = mkey;
       c->type = cd->type;
       c->phys = phys.n;
       t->phys_names[phys.n] = cd->name;

@@ -334,7 +334,8 @@ static sl_op *build_node(builder *b, const plan_node *n) {
         .npartition_keys = t->nparts,
         .worker = split ? b->worker : 0,
         .nworkers = split ? b->nworkers : 1,
-        .split = split ? &b->splits[table_index(b->p, t)] : NULL};
+        .split = split ? &b->splits[table_index(b->p, t)] : NULL,
+        .meta = t->phys_meta};
     c.schema.nest = t->phys_nest; /* ROW leaves */
     sl_op *op = t->conn->source_new(&c, b->e);
     if (!op) return NULL;
@@ -403,7 +404,8 @@ static sl_op *build_node(builder *b, const plan_node *n) {
                     .npartition_keys = t->nparts,
                     .primary_key = t->pk,
                     .nprimary_key = t->npk,
-                    .updating_input = in->updating};
+                    .updating_input = in->updating,
+                    .meta = t->phys_meta};
       c.schema.nest = t->phys_nest; /* ROW leaves */
       sl_op *op = t->conn->sink_new(&c, b->e);
       if (!op) return NULL;
