@@ -7,13 +7,14 @@
 
 #include "connector.h"
 
-static const conn_def *const conns[] = {&conn_filesystem, &conn_datagen, &conn_nexmark, &conn_print,
-                                        &conn_blackhole, &conn_kafka};
+static const conn_def *const conns[] = {&conn_filesystem,  &conn_datagen,   &conn_nexmark,
+                                        &conn_print,       &conn_blackhole, &conn_kafka,
+                                        &conn_upsert_kafka};
 
 const char *conn_updating_choices(void) {
   return "'print' (or 'blackhole'), a changelog format on the filesystem sink ('debezium-json' "
          "or 'changelog-json'), or a PRIMARY KEY (...) NOT ENFORCED on the filesystem sink, "
-         "which then writes the materialised table (an upsert by key)";
+         "which then writes the materialised table (an upsert by key), or 'upsert-kafka'";
 }
 
 const opt_def conn_lookup_opts[] = {

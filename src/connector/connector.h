@@ -34,7 +34,8 @@ typedef struct conn_ctx {
   bool dry;                          /* explain/validate: touch no file */
   const char *const *partition_keys; /* PARTITIONED BY columns (filesystem), NULL if none */
   int npartition_keys;
-  const int *primary_key; /* sinks: PRIMARY KEY columns (indexes into schema), NULL if none */
+  const int *primary_key; /* PRIMARY KEY columns (indexes into schema; -1: not a physical
+                             column), NULL if none; sources get them too */
   int nprimary_key;
   bool updating_input; /* sinks: the rows written carry -U/+U/-D kinds */
   /* sources: this instance's worker (0-based) of nworkers (1 when the run is not parallel or
@@ -92,7 +93,7 @@ const char *conn_updating_choices(void);
 void conn_docs(FILE *f);
 
 extern const conn_def conn_filesystem, conn_print, conn_blackhole, conn_datagen, conn_nexmark,
-    conn_kafka;
+    conn_kafka, conn_upsert_kafka;
 
 /* `sluice gen nexmark`: writes the events [0, 'events.num') of a nexmark table with these
  * options (the connector's keys) to fd, as JSON lines in Flink's shape or as CSV with a header

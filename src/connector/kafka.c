@@ -56,8 +56,7 @@ const opt_def kafka_opts[] = {
     {"sink.partitioner", OPT_ENUM, "default", "default|fixed|round-robin", false,
      "sink: the partition of a message: by the hash of its key, or spread when it has none "
      "(default), the worker's own partition (fixed), or each in turn (round-robin)"},
-    {"sink.delivery-guarantee", OPT_ENUM, "at-least-once", "none|at-least-once|exactly-once",
-     false,
+    {"sink.delivery-guarantee", OPT_ENUM, "at-least-once", "none|at-least-once|exactly-once", false,
      "sink: at-least-once waits for the broker's acknowledgement of every message before the "
      "sources commit (an idempotent producer); none does not wait; exactly-once needs "
      "checkpoints and transactions, which sluice does not have yet"},
@@ -84,7 +83,8 @@ rd_kafka_conf_t *kafka_conf(const conn_ctx *c, const char *const *defaults, sl_e
   char err[512];
   for (int i = 0; defaults && defaults[i]; i += 2)
     if (!kafka_prop(&c->opts, defaults[i]) &&
-        rd_kafka_conf_set(conf, defaults[i], defaults[i + 1], err, sizeof err) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_set(conf, defaults[i], defaults[i + 1], err, sizeof err) !=
+            RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
       err_set(e, SL_EINTERNAL, "table '%s': %s", c->table, err);
       return NULL;
@@ -107,9 +107,36 @@ rd_kafka_conf_t *kafka_conf(const conn_ctx *c, const char *const *defaults, sl_e
   return conf;
 }
 
+bool kafka_is_upsert(const conn_ctx *c) {
+  const char *cn = opt_get(&c->opts, NULL, "connector");
+  return cn && str_ieq(cn, "upsert-kafka");
+}
+
 int *kafka_key_fields(const conn_ctx *c, int *n, sl_error *e) {
-  const char *kf = opt_get(&c->opts, kafka_opts, "key.fields");
   *n = 0;
+  if (kafka_is_upsert(c)) { /* the key is the primary key */
+    if (!c->nprimary_key) {
+      err_set(e, SL_EUSAGE,
+              "table '%s': 'upsert-kafka' needs PRIMARY KEY (...) NOT ENFORCED: its columns "
+              "make the message key",
+              c->table);
+      return NULL;
+    }
+    int *cols = xcalloc((size_t)c->nprimary_key, sizeof(int));
+    for (int i = 0; i < c->nprimary_key; i++) {
+      if (c->primary_key[i] < 0 || c->primary_key[i] >= c->schema.ncols) {
+        err_set(e, SL_EUSAGE,
+                "table '%s': the PRIMARY KEY of an 'upsert-kafka' table must name "
+                "physical columns",
+                c->table);
+        free(cols);
+        return NULL;
+      }
+      cols[(*n)++] = c->primary_key[i];
+    }
+    return cols;
+  }
+  const char *kf = opt_get(&c->opts, kafka_opts, "key.fields");
   if (!kf || !*kf) return xcalloc(1, sizeof(int));
   int *cols = xcalloc(strlen(kf) + 1, sizeof(int));
   const char *p = kf;
@@ -144,6 +171,59 @@ void kafka_drain(int fd) {
   while (read(fd, buf, sizeof buf) > 0) {
   }
 }
+
+/* upsert-kafka: Flink's options of that connector. The key is the PRIMARY KEY; reading always
+ * starts at the earliest offsets (the latest value of every key is in the whole topic). */
+static const opt_def upsert_kafka_opts[] = {
+    {"connector", OPT_STRING, NULL, NULL, true, "upsert-kafka"},
+    {"topic", OPT_STRING, NULL, NULL, false,
+     "the topic to read or write; a source takes several separated by ';'"},
+    {"properties.*", OPT_STRING, NULL, NULL, false,
+     "any librdkafka client property, such as 'properties.bootstrap.servers' (required) and "
+     "'properties.group.id'"},
+    {"key.format", OPT_STRING, NULL, NULL, true,
+     "the format of the message keys, which hold the PRIMARY KEY columns ('json', 'csv', or "
+     "'raw' for one STRING column)"},
+    {"key.fields-prefix", OPT_STRING, NULL, NULL, false,
+     "a prefix of the key columns' names that the key's fields do not have"},
+    {"value.format", OPT_STRING, NULL, NULL, true,
+     "the format of the message values (not a changelog format: the kind of a change comes "
+     "from the key's history; a message without a value, a tombstone, is a delete)"},
+    {"value.fields-include", OPT_ENUM, "ALL", "ALL|EXCEPT_KEY", false,
+     "whether the value holds the key fields too (ALL) or only the other columns (EXCEPT_KEY)"},
+    {"scan.bounded.mode", OPT_ENUM, "unbounded",
+     "unbounded|latest-offset|group-offsets|timestamp|specific-offsets", false,
+     "source: read up to the end offsets when the run starts (and so on, as the kafka "
+     "connector's option), then end"},
+    {"scan.bounded.timestamp-millis", OPT_INT, NULL, NULL, false,
+     "source, bounded 'timestamp' mode: milliseconds since the epoch"},
+    {"scan.bounded.specific-offsets", OPT_STRING, NULL, NULL, false,
+     "source, bounded 'specific-offsets' mode: 'partition:0,offset:42;...'"},
+    {"sink.delivery-guarantee", OPT_ENUM, "at-least-once", "none|at-least-once|exactly-once", false,
+     "sink: as the kafka connector's option (exactly-once is not supported yet)"},
+    {NULL, 0, NULL, NULL, false, NULL}};
+
+const conn_def conn_upsert_kafka = {
+    "upsert-kafka",
+    upsert_kafka_opts,
+    true,
+    true,
+    true,
+    "Reads a Kafka topic as a changelog and writes one, by key, as Flink's upsert-kafka "
+    "connector. The table's PRIMARY KEY (...) NOT ENFORCED columns are the message key. A "
+    "source reads from the earliest offsets: a value whose key is new is an insert (+I), one "
+    "whose key has a value already an update (-U of the value it keeps, +U), a message without "
+    "a value (a tombstone) a delete (-D) of the key's value; a value equal to the kept one "
+    "changes nothing. It keeps the latest row of every key (counted in the run's state "
+    "memory). A sink takes an updating query: +I and +U rows are written as values, -D rows as "
+    "tombstones, -U rows not at all (the +U that follows replaces the value). See "
+    "docs/kafka.md.",
+    kafka_source_new,
+    kafka_sink_new,
+    NULL,
+    true,
+    true,
+    kafka_meta};
 
 const conn_def conn_kafka = {
     "kafka",

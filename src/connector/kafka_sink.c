@@ -33,6 +33,7 @@ typedef struct ksink {
   int *kcols;
   sl_value *krow;
   bool changelog, wait_acks;
+  bool upsert; /* upsert-kafka: +I/+U values, -D tombstones, -U nothing */
   int partitioner, worker, nparts;
   uint64_t rr;
   sl_buf vbuf, kbuf;
@@ -45,8 +46,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
   ksink *s = opaque;
   if (!m->err || s->dr_st) return;
   s->dr_st = err_set(&s->dr_err, SL_ERUNTIME,
-                     "kafka sink '%s': a message to topic '%s' was not delivered: %s",
-                     s->base.name, s->topic_name, rd_kafka_err2str(m->err));
+                     "kafka sink '%s': a message to topic '%s' was not delivered: %s", s->base.name,
+                     s->topic_name, rd_kafka_err2str(m->err));
 }
 
 static void on_ready(sl_loop *l, int fd, int mask, void *arg) {
@@ -98,10 +99,16 @@ static sl_status kk_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
   if (failed(s, e)) return e->code;
   for (int r = 0; r < b->nrows; r++) {
     const sl_value *row = batch_row(b, r);
+    if (s->upsert && b->kind[r] == RK_UPDATE_BEFORE) continue; /* the +U replaces it */
+    bool tombstone = s->upsert && b->kind[r] == RK_DELETE;
     for (int i = 0; i < s->vs.ncols; i++) s->vrow[i] = row[s->vcols[i]];
     s->vbuf.len = 0;
-    if (s->changelog) s->val->vt->encode_change(s->val, b->kind[r], s->vrow, &s->vbuf);
-    else s->val->vt->encode(s->val, s->vrow, &s->vbuf);
+    if (tombstone) {
+    } else if (s->changelog) {
+      s->val->vt->encode_change(s->val, b->kind[r], s->vrow, &s->vbuf);
+    } else {
+      s->val->vt->encode(s->val, s->vrow, &s->vbuf);
+    }
     size_t vlen = s->vbuf.len;
     while (vlen && s->vbuf.data[vlen - 1] == '\n') vlen--; /* one record per message */
     const void *key = NULL;
@@ -119,8 +126,8 @@ static sl_status kk_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
     }
     int32_t part = partition_of(s);
     for (;;) {
-      if (rd_kafka_produce(s->topic, part, RD_KAFKA_MSG_F_COPY, s->vbuf.data, vlen, key, klen,
-                           NULL) == 0)
+      if (rd_kafka_produce(s->topic, part, RD_KAFKA_MSG_F_COPY, tombstone ? NULL : s->vbuf.data,
+                           tombstone ? 0 : vlen, key, klen, NULL) == 0)
         break;
       rd_kafka_resp_err_t err = rd_kafka_last_error();
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
@@ -198,15 +205,21 @@ sl_op *kafka_sink_new(const conn_ctx *c, sl_error *e) {
   const opt_list *o = &c->opts;
   const char *topic = opt_get(o, kafka_opts, "topic");
   const char *bad = NULL;
-  if (!topic || strchr(topic, ';')) bad = "the kafka sink needs one 'topic'";
-  else if (opt_get(o, kafka_opts, "topic-pattern")) bad = "the kafka sink takes 'topic', not 'topic-pattern'";
+  if (!topic || strchr(topic, ';'))
+    bad = "the kafka sink needs one 'topic'";
+  else if (opt_get(o, kafka_opts, "topic-pattern"))
+    bad = "the kafka sink takes 'topic', not 'topic-pattern'";
   const char *dg = opt_get(o, kafka_opts, "sink.delivery-guarantee");
   if (!bad && !strcmp(dg, "exactly-once"))
     bad = "'sink.delivery-guarantee' = 'exactly-once' needs checkpoints and Kafka transactions, "
           "which sluice does not have yet; use 'at-least-once' (the default)";
-  if (!bad && c->updating_input && !c->fmt->changelog)
+  bool upsert = kafka_is_upsert(c);
+  if (!bad && upsert && c->fmt->changelog)
+    bad = "'upsert-kafka' takes a format of plain records in 'value.format' ('json', 'csv' ...): "
+          "the changes are written by key";
+  if (!bad && c->updating_input && !c->fmt->changelog && !upsert)
     bad = "an updating query needs a changelog format on the kafka sink ('debezium-json' or "
-          "'changelog-json')";
+          "'changelog-json'), or the 'upsert-kafka' connector with a PRIMARY KEY";
   if (bad) {
     err_set(e, SL_EUSAGE, "table '%s': %s", c->table, bad);
     return NULL;
@@ -215,23 +228,36 @@ sl_op *kafka_sink_new(const conn_ctx *c, sl_error *e) {
   op_init(&s->base, &kk_vt, c->job, c->table);
   s->fds[0] = s->fds[1] = -1;
   s->topic_name = xstrdup(topic);
-  s->base.accepts_updates = c->fmt->changelog;
+  s->base.accepts_updates = c->fmt->changelog || upsert;
+  s->upsert = upsert;
   s->changelog = c->fmt->changelog;
   s->wait_acks = strcmp(dg, "none") != 0;
   s->sink = job_add_sink(c->job, c->table, s->topic_name, &s->base);
   s->worker = c->worker;
   const char *pt = opt_get(o, kafka_opts, "sink.partitioner");
-  s->partitioner = !strcmp(pt, "fixed") ? PART_FIXED : !strcmp(pt, "round-robin") ? PART_RR : PART_DEFAULT;
+  s->partitioner = !strcmp(pt, "fixed")         ? PART_FIXED
+                   : !strcmp(pt, "round-robin") ? PART_RR
+                                                : PART_DEFAULT;
+  int nk;
+  int *kcols = kafka_key_fields(c, &nk, e);
+  if (!kcols) {
+    kk_free(&s->base);
+    return NULL;
+  }
+  bool except = !strcmp(opt_get(o, kafka_opts, "value.fields-include"), "EXCEPT_KEY");
   int nc = c->schema.ncols, nv = 0;
   s->vcols = xcalloc((size_t)nc + 1, sizeof(int));
   const char **names = xcalloc((size_t)nc + 1, sizeof(char *));
   sl_type *types = xcalloc((size_t)nc + 1, sizeof(sl_type));
-  for (int i = 0; i < nc; i++)
-    if (!c->meta || !c->meta[i]) {
+  for (int i = 0; i < nc; i++) {
+    bool iskey = false;
+    for (int j = 0; j < nk; j++) iskey |= kcols[j] == i;
+    if ((!c->meta || !c->meta[i]) && !(except && iskey)) {
       s->vcols[nv] = i;
       names[nv] = c->schema.names[i];
       types[nv++] = c->schema.types[i];
     }
+  }
   s->vs = c->schema;
   s->vs.ncols = nv;
   s->vs.names = names;
@@ -240,14 +266,15 @@ sl_op *kafka_sink_new(const conn_ctx *c, sl_error *e) {
   s->vs.nest = NULL;
   s->vrow = xcalloc((size_t)nv + 1, sizeof(sl_value));
   s->val = c->fmt->encoder_new(&s->vs, o);
-  int nk;
-  int *kcols = kafka_key_fields(c, &nk, e);
   const char *kf = opt_get(o, kafka_opts, "key.format");
-  sl_status st = kcols ? SL_OK : SL_EUSAGE;
-  if (!st && nk && !kf) st = err_set(e, SL_EUSAGE, "table '%s': 'key.fields' needs 'key.format'", c->table);
+  sl_status st = SL_OK;
+  if (!st && nk && !kf)
+    st = err_set(e, SL_EUSAGE, "table '%s': 'key.fields' needs 'key.format'", c->table);
   if (!st && kf && !strcmp(kf, "raw")) {
     if (nk != 1 || c->schema.types[kcols[0]].id != T_STRING)
-      st = err_set(e, SL_EUSAGE, "table '%s': 'key.format' = 'raw' takes one STRING column in 'key.fields'", c->table);
+      st = err_set(e, SL_EUSAGE,
+                   "table '%s': 'key.format' = 'raw' takes one STRING column in 'key.fields'",
+                   c->table);
     else {
       s->key_raw = true;
       s->key_col = kcols[0];
@@ -255,7 +282,9 @@ sl_op *kafka_sink_new(const conn_ctx *c, sl_error *e) {
   } else if (!st && kf) {
     const fmt_def *fd = fmt_lookup(kf);
     if (!fd || fd->changelog) {
-      st = err_set(e, SL_EUSAGE, "table '%s': 'key.format' must be 'json', 'csv' or 'raw', not '%s'", c->table, kf);
+      st =
+          err_set(e, SL_EUSAGE, "table '%s': 'key.format' must be 'json', 'csv' or 'raw', not '%s'",
+                  c->table, kf);
     } else {
       /* the key's own schema: its columns, named without 'key.fields-prefix' */
       const char *prefix = opt_get(o, kafka_opts, "key.fields-prefix");
@@ -289,9 +318,12 @@ sl_op *kafka_sink_new(const conn_ctx *c, sl_error *e) {
     }
     return &s->base;
   }
-  const char *defaults[] = {"enable.idempotence", s->wait_acks ? "true" : "false",
-                            "linger.ms", "5",
-                            "log_level", "3",
+  const char *defaults[] = {"enable.idempotence",
+                            s->wait_acks ? "true" : "false",
+                            "linger.ms",
+                            "5",
+                            "log_level",
+                            "3",
                             NULL};
   rd_kafka_conf_t *conf = kafka_conf(c, defaults, e);
   if (!conf) {

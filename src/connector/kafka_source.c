@@ -7,7 +7,9 @@
  * filled from the message, and each partition is a split of its own for the watermark (pos.file
  * = the partition's index, pos.line = the offset). Offsets are never auto-committed: mark()
  * remembers the next offset of every partition, durable() commits it (docs/delivery.md). The
- * consumer queue wakes the job's loop through a pipe; nothing busy-waits.
+ * consumer queue wakes the job's loop through a pipe; nothing busy-waits. Which partitions a
+ * bounded read takes, and the partition table: kafka_assign.c. upsert-kafka: the same consumer,
+ * keeping the latest row of every key to emit the changelog.
  * Must not touch: what happens to the rows after op_emit, other connectors. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,105 +17,6 @@
 #include <unistd.h>
 
 #include "kafka.h"
-
-enum { SM_EARLIEST, SM_LATEST, SM_GROUP, SM_TIMESTAMP, SM_SPECIFIC };
-enum { BM_UNBOUNDED, BM_LATEST, BM_GROUP, BM_TIMESTAMP, BM_SPECIFIC };
-enum { KMETA_NONE, KMETA_TOPIC, KMETA_PARTITION, KMETA_OFFSET, KMETA_TS, KMETA_TSTYPE };
-enum { KMARKS = 16, KBATCH = 1024 };
-
-typedef struct kpart {
-  char *topic;
-  int32_t part;
-  int64_t next; /* the next offset to emit (-1: nothing read yet) */
-  int64_t end;  /* bounded: the offset it ends before */
-  int file;     /* index in the source's position table */
-  bool assigned, seen, done;
-} kpart;
-
-typedef struct kmark {
-  uint64_t epoch;
-  rd_kafka_topic_partition_list_t *offs;
-} kmark;
-
-typedef struct ksrc {
-  sl_op base;
-  int source;
-  rd_kafka_t *rk;
-  rd_kafka_queue_t *q;
-  int fds[2];
-  fmt_decoder *val, *key;
-  int *vcols, nv, *kcols, nk; /* the table column of each value / key field */
-  sl_value *vrow, *krow;      /* decoded fields, scattered into the row */
-  const char **vnames, **knames;
-  sl_type *vtypes, *ktypes;
-  bool *vneed, *kneed; /* the decoders keep pointers to their schemas */
-  bool key_raw;
-  int key_col; /* raw key: its column */
-  uint8_t *meta; /* KMETA_* per column */
-  sl_batch b;
-  rd_kafka_message_t *msgs[KBATCH];
-  kpart *parts;
-  int nparts, last;
-  kmark marks[KMARKS];
-  int nmarks;
-  int startup, bounded_mode;
-  int64_t start_ts;
-  const char *start_specific;
-  bool group, commit, cooperative;
-  int ndone, nassigned_bounded;
-  int64_t tz_offset_ms;
-  sl_status cb_st; /* an error raised in a librdkafka callback, returned by the next pump */
-  sl_error cb_err;
-  char *names_key; /* scratch */
-} ksrc;
-
-static kpart *part_of(ksrc *k, const char *topic, int32_t p) {
-  if (k->last < k->nparts && k->parts[k->last].part == p && !strcmp(k->parts[k->last].topic, topic))
-    return &k->parts[k->last];
-  for (int i = 0; i < k->nparts; i++)
-    if (k->parts[i].part == p && !strcmp(k->parts[i].topic, topic)) return &k->parts[k->last = i];
-  k->parts = xrealloc(k->parts, sizeof(kpart) * (size_t)(k->nparts + 1));
-  kpart *x = &k->parts[k->nparts];
-  memset(x, 0, sizeof *x);
-  x->topic = xstrdup(topic);
-  x->part = p;
-  x->next = -1;
-  x->end = INT64_MAX;
-  job_source *s = &k->base.job->sources[k->source];
-  s->files = xrealloc(s->files, sizeof(char *) * (size_t)(s->nfiles + 1));
-  s->partitions = xrealloc(s->partitions, sizeof(int32_t) * (size_t)(s->nfiles + 1));
-  s->files[s->nfiles] = xstrdup(topic);
-  s->partitions[s->nfiles] = p;
-  x->file = s->nfiles++;
-  k->last = k->nparts;
-  return &k->parts[k->nparts++];
-}
-
-/* 'partition:0,offset:42;partition:1,offset:300' -> the offset of partition p, or -1. */
-static int64_t specific_offset(const char *spec, int32_t p) {
-  for (const char *s = spec; s && *s;) {
-    int part;
-    long long off;
-    if (sscanf(s, "partition:%d,offset:%lld", &part, &off) == 2 && part == p) return off;
-    s = strchr(s, ';');
-    if (s) s++;
-  }
-  return -1;
-}
-
-static bool spec_ok(const char *spec) {
-  if (!spec || !*spec) return false;
-  for (const char *s = spec; *s;) {
-    int part, n = 0;
-    long long off;
-    if (sscanf(s, "partition:%d,offset:%lld%n", &part, &off, &n) != 2 || part < 0 || off < 0)
-      return false;
-    s += n;
-    if (*s == ';') s++;
-    else if (*s) return false;
-  }
-  return true;
-}
 
 static void cb_fail(ksrc *k, const char *what, const char *msg) {
   if (k->cb_st) return;
@@ -125,7 +28,7 @@ static void set_start(ksrc *k, rd_kafka_topic_partition_list_t *l) {
   bool by_time = false;
   for (int i = 0; i < l->cnt; i++) {
     rd_kafka_topic_partition_t *t = &l->elems[i];
-    kpart *x = part_of(k, t->topic, t->partition);
+    kpart *x = kafka_part_of(k, t->topic, t->partition);
     if (x->seen) { /* back after a rebalance: where the group committed */
       t->offset = RD_KAFKA_OFFSET_STORED;
       continue;
@@ -139,7 +42,7 @@ static void set_start(ksrc *k, rd_kafka_topic_partition_list_t *l) {
       by_time = true;
       break;
     case SM_SPECIFIC: {
-      int64_t o = specific_offset(k->start_specific, t->partition);
+      int64_t o = kafka_specific_offset(k->start_specific, t->partition);
       t->offset = o >= 0 ? o : RD_KAFKA_OFFSET_STORED;
       break;
     }
@@ -148,7 +51,8 @@ static void set_start(ksrc *k, rd_kafka_topic_partition_list_t *l) {
   }
   if (by_time) {
     rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(k->rk, l, 10000);
-    if (err) cb_fail(k, "finding the offsets of 'scan.startup.timestamp-millis'", rd_kafka_err2str(err));
+    if (err)
+      cb_fail(k, "finding the offsets of 'scan.startup.timestamp-millis'", rd_kafka_err2str(err));
   }
 }
 
@@ -158,11 +62,14 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
   bool coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     set_start(k, l);
-    for (int i = 0; i < l->cnt; i++) part_of(k, l->elems[i].topic, l->elems[i].partition)->assigned = true;
+    for (int i = 0; i < l->cnt; i++)
+      kafka_part_of(k, l->elems[i].topic, l->elems[i].partition)->assigned = true;
     rd_kafka_error_t *ke = NULL;
     rd_kafka_resp_err_t e2 = RD_KAFKA_RESP_ERR_NO_ERROR;
-    if (coop) ke = rd_kafka_incremental_assign(rk, l);
-    else e2 = rd_kafka_assign(rk, l);
+    if (coop)
+      ke = rd_kafka_incremental_assign(rk, l);
+    else
+      e2 = rd_kafka_assign(rk, l);
     if (ke) {
       cb_fail(k, "assigning partitions", rd_kafka_error_string(ke));
       rd_kafka_error_destroy(ke);
@@ -173,7 +80,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
   }
   /* revoked: their rows after the last committed epoch are read again by the next owner */
   for (int i = 0; i < l->cnt; i++) {
-    kpart *x = part_of(k, l->elems[i].topic, l->elems[i].partition);
+    kpart *x = kafka_part_of(k, l->elems[i].topic, l->elems[i].partition);
     x->assigned = false;
     x->next = -1;
   }
@@ -188,119 +95,6 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static void on_ready(sl_loop *l, int fd, int mask, void *arg) {
   kafka_drain(fd);
   op_source_ready(arg);
-}
-
-/* ---- bounded: partitions by number, start and end offsets ---- */
-
-static sl_status bounded_assign(ksrc *k, const conn_ctx *c, sl_error *e) {
-  const char *topics = opt_get(&c->opts, kafka_opts, "topic");
-  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
-  int global = 0;
-  for (const char *p = topics; p && *p;) {
-    const char *q = strchr(p, ';');
-    char *name = xstrndup(p, q ? (size_t)(q - p) : strlen(p));
-    rd_kafka_topic_t *t = rd_kafka_topic_new(k->rk, name, NULL);
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t err = rd_kafka_metadata(k->rk, 0, t, &md, 10000);
-    if (!err && (md->topic_cnt != 1 || md->topics[0].err)) err = md->topic_cnt ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
-    if (err) {
-      if (md) rd_kafka_metadata_destroy(md);
-      rd_kafka_topic_destroy(t);
-      rd_kafka_topic_partition_list_destroy(l);
-      err_set(e, SL_ERUNTIME, "kafka source '%s': cannot read the partitions of topic '%s': %s",
-              k->base.name, name, rd_kafka_err2str(err));
-      free(name);
-      return SL_ERUNTIME;
-    }
-    for (int i = 0; i < md->topics[0].partition_cnt; i++, global++)
-      if (global % c->nworkers == c->worker)
-        rd_kafka_topic_partition_list_add(l, name, md->topics[0].partitions[i].id);
-    rd_kafka_metadata_destroy(md);
-    rd_kafka_topic_destroy(t);
-    free(name);
-    p = q ? q + 1 : NULL;
-  }
-  if (k->startup == SM_GROUP || k->bounded_mode == BM_GROUP) {
-    if (k->commit) rd_kafka_committed(k->rk, l, 10000);
-  }
-  /* ends */
-  rd_kafka_topic_partition_list_t *ends = rd_kafka_topic_partition_list_copy(l);
-  for (int i = 0; i < ends->cnt; i++) {
-    rd_kafka_topic_partition_t *t = &ends->elems[i];
-    int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(k->rk, t->topic, t->partition, &lo, &hi, 10000);
-    if (err) {
-      rd_kafka_topic_partition_list_destroy(ends);
-      rd_kafka_topic_partition_list_destroy(l);
-      return err_set(e, SL_ERUNTIME, "kafka source '%s': cannot read the end offsets of '%s': %s",
-                     k->base.name, t->topic, rd_kafka_err2str(err));
-    }
-    int64_t end = hi;
-    if (k->bounded_mode == BM_SPECIFIC) {
-      int64_t o = specific_offset(opt_get(&c->opts, kafka_opts, "scan.bounded.specific-offsets"), t->partition);
-      end = o >= 0 ? o : hi;
-    } else if (k->bounded_mode == BM_GROUP) {
-      end = l->elems[i].offset >= 0 ? l->elems[i].offset : 0;
-    }
-    t->offset = end;
-    kpart *x = part_of(k, t->topic, t->partition);
-    x->end = end;
-    x->assigned = true;
-    x->seen = true;
-  }
-  if (k->bounded_mode == BM_TIMESTAMP) {
-    const char *ts = opt_get(&c->opts, kafka_opts, "scan.bounded.timestamp-millis");
-    for (int i = 0; i < ends->cnt; i++) ends->elems[i].offset = ts ? strtoll(ts, NULL, 10) : 0;
-    rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(k->rk, ends, 10000);
-    if (err) {
-      rd_kafka_topic_partition_list_destroy(ends);
-      rd_kafka_topic_partition_list_destroy(l);
-      return err_set(e, SL_ERUNTIME, "kafka source '%s': cannot find the offsets of "
-                     "'scan.bounded.timestamp-millis': %s", k->base.name, rd_kafka_err2str(err));
-    }
-    for (int i = 0; i < ends->cnt; i++) {
-      kpart *x = part_of(k, ends->elems[i].topic, ends->elems[i].partition);
-      if (ends->elems[i].offset >= 0) x->end = ends->elems[i].offset;
-    }
-  }
-  /* starts: the startup mode; a group's committed offsets were read above */
-  for (int i = 0; i < l->cnt; i++) {
-    rd_kafka_topic_partition_t *t = &l->elems[i];
-    int64_t committed = t->offset;
-    switch (k->startup) {
-    case SM_EARLIEST: t->offset = RD_KAFKA_OFFSET_BEGINNING; break;
-    case SM_LATEST: t->offset = RD_KAFKA_OFFSET_END; break;
-    case SM_TIMESTAMP: t->offset = k->start_ts; break;
-    case SM_SPECIFIC: {
-      int64_t o = specific_offset(k->start_specific, t->partition);
-      t->offset = o >= 0 ? o : committed >= 0 ? committed : RD_KAFKA_OFFSET_BEGINNING;
-      break;
-    }
-    default: t->offset = committed >= 0 ? committed : RD_KAFKA_OFFSET_BEGINNING;
-    }
-  }
-  if (k->startup == SM_TIMESTAMP) rd_kafka_offsets_for_times(k->rk, l, 10000);
-  rd_kafka_topic_partition_list_destroy(ends);
-  /* a partition already at its end (or empty) is done before it starts */
-  for (int i = 0; i < l->cnt; i++) {
-    kpart *x = part_of(k, l->elems[i].topic, l->elems[i].partition);
-    int64_t start = l->elems[i].offset;
-    if (start == RD_KAFKA_OFFSET_BEGINNING) {
-      int64_t lo = 0, hi = 0;
-      if (!rd_kafka_query_watermark_offsets(k->rk, x->topic, x->part, &lo, &hi, 10000)) start = lo;
-    }
-    if (start == RD_KAFKA_OFFSET_END || (start >= 0 && start >= x->end) || x->end == 0) {
-      x->done = true;
-      k->ndone++;
-    }
-  }
-  k->nassigned_bounded = l->cnt;
-  rd_kafka_resp_err_t err = rd_kafka_assign(k->rk, l);
-  rd_kafka_topic_partition_list_destroy(l);
-  if (err)
-    return err_set(e, SL_ERUNTIME, "kafka source '%s': cannot assign partitions: %s", k->base.name,
-                   rd_kafka_err2str(err));
-  return SL_OK;
 }
 
 /* ---- reading ---- */
@@ -321,7 +115,7 @@ static void fill_meta(ksrc *k, const rd_kafka_message_t *m, const kpart *x, sl_v
     case KMETA_TSTYPE: {
       rd_kafka_timestamp_type_t tt;
       rd_kafka_message_timestamp(m, &tt);
-      const char *s = tt == RD_KAFKA_TIMESTAMP_CREATE_TIME      ? "CreateTime"
+      const char *s = tt == RD_KAFKA_TIMESTAMP_CREATE_TIME       ? "CreateTime"
                       : tt == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME ? "LogAppendTime"
                                                                  : "NoTimestampType";
       row[i] = value_str(s, strlen(s));
@@ -332,34 +126,98 @@ static void fill_meta(ksrc *k, const rd_kafka_message_t *m, const kpart *x, sl_v
   }
 }
 
+/* upsert-kafka: the row decoded at b->nrows (key and, unless a tombstone, value) against the
+ * key's latest row: +I for a new key, -U old +U new for a changed value, -D old for a
+ * tombstone; nothing for an unchanged value or a tombstone of an unknown key. */
+static sl_status upsert_row(ksrc *k, bool tombstone, sl_rowpos pos, sl_error *e) {
+  sl_batch *b = &k->b;
+  sl_op *op = &k->base;
+  sl_value *row = batch_row(b, b->nrows);
+  k->kpack.len = 0;
+  state_key_pack(row, k->key_raw ? &k->key_col : k->kcols, op->types, k->key_raw ? 1 : k->nk,
+                 &k->kpack);
+  uint64_t h = state_hash(k->kpack.data, k->kpack.len);
+  state_entry *en = state_map_find(&k->latest, k->kpack.data, k->kpack.len, h);
+  sl_value *old = en ? *(sl_value **)state_entry_val(en) : NULL;
+  int nc = b->ncols;
+  if (old && !tombstone) { /* unchanged: nothing to say */
+    k->rpack.len = 0;
+    state_key_pack(row, NULL, op->types, nc, &k->rpack);
+    size_t n1 = k->rpack.len;
+    state_key_pack(old, NULL, op->types, nc, &k->rpack);
+    if (k->rpack.len == 2 * n1 && !memcmp(k->rpack.data, k->rpack.data + n1, n1)) return SL_OK;
+  }
+  if (tombstone && !old) return SL_OK;
+  sl_value *fresh = NULL;
+  if (!tombstone) {
+    fresh = state_keep_row_alloc(&op->mem, row, op->types, nc);
+    if (!fresh) return op_state_full(op, e);
+  }
+  if (old) { /* the old row goes out first: copied into the batch, its state freed */
+    if (!tombstone) memcpy(batch_row(b, b->nrows + 1), row, sizeof(sl_value) * (size_t)nc);
+    char *strings = arena_alloc(&b->arena, state_row_extra(old, op->types, nc) + 1);
+    state_keep_row(row, old, op->types, nc, strings);
+    b->kind[b->nrows] = tombstone ? RK_DELETE : RK_UPDATE_BEFORE;
+    b->pos[b->nrows++] = pos;
+    state_free_row(&op->mem, old, op->types, nc);
+  }
+  if (tombstone) {
+    state_map_remove(&k->latest, en);
+    op_state_rows(op, -1);
+    return SL_OK;
+  }
+  if (!en) {
+    bool created;
+    en = state_map_upsert(&k->latest, k->kpack.data, k->kpack.len, h, &created);
+    if (!en) {
+      state_free_row(&op->mem, fresh, op->types, nc);
+      return op_state_full(op, e);
+    }
+    op_state_rows(op, 1);
+  }
+  *(sl_value **)state_entry_val(en) = fresh;
+  b->kind[b->nrows] = old ? RK_UPDATE_AFTER : RK_INSERT;
+  b->pos[b->nrows++] = pos;
+  return SL_OK;
+}
+
 /* One message into the batch (a changelog format may give two rows). */
 static sl_status take(ksrc *k, const rd_kafka_message_t *m, kpart *x, sl_error *e) {
   sl_batch *b = &k->b;
   sl_rowpos pos = {(uint32_t)k->source, (uint32_t)x->file, (uint64_t)m->offset};
   char why[512];
-  if (!m->payload) {
+  if (!m->payload && !k->upsert) {
     return job_reject(k->base.job, &pos, "decode",
                       "the message has no value (a tombstone): the kafka connector needs one; "
                       "'upsert-kafka' reads tombstones as deletes",
                       m->key, m->key ? m->key_len : 0, e);
   }
+  if (k->upsert && !m->key)
+    return job_reject(k->base.job, &pos, "decode",
+                      "the message has no key: 'upsert-kafka' needs one (the PRIMARY KEY)",
+                      m->payload, m->payload ? m->len : 0, e);
   const char *p = m->payload;
   size_t n = m->len;
   for (;;) {
-    if (b->nrows == b->cap) return err_set(e, SL_EINTERNAL, "kafka source: batch overflow");
+    if (b->nrows + (k->upsert ? 1 : 0) >= b->cap)
+      return err_set(e, SL_EINTERNAL, "kafka source: batch overflow");
     sl_value *row = batch_row(b, b->nrows);
     for (int i = 0; i < b->ncols; i++) row[i] = value_null();
-    for (int i = 0; i < k->nv; i++) k->vrow[i] = value_null();
     fmt_rec rec = {0};
-    sl_status st = k->val->vt->decode(k->val, p, n, &rec, k->vrow, &b->arena, why, sizeof why);
-    if (st == SL_EDATA) return job_reject(k->base.job, &pos, "decode", why, p, n, e);
-    if (st) return st;
-    for (int i = 0; i < k->nv; i++) row[k->vcols[i]] = k->vrow[i];
+    sl_status st;
+    if (p) {
+      for (int i = 0; i < k->nv; i++) k->vrow[i] = value_null();
+      st = k->val->vt->decode(k->val, p, n, &rec, k->vrow, &b->arena, why, sizeof why);
+      if (st == SL_EDATA) return job_reject(k->base.job, &pos, "decode", why, p, n, e);
+      if (st) return st;
+      for (int i = 0; i < k->nv; i++) row[k->vcols[i]] = k->vrow[i];
+    }
     if (k->key && m->key) {
       fmt_rec kr = {0};
       for (int i = 0; i < k->nk; i++) k->krow[i] = value_null();
       st = k->key->vt->decode(k->key, m->key, m->key_len, &kr, k->krow, &b->arena, why, sizeof why);
-      if (st == SL_EDATA) return job_reject(k->base.job, &pos, "decode", why, m->key, m->key_len, e);
+      if (st == SL_EDATA)
+        return job_reject(k->base.job, &pos, "decode", why, m->key, m->key_len, e);
       if (st) return st;
       for (int i = 0; i < k->nk; i++) row[k->kcols[i]] = k->krow[i];
     } else if (k->key_raw && m->key) {
@@ -369,6 +227,7 @@ static sl_status take(ksrc *k, const rd_kafka_message_t *m, kpart *x, sl_error *
     }
     if (rec.no_row) return SL_OK;
     fill_meta(k, m, x, row);
+    if (k->upsert) return upsert_row(k, !p, pos, e);
     b->kind[b->nrows] = rec.kind;
     b->pos[b->nrows] = pos;
     b->nrows++;
@@ -400,14 +259,16 @@ static sl_status ks_pump(sl_op *op, pump_result *res, sl_error *e) {
     if (!st && m->err) {
       if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         rd_kafka_resp_err_t fe = rd_kafka_fatal_error(k->rk, NULL, 0);
-        if (fe || m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
-          st = err_set(e, SL_ERUNTIME, "kafka source '%s': %s", op->name, rd_kafka_message_errstr(m));
+        if (fe || m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+            m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
+          st = err_set(e, SL_ERUNTIME, "kafka source '%s': %s", op->name,
+                       rd_kafka_message_errstr(m));
         else /* transient (a broker down): librdkafka retries */
           fprintf(stderr, "sluice: kafka source '%s': %s (retrying)\n", op->name,
                   rd_kafka_message_errstr(m));
       }
     } else if (!st) {
-      kpart *x = part_of(k, rd_kafka_topic_name(m->rkt), m->partition);
+      kpart *x = kafka_part_of(k, rd_kafka_topic_name(m->rkt), m->partition);
       if (x->done || m->offset >= x->end) {
         if (!x->done) {
           x->done = true;
@@ -445,7 +306,8 @@ static sl_status ks_mark(sl_op *op, uint64_t epoch, sl_error *e) {
   rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(k->nparts + 1);
   for (int i = 0; i < k->nparts; i++)
     if (k->parts[i].assigned && k->parts[i].next >= 0)
-      rd_kafka_topic_partition_list_add(l, k->parts[i].topic, k->parts[i].part)->offset = k->parts[i].next;
+      rd_kafka_topic_partition_list_add(l, k->parts[i].topic, k->parts[i].part)->offset =
+          k->parts[i].next;
   k->marks[k->nmarks++] = (kmark){epoch, l};
   return SL_OK;
 }
@@ -456,16 +318,19 @@ static sl_status ks_durable(sl_op *op, uint64_t epoch, sl_error *e) {
   for (int i = 0; i < k->nmarks; i++)
     if (k->marks[i].epoch <= epoch) last = i;
   if (last < 0) return SL_OK;
-  rd_kafka_topic_partition_list_t *l = k->marks[last].offs, *mine = rd_kafka_topic_partition_list_new(l->cnt + 1);
+  rd_kafka_topic_partition_list_t *l = k->marks[last].offs,
+                                  *mine = rd_kafka_topic_partition_list_new(l->cnt + 1);
   for (int i = 0; i < l->cnt; i++) { /* a partition revoked since is someone else's now */
-    kpart *x = part_of(k, l->elems[i].topic, l->elems[i].partition);
-    if (x->assigned) rd_kafka_topic_partition_list_add(mine, x->topic, x->part)->offset = l->elems[i].offset;
+    kpart *x = kafka_part_of(k, l->elems[i].topic, l->elems[i].partition);
+    if (x->assigned)
+      rd_kafka_topic_partition_list_add(mine, x->topic, x->part)->offset = l->elems[i].offset;
   }
   if (mine->cnt) {
     /* asynchronous while running; at the end synchronous, before the consumer closes */
     rd_kafka_resp_err_t err = rd_kafka_commit(k->rk, mine, op->ended ? 0 : 1);
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-      fprintf(stderr, "sluice: kafka source '%s': committing offsets: %s (the next commit covers them)\n",
+      fprintf(stderr,
+              "sluice: kafka source '%s': committing offsets: %s (the next commit covers them)\n",
               op->name, rd_kafka_err2str(err));
   }
   rd_kafka_topic_partition_list_destroy(mine);
@@ -495,6 +360,14 @@ static void ks_free(sl_op *op) {
   if (k->fds[0] >= 0) close(k->fds[0]);
   if (k->fds[1] >= 0) close(k->fds[1]);
   for (int i = 0; i < k->nmarks; i++) rd_kafka_topic_partition_list_destroy(k->marks[i].offs);
+  if (k->upsert) {
+    size_t it = 0;
+    for (state_entry *en; (en = state_map_next(&k->latest, &it));)
+      state_free_row(&op->mem, *(sl_value **)state_entry_val(en), op->types, op->ncols);
+    state_map_free(&k->latest);
+  }
+  buf_free(&k->kpack);
+  buf_free(&k->rpack);
   for (int i = 0; i < k->nparts; i++) free(k->parts[i].topic);
   free(k->parts);
   if (k->val) k->val->vt->free(k->val);
@@ -513,6 +386,20 @@ static void ks_free(sl_op *op) {
   batch_free(&k->b);
   free(k);
 }
+
+static int64_t ks_frontier(const sl_op *op) { return WM_NONE; }
+
+/* upsert-kafka: the same source with the latest row of every key (explain and the summary
+ * show it); it holds no barrier (a restart reads the topic from the start again). */
+static const op_vt ks_upsert_vt = {.kind = "Source",
+                                   .pump = ks_pump,
+                                   .stop = ks_stop,
+                                   .describe = ks_describe,
+                                   .free = ks_free,
+                                   .mark = ks_mark,
+                                   .durable = ks_durable,
+                                   .keeps = "the latest row of every key",
+                                   .frontier = ks_frontier};
 
 static const op_vt ks_vt = {.kind = "Source",
                             .pump = ks_pump,
@@ -585,8 +472,9 @@ static sl_status make_decoders(ksrc *k, const conn_ctx *c, sl_error *e) {
   } else if (kf) {
     const fmt_def *fd = fmt_lookup(kf);
     if (!fd || fd->changelog) {
-      st = err_set(e, SL_EUSAGE, "table '%s': 'key.format' must be 'json', 'csv' or 'raw', not '%s'",
-                   c->table, kf);
+      st =
+          err_set(e, SL_EUSAGE, "table '%s': 'key.format' must be 'json', 'csv' or 'raw', not '%s'",
+                  c->table, kf);
     } else {
       const char *prefix = opt_get(&c->opts, kafka_opts, "key.fields-prefix");
       size_t pl = prefix ? strlen(prefix) : 0;
@@ -621,9 +509,11 @@ static sl_status make_decoders(ksrc *k, const conn_ctx *c, sl_error *e) {
 
 sl_op *kafka_source_new(const conn_ctx *c, sl_error *e) {
   const opt_list *o = &c->opts;
-  const char *topic = opt_get(o, kafka_opts, "topic"), *pattern = opt_get(o, kafka_opts, "topic-pattern");
+  const char *topic = opt_get(o, kafka_opts, "topic"),
+             *pattern = opt_get(o, kafka_opts, "topic-pattern");
   if (!topic && !pattern) {
-    err_set(e, SL_EUSAGE, "table '%s': the kafka source needs 'topic' or 'topic-pattern'", c->table);
+    err_set(e, SL_EUSAGE, "table '%s': the kafka source needs 'topic' or 'topic-pattern'",
+            c->table);
     return NULL;
   }
   if (topic && pattern) {
@@ -631,40 +521,58 @@ sl_op *kafka_source_new(const conn_ctx *c, sl_error *e) {
     return NULL;
   }
   ksrc *k = xcalloc(1, sizeof *k);
-  op_init(&k->base, &ks_vt, c->job, c->table);
+  k->upsert = kafka_is_upsert(c);
+  op_init(&k->base, k->upsert ? &ks_upsert_vt : &ks_vt, c->job, c->table);
   k->fds[0] = k->fds[1] = -1;
   k->source = c->source_index;
-  k->startup = enum_index(opt_get(o, kafka_opts, "scan.startup.mode"), find_opt("scan.startup.mode")->choices);
-  k->bounded_mode = enum_index(opt_get(o, kafka_opts, "scan.bounded.mode"), find_opt("scan.bounded.mode")->choices);
+  k->startup = enum_index(opt_get(o, kafka_opts, "scan.startup.mode"),
+                          find_opt("scan.startup.mode")->choices);
+  k->bounded_mode = enum_index(opt_get(o, kafka_opts, "scan.bounded.mode"),
+                               find_opt("scan.bounded.mode")->choices);
   k->base.bounded = k->bounded_mode != BM_UNBOUNDED;
   k->base.ncols = c->schema.ncols;
   k->base.cols = c->schema.names;
   k->base.types = c->schema.types;
-  k->base.updating = c->fmt && c->fmt->changelog;
+  k->base.updating = (c->fmt && c->fmt->changelog) || k->upsert;
+  if (k->upsert) { /* the latest value of a key may be anywhere in the topic */
+    k->startup = SM_EARLIEST;
+    state_map_init(&k->latest, &k->base.mem, sizeof(sl_value *));
+  }
   k->tz_offset_ms = c->schema.tz_offset_ms;
   batch_init(&k->b, c->schema.ncols, c->job->batch_rows);
   k->meta = xcalloc((size_t)c->schema.ncols + 1, 1);
   for (int i = 0; c->meta && i < c->schema.ncols; i++) {
     const char *m = c->meta[i];
     if (!m) continue;
-    k->meta[i] = !strcmp(m, "topic") ? KMETA_TOPIC : !strcmp(m, "partition") ? KMETA_PARTITION
-                 : !strcmp(m, "offset") ? KMETA_OFFSET : !strcmp(m, "timestamp") ? KMETA_TS
-                                                                                 : KMETA_TSTYPE;
+    k->meta[i] = !strcmp(m, "topic")       ? KMETA_TOPIC
+                 : !strcmp(m, "partition") ? KMETA_PARTITION
+                 : !strcmp(m, "offset")    ? KMETA_OFFSET
+                 : !strcmp(m, "timestamp") ? KMETA_TS
+                                           : KMETA_TSTYPE;
   }
   const char *ts = opt_get(o, kafka_opts, "scan.startup.timestamp-millis");
   k->start_ts = ts ? strtoll(ts, NULL, 10) : -1;
   k->start_specific = opt_get(o, kafka_opts, "scan.startup.specific-offsets");
   const char *bad = NULL;
-  if (k->startup == SM_TIMESTAMP && !ts) bad = "'scan.startup.mode' = 'timestamp' needs 'scan.startup.timestamp-millis'";
-  if (k->startup == SM_SPECIFIC && !spec_ok(k->start_specific))
-    bad = "'scan.startup.mode' = 'specific-offsets' needs 'scan.startup.specific-offsets' as 'partition:0,offset:42;partition:1,offset:300'";
+  if (k->startup == SM_TIMESTAMP && !ts)
+    bad = "'scan.startup.mode' = 'timestamp' needs 'scan.startup.timestamp-millis'";
+  if (k->startup == SM_SPECIFIC && !kafka_spec_ok(k->start_specific))
+    bad = "'scan.startup.mode' = 'specific-offsets' needs 'scan.startup.specific-offsets' as "
+          "'partition:0,offset:42;partition:1,offset:300'";
   if (k->bounded_mode == BM_TIMESTAMP && !opt_get(o, kafka_opts, "scan.bounded.timestamp-millis"))
     bad = "'scan.bounded.mode' = 'timestamp' needs 'scan.bounded.timestamp-millis'";
-  if (k->bounded_mode == BM_SPECIFIC && !spec_ok(opt_get(o, kafka_opts, "scan.bounded.specific-offsets")))
-    bad = "'scan.bounded.mode' = 'specific-offsets' needs 'scan.bounded.specific-offsets' as 'partition:0,offset:42;...'";
-  if (k->bounded_mode != BM_UNBOUNDED && pattern) bad = "'topic-pattern' is read unbounded only: name the topics in 'topic'";
+  if (k->bounded_mode == BM_SPECIFIC &&
+      !kafka_spec_ok(opt_get(o, kafka_opts, "scan.bounded.specific-offsets")))
+    bad = "'scan.bounded.mode' = 'specific-offsets' needs 'scan.bounded.specific-offsets' as "
+          "'partition:0,offset:42;...'";
+  if (k->bounded_mode != BM_UNBOUNDED && pattern)
+    bad = "'topic-pattern' is read unbounded only: name the topics in 'topic'";
+  if (k->upsert && c->fmt && c->fmt->changelog)
+    bad = "'upsert-kafka' takes a format of plain records in 'value.format' ('json', 'csv' ...): "
+          "the changes come from the keys";
   const char *gid = kafka_prop(o, "group.id");
-  if (!bad && (k->startup == SM_GROUP || k->bounded_mode == BM_GROUP) && k->bounded_mode != BM_UNBOUNDED && !gid)
+  if (!bad && (k->startup == SM_GROUP || k->bounded_mode == BM_GROUP) &&
+      k->bounded_mode != BM_UNBOUNDED && !gid)
     bad = "'group-offsets' needs 'properties.group.id'";
   if (bad) {
     err_set(e, SL_EUSAGE, "table '%s': %s", c->table, bad);
@@ -681,14 +589,22 @@ sl_op *kafka_source_new(const conn_ctx *c, sl_error *e) {
   char autogid[128];
   /* without a group of its own, the workers of this run still share the partitions */
   snprintf(autogid, sizeof autogid, "sluice-%s-%d", c->table, (int)getpid());
-  const char *defaults[] = {"enable.auto.commit", "false",
-                            "enable.auto.offset.store", "false",
-                            "auto.offset.reset", "earliest",
-                            "queued.min.messages", "100000",
-                            "fetch.wait.max.ms", "100",
-                            "topic.metadata.refresh.interval.ms", "30000",
-                            "log_level", "3",
-                            "group.id", gid ? gid : autogid,
+  const char *defaults[] = {"enable.auto.commit",
+                            "false",
+                            "enable.auto.offset.store",
+                            "false",
+                            "auto.offset.reset",
+                            "earliest",
+                            "queued.min.messages",
+                            "100000",
+                            "fetch.wait.max.ms",
+                            "100",
+                            "topic.metadata.refresh.interval.ms",
+                            "30000",
+                            "log_level",
+                            "3",
+                            "group.id",
+                            gid ? gid : autogid,
                             NULL};
   rd_kafka_conf_t *conf = kafka_conf(c, defaults, e);
   if (!conf) {
@@ -730,9 +646,11 @@ sl_op *kafka_source_new(const conn_ctx *c, sl_error *e) {
     }
     rd_kafka_resp_err_t rerr = rd_kafka_subscribe(k->rk, l);
     rd_kafka_topic_partition_list_destroy(l);
-    if (rerr) st = err_set(e, SL_ERUNTIME, "kafka source '%s': cannot subscribe: %s", c->table, rd_kafka_err2str(rerr));
+    if (rerr)
+      st = err_set(e, SL_ERUNTIME, "kafka source '%s': cannot subscribe: %s", c->table,
+                   rd_kafka_err2str(rerr));
   } else {
-    st = bounded_assign(k, c, e);
+    st = kafka_bounded_assign(k, c, e);
   }
   if (st) {
     ks_free(&k->base);

@@ -335,7 +335,11 @@ static sl_op *build_node(builder *b, const plan_node *n) {
         .worker = split ? b->worker : 0,
         .nworkers = split ? b->nworkers : 1,
         .split = split ? &b->splits[table_index(b->p, t)] : NULL,
-        .meta = t->phys_meta};
+        .meta = t->phys_meta,
+        .nprimary_key = t->npk};
+    int *ppk = t->npk ? arena_alloc(&b->p->arena, sizeof(int) * (size_t)t->npk) : NULL;
+    for (int i = 0; i < t->npk; i++) ppk[i] = t->cols[t->pk[i]].phys; /* physical indexes */
+    c.primary_key = ppk;
     c.schema.nest = t->phys_nest; /* ROW leaves */
     sl_op *op = t->conn->source_new(&c, b->e);
     if (!op) return NULL;
