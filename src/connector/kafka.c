@@ -51,8 +51,9 @@ const opt_def kafka_opts[] = {
      "source, bounded 'timestamp' mode: milliseconds since the epoch"},
     {"scan.bounded.specific-offsets", OPT_STRING, NULL, NULL, false,
      "source, bounded 'specific-offsets' mode: 'partition:0,offset:42;...'"},
-    {"scan.topic-partition-discovery.interval", OPT_DURATION, "5 min", NULL, false,
-     "source: how often new partitions and topics are looked for"},
+    {"scan.topic-partition-discovery.interval", OPT_DURATION, "30 s", NULL, false,
+     "source: how often new partitions and topics are looked for (Flink's default is 5 min); "
+     "the consumer group then hands them out"},
     {"sink.partitioner", OPT_ENUM, "default", "default|fixed|round-robin", false,
      "sink: the partition of a message: by the hash of its key, or spread when it has none "
      "(default), the worker's own partition (fixed), or each in turn (round-robin)"},
@@ -70,6 +71,10 @@ static const conn_meta kafka_meta[] = {
     {"offset", T_BIGINT, "its offset in the partition"},
     {"timestamp", T_TIMESTAMP_LTZ, "its timestamp"},
     {"timestamp-type", T_STRING, "NoTimestampType, CreateTime or LogAppendTime"},
+    {"headers", T_STRING,
+     "its headers as a JSON object of strings, such as {\"trace\":\"ab12\"} (Flink's type is "
+     "MAP<STRING, BYTES>; sluice has no MAP type); NULL when it has none. Read only: a sink "
+     "writes no headers"},
     {NULL, T_NULL, NULL}};
 
 const char *kafka_prop(const opt_list *o, const char *key) {

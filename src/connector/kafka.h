@@ -30,7 +30,15 @@ void kafka_drain(int fd);
 /* ---- the source (kafka_source.c reads, kafka_assign.c assigns partitions) ---- */
 enum { SM_EARLIEST, SM_LATEST, SM_GROUP, SM_TIMESTAMP, SM_SPECIFIC };
 enum { BM_UNBOUNDED, BM_LATEST, BM_GROUP, BM_TIMESTAMP, BM_SPECIFIC };
-enum { KMETA_NONE, KMETA_TOPIC, KMETA_PARTITION, KMETA_OFFSET, KMETA_TS, KMETA_TSTYPE };
+enum {
+  KMETA_NONE,
+  KMETA_TOPIC,
+  KMETA_PARTITION,
+  KMETA_OFFSET,
+  KMETA_TS,
+  KMETA_TSTYPE,
+  KMETA_HEADERS
+};
 enum { KMARKS = 16, KBATCH = 1024 };
 
 typedef struct kpart {
@@ -63,6 +71,7 @@ typedef struct ksrc {
   int key_col;   /* raw key: its column */
   uint8_t *meta; /* KMETA_* per column */
   sl_batch b;
+  sl_buf hbuf; /* scratch: the headers as JSON */
   rd_kafka_message_t *msgs[KBATCH];
   kpart *parts;
   int nparts, last;

@@ -121,6 +121,35 @@ static void fill_meta(ksrc *k, const rd_kafka_message_t *m, const kpart *x, sl_v
       row[i] = value_str(s, strlen(s));
       break;
     }
+    case KMETA_HEADERS: { /* a JSON object of the headers (values as strings; null: none) */
+      rd_kafka_headers_t *hs = NULL;
+      row[i] = value_null();
+      if (rd_kafka_message_headers(m, &hs) || !hs) break;
+      sl_buf *h = &k->hbuf;
+      h->len = 0;
+      buf_puts(h, "{");
+      const char *name;
+      const void *val;
+      size_t len;
+      for (size_t j = 0; !rd_kafka_header_get_all(hs, j, &name, &val, &len); j++) {
+        if (j) buf_puts(h, ",");
+        buf_puts(h, "\"");
+        fmt_json_escape(name, strlen(name), h);
+        buf_puts(h, "\":");
+        if (val) {
+          buf_puts(h, "\"");
+          fmt_json_escape(val, len, h);
+          buf_puts(h, "\"");
+        } else {
+          buf_puts(h, "null");
+        }
+      }
+      buf_puts(h, "}");
+      char *s = arena_alloc(&k->b.arena, h->len);
+      memcpy(s, h->data, h->len);
+      row[i] = value_str(s, h->len);
+      break;
+    }
     default: break;
     }
   }
@@ -367,6 +396,7 @@ static void ks_free(sl_op *op) {
     state_map_free(&k->latest);
   }
   buf_free(&k->kpack);
+  buf_free(&k->hbuf);
   buf_free(&k->rpack);
   for (int i = 0; i < k->nparts; i++) free(k->parts[i].topic);
   free(k->parts);
@@ -548,6 +578,7 @@ sl_op *kafka_source_new(const conn_ctx *c, sl_error *e) {
                  : !strcmp(m, "partition") ? KMETA_PARTITION
                  : !strcmp(m, "offset")    ? KMETA_OFFSET
                  : !strcmp(m, "timestamp") ? KMETA_TS
+                 : !strcmp(m, "headers")   ? KMETA_HEADERS
                                            : KMETA_TSTYPE;
   }
   const char *ts = opt_get(o, kafka_opts, "scan.startup.timestamp-millis");
@@ -586,6 +617,12 @@ sl_op *kafka_source_new(const conn_ctx *c, sl_error *e) {
   if (c->dry) return &k->base;
   k->group = k->bounded_mode == BM_UNBOUNDED;
   k->commit = gid != NULL;
+  /* new partitions and topics: librdkafka's metadata refresh, which a subscription follows */
+  char discovery[32];
+  int64_t disc_ms = 30000;
+  const char *dv = opt_get(o, kafka_opts, "scan.topic-partition-discovery.interval");
+  if (dv && opt_parse_duration(dv, &disc_ms) != SL_OK) disc_ms = 30000;
+  snprintf(discovery, sizeof discovery, "%lld", (long long)(disc_ms > 0 ? disc_ms : 30000));
   char autogid[128];
   /* without a group of its own, the workers of this run still share the partitions */
   snprintf(autogid, sizeof autogid, "sluice-%s-%d", c->table, (int)getpid());
@@ -599,8 +636,10 @@ sl_op *kafka_source_new(const conn_ctx *c, sl_error *e) {
                             "100000",
                             "fetch.wait.max.ms",
                             "100",
+                            "queued.max.messages.kbytes",
+                            "65536",
                             "topic.metadata.refresh.interval.ms",
-                            "30000",
+                            discovery,
                             "log_level",
                             "3",
                             "group.id",

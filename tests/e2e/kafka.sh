@@ -6,7 +6,7 @@
 # leader move during a run.
 . "$(dirname "$0")/lib/setup.sh"
 . "$ROOT/tests/e2e/lib/kafka.sh"
-kafka_start orders:4 events:2 out:4 out2:3 behavior:2 bad:1 live:3 || fail "mock did not start"
+kafka_start orders:4 events:2 out:4 out2:3 behavior:2 bad:1 live:3 hdr:1 pat.a:2 || fail "mock did not start"
 
 for i in $(seq 1 20); do echo "k$i:{\"id\":$i,\"amount\":$((i * 10))}"; done | kproduce orders
 [ "$(kconsume orders | wc -l)" = 20 ] || fail "produce failed: $(cat "$T/kcat.err")"
@@ -145,8 +145,11 @@ INSERT INTO out2 SELECT n FROM live;
 EOF
 "$S" run live.sql -q -p 2 >out.txt 2>err.txt &
 pid=$!
+prods=()
 for b in 0 1 2 3; do
-  for i in $(seq $((b * 50)) $((b * 50 + 49))); do echo "{\"n\":$i}"; done | kproduce_values live
+  # in the background: a partition led by the broker that is down waits for it
+  for i in $(seq $((b * 50)) $((b * 50 + 49))); do echo "{\"n\":$i}"; done | kproduce_values live &
+  prods+=($!)
   case $b in
   0) kafka_cmd down 2 ;;
   1) kafka_cmd leader live 1 3; kafka_cmd up 2 ;;
@@ -154,6 +157,7 @@ for b in 0 1 2 3; do
   esac
   sleep 0.5
 done
+wait "${prods[@]}"
 for i in $(seq 1 120); do
   [ "$(kconsume out2 | sort -u | wc -l)" -ge 200 ] && break
   sleep 0.5
@@ -164,7 +168,42 @@ pid=
 got=$(kconsume out2 | sort -u | wc -l)
 [ "$got" = 200 ] || fail "faults: $got distinct of 200 delivered: $(tail -5 err.txt)"
 
-# 8. bad options name the option
+# 8. headers as a JSON string; a topic created during a run is picked up by 'topic-pattern'
+echo '{"n":1}' | kcat -P -b "$KB" -t hdr -H trace=ab12 -H 'q"=x' 2>>"$T/kcat.err"
+echo '{"n":2}' | kproduce_values hdr
+cat >hdr.sql <<EOF
+CREATE TABLE hdr (n INT, h STRING METADATA FROM 'headers') WITH ('connector' = 'kafka',
+  'topic' = 'hdr', 'properties.bootstrap.servers' = '$KB', 'scan.startup.mode' = 'earliest-offset',
+  'scan.bounded.mode' = 'latest-offset', 'format' = 'json');
+CREATE TABLE s (n INT, h STRING) WITH ('connector' = 'print');
+INSERT INTO s SELECT n, h FROM hdr;
+EOF
+"$S" run hdr.sql -q -p 1 >out.txt 2>err.txt || fail "headers run failed"
+[ "$(tr '\n' ' ' <out.txt)" = '+I[1, {"trace":"ab12","q\"":"x"}] +I[2, NULL] ' ] ||
+  fail "headers: $(cat out.txt)"
+echo '{"n":1}' | kproduce_values pat.a
+cat >pat.sql <<EOF
+CREATE TABLE pat (n INT, tp STRING METADATA FROM 'topic') WITH ('connector' = 'kafka',
+  'topic-pattern' = 'pat[.].*', 'properties.bootstrap.servers' = '$KB',
+  'properties.group.id' = 'g-pat', 'properties.session.timeout.ms' = '6000',
+  'properties.fetch.wait.max.ms' = '20', 'scan.startup.mode' = 'earliest-offset',
+  'scan.topic-partition-discovery.interval' = '1 s', 'format' = 'json');
+CREATE TABLE s (n INT, tp STRING) WITH ('connector' = 'print');
+INSERT INTO s SELECT n, tp FROM pat;
+EOF
+"$S" run pat.sql -q -p 1 >out.txt 2>err.txt &
+pid=$!
+for i in $(seq 1 200); do grep -q pat.a out.txt && break; sleep 0.1; done
+grep -q '^+I\[1, pat.a\]$' out.txt || fail "topic-pattern: $(cat out.txt)"
+kafka_cmd topic pat.b 2 || fail "topic pat.b not created"
+echo '{"n":2}' | kproduce_values pat.b
+for i in $(seq 1 300); do grep -q pat.b out.txt && break; sleep 0.1; done
+kill -TERM $pid
+wait $pid
+pid=
+grep -q '^+I\[2, pat.b\]$' out.txt || fail "a topic created while running was not read: $(cat out.txt)"
+
+# 9. bad options name the option
 cat >badopt.sql <<EOF
 CREATE TABLE t (n INT) WITH ('connector' = 'kafka', 'topic' = 'x', 'format' = 'json',
   'properties.bootstrap.servers' = '$KB', 'scan.startup.mode' = 'earliest');
