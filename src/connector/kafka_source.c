@@ -312,12 +312,15 @@ static sl_status ks_pump(sl_op *op, pump_result *res, sl_error *e) {
         }
       }
     }
-    rd_kafka_message_destroy(m);
   }
-  if (st) return st;
-  op->job->sources[k->source].rows_read += (uint64_t)k->b.nrows;
-  st = op_emit(op, &k->b, e);
+  if (!st) {
+    op->job->sources[k->source].rows_read += (uint64_t)k->b.nrows;
+    st = op_emit(op, &k->b, e);
+  }
+  /* only now: a decoder's strings may point into the messages' payloads */
+  for (ssize_t i = 0; i < n; i++) rd_kafka_message_destroy(k->msgs[i]);
   batch_clear(&k->b);
+  if (st) return st;
   *res = PUMP_EMITTED;
   return st;
 }
@@ -633,7 +636,7 @@ sl_op *kafka_source_new(const conn_ctx *c, sl_error *e) {
                             "auto.offset.reset",
                             "earliest",
                             "queued.min.messages",
-                            "100000",
+                            "1000000",
                             "fetch.wait.max.ms",
                             "100",
                             "queued.max.messages.kbytes",
