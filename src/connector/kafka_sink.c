@@ -3,9 +3,10 @@
  * change kinds), its key by 'key.format' from 'key.fields', and produced to 'topic' in the
  * partition 'sink.partitioner' picks. Delivery reports are served when the producer's queue
  * wakes the job's loop; the first failed delivery (after librdkafka's own retries) fails the
- * run with the broker's message. barrier() waits until every message produced before it is
- * acknowledged, then acknowledges the epoch (docs/delivery.md); the end of the input waits for
- * every message.
+ * run with the broker's message. An epoch is acknowledged (docs/delivery.md) from the delivery
+ * reports once every message produced before its barrier is, without blocking: the messages
+ * between two barriers are a generation counted down by its reports. The end of the input
+ * waits for every message.
  * Must not touch: the rows (it only encodes them), other connectors. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,12 +39,50 @@ typedef struct ksink {
   uint64_t rr;
   sl_buf vbuf, kbuf;
   char *topic_name;
+  /* Epochs waiting for acks: the messages produced between two barriers are a generation
+   * (their msg_opaque); gens[0..ngens) from the oldest, the last one open. A closed one
+   * whose messages are all acknowledged acknowledges its epoch (and every older one). */
+  struct kgen {
+    uint64_t gen, epoch;
+    int64_t out; /* its messages not yet acknowledged */
+    bool closed;
+  } * gens;
+  int ngens, capgens;
+  uint64_t gen;
   sl_status dr_st; /* the first failed delivery */
   sl_error dr_err;
 } ksink;
 
+static struct kgen *gen_open(ksink *s) {
+  if (!s->ngens || s->gens[s->ngens - 1].closed) {
+    if (s->ngens == s->capgens) {
+      s->capgens = s->capgens ? 2 * s->capgens : 8;
+      s->gens = xrealloc(s->gens, sizeof(struct kgen) * (size_t)s->capgens);
+    }
+    s->gens[s->ngens++] = (struct kgen){++s->gen, 0, 0, false};
+  }
+  return &s->gens[s->ngens - 1];
+}
+
+/* Acknowledges the epochs whose messages the broker has all acknowledged. */
+static void gens_settle(ksink *s) {
+  int k = 0;
+  uint64_t epoch = 0;
+  while (k < s->ngens && s->gens[k].closed && s->gens[k].out <= 0) epoch = s->gens[k++].epoch;
+  if (!k) return;
+  memmove(s->gens, s->gens + k, sizeof(struct kgen) * (size_t)(s->ngens - k));
+  s->ngens -= k;
+  if (!s->dr_st) op_sink_durable(&s->base, epoch);
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   ksink *s = opaque;
+  uint64_t g = (uint64_t)(uintptr_t)m->_private;
+  for (int i = 0; i < s->ngens; i++)
+    if (s->gens[i].gen == g) {
+      s->gens[i].out--;
+      break;
+    }
   if (!m->err || s->dr_st) return;
   s->dr_st = err_set(&s->dr_err, SL_ERUNTIME,
                      "kafka sink '%s': a message to topic '%s' was not delivered: %s", s->base.name,
@@ -54,6 +93,7 @@ static void on_ready(sl_loop *l, int fd, int mask, void *arg) {
   ksink *s = arg;
   kafka_drain(fd);
   rd_kafka_poll(s->rk, 0);
+  gens_settle(s);
 }
 
 static sl_status failed(ksink *s, sl_error *e) {
@@ -125,9 +165,10 @@ static sl_status kk_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
       klen = row[s->key_col].len;
     }
     int32_t part = partition_of(s);
+    uint64_t g = gen_open(s)->gen;
     for (;;) {
       if (rd_kafka_produce(s->topic, part, RD_KAFKA_MSG_F_COPY, tombstone ? NULL : s->vbuf.data,
-                           tombstone ? 0 : vlen, key, klen, NULL) == 0)
+                           tombstone ? 0 : vlen, key, klen, (void *)(uintptr_t)g) == 0)
         break;
       rd_kafka_resp_err_t err = rd_kafka_last_error();
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
@@ -136,20 +177,28 @@ static sl_status kk_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
       rd_kafka_poll(s->rk, 10); /* backpressure: the producer's queue is full */
       if (failed(s, e)) return e->code;
     }
+    s->gens[s->ngens - 1].out++; /* the open generation: g */
   }
   rd_kafka_poll(s->rk, 0);
+  gens_settle(s);
   op->job->sinks[s->sink].rows_written += (uint64_t)b->nrows;
   return SL_OK;
 }
 
 static sl_status kk_barrier(sl_op *op, uint64_t epoch, sl_error *e) {
   ksink *s = (ksink *)op;
-  if (s->wait_acks) {
-    sl_status st = wait_all(s, e);
-    if (st) return st;
+  if (!s->wait_acks) {
+    op_sink_durable(op, epoch);
+    return SL_OK;
   }
-  op_sink_durable(op, epoch);
-  return SL_OK;
+  /* not blocking: the epoch is acknowledged from the delivery reports (gens_settle) once the
+   * broker has acknowledged every message produced before this barrier */
+  struct kgen *g = gen_open(s);
+  g->closed = true;
+  g->epoch = epoch;
+  rd_kafka_poll(s->rk, 0);
+  gens_settle(s);
+  return failed(s, e);
 }
 
 static sl_status kk_finish(sl_op *op, sl_error *e) { return wait_all((ksink *)op, e); }
@@ -189,6 +238,7 @@ static void kk_free(sl_op *op) {
   free((void *)s->ks.types);
   free((void *)s->vs.names);
   free((void *)s->vs.types);
+  free(s->gens);
   free(s->topic_name);
   free(s);
 }
