@@ -617,8 +617,8 @@ sl_op *kafka_source_new(const conn_ctx *c, sl_error *e) {
     ks_free(&k->base);
     return NULL;
   }
-  if (c->dry) return &k->base;
   k->group = k->bounded_mode == BM_UNBOUNDED;
+  if (c->dry) return &k->base;
   k->commit = gid != NULL;
   /* new partitions and topics: librdkafka's metadata refresh, which a subscription follows */
   char discovery[32];
