@@ -83,6 +83,10 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     kpart *x = kafka_part_of(k, l->elems[i].topic, l->elems[i].partition);
     x->assigned = false;
     x->next = -1;
+    /* its pending marks are forgotten: were it assigned here again, a mark from before would
+     * commit an offset older than its next owner's */
+    for (int j = 0; j < k->nmarks; j++)
+      rd_kafka_topic_partition_list_del(k->marks[j].offs, x->topic, x->part);
   }
   if (coop) {
     rd_kafka_error_t *ke = rd_kafka_incremental_unassign(rk, l);
