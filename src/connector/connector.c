@@ -8,7 +8,7 @@
 #include "connector.h"
 
 static const conn_def *const conns[] = {&conn_filesystem, &conn_datagen, &conn_nexmark, &conn_print,
-                                        &conn_blackhole, &conn_kafka};
+                                        &conn_blackhole,  &conn_kafka,   &conn_jdbc};
 
 const char *conn_updating_choices(void) {
   return "'print' (or 'blackhole'), a changelog format on the filesystem sink ('debezium-json' "
@@ -116,9 +116,10 @@ void conn_docs(FILE *f) {
   fputs("\n## Lookup cache options\n\n"
         "A table whose connector can be asked by key (a database table) serves lookup joins "
         "(`JOIN t FOR SYSTEM_TIME AS OF o.proc_time`) row by row instead of being read as a "
-        "stream; these options, Flink's, put a cache in front of it. No connector of this "
-        "release has such tables: a lookup join reads its table as a stream and keeps its rows "
-        "by key (see joins.md).\n\n| option | required | default | values |\n|---|---|---|---|\n",
+        "stream; these options, Flink's, put a cache in front of it. The `jdbc` connector's "
+        "tables are asked so; the other connectors' tables are read as a stream and the join "
+        "keeps their rows by key (see joins.md).\n\n| option | required | default | values "
+        "|\n|---|---|---|---|\n",
         f);
   opt_rows(f, conn_lookup_opts);
   for (size_t i = 0; i < sizeof conns / sizeof conns[0]; i++) {
