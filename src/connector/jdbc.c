@@ -168,6 +168,8 @@ static char *read_password_file(const char *path, const char *table, sl_error *e
   return xstrdup(line);
 }
 
+static void quiet(void *arg, const char *msg) {}
+
 PGconn *jdbc_connect(const conn_ctx *c, const char *what, sl_error *e) {
   const char *url = opt_get(&c->opts, jdbc_opts, "url");
   if (!strncmp(url, "jdbc:", 5)) url += 5;
@@ -212,6 +214,7 @@ PGconn *jdbc_connect(const conn_ctx *c, const char *what, sl_error *e) {
     PQfinish(pg);
     return NULL;
   }
+  PQsetNoticeProcessor(pg, quiet, NULL); /* NOTICEs (CREATE ... IF NOT EXISTS) are not news */
   return pg;
 }
 

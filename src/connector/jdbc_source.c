@@ -25,6 +25,7 @@ enum { JMARKS = 16 };
 
 typedef struct jcursor {
   bool have;
+  bool incl; /* timestamp mode: the rows at ts were not all emitted; read them again */
   int64_t inc;
   char *ts; /* PostgreSQL's text of the timestamp (allocated) */
 } jcursor;
@@ -59,6 +60,7 @@ typedef struct jsrc {
   char *inc_col, *ts_col, *offsets;
   int64_t poll_ms, delay_ms;
   bool guard, stop_poll, dirty;
+  char *bound; /* timestamp modes: the start of the oldest transaction open before the poll */
   uint32_t snap_xmin;
   int xcol, icol, tcol; /* result columns of xmin, the incrementing and the timestamp column */
   uint64_t timer;
@@ -117,14 +119,14 @@ static void poll_query(jsrc *s, sl_buf *q) {
   char *inc = s->inc_col ? jdbc_quote_ident(s->inc_col) : NULL;
   char *ts = s->ts_col ? jdbc_quote_ident(s->ts_col) : NULL;
   /* insert the extra columns before " FROM " */
-  char *from = strstr(q->data, " FROM ");
+  char *from = strstr(buf_cstr(q), " FROM ");
   size_t at = (size_t)(from - q->data);
   sl_buf tail = {0};
   buf_puts(&tail, q->data + at);
   q->len = at;
-  buf_puts(q, ", xmin::text::bigint");
-  if (inc) buf_printf(q, ", %s::bigint", inc);
-  if (ts) buf_printf(q, ", %s::text", ts);
+  buf_puts(q, ", xmin::text::bigint AS sluice_xmin");
+  if (inc) buf_printf(q, ", %s::bigint AS sluice_inc", inc);
+  if (ts) buf_printf(q, ", %s::text AS sluice_ts", ts);
   buf_puts(q, buf_cstr(&tail));
   buf_free(&tail);
   const char *w = " WHERE ";
@@ -136,13 +138,19 @@ static void poll_query(jsrc *s, sl_buf *q) {
     char *lit = s->cur.ts ? literal(s, s->cur.ts) : NULL;
     switch (s->mode) {
     case M_INC: buf_printf(q, "%s%s > %lld", w, inc, (long long)s->cur.inc); break;
-    case M_TS: buf_printf(q, "%s%s > %s", w, ts, lit); break;
+    case M_TS: buf_printf(q, "%s%s %s %s", w, ts, s->cur.incl ? ">=" : ">", lit); break;
     case M_TSINC:
       buf_printf(q, "%s(%s > %s OR (%s = %s AND %s > %lld))", w, ts, lit, ts, lit, inc,
                  (long long)s->cur.inc);
       break;
     default: break;
     }
+    free(lit);
+    w = " AND ";
+  }
+  if (s->bound) {
+    char *lit = literal(s, s->bound);
+    buf_printf(q, "%s%s < %s", w, ts, lit);
     free(lit);
   }
   if (s->mode == M_INC) buf_printf(q, " ORDER BY %s", inc);
@@ -187,6 +195,21 @@ static sl_status open_next(jsrc *s, bool *none, sl_error *e) {
     st = exec_ok(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting the scan", e);
   } else {
     st = store_cursor(s, e); /* a durable epoch that came during the last poll */
+    free(s->bound);
+    s->bound = NULL;
+    if (!st && s->guard && s->ts_col) {
+      /* Rows stamped with now() by a transaction open now will have a timestamp at least its
+       * start; one that starts after this will stamp later than this clock. Read before the
+       * poll's snapshot, so every transaction open at the snapshot is counted. */
+      PGresult *r = PQexec(s->pg, "SELECT least(clock_timestamp(), min(xact_start))::text FROM "
+                                  "pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> "
+                                  "pg_backend_pid()");
+      if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        st = jdbc_fail(e, s->table, "reading open transactions", s->pg, r);
+      else
+        s->bound = xstrdup(PQgetvalue(r, 0, 0));
+      PQclear(r);
+    }
     if (!st)
       st = exec_ok(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting a poll", e);
     if (!st) {
@@ -258,7 +281,8 @@ static sl_status js_pump(sl_op *op, pump_result *res, sl_error *e) {
       return jdbc_fail(e, s->table, "reading rows", s->pg, s->res);
     s->rrow = 0;
     s->nrows = s->stop_poll ? 0 : PQntuples(s->res);
-    if (s->nrows == 0) { /* this range or poll is done */
+    if (s->nrows == 0) {                      /* this range or poll is done */
+      if (!s->stop_poll) s->cur.incl = false; /* every row at the cursor's timestamp is out */
       if ((st = close_cursor(s, e))) return st;
       if (s->mode != M_SCAN) {
         s->waiting = true;
@@ -273,10 +297,14 @@ static sl_status js_pump(sl_op *op, pump_result *res, sl_error *e) {
   sl_batch *b = &s->b;
   job_source *js = &op->job->sources[s->source];
   int last = -1;
+  bool incl = false;
   while (s->rrow < s->nrows && b->nrows < b->cap) {
     int r = s->rrow;
     if (s->mode != M_SCAN && s->mode != M_BULK && s->guard && too_new(s, r)) {
       s->stop_poll = true; /* the cursor stays before this row until a later poll */
+      const char *prev = last >= 0 ? PQgetvalue(s->res, last, s->tcol) : s->cur.ts;
+      if (s->mode == M_TS && prev && !strcmp(PQgetvalue(s->res, r, s->tcol), prev))
+        incl = true; /* rows at the cursor's timestamp remain: read them again */
       s->held++;
       s->nrows = s->rrow;
       break;
@@ -312,10 +340,13 @@ static sl_status js_pump(sl_op *op, pump_result *res, sl_error *e) {
     s->cur.have = true;
     if (s->icol >= 0) s->cur.inc = strtoll(PQgetvalue(s->res, last, s->icol), NULL, 10);
     if (s->tcol >= 0) {
+      const char *t = PQgetvalue(s->res, last, s->tcol);
+      if (!s->cur.ts || strcmp(t, s->cur.ts)) s->cur.incl = false;
       free(s->cur.ts);
-      s->cur.ts = xstrdup(PQgetvalue(s->res, last, s->tcol));
+      s->cur.ts = xstrdup(t);
     }
   }
+  if (incl) s->cur.incl = true;
   js->rows_read += (uint64_t)b->nrows;
   st = op_emit(op, b, e);
   batch_clear(b);
@@ -395,6 +426,7 @@ static sl_status load_cursor(jsrc *s, sl_error *e) {
     s->cur.have = true;
     if (!PQgetisnull(r, 0, 0)) s->cur.inc = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     if (!PQgetisnull(r, 0, 1)) s->cur.ts = xstrdup(PQgetvalue(r, 0, 1));
+    s->cur.incl = true; /* rows at the stored timestamp may remain: duplicates, not losses */
     cursor_set(&s->committed, &s->cur);
   }
   PQclear(r);
@@ -432,6 +464,7 @@ static void js_free(sl_op *op) {
   free(s->offsets);
   free(s->cur.ts);
   free(s->committed.ts);
+  free(s->bound);
   for (int i = 0; i < s->nmarks; i++) free(s->marks[i].c.ts);
   batch_free(&s->b);
   free(s);
