@@ -1,7 +1,8 @@
 /* jdbc_sink.c - the jdbc sink: rows into a PostgreSQL table. Without a PRIMARY KEY the rows
  * are appended with COPY FROM STDIN (text format); with one, +I/+U rows are upserted
- * (INSERT ... ON CONFLICT (key) DO UPDATE), -D rows deleted by key and -U rows skipped (the
- * +U that follows replaces the row), as prepared statements sent in pipeline mode. Rows are
+ * (INSERT ... ON CONFLICT (key) DO UPDATE), -D and -U rows deleted by key (a -U directly
+ * followed by the +U of its key is skipped: the +U replaces the row), as prepared statements
+ * sent in pipeline mode. Rows are
  * buffered as text and written in one transaction per flush: when 'sink.buffer-flush.max-rows'
  * are buffered, every 'sink.buffer-flush.interval', at a barrier (then the epoch is
  * acknowledged, docs/delivery.md) and at the end. A flush that fails because the connection
@@ -193,6 +194,14 @@ static sl_status js_flush_now(jsink *s, sl_error *e) {
   return SL_OK;
 }
 
+static bool same_key(const jsink *s, const sl_value *a, const sl_value *b) {
+  for (int k = 0; k < s->npk; k++) {
+    const sl_value *x = &a[s->pk[k]], *y = &b[s->pk[k]];
+    if (x->null != y->null || (!x->null && value_compare(x, y, s->types[s->pk[k]]))) return false;
+  }
+  return true;
+}
+
 static sl_status jk_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
   jsink *s = (jsink *)op;
   sl_buf tmp = {0};
@@ -212,8 +221,13 @@ static sl_status jk_push(sl_op *op, int port, const sl_batch *b, sl_error *e) {
       }
       buf_putc(&s->buf, '\n');
     } else {
-      if (kind == RK_UPDATE_BEFORE) continue;
-      buf_putc(&s->buf, (char)(kind == RK_DELETE ? RK_DELETE : RK_INSERT));
+      /* -U deletes by key (a HAVING or a filter may drop the +U that would replace it), but not
+       * when the +U of the same key follows at once: that one replaces it */
+      if (kind == RK_UPDATE_BEFORE && r + 1 < b->nrows && b->kind[r + 1] == RK_UPDATE_AFTER &&
+          same_key(s, row, batch_row(b, r + 1)))
+        continue;
+      bool del = kind == RK_DELETE || kind == RK_UPDATE_BEFORE;
+      buf_putc(&s->buf, (char)(del ? RK_DELETE : RK_INSERT));
       for (int c = 0; c < s->ncols; c++) {
         buf_putc(&s->buf, (char)row[c].null);
         if (!row[c].null) {
