@@ -13,7 +13,8 @@ static const conn_def *const conns[] = {&conn_filesystem, &conn_datagen, &conn_n
 const char *conn_updating_choices(void) {
   return "'print' (or 'blackhole'), a changelog format on the filesystem sink ('debezium-json' "
          "or 'changelog-json'), or a PRIMARY KEY (...) NOT ENFORCED on the filesystem sink, "
-         "which then writes the materialised table (an upsert by key)";
+         "which then writes the materialised table (an upsert by key), or on the jdbc sink "
+         "(upserts and deletes by key)";
 }
 
 const opt_def conn_lookup_opts[] = {
