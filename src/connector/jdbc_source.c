@@ -124,7 +124,8 @@ static void poll_query(jsrc *s, sl_buf *q) {
   sl_buf tail = {0};
   buf_puts(&tail, q->data + at);
   q->len = at;
-  buf_puts(q, ", xmin::text::bigint AS sluice_xmin");
+  /* a view has no xmin: without the guard it is not read */
+  buf_puts(q, s->guard ? ", xmin::text::bigint AS sluice_xmin" : ", 0::bigint AS sluice_xmin");
   if (inc) buf_printf(q, ", %s::bigint AS sluice_inc", inc);
   if (ts) buf_printf(q, ", %s::text AS sluice_ts", ts);
   buf_puts(q, buf_cstr(&tail));
