@@ -24,7 +24,6 @@ enum { PIPE_CHUNK = 256 };
 typedef struct jsink {
   sl_op base;
   int sink;
-  conn_ctx ctx; /* for a reconnect: the options live as long as the run */
   PGconn *pg;
   char *table, *tname, *url_safe;
   sl_type *types;
@@ -363,7 +362,6 @@ sl_op *jdbc_sink_new(const conn_ctx *c, sl_error *e) {
     }
   jsink *s = xcalloc(1, sizeof *s);
   op_init(&s->base, &jk_vt, c->job, c->table);
-  s->ctx = *c;
   s->table = xstrdup(c->table);
   s->tname = xstrdup(opt_get(&c->opts, jdbc_opts, "table-name"));
   s->url_safe = jdbc_url_safe(opt_get(&c->opts, jdbc_opts, "url"));

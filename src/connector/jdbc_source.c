@@ -202,9 +202,11 @@ static sl_status open_next(jsrc *s, bool *none, sl_error *e) {
       /* Rows stamped with now() by a transaction open now will have a timestamp at least its
        * start; one that starts after this will stamp later than this clock. Read before the
        * poll's snapshot, so every transaction open at the snapshot is counted. */
-      PGresult *r = PQexec(s->pg, "SELECT least(clock_timestamp(), min(xact_start))::text FROM "
-                                  "pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> "
-                                  "pg_backend_pid()");
+      PGresult *r =
+          PQexec(s->pg, "SELECT least(clock_timestamp(), min(xact_start))::text FROM "
+                        "pg_stat_activity WHERE xact_start IS NOT NULL AND backend_type = "
+                        "'client backend' AND pid <> "
+                        "pg_backend_pid()");
       if (PQresultStatus(r) != PGRES_TUPLES_OK)
         st = jdbc_fail(e, s->table, "reading open transactions", s->pg, r);
       else
