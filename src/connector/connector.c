@@ -7,14 +7,15 @@
 
 #include "connector.h"
 
-static const conn_def *const conns[] = {&conn_filesystem,  &conn_datagen,   &conn_nexmark,
-                                        &conn_print,       &conn_blackhole, &conn_kafka,
-                                        &conn_upsert_kafka};
+static const conn_def *const conns[] = {&conn_filesystem, &conn_datagen, &conn_nexmark, &conn_print,
+                                        &conn_blackhole,  &conn_kafka,   &conn_upsert_kafka,
+                                        &conn_jdbc};
 
 const char *conn_updating_choices(void) {
   return "'print' (or 'blackhole'), a changelog format on the filesystem sink ('debezium-json' "
          "or 'changelog-json'), or a PRIMARY KEY (...) NOT ENFORCED on the filesystem sink, "
-         "which then writes the materialised table (an upsert by key), or 'upsert-kafka'";
+         "which then writes the materialised table (an upsert by key), 'upsert-kafka', or the "
+         "jdbc sink (upserts and deletes by key)";
 }
 
 const opt_def conn_lookup_opts[] = {
@@ -117,9 +118,10 @@ void conn_docs(FILE *f) {
   fputs("\n## Lookup cache options\n\n"
         "A table whose connector can be asked by key (a database table) serves lookup joins "
         "(`JOIN t FOR SYSTEM_TIME AS OF o.proc_time`) row by row instead of being read as a "
-        "stream; these options, Flink's, put a cache in front of it. No connector of this "
-        "release has such tables: a lookup join reads its table as a stream and keeps its rows "
-        "by key (see joins.md).\n\n| option | required | default | values |\n|---|---|---|---|\n",
+        "stream; these options, Flink's, put a cache in front of it. The `jdbc` connector's "
+        "tables are asked so; the other connectors' tables are read as a stream and the join "
+        "keeps their rows by key (see joins.md).\n\n| option | required | default | values "
+        "|\n|---|---|---|---|\n",
         f);
   opt_rows(f, conn_lookup_opts);
   for (size_t i = 0; i < sizeof conns / sizeof conns[0]; i++) {
