@@ -18,7 +18,7 @@
 
 #include "pgcdc.h"
 
-enum { PMARKS = 16, STATUS_MS = 5000, FETCH_ROWS = 1000 };
+enum { PMARKS = 16, FETCH_ROWS = 1000 };
 
 static const opt_def pgcdc_opts[] = {
     {"connector", OPT_STRING, NULL, NULL, true, "postgres-cdc"},
@@ -43,6 +43,9 @@ static const opt_def pgcdc_opts[] = {
     {"scan.startup.mode", OPT_ENUM, "initial", "initial|latest-offset", false,
      "a new slot: read the table's rows first, then its changes (initial), or only the changes "
      "committed after the slot was created (latest-offset)"},
+    {"status-interval", OPT_DURATION, "5 s", NULL, false,
+     "sluice extension: how often the stream reports its received and confirmed positions to "
+     "the server (at most 10 s; it also answers every keepalive that asks)"},
     {"changelog-mode", OPT_ENUM, "all", "all", false,
      "the rows emitted: +I, -U/+U and -D (all); see docs/postgres-cdc.md for before-images"},
     {NULL, 0, NULL, NULL, false, NULL}};
@@ -60,6 +63,7 @@ typedef struct pgsrc {
   bool streaming; /* START_REPLICATION done */
   uint64_t start_lsn, received, flushed, done_lsn, snap_rows, last_data_lsn;
   uint64_t timer;
+  int64_t status_ms;
   int fd;
   pgo_dec dec;
   sl_batch b;
@@ -161,7 +165,7 @@ static sl_status start_stream(pgsrc *s, sl_error *e) {
   if (loop_add_fd(s->base.job->loop, s->fd, LOOP_READ, on_ready, s) != 0)
     return err_set(e, SL_ERUNTIME, "postgres-cdc source '%s': cannot watch the stream",
                    s->base.name);
-  s->timer = loop_add_timer(s->base.job->loop, STATUS_MS, STATUS_MS, on_timer, s);
+  s->timer = loop_add_timer(s->base.job->loop, s->status_ms, s->status_ms, on_timer, s);
   return SL_OK;
 }
 
@@ -492,11 +496,18 @@ static sl_op *pgcdc_source_new(const conn_ctx *c, sl_error *e) {
       return NULL;
     }
   }
+  int64_t status_ms = 5000;
+  if (opt_parse_duration(opt_get(o, pgcdc_opts, "status-interval"), &status_ms) || status_ms < 1 ||
+      status_ms > 10000) {
+    err_set(e, SL_EUSAGE, "table '%s': 'status-interval' must be between 1 ms and 10 s", c->table);
+    return NULL;
+  }
   if (c->worker > 0) return op_empty_source_new(c->job, c->table);
   pgsrc *s = xcalloc(1, sizeof *s);
   op_init(&s->base, &pg_vt, c->job, c->table);
   s->source = c->source_index;
   s->fd = -1;
+  s->status_ms = status_ms;
   s->slot = xstrdup(slot);
   s->pub = xstrdup(pub);
   s->nsp = xstrdup(opt_get(o, pgcdc_opts, "schema-name"));
