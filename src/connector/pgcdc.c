@@ -516,6 +516,7 @@ static sl_op *pgcdc_source_new(const conn_ctx *c, sl_error *e) {
   s->base.cols = c->schema.names;
   s->base.types = c->schema.types;
   s->base.updating = true;
+  s->base.bounded = false; /* a change stream never ends by itself */
   batch_init(&s->b, c->schema.ncols, c->job->batch_rows < 2 ? 2 : c->job->batch_rows);
   pgo_init(&s->dec, c->schema.ncols, c->schema.names, c->schema.types, s->nsp, s->table);
   job_source *js = &c->job->sources[s->source];

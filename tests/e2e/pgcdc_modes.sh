@@ -78,6 +78,8 @@ CREATE TABLE c2 (id INT, name STRING, qty INT) WITH ($conn, 'table-name' = 'c2',
 CREATE TABLE o (id INT, name STRING, qty INT) WITH ('connector' = 'print');
 INSERT INTO o SELECT * FROM c2;
 SQL
+"$S" explain latest.sql >explain.txt 2>&1 || fail "explain: $(cat explain.txt)"
+grep -q "committed every 200 ms" explain.txt || fail "explain does not say positions are committed: $(cat explain.txt)"
 "$S" run latest.sql -q -p 1 >latest.txt 2>latest.err &
 pid=$!
 wait_slot latest latest.err
