@@ -93,7 +93,7 @@ const char *conn_updating_choices(void);
 void conn_docs(FILE *f);
 
 extern const conn_def conn_filesystem, conn_print, conn_blackhole, conn_datagen, conn_nexmark,
-    conn_kafka, conn_upsert_kafka, conn_jdbc;
+    conn_kafka, conn_upsert_kafka, conn_jdbc, conn_postgres_cdc;
 
 /* `sluice gen nexmark`: writes the events [0, 'events.num') of a nexmark table with these
  * options (the connector's keys) to fd, as JSON lines in Flink's shape or as CSV with a header
