@@ -491,7 +491,7 @@ sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff
   sl_status st = SL_OK;
   if (need > (double)mem) {
     g.parts = (int)(need * 1.25 / (double)mem) + 1;
-    if (g.parts > 4096) g.parts = 4096;
+    if (g.parts > 256) g.parts = 256; /* two files each: stay under the usual 1024 descriptors */
     const char *td = o->tmpdir ? o->tmpdir : getenv("TMPDIR");
     g.dir = xmalloc(strlen(td && *td ? td : "/tmp") + 32);
     sprintf(g.dir, "%s/sluice-diff-XXXXXX", td && *td ? td : "/tmp");
@@ -537,7 +537,7 @@ sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff
   }
   if (g.dir) rmdir(g.dir);
   free(g.dir);
-  qsort(r->windows, (size_t)r->nwindows, sizeof(diff_window), win_cmp);
+  if (r->nwindows) qsort(r->windows, (size_t)r->nwindows, sizeof(diff_window), win_cmp);
   r->equal = !st && !r->missing && !r->extra && !r->differing && !r->duplicate_keys;
   r->seconds = clock_wall_seconds() - w0;
   r->cpu_seconds = clock_cpu_seconds() - c0;

@@ -30,11 +30,15 @@ for case in cases:
         if p.returncode != want_exit:
             msg.append(f"exit {p.returncode}, expected {want_exit}: {p.stderr.strip()}")
         if "expect" in secs and p.returncode in (0, 1):
-            got = json.loads(p.stdout)
+            try:
+                got = json.loads(p.stdout)
+            except ValueError:
+                got = {}
+                msg.append(f"not a JSON report: {p.stdout[:200]!r} {p.stderr.strip()[:300]}")
             want = json.loads("\n".join(secs["expect"]))
             for k, v in want.items():
                 g = got.get(k)
-                if k == "samples":
+                if k == "samples" and g is not None:
                     g = [{"kind": s["kind"], "key": s["key"]} for s in g]
                 if g != v:
                     msg.append(f"{k}: got {json.dumps(g)}, expected {json.dumps(v)}")
