@@ -243,7 +243,8 @@ static sl_status on_row(void *ctx, const diff_cell *cells, int n, sl_error *e) {
     rec_store(g, s, b->data, b->len);
     return SL_OK;
   }
-  FILE *f = g->files[s][state_hash(k->data, k->len) % (uint64_t)g->parts];
+  /* the high bits pick the partition: the table inside it indexes by the low ones */
+  FILE *f = g->files[s][(state_hash(k->data, k->len) >> 40) % (uint64_t)g->parts];
   uint32_t total = (uint32_t)b->len;
   if (fwrite(&total, 4, 1, f) != 1 || fwrite(b->data, 1, b->len, f) != b->len)
     return err_set(e, SL_ERUNTIME, "cannot write a temporary partition in %s", g->dir);
