@@ -5,5 +5,7 @@
 int cli_main(int argc, char **argv);
 /* `sluice gen nexmark ...` (gen.c); argv starts after "gen". */
 int cli_gen(int argc, char **argv);
+/* `sluice diff LEFT RIGHT --key ...` (diff.c); argv starts after "diff". */
+int cli_diff(int argc, char **argv);
 
 #endif

@@ -1,0 +1,154 @@
+/* diff.h - `sluice diff`: two result sets compared key by key. Public header of the diff
+ * subsystem: options, the reader of JSON-lines and CSV files into untyped cells, the value
+ * semantics (exact decimal comparison, tolerances, timestamps as instants), the engine (in
+ * memory, or hash-partitioned to temporary files past a memory bound) and the reports (text,
+ * JSON, HTML, history lines).
+ *
+ * Values are untyped cells as read: NULL, a JSON number, a JSON string, true/false, or CSV
+ * text. Two cells compare as numbers when both read as numbers (unless both are JSON strings),
+ * as instants when both read as timestamps, else as text. Numbers never go through a double:
+ * "1", "1.0" and "1e0" are equal. */
+#ifndef SLUICE_DIFF_H
+#define SLUICE_DIFF_H
+
+#include "../base/base.h"
+
+typedef enum diff_tag { DT_NULL = 0, DT_NUM, DT_STR, DT_BOOL, DT_TEXT /* CSV field */ } diff_tag;
+
+/* A number as digits * 10^exp, digits without leading or trailing zeros ("" for zero). */
+typedef struct diff_num {
+  bool neg;
+  int32_t exp;
+  uint16_t ndig;
+  char dig[80];
+} diff_num;
+
+/* Parses decimal text ([+-]digits[.digits][e[+-]digits], spaces around allowed): false when
+ * it is not a number or has more than 80 significant digits. */
+bool diff_num_parse(const char *s, size_t n, diff_num *out);
+int diff_num_cmp(const diff_num *a, const diff_num *b);
+/* |a - b| <= abs (abs may be NULL) and, when pct is given, |a - b| * 100 <= pct * max(|a|,|b|). */
+bool diff_num_within(const diff_num *a, const diff_num *b, const diff_num *abs,
+                     const diff_num *pct);
+void diff_num_format(const diff_num *a, sl_buf *out); /* canonical text: "-12.5", "1E+30" */
+
+/* Timestamp truncation units. */
+typedef enum diff_trunc { TR_NONE = 0, TR_MS, TR_SECOND, TR_MINUTE, TR_HOUR, TR_DAY } diff_trunc;
+
+/* Per-column (or default) comparison settings. */
+typedef struct diff_tol {
+  const char *col; /* NULL: the default for every column */
+  bool has_abs, has_pct;
+  diff_num abs, pct;
+} diff_tol;
+
+typedef struct diff_trunc_opt {
+  const char *col; /* NULL: every column */
+  diff_trunc unit;
+} diff_trunc_opt;
+
+typedef struct diff_map {
+  const char *left, *right;
+} diff_map;
+
+typedef enum diff_fmt { DF_AUTO = 0, DF_JSON, DF_CSV } diff_fmt;
+
+typedef struct diff_opts {
+  const char **keys; /* key columns (LEFT names) */
+  int nkeys;
+  const char **ignore;
+  int nignore;
+  diff_map *maps;
+  int nmaps;
+  diff_tol *tols;
+  int ntols;
+  diff_trunc_opt *truncs;
+  int ntruncs;
+  const char *window_col; /* NULL: no per-window summary */
+  int samples;            /* how many differences to show (default 10) */
+  size_t memory;          /* bytes; past it inputs are hash-partitioned to temporary files */
+  const char *tmpdir;     /* NULL: $TMPDIR or /tmp */
+  diff_fmt in_fmt;        /* DF_AUTO: by extension */
+  const char *left_name, *right_name; /* as given, for the report */
+} diff_opts;
+
+/* ---- a row: packed cells ----
+ * [u32 ncells] then per cell [u32 col][u8 tag][u32 len][bytes], col an index in diff_cols. */
+typedef struct diff_cols {
+  char **names;
+  int n, cap;
+  uint8_t *seen; /* bit 1: in LEFT, bit 2: in RIGHT */
+} diff_cols;
+
+/* One row handed out by a reader: cells in the order read, columns by name. */
+typedef struct diff_cell {
+  const char *name;
+  size_t nlen;
+  diff_tag tag;
+  const char *s;
+  size_t len;
+} diff_cell;
+
+typedef sl_status (*diff_row_fn)(void *ctx, const diff_cell *cells, int n, sl_error *e);
+/* Reads a JSON-lines or CSV file (fmt DF_AUTO: by extension, .csv is CSV, else JSON lines) and
+ * calls fn per row. Errors name the file and line. */
+sl_status diff_read_file(const char *path, diff_fmt fmt, diff_row_fn fn, void *ctx, sl_error *e);
+
+/* ---- the result ---- */
+typedef struct diff_sample {
+  uint64_t order;     /* position in LEFT (or past it, in RIGHT): samples are the first ones */
+  const char *kind;   /* "missing", "extra", "differing", "duplicate" */
+  char *key;          /* JSON object text */
+  char *left, *right; /* JSON object text or NULL */
+  char *cols;         /* JSON array of differing column names, or NULL */
+} diff_sample;
+
+typedef struct diff_window {
+  char *value; /* the window column's value as text */
+  int64_t left_rows, right_rows, matching, missing, extra, differing, duplicate_keys;
+} diff_window;
+
+typedef struct diff_result {
+  int64_t left_rows, right_rows, matching, missing, extra, differing, duplicate_keys, null_keys;
+  bool equal;
+  diff_cols cols;
+  int64_t *col_diffs; /* per column of cols */
+  bool *col_value;    /* per column: compared (not a key, not ignored) */
+  diff_sample *samples;
+  int nsamples;
+  diff_window *windows;
+  int nwindows, capwindows;
+  int partitions;
+  double seconds, cpu_seconds;
+} diff_result;
+
+/* Runs the whole diff. Returns SL_OK (the result says whether the inputs are equal) or an
+ * error (bad input, I/O). */
+sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff_result *r,
+                   sl_error *e);
+void diff_result_free(diff_result *r);
+
+/* ---- reports ---- */
+typedef enum diff_report { DR_TEXT = 0, DR_JSON, DR_HTML } diff_report;
+void diff_report_write(const diff_result *r, const diff_opts *o, diff_report f, FILE *out);
+/* One compact JSON line: time, inputs, equal and the counts. */
+void diff_history_line(const diff_result *r, const diff_opts *o, sl_buf *out);
+/* Appends the line to path; then *clean is whether the last n lines are all "equal": true
+ * (fewer than n lines: false). */
+sl_status diff_history(const char *path, const diff_result *r, const diff_opts *o, int n,
+                       bool *clean, int *have, sl_error *e);
+
+/* ---- internals shared by the files of src/diff ---- */
+int diff_col_id(diff_cols *c, const char *name, size_t n);
+void diff_cols_free(diff_cols *c);
+/* The canonical form of a key cell appended to out (numbers and timestamps by value). */
+void diff_key_canon(diff_tag tag, const char *s, size_t n, sl_buf *out);
+/* Whether two cells are equal under the column's tolerance and truncation. */
+bool diff_cell_equal(diff_tag ta, const char *a, size_t na, diff_tag tb, const char *b, size_t nb,
+                     const diff_tol *tol, diff_trunc tr);
+/* A cell as text: numbers canonical, timestamps as UTC "yyyy-MM-dd HH:mm:ss[.SSS]". */
+void diff_cell_text(diff_tag tag, const char *s, size_t n, sl_buf *out);
+/* A cell as a JSON value. */
+void diff_cell_json(diff_tag tag, const char *s, size_t n, sl_buf *out);
+
+#endif
