@@ -307,6 +307,7 @@ int cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "explain")) return cmd_run(argc - 2, argv + 2, 2);
   if (!strcmp(cmd, "docs")) return cmd_docs(argc - 2, argv + 2);
   if (!strcmp(cmd, "gen")) return cli_gen(argc - 2, argv + 2);
+  if (!strcmp(cmd, "migrate")) return cli_migrate(argc - 2, argv + 2);
   static const char *const cmds[] = {"run", "validate", "explain", "docs", "gen"};
   const char *best = str_closest(cmd, cmds, 5);
   fprintf(stderr,

@@ -5,5 +5,7 @@
 int cli_main(int argc, char **argv);
 /* `sluice gen nexmark ...` (gen.c); argv starts after "gen". */
 int cli_gen(int argc, char **argv);
+/* `sluice migrate ...` (migrate.c); argv starts after "migrate". */
+int cli_migrate(int argc, char **argv);
 
 #endif
