@@ -329,6 +329,70 @@ static int rewrite_joins(mig *m, scope *s, sql_query *q, sql_from *f, range *fac
   return n + 1;
 }
 
+/* ---- windows over lookup joins ---- */
+
+typedef struct lifted {
+  mig *m;
+  scope *s;
+  range *fact;
+  sql_select_item *items; /* the inner query's extra columns */
+  int n, cap;
+} lifted;
+
+/* a column of a dimension table becomes a column of the windowed input: c.country is
+ * o.c_country, selected as c.country AS c_country inside */
+static sql_expr *lift(lifted *l, sql_expr *x) {
+  if (!x) return x;
+  if (x->kind == A_COLUMN) {
+    range *r = resolve(l->s, x);
+    if (!r || r == l->fact) return x;
+    const char *col = x->names[x->nnames - 1];
+    const char *nm = arena_printf(l->m->a, "%s_%s", r->ref, col);
+    bool have = false;
+    for (int i = 0; i < l->n; i++)
+      if (!strcmp(l->items[i].alias, nm)) have = true;
+    if (!have) {
+      if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        sql_select_item *ni = arena_zalloc(l->m->a, sizeof *ni * (size_t)l->cap);
+        if (l->n) memcpy(ni, l->items, sizeof *ni * (size_t)l->n);
+        l->items = ni;
+      }
+      l->items[l->n].e = mig_col_ref(l->m->a, r->ref, col);
+      l->items[l->n++].alias = nm;
+    }
+    return mig_col_ref(l->m->a, l->fact->ref, nm);
+  }
+  for (int i = 0; i < x->nargs; i++) x->args[i] = lift(l, x->args[i]);
+  return x;
+}
+
+/* FROM fact JOIN dim FOR SYSTEM_TIME AS OF ... becomes the parenthesised input of the window */
+static sql_from *lift_joins(mig *m, scope *s, sql_query *q, range *fact) {
+  lifted l = {m, s, fact, NULL, 0, 0};
+  for (int i = 0; i < q->nitems; i++) q->items[i].e = lift(&l, q->items[i].e);
+  q->where = lift(&l, q->where);
+  for (int i = 0; i < q->ngroup; i++) q->group_by[i] = lift(&l, q->group_by[i]);
+  q->having = lift(&l, q->having);
+  sql_query *in = arena_zalloc(m->a, sizeof *in);
+  in->kind = Q_SELECT;
+  in->nitems = l.n + 1;
+  in->items = arena_zalloc(m->a, sizeof(sql_select_item) * (size_t)(l.n + 1));
+  sql_expr *star = arena_zalloc(m->a, sizeof *star);
+  star->kind = A_STAR;
+  star->names = arena_zalloc(m->a, sizeof(char *));
+  star->names[0] = fact->ref;
+  star->nnames = 1;
+  star->height = 1;
+  in->items[0].e = star;
+  for (int i = 0; i < l.n; i++) in->items[i + 1] = l.items[i];
+  in->from = q->from;
+  sql_from *f = arena_zalloc(m->a, sizeof *f);
+  f->kind = FROM_SUBQUERY;
+  f->sub = in;
+  return f;
+}
+
 /* ---- output names ---- */
 
 static const char *pg_name(const sql_expr *x) {
@@ -437,6 +501,12 @@ bool mig_rewrite_insert(mig *m, mig_table *target, sql_stmt *st, const char **co
     in->kind = FROM_TABLE;
     in->name = fact->f->name;
     tv->tvf->input = in;
+    if (q->from->kind == FROM_JOIN) {
+      tv->tvf->input = lift_joins(m, &s, q, fact);
+      g = q->group_by[bi];
+      mig_note(m, "the lookup joins run before the window: its input is the joined rows, "
+                  "dimension columns renamed table_column");
+    }
     tv->tvf->timecol = fact->t->time_col;
     tv->tvf->nargs = 1;
     tv->tvf->args = arena_zalloc(m->a, sizeof(sql_expr *));
@@ -445,7 +515,10 @@ bool mig_rewrite_insert(mig *m, mig_table *target, sql_stmt *st, const char **co
     iv->ival = bk.unit_ms;
     iv->height = 1;
     tv->tvf->args[0] = iv;
-    replace_leftmost(&q->from, fact->f, tv);
+    if (q->from->kind == FROM_JOIN)
+      q->from = tv;
+    else
+      replace_leftmost(&q->from, fact->f, tv);
     for (int i = 0; i < q->nitems; i++) q->items[i].e = subst(q->items[i].e, g, bk.repl);
     q->having = subst(q->having, g, bk.repl);
     sql_expr **ng = arena_alloc(m->a, sizeof(sql_expr *) * (size_t)(q->ngroup + 1));
@@ -512,6 +585,17 @@ bool mig_rewrite_insert(mig *m, mig_table *target, sql_stmt *st, const char **co
                                        conflict_update ? "UPDATE" : "NOTHING");
     mig_note(m, "ON CONFLICT ... DO %s became an upsert sink keyed by its conflict columns",
              conflict_update ? "UPDATE" : "NOTHING");
+  } else if (windowed && bk.form[0] == 'e') { /* extract(hour): the hour of day is the key */
+    for (int i = 0; i < q->nitems; i++) {
+      const sql_expr *x = q->items[i].e;
+      while (x->kind == A_CAST) x = x->args[0];
+      bool key = mig_expr_eq(x, bk.repl);
+      for (int g = 2; g < q->ngroup; g++) key = key || mig_expr_eq(x, q->group_by[g]);
+      if (key && out[i]) add_key(m, target, out[i]);
+    }
+    target->sink_pk_why = "the hour of day and the other grouping columns";
+    mig_note(m, "the sink is keyed by the hour of day: each day's windows replace the day "
+                "before's, as the nightly job's table holds one day");
   } else if (q->ngroup && !windowed) {
     bool all = q->ngsets == 0;
     for (int g = 0; g < q->ngroup && all; g++) {

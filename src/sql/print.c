@@ -201,6 +201,14 @@ static void expr(sl_buf *b, const sql_expr *x) {
     break;
   }
   case A_FUNC:
+    if (!strcmp(x->text, "POSITION") && x->nargs == 2 && !x->over) {
+      buf_puts(b, "POSITION(");
+      child(b, x->args[0], 5, false);
+      buf_puts(b, " IN ");
+      expr(b, x->args[1]);
+      buf_putc(b, ')');
+      break;
+    }
     buf_puts(b, x->text);
     if (x->nargs == 0 && !(x->flag & 2) &&
         (!strcmp(x->text, "CURRENT_TIMESTAMP") || !strcmp(x->text, "CURRENT_DATE") ||
