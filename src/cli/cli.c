@@ -21,6 +21,7 @@ static const char usage_main[] =
     "  explain PIPELINE.sql    print the operator graph (--format text|dot|json)\n"
     "  docs connectors|functions|aggregates  print generated reference docs (markdown)\n"
     "  gen nexmark --events N  write Nexmark benchmark events (JSON lines or CSV)\n"
+    "  migrate JOB.sql         translate a PostgreSQL batch job into a streaming pipeline\n"
     "\n"
     "options: --help (also per command), --version\n"
     "exit status: 0 success, 1 runtime failure, 2 bad usage or SQL\n";
