@@ -311,6 +311,12 @@ static void print_type(sl_buf *b, sl_type ty) { sql_print_type(b, ty); }
 
 void mig_emit_table(mig *m, sl_buf *b, mig_table *t) {
   bool sink = t->sink;
+  if (m->probe && sink && !t->declared) {
+    buf_puts(b, "CREATE TABLE ");
+    sql_print_name(b, t->name, false);
+    buf_puts(b, " WITH ('connector' = 'blackhole');\n");
+    return;
+  }
   buf_printf(b, "\n-- %s %s: ", sink ? "sink" : t->dim ? "dimension table" : "source", t->qname);
   if (t->listed)
     buf_printf(b, "%s %s%s%s (from --sources)\n", t->connector, t->location, t->format ? " " : "",
@@ -320,7 +326,9 @@ void mig_emit_table(mig *m, sl_buf *b, mig_table *t) {
                "not in --sources: TODO set its connector (a JSON lines file %s.jsonl for "
                "now)\n",
                t->name);
-  if (!t->declared)
+  if (t->derived)
+    buf_puts(b, "-- no CREATE TABLE for it: its columns and types are those of the query\n");
+  else if (!t->declared)
     buf_puts(b, sink ? "-- no CREATE TABLE for it: its columns are those of the query\n"
                      : "-- TODO no CREATE TABLE for it (--schema): its columns are read as "
                        "STRING\n");

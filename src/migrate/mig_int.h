@@ -20,6 +20,7 @@ typedef struct mig_table {
   const char **pk;
   int npk;
   bool declared; /* a CREATE TABLE gave its columns */
+  bool derived;  /* its columns are those of the query (a sink without CREATE TABLE) */
   /* --sources */
   bool listed;
   const char *connector, *location, *format;
@@ -45,6 +46,7 @@ typedef struct mig {
   sl_buf summary; /* NOT TRANSLATED summary (stderr) */
   int untranslated, rewrites;
   bool dropped_day; /* the statement had a 'yesterday' predicate over a day */
+  bool probe;       /* writing the pipeline that finds the column types of derived sinks */
   int64_t dropped_span_ms;
 } mig;
 

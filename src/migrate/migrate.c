@@ -326,6 +326,54 @@ static long check(const char *text, sl_error *e) {
   return e->has_pos ? (long)e->off : 0;
 }
 
+static void emit_tables(mig *m, sl_buf *b) {
+  for (int pass = 0; pass < 3; pass++)
+    for (int i = 0; i < m->nt; i++) {
+      mig_table *tb = &m->t[i];
+      int kind = tb->sink ? 2 : tb->dim ? 1 : tb->source ? 0 : -1;
+      if (kind == pass) mig_emit_table(m, b, tb);
+    }
+}
+
+/* A keyed sink without CREATE TABLE needs its columns written out (a PRIMARY KEY needs them):
+ * the pipeline is compiled once with such sinks as blackholes, which take the query's columns,
+ * and their columns and types are read back. */
+static void derive_sinks(mig *m, const chunk *ch, int ns) {
+  bool any = false;
+  for (int i = 0; i < m->nt; i++)
+    if (m->t[i].sink && !m->t[i].declared && m->t[i].nsink_pk) any = true;
+  if (!any) return;
+  sl_buf b = {0};
+  m->probe = true;
+  emit_tables(m, &b);
+  m->probe = false;
+  for (int i = 0; i < ns; i++)
+    if (ch[i].sql) buf_puts(&b, ch[i].sql);
+  sl_source src = {"probe", buf_cstr(&b), b.len};
+  plan_opts o = {SQL_FLINK, NULL, 0, NULL};
+  sl_pipeline *p = NULL;
+  sl_error e = {0};
+  if (plan_compile(&src, &o, &p, &e) == SL_OK) {
+    for (int i = 0; i < m->nt; i++) {
+      mig_table *t = &m->t[i];
+      if (!t->sink || t->declared || !t->nsink_pk) continue;
+      for (int k = 0; k < p->ntables; k++) {
+        const cat_table *c = p->tables[k];
+        if (strcmp(c->name, t->name) || !c->ncols) continue;
+        t->cols = arena_zalloc(m->a, sizeof(mig_col) * (size_t)c->ncols);
+        t->ncols = c->ncols;
+        for (int j = 0; j < c->ncols; j++) {
+          t->cols[j].name = arena_strdup(m->a, c->cols[j].name);
+          t->cols[j].t = c->cols[j].type;
+        }
+        t->declared = t->derived = true;
+      }
+    }
+  }
+  plan_free(p);
+  buf_free(&b);
+}
+
 sl_status mig_translate(const mig_opts *o, mig_result *r, sl_error *e) {
   sl_arena a;
   arena_init(&a, 1 << 16);
@@ -388,6 +436,7 @@ sl_status mig_translate(const mig_opts *o, mig_result *r, sl_error *e) {
     m.notes.len = 0;
   }
   if (st) goto out;
+  derive_sinks(&m, ch, ns);
   /* write, check, comment out what does not compile, again */
   for (int round = 0; round <= ns; round++) {
     sl_buf b = {0};
@@ -397,12 +446,7 @@ sl_status mig_translate(const mig_opts *o, mig_result *r, sl_error *e) {
                "what was left out and why.\n-- Stated defaults: watermarks %lld ms behind the "
                "event time, interval joins within %lld s.\n",
                o->job, (long long)o->watermark_ms, (long long)(o->join_bound_ms / 1000));
-    for (int pass = 0; pass < 3; pass++)
-      for (int i = 0; i < m.nt; i++) {
-        mig_table *tb = &m.t[i];
-        int kind = tb->sink ? 2 : tb->dim ? 1 : tb->source ? 0 : -1;
-        if (kind == pass) mig_emit_table(&m, &b, tb);
-      }
+    emit_tables(&m, &b);
     size_t *starts = xcalloc((size_t)ns + 1, sizeof *starts);
     for (int i = 0; i < ns; i++) {
       buf_printf(&b, "\n-- %s\n", ch[i].where);

@@ -23,7 +23,7 @@ void sql_print_name(sl_buf *b, const char *n, bool quoted) {
   bool plain = n[0] && (islower((unsigned char)n[0]) || n[0] == '_');
   for (const char *c = n; *c && plain; c++)
     if (!(islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_')) plain = false;
-  if (plain && !quoted)
+  if (plain)
     for (int i = 0; reserved[i]; i++)
       if (!strcmp(reserved[i], n)) plain = false;
   if (plain) {
@@ -94,7 +94,7 @@ static int prec(const sql_expr *x) {
     case OP_MOD: return 6;
     default: return 4;
     }
-  case A_UNARY: return x->op == 'N' ? 3 : 7;
+  case A_UNARY: return x->op == OP_NOT ? 3 : 7;
   case A_ISNULL:
   case A_ISBOOL:
   case A_IN:
@@ -184,11 +184,11 @@ static void expr(sl_buf *b, const sql_expr *x) {
     buf_putc(b, '*');
     break;
   case A_UNARY:
-    if (x->op == 'N') {
+    if (x->op == OP_NOT) {
       buf_puts(b, "NOT ");
       child(b, x->args[0], 3, false);
     } else {
-      buf_putc(b, (char)x->op);
+      buf_putc(b, '-');
       child(b, x->args[0], 7, true);
     }
     break;
