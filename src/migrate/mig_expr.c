@@ -12,10 +12,19 @@
 void mig_note(mig *m, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
+  size_t at = m->notes.len;
   buf_puts(&m->notes, "-- rewrite: ");
   buf_vprintf(&m->notes, fmt, ap);
   buf_putc(&m->notes, '\n');
   va_end(ap);
+  /* the same rewrite twice in one statement (a shared expression) is said once */
+  size_t n = m->notes.len - at;
+  for (size_t i = 0; i + n <= at; i++)
+    if ((i == 0 || m->notes.data[i - 1] == '\n') &&
+        !memcmp(m->notes.data + i, m->notes.data + at, n)) {
+      m->notes.len = at;
+      return;
+    }
   m->rewrites++;
 }
 
@@ -301,6 +310,12 @@ sql_expr *mig_map_functions(mig *m, sql_expr *x) {
     sub->op = OP_SUB;
     sub->args[0] = x->args[2];
     sub->args[1] = one;
+    if (x->args[2]->kind == A_INT && x->args[2]->ival > 0) {
+      sub = node(m->a, A_INT, 0);
+      sub->ival = x->args[2]->ival - 1;
+      sub->text = arena_printf(m->a, "%lld", (long long)sub->ival);
+      sub->tlen = strlen(sub->text);
+    }
     mig_note(m, "split_part(s, d, n) became SPLIT_INDEX(s, d, n - 1) (NULL, not '', past the "
                 "last field)");
     return mig_func(m->a, "SPLIT_INDEX", 3, x->args[0], x->args[1], sub);

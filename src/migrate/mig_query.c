@@ -5,6 +5,7 @@
  * into an updating aggregation into a keyed sink, ON CONFLICT into an upsert sink, values cast
  * to the target's column types. Must not touch: statement splitting and output (migrate.c),
  * the tables' DDL (mig_ddl.c). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mig_int.h"
@@ -53,6 +54,13 @@ static range *resolve(scope *s, const sql_expr *c) {
   for (int i = 0; i < s->n; i++)
     if (s->r[i].t->declared && mig_col_find(s->r[i].t, col)) return &s->r[i];
   return s->n == 1 ? &s->r[0] : NULL;
+}
+
+/* a column of a declared table (not an output alias) */
+static bool resolve_declared(scope *s, const sql_expr *c) {
+  for (int i = 0; i < s->n; i++)
+    if (s->r[i].t->declared && mig_col_find(s->r[i].t, c->names[c->nnames - 1])) return true;
+  return false;
 }
 
 static bool is_time_type(sl_type t) { return t.id == T_TIMESTAMP || t.id == T_TIMESTAMP_LTZ; }
@@ -393,6 +401,29 @@ static sql_from *lift_joins(mig *m, scope *s, sql_query *q, range *fact) {
   return f;
 }
 
+/* GROUP BY 1 and GROUP BY alias (PostgreSQL: an input column of that name wins) become the
+ * expressions they name, as Flink SQL groups by expressions only */
+static void resolve_group_refs(mig *m, scope *s, sql_query *q) {
+  int n = 0;
+  for (int g = 0; g < q->ngroup; g++) {
+    sql_expr *x = q->group_by[g];
+    int item = -1;
+    if (x->kind == A_INT && x->ival >= 1 && x->ival <= q->nitems)
+      item = (int)x->ival - 1;
+    else if (x->kind == A_INT && x->text) {
+      long v = strtol(x->text, NULL, 10);
+      if (v >= 1 && v <= q->nitems) item = (int)v - 1;
+    } else if (x->kind == A_COLUMN && x->nnames == 1 && !resolve_declared(s, x)) {
+      for (int i = 0; i < q->nitems; i++)
+        if (q->items[i].alias && !strcmp(q->items[i].alias, x->names[0])) item = i;
+    }
+    if (item < 0 || q->items[item].e->kind == A_STAR) continue;
+    q->group_by[g] = q->items[item].e;
+    n++;
+  }
+  if (n) mig_note(m, "GROUP BY by position or output name became GROUP BY the expressions named");
+}
+
 /* ---- output names ---- */
 
 static const char *pg_name(const sql_expr *x) {
@@ -457,6 +488,7 @@ bool mig_rewrite_insert(mig *m, mig_table *target, sql_stmt *st, const char **co
     for (int i = 0; i < q->nitems; i++)
       if (!q->items[i].alias && q->items[i].e->kind != A_STAR)
         q->items[i].alias = func_name(m, q->items[i].e);
+  resolve_group_refs(m, &s, q);
   q->where = drop_now(m, &s, q->where);
   mig_map_query(m, q);
   for (int i = 0; i < q->nitems; i++) use_cols(m, &s, q->items[i].e);
