@@ -353,8 +353,8 @@ void mig_emit_table(mig *m, sl_buf *b, mig_table *t) {
   buf_puts(b, "CREATE TABLE ");
   sql_print_name(b, t->name, false);
   int nitems = 0;
-  bool cols = t->declared || (!sink && t->nused);
-  if (cols || (sink && t->nsink_pk)) buf_puts(b, " (");
+  bool cols = t->declared || (!sink && (t->nused || t->proctime));
+  if (cols) buf_puts(b, " (");
   if (t->declared) {
     for (int i = 0; i < t->ncols; i++, nitems++) {
       buf_puts(b, nitems ? ",\n  " : "\n  ");
@@ -384,6 +384,7 @@ void mig_emit_table(mig *m, sl_buf *b, mig_table *t) {
   }
   const char **pk = sink ? t->sink_pk : t->pk;
   int npk = sink ? t->nsink_pk : (t->dim ? t->npk : 0);
+  if (sink && !t->declared) npk = 0; /* a key needs columns: the query's could not be found */
   if (npk) {
     buf_puts(b, nitems++ ? ",\n  " : "\n  ");
     buf_puts(b, "PRIMARY KEY (");
@@ -393,7 +394,7 @@ void mig_emit_table(mig *m, sl_buf *b, mig_table *t) {
     }
     buf_puts(b, ") NOT ENFORCED");
   }
-  if (nitems || (cols || (sink && t->nsink_pk))) buf_puts(b, "\n)");
+  if (cols) buf_puts(b, "\n)");
   buf_puts(b, " WITH (");
   connector_opts(m, b, t, sink);
   buf_puts(b, "\n);\n");

@@ -395,6 +395,10 @@ sl_status mig_translate(const mig_opts *o, mig_result *r, sl_error *e) {
   if (!st && o->sources) st = mig_read_sources(&m, o->sources, e);
   if (st) goto out;
   v = split(&m.job, t, n, &ns);
+  if (ns == 0) {
+    st = err_set(e, SL_EUSAGE, "%s holds no SQL statement", o->job);
+    goto out;
+  }
   /* first pass: the job's own DDL and TRUNCATEs */
   for (int i = 0; i < ns && !st; i++) {
     const sql_token *k = &t[v[i].a];

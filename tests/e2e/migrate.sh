@@ -98,6 +98,11 @@ rc=0
 [ "$rc" = 0 ] || fail "no --sources: exit $rc"
 grep -q 'not in --sources: TODO' nosrc.sql || fail "no TODO for unlisted tables"
 "$S" validate nosrc.sql >/dev/null 2>err.txt || fail "no --sources: not valid"
+# a job without statements is bad usage
+echo "-- nothing here" >empty.sql
+rc=0
+"$S" migrate empty.sql 2>err.txt >/dev/null || rc=$?
+[ "$rc" = 2 ] && grep -q 'no SQL statement' err.txt || fail "empty job: exit $rc"
 # usage
 rc=0
 "$S" migrate 2>/dev/null || rc=$?
