@@ -22,6 +22,7 @@ static const char usage_main[] =
     "  docs connectors|functions|aggregates  print generated reference docs (markdown)\n"
     "  gen nexmark --events N  write Nexmark benchmark events (JSON lines or CSV)\n"
     "  diff LEFT RIGHT --key K compare two result sets key by key (exit 1 when they differ)\n"
+    "  migrate JOB.sql         translate a PostgreSQL batch job into a streaming pipeline\n"
     "\n"
     "options: --help (also per command), --version\n"
     "exit status: 0 success, 1 runtime failure, 2 bad usage or SQL\n";
@@ -309,11 +310,12 @@ int cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "docs")) return cmd_docs(argc - 2, argv + 2);
   if (!strcmp(cmd, "gen")) return cli_gen(argc - 2, argv + 2);
   if (!strcmp(cmd, "diff")) return cli_diff(argc - 2, argv + 2);
-  static const char *const cmds[] = {"run", "validate", "explain", "docs", "gen", "diff"};
-  const char *best = str_closest(cmd, cmds, 6);
+  if (!strcmp(cmd, "migrate")) return cli_migrate(argc - 2, argv + 2);
+  static const char *const cmds[] = {"run", "validate", "explain", "docs", "gen", "diff", "migrate"};
+  const char *best = str_closest(cmd, cmds, 7);
   fprintf(stderr,
           "sluice: unknown command '%s'%s%s%s; valid commands: run, validate, explain, docs, gen, "
-          "diff\n",
+          "diff, migrate\n",
           cmd, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
   return 2;
 }

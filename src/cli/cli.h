@@ -7,5 +7,7 @@ int cli_main(int argc, char **argv);
 int cli_gen(int argc, char **argv);
 /* `sluice diff LEFT RIGHT --key ...` (diff.c); argv starts after "diff". */
 int cli_diff(int argc, char **argv);
+/* `sluice migrate ...` (migrate.c); argv starts after "migrate". */
+int cli_migrate(int argc, char **argv);
 
 #endif

@@ -325,4 +325,13 @@ sl_status sql_parse_expr(const sl_source *src, sql_dialect d, sl_arena *a, sql_e
 bool sql_name_match(const char *declared, const char *ref, bool quoted);
 const char *sql_op_text(int op);
 
+/* print.c: the AST back to Flink SQL text, appended to b (sluice migrate writes its pipelines
+ * with these). Names are backquoted when they are not plain lower-case words or are keywords. */
+void sql_print_expr(sl_buf *b, const sql_expr *x);
+void sql_print_query(sl_buf *b, const sql_query *q);
+void sql_print_name(sl_buf *b, const char *n, bool quoted);
+void sql_print_string(sl_buf *b, const char *s, size_t n);
+void sql_print_type(sl_buf *b, sl_type t);
+void sql_print_interval(sl_buf *b, int64_t ms);
+
 #endif
