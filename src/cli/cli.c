@@ -21,6 +21,7 @@ static const char usage_main[] =
     "  explain PIPELINE.sql    print the operator graph (--format text|dot|json)\n"
     "  docs connectors|functions|aggregates  print generated reference docs (markdown)\n"
     "  gen nexmark --events N  write Nexmark benchmark events (JSON lines or CSV)\n"
+    "  inventory PATH...       map a cron + SQL batch estate (jobs, lineage, hazards, scores)\n"
     "\n"
     "options: --help (also per command), --version\n"
     "exit status: 0 success, 1 runtime failure, 2 bad usage or SQL\n";
@@ -307,8 +308,9 @@ int cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "explain")) return cmd_run(argc - 2, argv + 2, 2);
   if (!strcmp(cmd, "docs")) return cmd_docs(argc - 2, argv + 2);
   if (!strcmp(cmd, "gen")) return cli_gen(argc - 2, argv + 2);
-  static const char *const cmds[] = {"run", "validate", "explain", "docs", "gen"};
-  const char *best = str_closest(cmd, cmds, 5);
+  if (!strcmp(cmd, "inventory")) return cli_inventory(argc - 2, argv + 2);
+  static const char *const cmds[] = {"run", "validate", "explain", "docs", "gen", "inventory"};
+  const char *best = str_closest(cmd, cmds, 6);
   fprintf(stderr,
           "sluice: unknown command '%s'%s%s%s; valid commands: run, validate, explain, docs, gen\n",
           cmd, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");

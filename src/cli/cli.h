@@ -6,4 +6,7 @@ int cli_main(int argc, char **argv);
 /* `sluice gen nexmark ...` (gen.c); argv starts after "gen". */
 int cli_gen(int argc, char **argv);
 
+/* `sluice inventory ...` (inventory_cmd.c); argv starts after "inventory". */
+int cli_inventory(int argc, char **argv);
+
 #endif
