@@ -300,7 +300,7 @@ void inv_psql_text(inv_psql *s, const char *t, size_t n, const char *file, int l
         if (esc && t[j] == '\\' && j + 1 < n) j++;
         cur += t[j++] == '\n';
       }
-      i = j;
+      i = j < n ? j : n - 1; /* unterminated: the parser says so */
     } else if (c == '$') { /* $tag$ ... $tag$ */
       size_t j = i + 1;
       while (j < n && (isalnum((unsigned char)t[j]) || t[j] == '_')) j++;
@@ -308,7 +308,7 @@ void inv_psql_text(inv_psql *s, const char *t, size_t n, const char *file, int l
         size_t tl = j + 1 - i;
         size_t k = j + 1;
         while (k + tl <= n && memcmp(t + k, t + i, tl)) cur += t[k++] == '\n';
-        i = k + tl - 1;
+        i = k + tl <= n ? k + tl - 1 : n - 1;
       }
     } else if (c == '\\' && i + 1 < n && (t[i + 1] == 'g' || t[i + 1] == ';')) {
       c = ';'; /* \g ends a statement like ; does */

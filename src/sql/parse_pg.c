@@ -77,8 +77,25 @@ static const char *tname(pg *g, int i) {
 }
 
 /* name(.name)* from token i: the joined name in *out, the index after it. */
+/* PostgreSQL's reserved words: never a bare table name. */
+static bool reserved(pg *g, int i) {
+  static const char *const r[] = {
+      "ALL",     "ANALYSE", "ANALYZE",  "AND",      "ANY",       "ARRAY",  "AS",     "ASC",
+      "CASE",    "CAST",    "CHECK",    "COLLATE",  "COLUMN",    "CONSTRAINT", "CREATE",
+      "DEFAULT", "DEFERRABLE", "DESC",  "DISTINCT", "DO",        "ELSE",   "END",    "EXCEPT",
+      "FALSE",   "FETCH",   "FOR",      "FOREIGN",  "FROM",      "GRANT",  "GROUP",  "HAVING",
+      "IN",      "INITIALLY", "INTERSECT", "INTO",  "LATERAL",   "LEADING", "LIMIT", "NOT",
+      "NULL",    "OFFSET",  "ON",       "ONLY",     "OR",        "ORDER",  "PLACING", "PRIMARY",
+      "REFERENCES", "RETURNING", "SELECT", "SOME",  "SYMMETRIC", "TABLE",  "THEN",   "TO",
+      "TRAILING", "TRUE",   "UNION",    "UNIQUE",   "USING",     "VARIADIC", "WHEN", "WHERE",
+      "WINDOW",  "WITH",    "VALUES",   NULL};
+  for (int k = 0; r[k]; k++)
+    if (kw(g, i, r[k])) return true;
+  return false;
+}
+
 static int qname(pg *g, int i, int hi, const char **out, const char *what) {
-  if (!is_name(g, i, hi)) fail_at(g, i, what);
+  if (!is_name(g, i, hi) || reserved(g, i)) fail_at(g, i, what);
   const char *s = tname(g, i++);
   while (pu(g, i, ".") && is_name(g, i + 1, hi)) {
     s = arena_printf(g->p->a, "%s.%s", s, tname(g, i + 1));
@@ -334,8 +351,7 @@ static void create(pg *g, int lo, int hi) {
     o->kind = mat ? "create materialized view" : "create view";
     o->view = n;
     o->matview = mat;
-    if (mat) write_name(g, n, false);
-    if (temp) write_name(g, n, true);
+    if (mat) write_name(g, n, false); /* a temporary view resolves like any view */
     stmt(g, as + 1, hi);
     return;
   }
