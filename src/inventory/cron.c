@@ -75,7 +75,14 @@ bool inv_schedule(inv_estate *es, inv_job *j, const char *spec) {
                 {"@weekly", "0 0 * * 0"}, {"@daily", "0 0 * * *"},    {"@midnight", "0 0 * * *"},
                 {"@hourly", "0 * * * *"}};
   j->scheduled = true;
-  j->schedule = arena_strdup(&es->a, spec);
+  char *norm = arena_strdup(&es->a, spec), *w = norm; /* white space as single blanks */
+  for (const char *r = spec; *r; r++)
+    if (*r != ' ' && *r != '\t')
+      *w++ = *r;
+    else if (w > norm && w[-1] != ' ')
+      *w++ = ' ';
+  *w = 0;
+  j->schedule = norm;
   if (!strcmp(spec, "@reboot")) {
     j->reboot = true;
     return true;
@@ -233,9 +240,12 @@ int inv_cron_file(inv_estate *es, const char *path, bool system) {
         }
       }
       const char *command = arena_strdup(&es->a, c.len ? buf_cstr(&c) : "");
-      inv_job *j = inv_job_new(es, "cron", origin); /* renamed after its first script */
+      const char *bn = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+      /* named after its first script, else after its crontab and line */
+      inv_job *j = inv_job_new(es, arena_printf(&es->a, "%s-%d", bn, first), origin);
       inv_schedule(es, j, sched);
       j->user = user;
+      if (!system && strstr(path, "/crontabs/")) j->user = bn; /* /var/spool/cron/crontabs/USER */
       j->command = command;
       inv_shell_command(es, j, command, input ? buf_cstr(&in) : NULL, &env_n, &env_v, origin);
       if (j->scripts.n) { /* named after its first script */

@@ -215,6 +215,23 @@ static const char *observed(inv_estate *es, const inv_job *a, const inv_job *b) 
   return NULL;
 }
 
+/* Fires every day at the same times? Then a time needs no day. */
+static bool daily(const inv_job *j) {
+  if (!j->nfires || j->nfires % 7) return false;
+  for (int x = 0; x < j->nfires; x++) {
+    int next = (j->fires[x] + 1440) % INV_WEEK;
+    bool found = false;
+    for (int y = 0; y < j->nfires && !found; y++) found = j->fires[y] == next;
+    if (!found) return false;
+  }
+  return true;
+}
+
+static const char *when(inv_estate *es, const inv_job *a, const inv_job *b, int m) {
+  if (daily(a) && daily(b)) return arena_printf(&es->a, "%02d:%02d", (m % 1440) / 60, m % 60);
+  return inv_minute_text(es, m);
+}
+
 /* The first fire of b inside a run of a (a fires at f and runs dur minutes, at least one). */
 static int overlap(const inv_job *a, const inv_job *b, double dur, int *at_a) {
   int d = dur < 1 ? 1 : (int)(dur + 0.999);
@@ -242,31 +259,6 @@ void inv_hazards(inv_estate *es) {
         }
       }
   }
-  /* a reader scheduled before its writer has finished */
-  for (int e = 0; e < es->nedges; e++) {
-    const inv_edge *ed = &es->edges[e];
-    inv_job *w = es->jobs[ed->from], *r = es->jobs[ed->to];
-    const char *obs = observed(es, w, r);
-    int fw, fr = w->scheduled && r->scheduled ? overlap(w, r, w->max_dur_min, &fw) : -1;
-    const char *detail = NULL;
-    if (fr >= 0)
-      detail = arena_printf(
-          &es->a, "%s starts %s while %s (started %s%s) may still be writing", r->id,
-          inv_minute_text(es, fr), w->id, inv_minute_text(es, fw),
-          w->max_dur_min > 0 ? arena_printf(&es->a, ", runs up to %.0f min", w->max_dur_min) : "");
-    else if (w->scheduled && r->scheduled && !w->reboot && !r->reboot && w->nfires &&
-             w->nfires == r->nfires) {
-      /* same cadence: the reader should run after the writer in each cycle */
-      int tw = w->fires[0] % 1440, tr = r->fires[0] % 1440;
-      if (w->nfires <= 7 && tr < tw && w->fires[0] / 1440 == r->fires[0] / 1440)
-        detail = arena_printf(&es->a,
-                              "%s runs at %02d:%02d, before %s writes at %02d:%02d: it reads the "
-                              "previous run's data",
-                              r->id, tr / 60, tr % 60, w->id, tw / 60, tw % 60);
-    }
-    if (obs) detail = detail ? arena_printf(&es->a, "%s; %s", detail, obs) : obs;
-    if (detail) hazard(es, "reader-before-writer", ed->to, ed->from, &ed->tables, detail);
-  }
   /* writers racing on one table */
   for (int a = 0; a < es->njobs; a++)
     for (int b = a + 1; b < es->njobs; b++) {
@@ -285,8 +277,38 @@ void inv_hazards(inv_estate *es) {
       if (!obs) obs = observed(es, jb, ja);
       const char *detail = NULL;
       if (fb >= 0 || fb2 >= 0)
-        detail = arena_printf(&es->a, "both write at %s", inv_minute_text(es, fb >= 0 ? fb : fb2));
+        detail = arena_printf(&es->a, "both write at %s", when(es, ja, jb, fb >= 0 ? fb : fb2));
       if (obs) detail = detail ? arena_printf(&es->a, "%s; %s", detail, obs) : obs;
       if (detail) hazard(es, "write-race", a, b, &common, detail);
     }
+  /* a reader scheduled before its writer has finished */
+  for (int e = 0; e < es->nedges; e++) {
+    const inv_edge *ed = &es->edges[e];
+    inv_job *w = es->jobs[ed->from], *r = es->jobs[ed->to];
+    const char *obs = observed(es, w, r);
+    int fw, fr = w->scheduled && r->scheduled ? overlap(w, r, w->max_dur_min, &fw) : -1;
+    const char *detail = NULL;
+    if (fr >= 0)
+      detail = arena_printf(
+          &es->a, "%s starts %s while %s (started %s%s) may still be writing", r->id,
+          when(es, w, r, fr), w->id, when(es, w, r, fw),
+          w->max_dur_min > 0 ? arena_printf(&es->a, ", runs up to %.0f min", w->max_dur_min) : "");
+    else if (w->scheduled && r->scheduled && !w->reboot && !r->reboot && w->nfires &&
+             w->nfires == r->nfires) {
+      /* same cadence: the reader should run after the writer in each cycle */
+      int tw = w->fires[0] % 1440, tr = r->fires[0] % 1440;
+      if (w->nfires <= 7 && tr < tw && w->fires[0] / 1440 == r->fires[0] / 1440)
+        detail = arena_printf(&es->a,
+                              "%s runs at %02d:%02d, before %s writes at %02d:%02d: it reads the "
+                              "previous run's data",
+                              r->id, tr / 60, tr % 60, w->id, tw / 60, tw % 60);
+    }
+    if (obs) detail = detail ? arena_printf(&es->a, "%s; %s", detail, obs) : obs;
+    bool race = false; /* the same two jobs racing as writers says it already */
+    for (int h = 0; h < es->nhazards; h++)
+      race |= !strcmp(es->hazards[h].kind, "write-race") &&
+              ((es->hazards[h].a == ed->from && es->hazards[h].b == ed->to) ||
+               (es->hazards[h].b == ed->from && es->hazards[h].a == ed->to));
+    if (detail && !race) hazard(es, "reader-before-writer", ed->to, ed->from, &ed->tables, detail);
+  }
 }

@@ -126,7 +126,10 @@ static void statement(inv_psql *s, const char *text, size_t len, const char *fil
   j->groups += st.groups;
   if (st.joins > j->max_joins) j->max_joins = st.joins;
   if (st.groups > j->max_groups) j->max_groups = st.groups;
-  if (!strcmp(st.kind, "create table as") || st.refresh || st.matview) j->full_recompute = true;
+  /* a new table of everything (not a temporary one): a recompute of the whole table */
+  if ((!strcmp(st.kind, "create table as") || !strcmp(st.kind, "select into")) && st.writes.n)
+    j->full_recompute = true;
+  if (st.refresh || st.matview) j->full_recompute = true;
   if (st.refresh) j->flags |= SQL_PG_INSERT;
   /* TRUNCATE t / DELETE FROM t then an INSERT into t: the whole table is recomputed */
   if ((st.flags & (SQL_PG_TRUNCATE | SQL_PG_DELETE_ALL)) && st.writes.n)
@@ -301,7 +304,7 @@ void inv_psql_text(inv_psql *s, const char *t, size_t n, const char *file, int l
         cur += t[j++] == '\n';
       }
       i = j < n ? j : n - 1; /* unterminated: the parser says so */
-    } else if (c == '$') { /* $tag$ ... $tag$ */
+    } else if (c == '$') {   /* $tag$ ... $tag$ */
       size_t j = i + 1;
       while (j < n && (isalnum((unsigned char)t[j]) || t[j] == '_')) j++;
       if (j < n && t[j] == '$' && !(j > i + 1 && isdigit((unsigned char)t[i + 1]))) {

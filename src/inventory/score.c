@@ -14,7 +14,7 @@ const char *const inv_weight_names[W_COUNT] = {
     "freshness.per-export",       "freshness.per-run-per-day",
     "freshness.max-runs-per-day", "blast.per-downstream-job",
     "penalty.per-opaque-step",    "penalty.per-unparsed-statement"};
-static const double defaults[W_COUNT] = {60, 35, 10, 8, 5, 2, 24, 3, 10, 5};
+static const double defaults[W_COUNT] = {60, 35, 10, 8, 5, 1, 24, 3, 10, 5};
 
 int inv_config_read(inv_estate *es, const char *path, sl_error *e) {
   memcpy(es->weights, defaults, sizeof defaults);
@@ -85,7 +85,9 @@ static void classify(inv_estate *es, inv_job *j) {
   if (j->groups && !windowed)
     reason(es, j, "aggregates without a recent time range: becomes a continuously updated result");
   if (f & (SQL_PG_UPSERT | SQL_PG_UPDATE))
-    reason(es, j, "updates rows in place (UPDATE/MERGE/ON CONFLICT): needs a changelog sink");
+    reason(es, j,
+           "updates or deletes rows in place (UPDATE, DELETE, MERGE, ON CONFLICT DO UPDATE): needs "
+           "a changelog sink");
   if (f & SQL_PG_DYNAMIC) reason(es, j, "dynamic SQL (EXECUTE): its tables are not all visible");
   if (j->reasons.n) {
     j->cls = "stream-with-rethinking";

@@ -397,7 +397,7 @@ void inv_sh_add_fields(sctx *c, scmd *m, const char *raw) {
 }
 
 const char *inv_sh_where(sctx *c, int line) {
-  return line ? arena_printf(&c->es->a, "%s:%d", c->file, line) : c->file;
+  return line && c->file != c->origin ? arena_printf(&c->es->a, "%s:%d", c->file, line) : c->file;
 }
 
 const char *inv_sh_cmd_text(sctx *c, const scmd *m, int from) {
@@ -622,6 +622,12 @@ const char *inv_sh_exec(sctx *c, scmd *m, bool *out_is_file) {
         inv_sh_text(c, m->w[k + 1], c->file, m->line);
         return NULL;
       }
+  }
+  if (!strcmp(b, "run-parts")) { /* every script of a directory */
+    int k = i + 1;
+    while (k < m->n && m->w[k][0] == '-') k++;
+    if (k < m->n) inv_sh_opaque(c, m, i, "the scripts of a directory, run by run-parts");
+    return NULL;
   }
   if (in_list(ignored, b)) return NULL;
   if (strchr(w, '/') || has_suffix(w, ".sh")) {

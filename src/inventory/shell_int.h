@@ -23,8 +23,9 @@ typedef struct sfunc {
 typedef struct sctx {
   inv_estate *es;
   inv_job *job;
-  const char *file; /* for messages and $0 */
-  const char *cwd;  /* NULL: unknown */
+  const char *file;   /* for messages and $0 */
+  const char *origin; /* the crontab line of a cron command (its own "file:line") */
+  const char *cwd;    /* NULL: unknown */
   const char **vn, **vv;
   int nv, capv;
   const char **args; /* $1.. */

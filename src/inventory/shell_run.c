@@ -295,6 +295,7 @@ void inv_shell_command(inv_estate *es, inv_job *job, const char *cmd, const char
   c.es = es;
   c.job = job;
   c.file = origin;
+  c.origin = origin;
   c.cwd = NULL;
   for (int i = 0; env_names && i < env_names->n; i++)
     inv_sh_var_set(&c, env_names->v[i], strlen(env_names->v[i]), env_values->v[i]);

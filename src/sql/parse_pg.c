@@ -80,15 +80,16 @@ static const char *tname(pg *g, int i) {
 /* PostgreSQL's reserved words: never a bare table name. */
 static bool reserved(pg *g, int i) {
   static const char *const r[] = {
-      "ALL",     "ANALYSE", "ANALYZE",  "AND",      "ANY",       "ARRAY",  "AS",     "ASC",
-      "CASE",    "CAST",    "CHECK",    "COLLATE",  "COLUMN",    "CONSTRAINT", "CREATE",
-      "DEFAULT", "DEFERRABLE", "DESC",  "DISTINCT", "DO",        "ELSE",   "END",    "EXCEPT",
-      "FALSE",   "FETCH",   "FOR",      "FOREIGN",  "FROM",      "GRANT",  "GROUP",  "HAVING",
-      "IN",      "INITIALLY", "INTERSECT", "INTO",  "LATERAL",   "LEADING", "LIMIT", "NOT",
-      "NULL",    "OFFSET",  "ON",       "ONLY",     "OR",        "ORDER",  "PLACING", "PRIMARY",
-      "REFERENCES", "RETURNING", "SELECT", "SOME",  "SYMMETRIC", "TABLE",  "THEN",   "TO",
-      "TRAILING", "TRUE",   "UNION",    "UNIQUE",   "USING",     "VARIADIC", "WHEN", "WHERE",
-      "WINDOW",  "WITH",    "VALUES",   NULL};
+      "ALL",     "ANALYSE", "ANALYZE",    "AND",     "ANY",       "ARRAY",      "AS",
+      "ASC",     "CASE",    "CAST",       "CHECK",   "COLLATE",   "COLUMN",     "CONSTRAINT",
+      "CREATE",  "DEFAULT", "DEFERRABLE", "DESC",    "DISTINCT",  "DO",         "ELSE",
+      "END",     "EXCEPT",  "FALSE",      "FETCH",   "FOR",       "FOREIGN",    "FROM",
+      "GRANT",   "GROUP",   "HAVING",     "IN",      "INITIALLY", "INTERSECT",  "INTO",
+      "LATERAL", "LEADING", "LIMIT",      "NOT",     "NULL",      "OFFSET",     "ON",
+      "ONLY",    "OR",      "ORDER",      "PLACING", "PRIMARY",   "REFERENCES", "RETURNING",
+      "SELECT",  "SOME",    "SYMMETRIC",  "TABLE",   "THEN",      "TO",         "TRAILING",
+      "TRUE",    "UNION",   "UNIQUE",     "USING",   "VARIADIC",  "WHEN",       "WHERE",
+      "WINDOW",  "WITH",    "VALUES",     NULL};
   for (int k = 0; r[k]; k++)
     if (kw(g, i, r[k])) return true;
   return false;
@@ -511,7 +512,8 @@ static void stmt(pg *g, int lo, int hi) {
     if (!kw(g, i + 1, "INTO")) fail_at(g, i + 1, "INTO");
     i = qname(g, i + 2, hi, &n, "a table name");
     write_name(g, n, false);
-    if (find_kw(g, i, hi, "CONFLICT") >= 0) o->flags |= SQL_PG_UPSERT;
+    int conflict = find_kw(g, i, hi, "CONFLICT");
+    if (conflict >= 0 && find_kw(g, conflict, hi, "UPDATE") >= 0) o->flags |= SQL_PG_UPSERT;
     if (kw(g, i, "AS")) i += 2;
     scan(g, i, hi, true);
   } else if (kw(g, i, "UPDATE")) {
