@@ -192,9 +192,10 @@ void inv_write_dot(FILE *f, const inv_estate *es) {
       fprintf(f, "%s%s", t ? "\\n" : "", es->edges[i].tables.v[t]);
     bool hz = false;
     for (int h = 0; h < es->nhazards; h++)
-      if (!strcmp(es->hazards[h].kind, "reader-before-writer") &&
-          es->hazards[h].a == es->edges[i].to && es->hazards[h].b == es->edges[i].from)
-        hz = true;
+      if ((es->hazards[h].a == es->edges[i].to && es->hazards[h].b == es->edges[i].from) ||
+          (!strcmp(es->hazards[h].kind, "write-race") && es->hazards[h].a == es->edges[i].from &&
+           es->hazards[h].b == es->edges[i].to))
+        hz = true; /* the edge of a hazard (both edges between racing writers) */
     fprintf(f, "\"%s];\n", hz ? ", color=red, penwidth=2" : "");
   }
   fputs("}\n", f);
