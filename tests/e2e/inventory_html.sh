@@ -10,6 +10,6 @@ I=$ROOT/tests/inventory
   fail "html failed"
 grep -q '<svg' report.html || fail "no SVG in the report"
 grep -Eq '(src|href)="https?:' report.html && fail "the report links outside itself"
-timeout 120 node "$ROOT/tests/web/inventory_report.js" report.html 12 13 4 graph.png >out.txt 2>err.txt ||
+timeout 120 node "$ROOT/tests/web/inventory_report.js" report.html 13 14 4 graph.png >out.txt 2>err.txt ||
   fail "chromium check: $(cat out.txt err.txt | head -20)"
 cat out.txt

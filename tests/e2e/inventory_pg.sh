@@ -29,6 +29,9 @@ B=$ROOT/tests/inventory/estate/opt/etl/bin
 sed -n '/psql -X -q -c "/,/"$/p' "$B/hourly_clicks.sh" | sed '1s/.*-c "//; $s/"$//' >hourly.sql
 run -f hourly.sql
 [ "$(pgq "SELECT clicks FROM mart.clicks_hourly")" = 1 ] || fail "hourly_clicks.sh SQL: $(pgq 'TABLE mart.clicks_hourly')"
+sed -n "/<<'EOSQL'/,/^EOSQL/p" "$B/refresh_totals.sh" | sed '1d;$d' >totals.sql
+run -f totals.sql
+[ "$(pgq "SELECT count(*) FROM mart.region_totals")" = 1 ] || fail "refresh_totals.sh SQL"
 run -c "INSERT INTO ops.heartbeat (ts) VALUES (now())"
 run -c "SELECT count(*) FROM mart.order_facts"
 printf 'id,customer_id,amount,currency,ts\n3,10,1,EUR,2026-01-01\n' >orders.csv
