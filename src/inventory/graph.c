@@ -50,8 +50,8 @@ void inv_resolve(inv_estate *es) {
     for (int r = 0; r < j->reads.n; r++) add_read(es, &reads, j->reads.v[r], 0);
     j->reads = reads;
     j->writes = writes;
-    qsort(j->reads.v, (size_t)j->reads.n, sizeof *j->reads.v, cmp_str);
-    qsort(j->writes.v, (size_t)j->writes.n, sizeof *j->writes.v, cmp_str);
+    if (j->reads.n) qsort(j->reads.v, (size_t)j->reads.n, sizeof *j->reads.v, cmp_str);
+    if (j->writes.n) qsort(j->writes.v, (size_t)j->writes.n, sizeof *j->writes.v, cmp_str);
   }
   /* tables */
   sql_names all = {0};

@@ -109,8 +109,8 @@ int inv_write_html(FILE *f, const inv_estate *es) {
         "steps</th><th>reasons</th></tr>\n",
         f);
   inv_job **sorted = xmalloc(sizeof *sorted * (size_t)(es->njobs + 1));
-  memcpy(sorted, es->jobs, sizeof *sorted * (size_t)es->njobs);
-  qsort(sorted, (size_t)es->njobs, sizeof *sorted, by_score);
+  if (es->njobs) memcpy(sorted, es->jobs, sizeof *sorted * (size_t)es->njobs);
+  if (es->njobs) qsort(sorted, (size_t)es->njobs, sizeof *sorted, by_score);
   for (int i = 0; i < es->njobs; i++) {
     const inv_job *j = sorted[i];
     fprintf(f, "<tr class=\"%s\"><td>%d</td><td>", j->cls, j->score);

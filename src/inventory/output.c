@@ -120,8 +120,8 @@ void inv_write_text(FILE *f, const inv_estate *es) {
   fprintf(f, "%d jobs, %d tables (%d external sources, %d dead ends), %d edges, %d hazards\n",
           es->njobs, es->ntables, ext, dead, es->nedges, es->nhazards);
   inv_job **sorted = xmalloc(sizeof *sorted * (size_t)(es->njobs + 1));
-  memcpy(sorted, es->jobs, sizeof *sorted * (size_t)es->njobs);
-  qsort(sorted, (size_t)es->njobs, sizeof *sorted, by_score);
+  if (es->njobs) memcpy(sorted, es->jobs, sizeof *sorted * (size_t)es->njobs);
+  if (es->njobs) qsort(sorted, (size_t)es->njobs, sizeof *sorted, by_score);
   fputs("\njobs (by score):\n", f);
   for (int i = 0; i < es->njobs; i++) {
     const inv_job *j = sorted[i];
