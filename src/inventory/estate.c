@@ -87,6 +87,14 @@ void inv_add_func(inv_estate *es, const char *name, const sql_names *reads,
   es->funcs[es->nfuncs++] = (inv_func){name, *reads, *writes};
 }
 
+void inv_add_trigger(inv_estate *es, const char *table, const char *func) {
+  if (es->ntriggers == es->captriggers) {
+    es->captriggers = es->captriggers ? es->captriggers * 2 : 8;
+    es->triggers = xrealloc(es->triggers, sizeof *es->triggers * (size_t)es->captriggers);
+  }
+  es->triggers[es->ntriggers++] = (inv_trigger){table, func};
+}
+
 static bool ends_with(const char *s, const char *suf) {
   size_t n = strlen(s), m = strlen(suf);
   return n >= m && !strcmp(s + n - m, suf);
@@ -197,6 +205,7 @@ void inv_free(inv_estate *es) {
   free(es->jobs);
   free(es->views);
   free(es->funcs);
+  free(es->triggers);
   free(es->edges);
   free(es->hazards);
   free(es->tables);

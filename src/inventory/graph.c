@@ -33,13 +33,23 @@ void inv_resolve(inv_estate *es) {
   for (int i = 0; i < es->njobs; i++) {
     inv_job *j = es->jobs[i];
     sql_names reads = {0}, writes = j->writes;
+    /* triggers on the tables it writes run their functions (which may write more) */
+    for (int w = 0; w < j->writes.n; w++)
+      for (int t = 0; t < es->ntriggers; t++)
+        if (!strcmp(es->triggers[t].table, j->writes.v[w]) && es->triggers[t].func)
+          sql_names_add(&es->a, &j->calls, es->triggers[t].func);
     for (int k = 0; k < j->calls.n; k++)
       for (int f = 0; f < es->nfuncs; f++)
         if (!strcmp(es->funcs[f].name, j->calls.v[k])) {
           for (int r = 0; r < es->funcs[f].reads.n; r++)
             sql_names_add(&es->a, &j->reads, es->funcs[f].reads.v[r]);
-          for (int w = 0; w < es->funcs[f].writes.n; w++)
-            sql_names_add(&es->a, &writes, es->funcs[f].writes.v[w]);
+          for (int w = 0; w < es->funcs[f].writes.n; w++) {
+            const char *wt = es->funcs[f].writes.v[w];
+            sql_names_add(&es->a, &writes, wt);
+            for (int t = 0; t < es->ntriggers && j->calls.n < 256; t++)
+              if (!strcmp(es->triggers[t].table, wt) && es->triggers[t].func)
+                sql_names_add(&es->a, &j->calls, es->triggers[t].func);
+          }
           j->flags |= SQL_PG_INSERT;
         }
     for (int w = 0; w < writes.n; w++) { /* REFRESH MATERIALIZED VIEW reads its query */

@@ -39,6 +39,10 @@ typedef struct inv_func {
   sql_names reads, writes;
 } inv_func;
 
+typedef struct inv_trigger {
+  const char *table, *func; /* a write to table runs func */
+} inv_trigger;
+
 typedef struct inv_edge {
   int from, to; /* job indexes: `to` reads what `from` writes */
   sql_names tables;
@@ -75,6 +79,8 @@ struct inv_estate {
   int nviews, capviews;
   inv_func *funcs;
   int nfuncs, capfuncs;
+  inv_trigger *triggers;
+  int ntriggers, captriggers;
   inv_edge *edges;
   int nedges, capedges;
   inv_hazard *hazards;
@@ -114,6 +120,7 @@ void inv_diag(inv_estate *es, const char *fmt, ...) __attribute__((format(printf
 void inv_add_view(inv_estate *es, const char *name, const sql_names *reads, bool mat);
 void inv_add_func(inv_estate *es, const char *name, const sql_names *reads,
                   const sql_names *writes);
+void inv_add_trigger(inv_estate *es, const char *table, const char *func);
 
 /* psql.c: one psql session (its temporaries, search_path and :variables) */
 typedef struct inv_psql inv_psql;

@@ -109,6 +109,11 @@ static void statement(inv_psql *s, const char *text, size_t len, const char *fil
     if (v) inv_add_view(es, v, &reads, st.matview);
     if (!st.matview) return; /* a plain view is a definition, not lineage of the job */
   }
+  if (st.trigger_on) {
+    const char *t = resolve(s, st.trigger_on);
+    if (t && st.calls.n) inv_add_trigger(es, t, resolve(s, st.calls.v[0]));
+    return;
+  }
   if (st.function) {
     sql_names r = {0}, w = {0};
     add_all(s, &r, &st.reads);

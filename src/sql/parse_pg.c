@@ -383,6 +383,16 @@ static void create(pg *g, int lo, int hi) {
     }
     return;
   }
+  if (kw(g, i, "TRIGGER") || (kw(g, i, "CONSTRAINT") && kw(g, i + 1, "TRIGGER"))) {
+    o->kind = "create trigger";
+    int on = find_kw(g, i, hi, "ON"), ex = find_kw(g, i, hi, "EXECUTE");
+    if (on < 0 || ex < 0) fail_at(g, hi, "ON table ... EXECUTE FUNCTION f()");
+    qname(g, on + 1, hi, &o->trigger_on, "a table name");
+    if (!kw(g, ex + 1, "FUNCTION") && !kw(g, ex + 1, "PROCEDURE")) fail_at(g, ex + 1, "FUNCTION");
+    qname(g, ex + 2, hi, &n, "a function name");
+    sql_names_add(g->p->a, &o->calls, n);
+    return;
+  }
   static const char *const ddl[] = {
       "INDEX",      "UNIQUE",     "SCHEMA",      "SEQUENCE",     "TYPE",       "EXTENSION",
       "ROLE",       "USER",       "TRIGGER",     "DOMAIN",       "POLICY",     "RULE",
@@ -660,7 +670,12 @@ static void plpgsql_piece(pg *g, int pos, int ce) {
       scan(g, pos + 1, ce, true);
       return;
     } else if (kw(g, pos, "EXECUTE")) {
-      g->o->flags |= SQL_PG_DYNAMIC;
+      /* EXECUTE 'literal statement': taken as SQL; anything computed stays dynamic */
+      if (g->p->t[pos + 1].kind == TK_STRING &&
+          (pos + 2 >= ce || kw(g, pos + 2, "USING") || kw(g, pos + 2, "INTO")))
+        body(g, pos + 1, false);
+      else
+        g->o->flags |= SQL_PG_DYNAMIC;
       scan(g, pos + 1, ce, false);
       return;
     } else if (kw(g, pos, "RETURN") || kw(g, pos, "RAISE") || kw(g, pos, "NULL") ||

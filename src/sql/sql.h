@@ -352,12 +352,13 @@ typedef struct sql_pg_stmt {
   sql_names files_in, files_out; /* COPY FROM / TO a file or program */
   sql_names search_path;         /* SET search_path: the schemas ("" for RESET) */
   bool sets_search_path;
-  const char *view;     /* CREATE VIEW / MATERIALIZED VIEW: the name (reads: its query's) */
-  bool matview;         /* ... MATERIALIZED (also a write) */
-  bool refresh;         /* REFRESH MATERIALIZED VIEW (writes[0]) */
-  const char *function; /* CREATE FUNCTION / PROCEDURE: the name (reads/writes: its body's) */
-  unsigned flags;       /* SQL_PG_* */
-  int joins, groups;    /* JOINs (and comma joins) and GROUP BYs in the statement */
+  const char *view;       /* CREATE VIEW / MATERIALIZED VIEW: the name (reads: its query's) */
+  bool matview;           /* ... MATERIALIZED (also a write) */
+  bool refresh;           /* REFRESH MATERIALIZED VIEW (writes[0]) */
+  const char *function;   /* CREATE FUNCTION / PROCEDURE: the name (reads/writes: its body's) */
+  const char *trigger_on; /* CREATE TRIGGER ... ON table ... EXECUTE FUNCTION calls.v[0] */
+  unsigned flags;         /* SQL_PG_* */
+  int joins, groups;      /* JOINs (and comma joins) and GROUP BYs in the statement */
 } sql_pg_stmt;
 
 /* Lineage of ONE PostgreSQL statement: src->text[off, end). psql :variables and
