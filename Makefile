@@ -14,7 +14,8 @@ AOBJS   := $(SRCS:src/%.c=build/asan/obj/%.o)
 ASAN    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UNIT    := $(sort $(filter-out tests/unit/json_diff.c,$(wildcard tests/unit/*.c)))
 DEB_PKGS := gcc make clang libclang-rt-14-dev clang-format libjansson-dev libpcre2-dev libutf8proc-dev jq miller gawk python3 \
-            librdkafka-dev kcat libpq-dev postgresql-15 libsqlite3-dev sqlite3 libgraphviz-dev
+            librdkafka-dev kcat libpq-dev postgresql-15 libsqlite3-dev sqlite3 libgraphviz-dev \
+            chromium nodejs npm
 
 .PHONY: all deps quickstart test unit fuzz format install clean bench docs asan
 all: build/sluice
@@ -76,6 +77,7 @@ quickstart: deps build/sluice
 
 test: deps
 	@$(MAKE) --no-print-directory $(TESTBINS) $(ASANBINS) $(TSANBINS)
+	@[ -d tests/web/node_modules/playwright-core ] || (cd tests/web && npm install --no-audit --no-fund --silent)
 	@bash tests/run.sh
 
 unit: build/test_unit

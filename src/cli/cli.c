@@ -23,6 +23,7 @@ static const char usage_main[] =
     "  gen nexmark --events N  write Nexmark benchmark events (JSON lines or CSV)\n"
     "  diff LEFT RIGHT --key K compare two result sets key by key (exit 1 when they differ)\n"
     "  migrate JOB.sql         translate a PostgreSQL batch job into a streaming pipeline\n"
+    "  inventory PATH...       map a cron + SQL batch estate (jobs, lineage, hazards, scores)\n"
     "\n"
     "options: --help (also per command), --version\n"
     "exit status: 0 success, 1 runtime failure, 2 bad usage or SQL\n";
@@ -311,11 +312,13 @@ int cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "gen")) return cli_gen(argc - 2, argv + 2);
   if (!strcmp(cmd, "diff")) return cli_diff(argc - 2, argv + 2);
   if (!strcmp(cmd, "migrate")) return cli_migrate(argc - 2, argv + 2);
-  static const char *const cmds[] = {"run", "validate", "explain", "docs", "gen", "diff", "migrate"};
-  const char *best = str_closest(cmd, cmds, 7);
+  if (!strcmp(cmd, "inventory")) return cli_inventory(argc - 2, argv + 2);
+  static const char *const cmds[] = {"run",  "validate", "explain",  "docs",
+                                     "gen",  "diff",     "migrate", "inventory"};
+  const char *best = str_closest(cmd, cmds, 8);
   fprintf(stderr,
           "sluice: unknown command '%s'%s%s%s; valid commands: run, validate, explain, docs, gen, "
-          "diff, migrate\n",
+          "diff, migrate, inventory\n",
           cmd, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
   return 2;
 }

@@ -10,4 +10,7 @@ int cli_diff(int argc, char **argv);
 /* `sluice migrate ...` (migrate.c); argv starts after "migrate". */
 int cli_migrate(int argc, char **argv);
 
+/* `sluice inventory ...` (inventory_cmd.c); argv starts after "inventory". */
+int cli_inventory(int argc, char **argv);
+
 #endif

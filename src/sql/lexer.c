@@ -12,6 +12,40 @@ static bool ident_char(unsigned char c) {
   return ident_start(c) || (c >= '0' && c <= '9') || c == '$';
 }
 
+/* PostgreSQL-only tokens at s[*i]: dollar-quoted strings ($$..$$, $tag$..$tag$) and E'..'
+ * escape strings are TK_STRING (TK_EOF when unterminated), $1 parameters TK_PUNCT. */
+static bool pg_special(const char *s, size_t n, size_t *i, uint8_t *kind) {
+  size_t p = *i;
+  if (s[p] == '$') {
+    size_t q = p + 1;
+    if (q < n && s[q] >= '0' && s[q] <= '9') {
+      while (q < n && s[q] >= '0' && s[q] <= '9') q++;
+      *kind = TK_PUNCT;
+      *i = q;
+      return true;
+    }
+    while (q < n && ident_start((unsigned char)s[q])) q++;
+    if (q >= n || s[q] != '$') return false;
+    size_t tl = q + 1 - p; /* the tag with both dollars */
+    for (size_t r = q + 1; r + tl <= n; r++)
+      if (memcmp(s + r, s + p, tl) == 0) {
+        *kind = TK_STRING;
+        *i = r + tl;
+        return true;
+      }
+    *kind = TK_EOF;
+    return true;
+  }
+  if ((s[p] == 'E' || s[p] == 'e') && p + 1 < n && s[p + 1] == '\'') {
+    size_t q = p + 2;
+    while (q < n && s[q] != '\'') q += s[q] == '\\' ? 2 : 1;
+    *kind = q < n ? TK_STRING : TK_EOF;
+    *i = q + 1;
+    return true;
+  }
+  return false;
+}
+
 sl_status sql_lex(const sl_source *src, sql_dialect d, sl_arena *a, sql_token **toks, int *ntoks,
                   sl_error *e) {
   const char *s = src->text;
@@ -77,7 +111,12 @@ sl_status sql_lex(const sl_source *src, sql_dialect d, sl_arena *a, sql_token **
       in_hint = false;
       continue;
     }
-    if (ident_start(c)) {
+    if (d == SQL_POSTGRES && pg_special(s, n, &i, &k->kind)) {
+      if (k->kind == TK_EOF) {
+        st = err_at(e, SL_ESQL, src, start, "unterminated string literal");
+        goto out;
+      }
+    } else if (ident_start(c)) {
       while (i < n && ident_char((unsigned char)s[i])) i++;
       k->kind = TK_IDENT;
     } else if ((c == '`' && d == SQL_FLINK) || (c == '"' && d == SQL_POSTGRES)) {
@@ -149,7 +188,8 @@ sl_status sql_lex(const sl_source *src, sql_dialect d, sl_arena *a, sql_token **
           i = start + 2;
           break;
         }
-      if (i == start + 1 && !strchr("(),.;+-*/%=<>[]:", c)) {
+      if (i == start + 1 && !strchr("(),.;+-*/%=<>[]:", c) &&
+          !(d == SQL_POSTGRES && strchr("~!@#^&|?{}`\\", c))) {
         st = err_at(e, SL_ESQL, src, start, "unexpected character '%c'", c);
         if (c == '"')
           err_hint(e, "strings use single quotes; quote identifiers with backticks: `name`");

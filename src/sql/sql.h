@@ -321,6 +321,54 @@ sl_status sql_parse(const sl_source *src, sql_dialect d, sl_arena *a, sql_script
 /* Parses one expression (the whole text must be one expression). */
 sl_status sql_parse_expr(const sl_source *src, sql_dialect d, sl_arena *a, sql_expr **out,
                          sl_error *e);
+/* ---- lineage of PostgreSQL statements (parse_pg.c; used by `sluice inventory`) ----
+ * Names are lower-cased unless quoted (quotes removed) and qualified as written ("s.t"). */
+enum {
+  SQL_PG_WHERE = 1 << 0,      /* a WHERE clause (filtering/routing) */
+  SQL_PG_DATE_TRUNC = 1 << 1, /* date_trunc(...) or a time bucket */
+  SQL_PG_RECENT = 1 << 2,     /* now()/current_date/current_timestamp in a condition */
+  SQL_PG_WINDOW_FN = 1 << 3,  /* a window function (OVER) */
+  SQL_PG_TRUNCATE = 1 << 4,   /* TRUNCATE */
+  SQL_PG_DELETE_ALL = 1 << 5, /* DELETE without WHERE */
+  SQL_PG_UPSERT = 1 << 6,     /* INSERT ... ON CONFLICT, MERGE */
+  SQL_PG_EXPORT = 1 << 7,     /* COPY ... TO */
+  SQL_PG_IMPORT = 1 << 8,     /* COPY ... FROM */
+  SQL_PG_DYNAMIC = 1 << 9,    /* EXECUTE of dynamic SQL (its tables are unknown) */
+  SQL_PG_UPDATE = 1 << 10,    /* UPDATE or DELETE ... WHERE */
+  SQL_PG_DISTINCT = 1 << 11,
+  SQL_PG_INSERT = 1 << 12, /* INSERT (or CREATE TABLE AS / SELECT INTO) */
+};
+
+typedef struct sql_names {
+  const char **v;
+  int n, cap;
+} sql_names;
+
+typedef struct sql_pg_stmt {
+  const char *kind;              /* "select", "insert", "create table as", ... */
+  sql_names reads, writes;       /* CTE names are not counted */
+  sql_names temps;               /* temporary tables (and views) this statement creates */
+  sql_names calls;               /* functions called (to resolve functions defined elsewhere) */
+  sql_names files_in, files_out; /* COPY FROM / TO a file or program */
+  sql_names search_path;         /* SET search_path: the schemas ("" for RESET) */
+  bool sets_search_path;
+  const char *view;       /* CREATE VIEW / MATERIALIZED VIEW: the name (reads: its query's) */
+  bool matview;           /* ... MATERIALIZED (also a write) */
+  bool refresh;           /* REFRESH MATERIALIZED VIEW (writes[0]) */
+  const char *function;   /* CREATE FUNCTION / PROCEDURE: the name (reads/writes: its body's) */
+  const char *trigger_on; /* CREATE TRIGGER ... ON table ... EXECUTE FUNCTION calls.v[0] */
+  unsigned flags;         /* SQL_PG_* */
+  int joins, groups;      /* JOINs (and comma joins) and GROUP BYs in the statement */
+} sql_pg_stmt;
+
+/* Lineage of ONE PostgreSQL statement: src->text[off, end). psql :variables and
+ * meta-commands must already be handled by the caller. SL_ESQL with a position when the
+ * statement is not SQL this parser takes. Strings live in a. */
+sl_status sql_pg_lineage(const sl_source *src, size_t off, size_t end, sl_arena *a,
+                         sql_pg_stmt *out, sl_error *e);
+void sql_names_add(sl_arena *a, sql_names *l, const char *s); /* once each */
+bool sql_names_has(const sql_names *l, const char *s);
+
 /* Unquoted identifiers match case-insensitively; quoted ones exactly. */
 bool sql_name_match(const char *declared, const char *ref, bool quoted);
 const char *sql_op_text(int op);

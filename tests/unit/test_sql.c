@@ -491,3 +491,49 @@ TEST(order_limit_still_rejected) {
             "ORDER BY is not supported yet in streaming pipelines");
   arena_free(&a);
 }
+
+/* parse_pg.c: what one PostgreSQL statement tells the inventory's scoring. */
+static sql_pg_stmt pg_stmt(sl_arena *a, const char *text, sl_status *st) {
+  static sl_source src;
+  src.name = "t.sql";
+  src.text = text;
+  src.len = strlen(text);
+  sql_pg_stmt o;
+  sl_error e = {0};
+  *st = sql_pg_lineage(&src, 0, src.len, a, &o, &e);
+  return o;
+}
+
+TEST(pg_lineage_features) {
+  sl_arena a;
+  arena_init(&a, 0);
+  sl_status st;
+  sql_pg_stmt o = pg_stmt(&a,
+                          "INSERT INTO h SELECT date_trunc('hour', ts), count(*) FROM c "
+                          "WHERE ts > now() - interval '1 hour' GROUP BY 1",
+                          &st);
+  CHECK(st == SL_OK && !strcmp(o.kind, "insert"));
+  CHECK((o.flags & SQL_PG_DATE_TRUNC) && (o.flags & SQL_PG_RECENT) && (o.flags & SQL_PG_WHERE));
+  CHECK(o.groups == 1 && o.joins == 0 && !(o.flags & SQL_PG_UPSERT));
+  o = pg_stmt(&a, "SELECT a.x, rank() OVER (ORDER BY y) FROM a JOIN b USING (k), c", &st);
+  CHECK(st == SL_OK && o.joins == 2 && (o.flags & SQL_PG_WINDOW_FN) && !(o.flags & SQL_PG_WHERE));
+  o = pg_stmt(&a, "DELETE FROM t", &st);
+  CHECK(st == SL_OK && (o.flags & SQL_PG_DELETE_ALL) && o.writes.n == 1);
+  o = pg_stmt(&a, "DELETE FROM t WHERE x", &st);
+  CHECK(st == SL_OK && !(o.flags & SQL_PG_DELETE_ALL) && (o.flags & SQL_PG_UPDATE));
+  o = pg_stmt(&a, "INSERT INTO t VALUES (1) ON CONFLICT (id) DO UPDATE SET v = 1", &st);
+  CHECK(st == SL_OK && (o.flags & SQL_PG_UPSERT));
+  o = pg_stmt(&a, "COPY (SELECT * FROM s) TO '/tmp/x.csv'", &st);
+  CHECK(st == SL_OK && (o.flags & SQL_PG_EXPORT) && o.files_out.n == 1 &&
+        !strcmp(o.files_out.v[0], "/tmp/x.csv") && o.reads.n == 1);
+  o = pg_stmt(&a, "SET search_path TO a, \"B\"", &st);
+  CHECK(st == SL_OK && o.sets_search_path && o.search_path.n == 2 &&
+        !strcmp(o.search_path.v[1], "B"));
+  o = pg_stmt(&a, "CREATE VIEW v AS SELECT * FROM base", &st);
+  CHECK(st == SL_OK && !strcmp(o.view, "v") && !o.matview && o.writes.n == 0 && o.reads.n == 1);
+  o = pg_stmt(&a, "SELECT * FROM (SELECT 1", &st);
+  CHECK(st == SL_ESQL);
+  o = pg_stmt(&a, "SELECT 1; SELECT 2", &st);
+  CHECK(st == SL_ESQL); /* one statement at a time: psql.c splits */
+  arena_free(&a);
+}

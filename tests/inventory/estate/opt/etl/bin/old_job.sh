@@ -1,0 +1,3 @@
+#!/bin/sh
+# decoy: only a commented-out crontab line runs this
+psql -c "DROP TABLE mart.order_facts"
