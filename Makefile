@@ -15,7 +15,7 @@ ASAN    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 UNIT    := $(sort $(filter-out tests/unit/json_diff.c,$(wildcard tests/unit/*.c)))
 DEB_PKGS := gcc make clang libclang-rt-14-dev clang-format libjansson-dev libpcre2-dev libutf8proc-dev jq miller gawk python3 \
             librdkafka-dev kcat libpq-dev postgresql-15 libsqlite3-dev sqlite3 libgraphviz-dev \
-            chromium nodejs npm
+            chromium nodejs
 
 .PHONY: all deps quickstart test unit fuzz format install clean bench docs asan
 all: build/sluice
@@ -71,6 +71,7 @@ TSANBINS := build/tsan/sluice
 
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
+	@command -v npm >/dev/null 2>&1 || sh tools/deps.sh npm # (a nodejs that bundles npm needs no package)
 
 quickstart: deps build/sluice
 	@sh examples/quickstart.sh
