@@ -6,6 +6,8 @@
 # And the function reference in docs/sql.md must be what `sluice docs functions` prints, and
 # every function's example must print its documented result.
 set -u
+# docs/jdbc.md shows a password taken from the environment, as a deployment would
+export PGPASSWORD=${PGPASSWORD:-example}
 S=${SLUICE:?}
 cd "$(dirname "$0")/.."
 fail=0; n=0
