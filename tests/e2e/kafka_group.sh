@@ -46,8 +46,11 @@ total=$(cat a.txt b.txt | wc -l)
 [ "$distinct" = $N ] || fail "lost rows: $distinct distinct of $N (a: $(wc -l <a.txt), b: $killed_at) $(cat a.err)"
 dups=$((total - distinct))
 echo "kafka_group: $N rows, $dups duplicates, b read $killed_at before it was killed"
-# each rebalance re-reads at most what arrived since the last committed epoch (200 ms at ~100
-# messages a second, plus the commit's round trip); generous for a loaded machine. Without
-# commits during the run (an interval of 1 h) this run measured 727 duplicates.
-[ "$dups" -le 150 ] || fail "$dups duplicates: more than a few commit intervals of input"
+# each rebalance re-reads what arrived since the last committed epoch (200 ms of input plus the
+# commit's round trip): a few commit intervals at ~100 messages a second. On a loaded machine
+# (ASan, other jobs) the intervals stretch and the killed member reads faster than it commits,
+# so the bound grows with what it had read. Without commits during the run (an interval of
+# 1 h) this test measured 727 duplicates with 102 read by the killed member (bound 201).
+bound=$((150 + killed_at / 2))
+[ "$dups" -le "$bound" ] || fail "$dups duplicates (bound $bound): more than a few commit intervals of input"
 exit 0
