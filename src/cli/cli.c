@@ -313,8 +313,8 @@ int cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "diff")) return cli_diff(argc - 2, argv + 2);
   if (!strcmp(cmd, "migrate")) return cli_migrate(argc - 2, argv + 2);
   if (!strcmp(cmd, "inventory")) return cli_inventory(argc - 2, argv + 2);
-  static const char *const cmds[] = {"run",  "validate", "explain",  "docs",
-                                     "gen",  "diff",     "migrate", "inventory"};
+  static const char *const cmds[] = {"run", "validate", "explain", "docs",
+                                     "gen", "diff",     "migrate", "inventory"};
   const char *best = str_closest(cmd, cmds, 8);
   fprintf(stderr,
           "sluice: unknown command '%s'%s%s%s; valid commands: run, validate, explain, docs, gen, "

@@ -7,9 +7,9 @@
 
 #include "connector.h"
 
-static const conn_def *const conns[] = {&conn_filesystem, &conn_datagen, &conn_nexmark, &conn_print,
-                                        &conn_blackhole,  &conn_kafka,   &conn_upsert_kafka,
-                                        &conn_jdbc,       &conn_postgres_cdc};
+static const conn_def *const conns[] = {&conn_filesystem,   &conn_datagen,   &conn_nexmark,
+                                        &conn_print,        &conn_blackhole, &conn_kafka,
+                                        &conn_upsert_kafka, &conn_jdbc,      &conn_postgres_cdc};
 
 const char *conn_updating_choices(void) {
   return "'print' (or 'blackhole'), a changelog format on the filesystem sink ('debezium-json' "

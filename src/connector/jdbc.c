@@ -234,6 +234,20 @@ static bool compatible(sl_type t, Oid o, char cat) {
   }
 }
 
+sl_status jdbc_check_table(PGconn *pg, const conn_ctx *c, const char *select, sl_error *e) {
+  sl_buf q = {0};
+  buf_printf(&q, "%s LIMIT 0", select);
+  PGresult *r = PQexec(pg, buf_cstr(&q));
+  buf_free(&q);
+  Oid *oids = xcalloc((size_t)c->schema.ncols + 1, sizeof(Oid));
+  sl_status st = PQresultStatus(r) == PGRES_TUPLES_OK
+                     ? jdbc_check_types(pg, c, r, oids, e)
+                     : jdbc_fail(e, c->table, "reading the table", pg, r);
+  PQclear(r);
+  free(oids);
+  return st;
+}
+
 sl_status jdbc_check_types(PGconn *pg, const conn_ctx *c, const PGresult *res, Oid *oids,
                            sl_error *e) {
   for (int i = 0; i < c->schema.ncols; i++) {

@@ -27,6 +27,9 @@ char *jdbc_select_list(const conn_ctx *c);
  * types. Arrays, bytea and unknown types are refused. `oids` gets the PostgreSQL types. */
 sl_status jdbc_check_types(PGconn *pg, const conn_ctx *c, const PGresult *res, Oid *oids,
                            sl_error *e);
+/* Runs `select` (jdbc_select_list's) with LIMIT 0 and checks its columns as jdbc_check_types
+ * does: the declared columns against the table's, before a run reads or writes a row. */
+sl_status jdbc_check_table(PGconn *pg, const conn_ctx *c, const char *select, sl_error *e);
 /* A PostgreSQL text value into a cell of type t (strings point into s). false with `why` set
  * when it does not fit (a numeric beyond the declared precision, an infinite timestamp). */
 bool jdbc_decode(sl_type t, const char *s, int len, sl_value *out, char *why, size_t nwhy);

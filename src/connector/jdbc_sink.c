@@ -391,17 +391,8 @@ sl_op *jdbc_sink_new(const conn_ctx *c, sl_error *e) {
     return NULL;
   }
   char *sel = jdbc_select_list(c);
-  sl_buf q = {0};
-  buf_printf(&q, "%s LIMIT 0", sel);
+  sl_status st = jdbc_check_table(s->pg, c, sel, e);
   free(sel);
-  PGresult *r = PQexec(s->pg, buf_cstr(&q));
-  buf_free(&q);
-  Oid *oids = xcalloc((size_t)s->ncols + 1, sizeof(Oid));
-  sl_status st = PQresultStatus(r) == PGRES_TUPLES_OK
-                     ? jdbc_check_types(s->pg, c, r, oids, e)
-                     : jdbc_fail(e, c->table, "reading the table", s->pg, r);
-  PQclear(r);
-  free(oids);
   if (!st) st = prepare(s, e);
   if (st) {
     jk_free(&s->base);

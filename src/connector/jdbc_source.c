@@ -570,16 +570,7 @@ sl_op *jdbc_source_new(const conn_ctx *c, sl_error *e) {
     return NULL;
   }
   /* the declared columns against the table's */
-  sl_buf q = {0};
-  buf_printf(&q, "%s LIMIT 0", s->select);
-  PGresult *r = PQexec(s->pg, buf_cstr(&q));
-  buf_free(&q);
-  Oid *oids = xcalloc((size_t)s->ncols + 1, sizeof(Oid));
-  sl_status st = PQresultStatus(r) == PGRES_TUPLES_OK
-                     ? jdbc_check_types(s->pg, c, r, oids, e)
-                     : jdbc_fail(e, c->table, "reading the table", s->pg, r);
-  PQclear(r);
-  free(oids);
+  sl_status st = jdbc_check_table(s->pg, c, s->select, e);
   if (!st && s->offsets) st = load_cursor(s, e);
   if (st) {
     js_free(&s->base);

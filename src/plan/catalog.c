@@ -2,8 +2,8 @@
  * checked against the connector and format tables, ${VAR} substitution, --set overrides,
  * computed columns, WATERMARK, PRIMARY KEY), the processing-time attribute (a PROCTIME() column,
  * followed through projections), the shared located-failure helpers, and plan_compile walking
- * the statements (SET keys are in catalog_set.c). Must not bind queries (bind_query.c) or expressions
- * beyond calling plan_bind_expr, and must not build operators (physical.c). */
+ * the statements (SET keys are in catalog_set.c). Must not bind queries (bind_query.c) or
+ * expressions beyond calling plan_bind_expr, and must not build operators (physical.c). */
 #include <ctype.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -405,7 +405,8 @@ static void bind_create_table(binder *b, const sql_stmt *s) {
         plan_fail(b, cd->off, "metadata '%s' of connector '%s' is %s", mkey, t->conn->name,
                   arena_strdup(b->a, want));
       }
-      if (!t->phys_meta) t->phys_meta = arena_zalloc(b->a, sizeof(char *) * (size_t)(nphys ? nphys : 1));
+      if (!t->phys_meta)
+        t->phys_meta = arena_zalloc(b->a, sizeof(char *) * (size_t)(nphys ? nphys : 1));
     }
     if (!cd->computed) {
       if (mkey) t->phys_meta[phys.n] = mkey;

@@ -33,8 +33,8 @@ typedef struct cat_table {
   int ncols, nphys;
   const char **phys_names;
   sl_type *phys_types;
-  uint8_t *phys_nest; /* fmt_schema.nest: ROW levels of each physical column (ROW columns are
-                         flattened into leaves named by their path, "bid.auction") */
+  uint8_t *phys_nest;     /* fmt_schema.nest: ROW levels of each physical column (ROW columns are
+                             flattened into leaves named by their path, "bid.auction") */
   const char **phys_meta; /* METADATA columns: the connector's key per physical column (NULL
                              for a column of the records); NULL when there are none */
   sql_option *opts;
