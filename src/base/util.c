@@ -59,6 +59,7 @@ void buf_reserve(sl_buf *b, size_t extra) {
 }
 
 void buf_put(sl_buf *b, const void *p, size_t n) {
+  if (!n) return; /* p may be NULL then */
   buf_reserve(b, n);
   memcpy(b->data + b->len, p, n);
   b->len += n;

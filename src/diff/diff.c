@@ -1,8 +1,12 @@
-/* diff.c - the engine of `sluice diff`: rows of both inputs packed with their canonical key,
- * matched in a hash table per partition (one partition in memory, or many hash-partitioned to
- * temporary files when the inputs are larger than the memory bound), then each key classified
- * (matching, differing, missing, extra, duplicate) with per-column, per-window counts and the
- * first samples. Owns the result it fills; must not touch the readers or the reports. */
+/* diff.c - the engine of `sluice diff`. Per row it keeps the canonical key, a 128-bit
+ * fingerprint of the value cells as written (two independent hash sums over (column, bytes) of
+ * the non-NULL values), the window's text and the row's position in its input: no row is held.
+ * Keys are matched in a hash table (one partition in memory; past the memory bound the rows so
+ * far and the rest are hash-partitioned to temporary files and matched partition by
+ * partition). Equal bytes are equal values, so a key whose two fingerprints agree matches
+ * without its rows; the others (and every sample) are read again from the inputs by position
+ * and compared cell by cell with the value semantics (numbers exactly, timestamps as instants,
+ * tolerances). Owns the result it fills; must not touch the readers or the reports. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,12 +17,26 @@
 
 enum { CK_VALUE = -1, CK_IGNORED = -2 };
 
+/* A row as kept: the header, then the window text (wlen) and the canonical key (klen); 8-byte
+ * aligned in memory. order: the byte offset in its input, RIGHT's past 2^62, so samples come in
+ * LEFT's order, then RIGHT's. */
+typedef struct rec {
+  uint64_t order, fp1, fp2;
+  uint32_t len, wlen, klen;
+  uint8_t side, force; /* force: compare the rows even when the fingerprints agree */
+  uint8_t pad[2];
+} rec;
+
+#define ORDER_RIGHT ((uint64_t)1 << 62)
+
+static inline const char *rec_win(const rec *x) { return (const char *)(x + 1); }
+static inline const char *rec_key(const rec *x) { return (const char *)(x + 1) + x->wlen; }
+static inline size_t rec_size(const rec *x) { return sizeof(rec) + x->wlen + x->klen; }
+
 typedef struct entry {
   uint64_t hash;
-  const char *key; /* canonical key bytes */
-  uint32_t klen, lcount, rcount;
-  const char *lrow, *rrow; /* first packed row of each side */
-  uint64_t lseq, rseq;
+  const rec *l, *r; /* first row of each side */
+  uint32_t lcount, rcount;
 } entry;
 
 typedef struct poscache {
@@ -27,30 +45,53 @@ typedef struct poscache {
   int id;
 } poscache;
 
+typedef struct ucell {
+  int col;
+  diff_tag tag;
+  const char *s;
+  uint32_t len;
+} ucell;
+
+typedef struct block {
+  char *data;
+  size_t used, cap;
+} block;
+
 typedef struct eng {
   const diff_opts *o;
   diff_result *r;
-  int *kind; /* per column: key position, CK_VALUE or CK_IGNORED */
+  diff_reader *in[2];
+  uint64_t insize[2]; /* bytes of each input (0: unknown) */
+  int *kind;          /* per column: key position, CK_VALUE or CK_IGNORED */
   const diff_tol **tol;
   diff_trunc *tr;
+  uint32_t *stamp; /* per column: the last row that had it (a column twice in a row) */
+  uint32_t rowno;
   int ncolcap;
   int *keycol; /* per key: column id */
   int wincol;
   poscache *pc[2];
   int npc[2];
-  uint64_t seq[2];
-  /* partition in memory */
-  sl_arena mem;
+  /* the rows of the partition in memory */
+  block *blocks;
+  int nblocks, capblocks;
+  size_t held; /* bytes of rows and table */
+  size_t mem;  /* the bound */
   entry *tab;
   size_t tcap, tn;
+  struct pend { /* rows whose slot is being prefetched, inserted PEND rows later */
+    const rec *x;
+    uint64_t h;
+  } pend[16];
+  int npend, phead;
   /* spilling */
   int parts;
   FILE **files[2];
   char *dir;
-  sl_buf row, key;
-  struct ucell *rc; /* scratch: the cells of a right row */
+  sl_buf row, key, win;
+  ucell *uc[2]; /* the cells of the rows read again */
+  int ucap[2];
   uint8_t *used;
-  int rcap;
   int side;
   uint64_t win_hash_cap;
   int *win_idx; /* open addressing over r->windows */
@@ -76,6 +117,8 @@ static int col_of(eng *g, const char *name, size_t n) {
   int id = diff_col_id(c, name, n);
   if (id < before) return id;
   if (c->n > g->ncolcap) {
+    g->stamp = xrealloc(g->stamp, sizeof(uint32_t) * (size_t)c->cap);
+    memset(g->stamp + g->ncolcap, 0, sizeof(uint32_t) * (size_t)(c->cap - g->ncolcap));
     g->ncolcap = c->cap;
     g->kind = xrealloc(g->kind, sizeof(int) * (size_t)c->cap);
     g->tol = xrealloc(g->tol, sizeof(void *) * (size_t)c->cap);
@@ -124,85 +167,179 @@ static int cell_col(eng *g, int s, int i, const diff_cell *c) {
   return id;
 }
 
-/* ---- packed rows ---- */
-static void put32(sl_buf *b, uint32_t v) { buf_put(b, &v, 4); }
-static uint32_t get32(const char *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
+/* ---- fingerprints ---- */
+static inline uint64_t mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
 }
 
-typedef struct ucell {
-  int col;
-  diff_tag tag;
-  const char *s;
-  uint32_t len;
-} ucell;
-
-/* Walks the cells of a packed row: returns the position of the next one, NULL at the end. */
-static const char *cell_next(const char *p, const char *end, ucell *c) {
-  if (p >= end) return NULL;
-  c->col = (int)get32(p);
-  c->tag = (diff_tag)(uint8_t)p[4];
-  c->len = get32(p + 5);
-  c->s = p + 9;
-  return p + 9 + c->len;
+/* FNV-1a, a hash family independent of state_hash for the second sum */
+static inline uint64_t fnv64(const char *s, size_t n, uint64_t h) {
+  for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
+  return h;
 }
 
-/* ---- the in-memory table ---- */
+/* ---- the rows of a partition ---- */
 static void tab_grow(eng *g) {
   size_t ncap = g->tcap ? g->tcap * 2 : 1024;
   entry *t = xcalloc(ncap, sizeof(entry));
   for (size_t i = 0; i < g->tcap; i++) {
     entry *x = &g->tab[i];
-    if (!x->key) continue;
+    if (!x->lcount && !x->rcount) continue;
     size_t j = x->hash & (ncap - 1);
-    while (t[j].key) j = (j + 1) & (ncap - 1);
+    while (t[j].lcount || t[j].rcount) j = (j + 1) & (ncap - 1);
     t[j] = *x;
   }
   free(g->tab);
+  g->held += (ncap - g->tcap) * sizeof(entry);
   g->tab = t;
   g->tcap = ncap;
 }
 
-/* rec: [u64 seq][u32 klen][key][u32 rowlen][row] */
-static void tab_add(eng *g, int side, const char *rec) {
-  uint64_t seq;
-  memcpy(&seq, rec, 8);
-  uint32_t klen = get32(rec + 8);
-  const char *key = rec + 12;
-  const char *row = key + klen + 4; /* past the row's length */
-  uint64_t h = state_hash(key, klen);
+static void tab_add(eng *g, const rec *x, uint64_t h) {
   if ((g->tn + 1) * 4 > g->tcap * 3) tab_grow(g);
   size_t j = h & (g->tcap - 1);
-  while (g->tab[j].key &&
-         !(g->tab[j].hash == h && g->tab[j].klen == klen && !memcmp(g->tab[j].key, key, klen)))
-    j = (j + 1) & (g->tcap - 1);
-  entry *x = &g->tab[j];
-  if (!x->key) {
-    x->key = key;
-    x->klen = klen;
-    x->hash = h;
+  const char *key = rec_key(x);
+  for (;; j = (j + 1) & (g->tcap - 1)) {
+    entry *t = &g->tab[j];
+    if (!t->lcount && !t->rcount) break;
+    if (t->hash != h) continue;
+    const rec *o = t->l ? t->l : t->r;
+    if (o->klen == x->klen && !memcmp(rec_key(o), key, x->klen)) break;
+  }
+  entry *t = &g->tab[j];
+  if (!t->lcount && !t->rcount) {
+    t->hash = h;
     g->tn++;
   }
-  if (side == 0 && !x->lcount++) {
-    x->lrow = row;
-    x->lseq = seq;
-  }
-  if (side == 1 && !x->rcount++) {
-    x->rrow = row;
-    x->rseq = seq;
-  }
+  if (x->side == 0 && !t->lcount++) t->l = x;
+  if (x->side == 1 && !t->rcount++) t->r = x;
 }
 
-static void rec_store(eng *g, int side, const char *rec, size_t n) {
-  char *c = arena_alloc(&g->mem, n);
-  memcpy(c, rec, n);
-  tab_add(g, side, c);
+enum { PEND = 16 };
+
+/* Inserts the pending rows in their order (the first row of a key stays the first). */
+static void tab_flush(eng *g) {
+  for (; g->npend; g->npend--, g->phead = (g->phead + 1) % PEND)
+    tab_add(g, g->pend[g->phead].x, g->pend[g->phead].h);
+}
+
+/* Queues a row for the table and prefetches its slot: the probes of consecutive rows overlap
+ * instead of waiting on one cache miss each. */
+static void tab_push(eng *g, const rec *x, uint64_t h) {
+  if ((g->tn + (size_t)g->npend + 1) * 4 > g->tcap * 3) {
+    tab_flush(g);
+    tab_grow(g);
+  }
+  __builtin_prefetch(&g->tab[h & (g->tcap - 1)]);
+  if (g->npend >= PEND / 2) { /* half way: its slot is in cache, prefetch the row it holds */
+    const struct pend *m = &g->pend[(g->phead + g->npend - PEND / 2) % PEND];
+    const entry *t = &g->tab[m->h & (g->tcap - 1)];
+    if (t->hash == m->h && (t->l || t->r)) __builtin_prefetch(t->l ? t->l : t->r);
+  }
+  if (g->npend == PEND) {
+    tab_add(g, g->pend[g->phead].x, g->pend[g->phead].h);
+    g->phead = (g->phead + 1) % PEND;
+    g->npend--;
+  }
+  g->pend[(g->phead + g->npend++) % PEND] = (struct pend){x, h};
+}
+
+/* Copies a row into the blocks (8-byte aligned) and indexes it. */
+static void rec_keep(eng *g, const rec *x, uint64_t h) {
+  size_t n = (rec_size(x) + 7) & ~(size_t)7;
+  block *b = g->nblocks ? &g->blocks[g->nblocks - 1] : NULL;
+  if (!b || b->cap - b->used < n) {
+    if (g->nblocks == g->capblocks) {
+      g->capblocks = g->capblocks ? g->capblocks * 2 : 16;
+      g->blocks = xrealloc(g->blocks, sizeof(block) * (size_t)g->capblocks);
+    }
+    b = &g->blocks[g->nblocks++];
+    size_t bs = g->mem / 16; /* 64 KB to 4 MB: small against the bound */
+    bs = bs < ((size_t)64 << 10) ? (size_t)64 << 10 : bs > ((size_t)4 << 20) ? (size_t)4 << 20 : bs;
+    b->cap = n > bs ? n : bs;
+    b->data = xmalloc(b->cap);
+    b->used = 0;
+  }
+  rec *c = (rec *)(void *)(b->data + b->used);
+  memcpy(c, x, rec_size(x));
+  b->used += n;
+  g->held += n;
+  tab_push(g, c, h);
+}
+
+static void part_reset(eng *g) {
+  g->npend = g->phead = 0;
+  free(g->tab);
+  g->tab = NULL;
+  g->tcap = g->tn = 0;
+  for (int i = 0; i < g->nblocks; i++) free(g->blocks[i].data);
+  g->nblocks = 0;
+  g->held = 0;
+}
+
+static sl_status rec_spill(eng *g, const rec *x, uint64_t h, sl_error *e) {
+  /* the high bits pick the partition: the table inside it indexes by the low ones */
+  FILE *f = g->files[x->side][(h >> 40) % (uint64_t)g->parts];
+  size_t n = rec_size(x);
+  if (fwrite(x, 1, n, f) != n)
+    return err_set(e, SL_ERUNTIME, "cannot write a temporary partition in %s", g->dir);
+  return SL_OK;
+}
+
+/* Past the memory bound: the rows so far go to partition files, and so do the rest. The number
+ * of partitions is what the bytes held so far project for the whole input. */
+static sl_status spill_start(eng *g, uint64_t done, sl_error *e) {
+  uint64_t total = g->insize[0] + g->insize[1];
+  double frac = total && done ? (double)done / (double)total : 0.25;
+  if (frac > 1) frac = 1;
+  double need = (double)g->held / frac * 1.3;
+  int parts = (int)(need / (double)g->mem) + 1;
+  g->parts = parts < 2 ? 2 : parts > 256 ? 256 : parts; /* two files each: under 1024 fds */
+  const char *td = g->o->tmpdir ? g->o->tmpdir : getenv("TMPDIR");
+  if (!td || !*td) td = "/tmp";
+  g->dir = xmalloc(strlen(td) + 32);
+  sprintf(g->dir, "%s/sluice-diff-XXXXXX", td);
+  if (!mkdtemp(g->dir)) {
+    free(g->dir);
+    g->dir = NULL;
+    g->parts = 0;
+    return err_set(e, SL_ERUNTIME, "cannot create a temporary directory in %s", td);
+  }
+  sl_buf p = {0};
+  for (int s = 0; s < 2; s++) {
+    g->files[s] = xcalloc((size_t)g->parts, sizeof(FILE *));
+    for (int i = 0; i < g->parts; i++) {
+      p.len = 0;
+      buf_printf(&p, "%s/%c%d", g->dir, s ? 'r' : 'l', i);
+      g->files[s][i] = fopen(buf_cstr(&p), "w+b");
+      if (!g->files[s][i]) {
+        sl_status st = err_set(e, SL_ERUNTIME, "cannot create %s", p.data);
+        buf_free(&p);
+        return st;
+      }
+      unlink(p.data); /* gone when closed, even after a crash */
+    }
+  }
+  buf_free(&p);
+  sl_status st = SL_OK;
+  for (int b = 0; !st && b < g->nblocks; b++)
+    for (size_t at = 0; !st && at < g->blocks[b].used;) {
+      const rec *x = (const rec *)(const void *)(g->blocks[b].data + at);
+      st = rec_spill(g, x, state_hash(rec_key(x), x->klen), e);
+      at += (rec_size(x) + 7) & ~(size_t)7;
+    }
+  part_reset(g);
+  return st;
 }
 
 /* ---- rows in ---- */
-static sl_status on_row(void *ctx, const diff_cell *cells, int n, sl_error *e) {
+static sl_status on_row(void *ctx, const diff_cell *cells, int n, const diff_pos *pos,
+                        sl_error *e) {
   eng *g = ctx;
   int s = g->side;
   const diff_opts *o = g->o;
@@ -212,9 +349,8 @@ static sl_status on_row(void *ctx, const diff_cell *cells, int n, sl_error *e) {
     g->r->left_rows++;
   int ids[n > 0 ? n : 1];
   for (int i = 0; i < n; i++) ids[i] = cell_col(g, s, i, &cells[i]);
-  sl_buf *k = &g->key, *b = &g->row;
+  sl_buf *k = &g->key, *w = &g->win;
   k->len = 0;
-  b->len = 0;
   bool null_key = false;
   for (int q = 0; q < o->nkeys; q++) {
     const diff_cell *c = NULL;
@@ -224,60 +360,97 @@ static sl_status on_row(void *ctx, const diff_cell *cells, int n, sl_error *e) {
     diff_key_canon(c ? c->tag : DT_NULL, c ? c->s : "", c ? c->len : 0, k);
   }
   if (null_key) g->r->null_keys++;
-  uint64_t seq = g->seq[s]++ + (s ? (uint64_t)1 << 62 : 0);
-  buf_put(b, &seq, 8);
-  put32(b, (uint32_t)k->len);
-  buf_put(b, k->data, k->len);
-  size_t lenpos = b->len;
-  put32(b, 0);
+  rec x = {.order = pos->off + (s ? ORDER_RIGHT : 0), .len = pos->len, .side = (uint8_t)s};
+  uint64_t f1 = 0, f2 = 0;
+  const diff_cell *wc = NULL;
+  if (!++g->rowno) { /* the stamps wrap: start over */
+    memset(g->stamp, 0, sizeof(uint32_t) * (size_t)g->ncolcap);
+    g->rowno = 1;
+  }
   for (int i = 0; i < n; i++) {
-    if (g->kind[ids[i]] == CK_IGNORED) continue;
-    put32(b, (uint32_t)ids[i]);
-    buf_putc(b, (char)cells[i].tag);
-    put32(b, (uint32_t)cells[i].len);
-    buf_put(b, cells[i].s, cells[i].len);
+    int id = ids[i];
+    if (id == g->wincol) wc = &cells[i];
+    if (g->stamp[id] == g->rowno) x.force = 1; /* a column twice: the rows decide */
+    g->stamp[id] = g->rowno;
+    if (g->kind[id] != CK_VALUE || cells[i].tag == DT_NULL) continue; /* NULL = absent */
+    uint64_t salt = (uint64_t)(id + 1) * 0x9e3779b97f4a7c15ULL;
+    f1 += mix64(state_hash(cells[i].s, cells[i].len) ^ salt);
+    f2 += mix64(fnv64(cells[i].s, cells[i].len, 0xcbf29ce484222325ULL ^ salt));
   }
-  uint32_t rowlen = (uint32_t)(b->len - lenpos - 4);
-  memcpy(b->data + lenpos, &rowlen, 4);
+  x.fp1 = f1;
+  x.fp2 = f2;
+  w->len = 0;
+  if (o->window_col) {
+    if (wc)
+      diff_cell_text(wc->tag, wc->s, wc->len, w);
+    else
+      diff_cell_text(DT_NULL, "", 0, w);
+  }
+  x.wlen = (uint32_t)w->len;
+  x.klen = (uint32_t)k->len;
+  sl_buf *b = &g->row;
+  b->len = 0;
+  buf_put(b, &x, sizeof x);
+  buf_put(b, w->data, w->len);
+  buf_put(b, k->data, k->len);
+  const rec *xr = (const rec *)(const void *)b->data;
+  uint64_t h = state_hash(k->data, k->len);
   if (!g->parts) {
-    rec_store(g, s, b->data, b->len);
-    return SL_OK;
+    /* the row, and the table it may double into while the old one is still there */
+    bool grow = (g->tn + (size_t)g->npend + 1) * 4 > g->tcap * 3;
+    size_t need = b->len + 8 + (grow ? (g->tcap ? 2 * g->tcap : 1024) * sizeof(entry) : 0);
+    if (g->held && g->held + need > g->mem) {
+      sl_status st = spill_start(g, (s ? g->insize[0] : 0) + pos->off, e);
+      if (st) return st;
+    }
   }
-  /* the high bits pick the partition: the table inside it indexes by the low ones */
-  FILE *f = g->files[s][(state_hash(k->data, k->len) >> 40) % (uint64_t)g->parts];
-  uint32_t total = (uint32_t)b->len;
-  if (fwrite(&total, 4, 1, f) != 1 || fwrite(b->data, 1, b->len, f) != b->len)
-    return err_set(e, SL_ERUNTIME, "cannot write a temporary partition in %s", g->dir);
+  if (g->parts) return rec_spill(g, xr, h, e);
+  rec_keep(g, xr, h);
   return SL_OK;
 }
 
 /* ---- classification ---- */
-static void row_json(eng *g, const char *row, bool keys, sl_buf *out) {
-  uint32_t n = get32(row - 4);
-  const char *p = row, *end = row + n;
-  ucell c;
+/* Reads the row again: its cells with their column ids (ignored columns left out). */
+static sl_status row_cells(eng *g, const rec *x, int *n, sl_error *e) {
+  int s = x->side;
+  diff_pos pos = {x->order & (ORDER_RIGHT - 1), x->len};
+  const diff_cell *c;
+  int m;
+  sl_status st = diff_reader_fetch(g->in[s], &pos, &c, &m, e);
+  if (st) return st;
+  if (m > g->ucap[s]) {
+    g->ucap[s] = m;
+    g->uc[s] = xrealloc(g->uc[s], sizeof(ucell) * (size_t)m);
+  }
+  int k = 0;
+  for (int i = 0; i < m; i++) {
+    int id = cell_col(g, s, i, &c[i]);
+    if (g->kind[id] == CK_IGNORED) continue;
+    g->uc[s][k++] = (ucell){id, c[i].tag, c[i].s, (uint32_t)c[i].len};
+  }
+  *n = k;
+  return SL_OK;
+}
+
+static void row_json(eng *g, const ucell *c, int n, bool keys, sl_buf *out) {
   bool first = true;
   buf_putc(out, '{');
-  while ((p = cell_next(p, end, &c))) {
-    if ((g->kind[c.col] >= 0) != keys) continue;
+  for (int i = 0; i < n; i++) {
+    if ((g->kind[c[i].col] >= 0) != keys) continue;
     if (!first) buf_puts(out, ", ");
     first = false;
-    diff_cell_json(DT_STR, g->r->cols.names[c.col], strlen(g->r->cols.names[c.col]), out);
+    const char *name = g->r->cols.names[c[i].col];
+    diff_cell_json(DT_STR, name, strlen(name), out);
     buf_puts(out, ": ");
-    diff_cell_json(c.tag, c.s, c.len, out);
+    diff_cell_json(c[i].tag, c[i].s, c[i].len, out);
   }
   buf_putc(out, '}');
 }
 
-static diff_window *window_of(eng *g, const char *row) {
-  if (g->wincol < 0) return NULL;
-  uint32_t n = get32(row - 4);
-  const char *p = row, *end = row + n;
-  ucell c = {0}, w = {.tag = DT_NULL, .s = "", .len = 0};
-  while ((p = cell_next(p, end, &c)))
-    if (c.col == g->wincol) w = c;
+static diff_window *window_of(eng *g, const rec *x) {
+  if (!g->o->window_col || g->wincol < 0) return NULL;
   sl_buf t = {0};
-  diff_cell_text(w.tag, w.s, w.len, &t);
+  buf_put(&t, rec_win(x), x->wlen);
   buf_cstr(&t);
   diff_result *r = g->r;
   uint64_t h = state_hash(t.data, t.len);
@@ -312,12 +485,21 @@ static diff_window *window_of(eng *g, const char *row) {
   }
 }
 
-static void sample_add(eng *g, const entry *x, const char *kind, const char *cols) {
+/* The first samples in input order: a later difference replaces the last kept one. */
+static sl_status sample_add(eng *g, const entry *x, const char *kind, const char *cols,
+                            sl_error *e) {
   diff_result *r = g->r;
-  uint64_t order = x->lcount ? x->lseq : x->rseq;
+  uint64_t order = x->lcount ? x->l->order : x->r->order;
   int cap = g->o->samples;
-  if (cap <= 0) return;
-  if (r->nsamples == cap && r->samples[cap - 1].order < order) return;
+  if (cap <= 0) return SL_OK;
+  if (r->nsamples == cap && r->samples[cap - 1].order < order) return SL_OK;
+  int n[2] = {0, 0};
+  for (int s = 0; s < 2; s++) {
+    const rec *y = s ? x->r : x->l;
+    if (!y) continue;
+    sl_status st = row_cells(g, y, &n[s], e);
+    if (st) return st;
+  }
   if (r->nsamples == cap) { /* drop the last */
     diff_sample *d = &r->samples[--r->nsamples];
     free(d->key);
@@ -329,66 +511,59 @@ static void sample_add(eng *g, const entry *x, const char *kind, const char *col
   while (at > 0 && r->samples[at - 1].order > order) at--;
   memmove(&r->samples[at + 1], &r->samples[at], sizeof(diff_sample) * (size_t)(r->nsamples - at));
   r->nsamples++;
-  diff_sample *s = &r->samples[at];
-  memset(s, 0, sizeof *s);
-  s->order = order;
-  s->kind = kind;
+  diff_sample *d = &r->samples[at];
+  memset(d, 0, sizeof *d);
+  d->order = order;
+  d->kind = kind;
   sl_buf b = {0};
-  row_json(g, x->lrow ? x->lrow : x->rrow, true, &b);
-  s->key = xstrndup(b.data, b.len);
-  if (x->lrow) {
+  int ks = x->l ? 0 : 1;
+  row_json(g, g->uc[ks], n[ks], true, &b);
+  d->key = xstrndup(b.data, b.len);
+  for (int s = 0; s < 2; s++) {
+    if (!(s ? x->r : x->l)) continue;
     b.len = 0;
-    row_json(g, x->lrow, false, &b);
-    s->left = xstrndup(b.data, b.len);
+    row_json(g, g->uc[s], n[s], false, &b);
+    char *j = xstrndup(b.data, b.len);
+    if (s)
+      d->right = j;
+    else
+      d->left = j;
   }
-  if (x->rrow) {
-    b.len = 0;
-    row_json(g, x->rrow, false, &b);
-    s->right = xstrndup(b.data, b.len);
-  }
-  if (cols) s->cols = xstrdup(cols);
+  if (cols) d->cols = xstrdup(cols);
   buf_free(&b);
+  return SL_OK;
 }
 
-static bool compare_rows(eng *g, const char *l, const char *rr, sl_buf *cols) {
+/* Compares the two rows cell by cell; the differing columns go to cols as a JSON array. */
+static bool compare_rows(eng *g, int ln, int rn, sl_buf *cols) {
   diff_result *r = g->r;
-  /* the right row's cells */
-  uint32_t rn = get32(rr - 4), ln = get32(l - 4);
-  int nr = 0;
-  const char *p = rr;
-  ucell c;
-  while ((p = cell_next(p, rr + rn, &c))) {
-    if (nr == g->rcap) {
-      g->rcap = g->rcap ? g->rcap * 2 : 64;
-      g->rc = xrealloc(g->rc, sizeof(ucell) * (size_t)g->rcap);
-      g->used = xrealloc(g->used, (size_t)g->rcap);
-    }
-    g->rc[nr++] = c;
+  const ucell *lc = g->uc[0], *rc = g->uc[1];
+  if (rn) {
+    g->used = xrealloc(g->used, (size_t)rn);
+    memset(g->used, 0, (size_t)rn);
   }
-  ucell *rc = g->rc;
   uint8_t *used = g->used;
-  if (nr) memset(used, 0, (size_t)nr);
   bool same = true;
   cols->len = 0;
-  p = l;
-  while ((p = cell_next(p, l + ln, &c))) {
-    if (g->kind[c.col] != CK_VALUE) continue;
+  for (int k = 0; k < ln; k++) {
+    const ucell *c = &lc[k];
+    if (g->kind[c->col] != CK_VALUE) continue;
     const ucell *o = NULL;
-    for (int i = 0; i < nr && !o; i++)
-      if (rc[i].col == c.col && !used[i]) {
+    for (int i = 0; i < rn && !o; i++)
+      if (rc[i].col == c->col && !used[i]) {
         o = &rc[i];
         used[i] = 1;
       }
     diff_tag ot = o ? o->tag : DT_NULL;
-    if (!diff_cell_equal(c.tag, c.s, c.len, ot, o ? o->s : "", o ? o->len : 0, g->tol[c.col],
-                         g->tr[c.col])) {
+    if (!diff_cell_equal(c->tag, c->s, c->len, ot, o ? o->s : "", o ? o->len : 0, g->tol[c->col],
+                         g->tr[c->col])) {
       same = false;
-      r->col_diffs[c.col]++;
+      r->col_diffs[c->col]++;
       buf_puts(cols, cols->len ? ", " : "[");
-      diff_cell_json(DT_STR, r->cols.names[c.col], strlen(r->cols.names[c.col]), cols);
+      diff_cell_json(DT_STR, r->cols.names[c->col], strlen(r->cols.names[c->col]), cols);
     }
   }
-  for (int i = 0; i < nr; i++) {
+  for (int i = 0; i < rn; i++) {
     if (used[i] || g->kind[rc[i].col] != CK_VALUE || rc[i].tag == DT_NULL) continue;
     same = false; /* a value on the right only (NULL or absent on the left) */
     r->col_diffs[rc[i].col]++;
@@ -400,13 +575,15 @@ static bool compare_rows(eng *g, const char *l, const char *rr, sl_buf *cols) {
   return same;
 }
 
-static void classify(eng *g) {
+static sl_status classify(eng *g, sl_error *e) {
   diff_result *r = g->r;
+  tab_flush(g);
   sl_buf cols = {0};
-  for (size_t i = 0; i < g->tcap; i++) {
+  sl_status st = SL_OK;
+  for (size_t i = 0; !st && i < g->tcap; i++) {
     entry *x = &g->tab[i];
-    if (!x->key) continue;
-    diff_window *w = window_of(g, x->lrow ? x->lrow : x->rrow);
+    if (!x->lcount && !x->rcount) continue;
+    diff_window *w = window_of(g, x->l ? x->l : x->r);
     if (w) {
       w->left_rows += x->lcount;
       w->right_rows += x->rcount;
@@ -423,11 +600,20 @@ static void classify(eng *g) {
     } else if (!x->lcount) {
       slot = &r->extra;
       kind = "extra";
-    } else if (compare_rows(g, x->lrow, x->rrow, &cols)) {
-      r->matching++;
-      if (w) w->matching++;
-      continue;
     } else {
+      bool same = x->l->fp1 == x->r->fp1 && x->l->fp2 == x->r->fp2 && !x->l->force && !x->r->force;
+      if (!same) {
+        int ln, rn;
+        st = row_cells(g, x->l, &ln, e);
+        if (!st) st = row_cells(g, x->r, &rn, e);
+        if (st) break;
+        same = compare_rows(g, ln, rn, &cols);
+      }
+      if (same) {
+        r->matching++;
+        if (w) w->matching++;
+        continue;
+      }
       slot = &r->differing;
       kind = "differing";
       cl = cols.data;
@@ -440,41 +626,43 @@ static void classify(eng *g) {
                                                : &w->differing;
       ++*ws;
     }
-    sample_add(g, x, kind, cl);
+    st = sample_add(g, x, kind, cl, e);
   }
   buf_free(&cols);
+  return st;
 }
 
-static void part_reset(eng *g) {
-  free(g->tab);
-  g->tab = NULL;
-  g->tcap = g->tn = 0;
-  arena_reset(&g->mem);
-}
-
-static sl_status part_load(eng *g, int side, FILE *f, sl_error *e) {
+static sl_status part_load(eng *g, FILE *f, sl_error *e) {
   rewind(f);
-  uint32_t n;
+  rec h;
   sl_buf b = {0};
-  while (fread(&n, 4, 1, f) == 1) {
-    char *c = arena_alloc(&g->mem, n);
-    if (fread(c, 1, n, f) != n) {
-      buf_free(&b);
-      return err_set(e, SL_ERUNTIME, "cannot read a temporary partition in %s", g->dir);
+  sl_status st = SL_OK;
+  while (!st && fread(&h, sizeof h, 1, f) == 1) {
+    b.len = 0;
+    buf_put(&b, &h, sizeof h);
+    size_t more = (size_t)h.wlen + h.klen;
+    buf_reserve(&b, more);
+    if (more && fread(b.data + b.len, 1, more, f) != more) {
+      st = err_set(e, SL_ERUNTIME, "cannot read a temporary partition in %s", g->dir);
+      break;
     }
-    tab_add(g, side, c);
+    b.len += more;
+    const rec *x = (const rec *)(const void *)b.data;
+    rec_keep(g, x, state_hash(rec_key(x), x->klen));
   }
+  if (!st && ferror(f))
+    st = err_set(e, SL_ERUNTIME, "cannot read a temporary partition in %s", g->dir);
   buf_free(&b);
-  return SL_OK;
-}
-
-static int64_t file_size(const char *path) {
-  struct stat st;
-  return strcmp(path, "-") && !stat(path, &st) ? (int64_t)st.st_size : -1;
+  return st;
 }
 
 static int win_cmp(const void *a, const void *b) {
   return strcmp(((const diff_window *)a)->value, ((const diff_window *)b)->value);
+}
+
+static uint64_t size_of(const char *path) {
+  struct stat st;
+  return strcmp(path, "-") && !stat(path, &st) && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 }
 
 sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff_result *r,
@@ -483,58 +671,29 @@ sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff
   double w0 = clock_wall_seconds(), c0 = clock_cpu_seconds();
   eng g = {.o = o, .r = r, .wincol = -1};
   g.keycol = xcalloc((size_t)o->nkeys + 1, sizeof(int));
-  arena_init(&g.mem, 1 << 20);
+  g.mem = o->memory ? o->memory : (size_t)512 << 20;
+  g.insize[0] = size_of(left);
+  g.insize[1] = size_of(right);
   if (o->samples > 0) r->samples = xcalloc((size_t)o->samples + 1, sizeof(diff_sample));
-  /* in memory: about 2.5 bytes per input byte (packed rows, keys, the table) */
-  int64_t ls = file_size(left), rs = file_size(right);
-  double need = ls < 0 || rs < 0 ? 0 : 2.5 * (double)(ls + rs);
-  size_t mem = o->memory ? o->memory : (size_t)512 << 20;
-  sl_status st = SL_OK;
-  if (need > (double)mem) {
-    g.parts = (int)(need * 1.25 / (double)mem) + 1;
-    if (g.parts > 256) g.parts = 256; /* two files each: stay under the usual 1024 descriptors */
-    const char *td = o->tmpdir ? o->tmpdir : getenv("TMPDIR");
-    g.dir = xmalloc(strlen(td && *td ? td : "/tmp") + 32);
-    sprintf(g.dir, "%s/sluice-diff-XXXXXX", td && *td ? td : "/tmp");
-    if (!mkdtemp(g.dir)) {
-      st = err_set(e, SL_ERUNTIME, "cannot create a temporary directory in %s", td ? td : "/tmp");
-      g.parts = 0;
-    }
-    for (int s = 0; !st && s < 2; s++) {
-      g.files[s] = xcalloc((size_t)g.parts, sizeof(FILE *));
-      for (int i = 0; i < g.parts && !st; i++) {
-        char *p = arena_printf(&g.mem, "%s/%c%d", g.dir, s ? 'r' : 'l', i);
-        g.files[s][i] = fopen(p, "w+b");
-        if (!g.files[s][i])
-          st = err_set(e, SL_ERUNTIME, "cannot create %s", p);
-        else
-          unlink(p); /* gone when closed, even after a crash */
-      }
-    }
+  sl_status st = diff_reader_open(left, o->in_fmt, o->tmpdir, &g.in[0], e);
+  if (!st) st = diff_reader_open(right, o->in_fmt, o->tmpdir, &g.in[1], e);
+  for (int s = 0; !st && s < 2; s++) {
+    g.side = s;
+    st = diff_reader_scan(g.in[s], on_row, &g, e);
   }
-  r->partitions = g.parts ? g.parts : 1;
-  if (!st) {
-    g.side = 0;
-    st = diff_read_file(left, o->in_fmt, on_row, &g, e);
-  }
-  if (!st) {
-    g.side = 1;
-    st = diff_read_file(right, o->in_fmt, on_row, &g, e);
-  }
-  if (!st && !g.parts) classify(&g);
+  if (!st && !g.parts) st = classify(&g, e);
   for (int i = 0; !st && i < g.parts; i++) {
     part_reset(&g);
-    st = part_load(&g, 0, g.files[0][i], e);
-    if (!st) st = part_load(&g, 1, g.files[1][i], e);
-    if (!st) classify(&g);
-    fclose(g.files[0][i]);
-    fclose(g.files[1][i]);
-    g.files[0][i] = g.files[1][i] = NULL;
+    st = part_load(&g, g.files[0][i], e);
+    if (!st) st = part_load(&g, g.files[1][i], e);
+    if (!st) st = classify(&g, e);
   }
+  r->partitions = g.parts ? g.parts : 1;
   for (int s = 0; s < 2; s++) {
     for (int i = 0; g.files[s] && i < g.parts; i++)
       if (g.files[s][i]) fclose(g.files[s][i]);
     free(g.files[s]);
+    diff_reader_free(g.in[s]);
   }
   if (g.dir) rmdir(g.dir);
   free(g.dir);
@@ -543,20 +702,22 @@ sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff
   r->seconds = clock_wall_seconds() - w0;
   r->cpu_seconds = clock_cpu_seconds() - c0;
   part_reset(&g);
-  arena_free(&g.mem);
+  free(g.blocks);
   for (int s = 0; s < 2; s++) {
     for (int i = 0; i < g.npc[s]; i++) free(g.pc[s][i].name);
     free(g.pc[s]);
+    free(g.uc[s]);
   }
   free(g.kind);
   free(g.tol);
   free(g.tr);
+  free(g.stamp);
   free(g.keycol);
-  free(g.rc);
   free(g.used);
   free(g.win_idx);
   buf_free(&g.row);
   buf_free(&g.key);
+  buf_free(&g.win);
   return st;
 }
 

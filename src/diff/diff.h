@@ -1,7 +1,8 @@
 /* diff.h - `sluice diff`: two result sets compared key by key. Public header of the diff
  * subsystem: options, the reader of JSON-lines and CSV files into untyped cells, the value
- * semantics (exact decimal comparison, tolerances, timestamps as instants), the engine (in
- * memory, or hash-partitioned to temporary files past a memory bound) and the reports (text,
+ * semantics (exact decimal comparison, tolerances, timestamps as instants), the engine (a key,
+ * a value fingerprint and a position per row, in memory or hash-partitioned to temporary files
+ * past a memory bound; rows read again only where fingerprints differ) and the reports (text,
  * JSON, HTML, history lines).
  *
  * Values are untyped cells as read: NULL, a JSON number, a JSON string, true/false, or CSV
@@ -72,8 +73,7 @@ typedef struct diff_opts {
   const char *left_name, *right_name; /* as given, for the report */
 } diff_opts;
 
-/* ---- a row: packed cells ----
- * [u32 ncells] then per cell [u32 col][u8 tag][u32 len][bytes], col an index in diff_cols. */
+/* ---- rows: cells read from an input, columns numbered by name in diff_cols ---- */
 typedef struct diff_cols {
   char **names;
   int n, cap;
@@ -89,10 +89,26 @@ typedef struct diff_cell {
   size_t len;
 } diff_cell;
 
-typedef sl_status (*diff_row_fn)(void *ctx, const diff_cell *cells, int n, sl_error *e);
-/* Reads a JSON-lines or CSV file (fmt DF_AUTO: by extension, .csv is CSV, else JSON lines) and
- * calls fn per row. Errors name the file and line. */
-sl_status diff_read_file(const char *path, diff_fmt fmt, diff_row_fn fn, void *ctx, sl_error *e);
+/* Where a row is in its input: a byte offset and length (the bytes fetched to read it again). */
+typedef struct diff_pos {
+  uint64_t off;
+  uint32_t len;
+} diff_pos;
+
+typedef sl_status (*diff_row_fn)(void *ctx, const diff_cell *cells, int n, const diff_pos *pos,
+                                 sl_error *e);
+/* A JSON-lines or CSV input (fmt DF_AUTO: by extension, .csv is CSV, else JSON lines; "-" is
+ * standard input). Standard input and FIFOs are copied to an unlinked file in tmpdir (NULL:
+ * $TMPDIR or /tmp) so that rows can be read again. Errors name the file and line. */
+typedef struct diff_reader diff_reader;
+sl_status diff_reader_open(const char *path, diff_fmt fmt, const char *tmpdir, diff_reader **out,
+                           sl_error *e);
+/* Calls fn per row, with its position. */
+sl_status diff_reader_scan(diff_reader *d, diff_row_fn fn, void *ctx, sl_error *e);
+/* Reads the row at pos again (after the scan); its cells stay valid until the next fetch. */
+sl_status diff_reader_fetch(diff_reader *d, const diff_pos *pos, const diff_cell **cells, int *n,
+                            sl_error *e);
+void diff_reader_free(diff_reader *d);
 
 /* ---- the result ---- */
 typedef struct diff_sample {

@@ -2,10 +2,14 @@
  * size) into untyped cells, one callback per row. JSON: one object per line, values kept as
  * written (numbers as their text, nested objects and arrays as raw JSON). CSV: a header line
  * names the columns, RFC 4180 quoting, an unquoted empty field is NULL and a quoted "" is the
- * empty string. Owns its buffers; must not touch the engine or the reports. */
+ * empty string. Each row's position (offset, length) is handed out with it, and a row is read
+ * again from it (diff_reader_fetch); standard input and FIFOs are first copied to an unlinked
+ * temporary file. Owns its buffers; must not touch the engine or the reports. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "diff.h"
 
@@ -154,6 +158,7 @@ static sl_status json_line(rd *r, const char *p, const char *end, bool *row, sl_
     p++;
     diff_cell *c = cell_add(r);
     if (!json_str(r, &p, end, &c->name, &c->nlen)) goto bad;
+    if (memchr(c->name, 0, c->nlen)) goto nul;
     p = ws(p, end);
     if (p >= end || *p != ':') goto bad;
     p = ws(p + 1, end);
@@ -196,6 +201,9 @@ static sl_status json_line(rd *r, const char *p, const char *end, bool *row, sl_
   return SL_OK;
 bad:
   return err_set(e, SL_EDATA, "%s:%llu: not a JSON object on one line", r->path,
+                 (unsigned long long)r->line);
+nul:
+  return err_set(e, SL_EDATA, "%s:%llu: a column name with a NUL character", r->path,
                  (unsigned long long)r->line);
 }
 
@@ -271,84 +279,198 @@ static bool ends_with(const char *s, const char *suf) {
   return n >= m && str_ieq(s + n - m, suf);
 }
 
-/* Moves the unread bytes to the front and reads more (growing a full buffer). */
-static sl_status refill(FILE *f, const char *path, char **buf, size_t *cap, size_t *lo, size_t *hi,
-                        bool *eof, sl_error *e) {
-  memmove(*buf, *buf + *lo, *hi - *lo);
+struct diff_reader {
+  rd r;
+  diff_fmt fmt;
+  FILE *f;
+  char *buf; /* scan buffer */
+  size_t cap;
+  sl_buf rec; /* fetch buffer */
+};
+
+/* Moves the unread bytes to the front and reads more (growing a full buffer). *base is the
+ * file offset of buf[0]. */
+static sl_status refill(diff_reader *d, size_t *lo, size_t *hi, uint64_t *base, bool *eof,
+                        sl_error *e) {
+  memmove(d->buf, d->buf + *lo, *hi - *lo);
+  *base += *lo;
   *hi -= *lo;
   *lo = 0;
-  if (*cap - *hi < (1 << 16)) *buf = xrealloc(*buf, *cap *= 2);
-  size_t got = fread(*buf + *hi, 1, *cap - *hi, f);
-  if (!got && ferror(f))
-    return err_set(e, SL_ERUNTIME, "cannot read '%s': %s", path, strerror(errno));
+  if (d->cap - *hi < (1 << 16)) d->buf = xrealloc(d->buf, d->cap *= 2);
+  size_t got = fread(d->buf + *hi, 1, d->cap - *hi, d->f);
+  if (!got && ferror(d->f))
+    return err_set(e, SL_ERUNTIME, "cannot read '%s': %s", d->r.path, strerror(errno));
   if (!got) *eof = true;
   *hi += got;
   return SL_OK;
 }
 
-sl_status diff_read_file(const char *path, diff_fmt fmt, diff_row_fn fn, void *ctx, sl_error *e) {
-  if (fmt == DF_AUTO) fmt = ends_with(path, ".csv") ? DF_CSV : DF_JSON;
-  FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-  if (!f) return err_set(e, SL_ERUNTIME, "cannot open '%s': %s", path, strerror(errno));
-  rd r = {.path = path, .line = 1};
-  arena_init(&r.a, 1 << 16);
-  size_t cap = 1 << 20, lo = 0, hi = 0;
-  char *buf = xmalloc(cap);
+/* Standard input, a FIFO or a device is copied to an unlinked temporary file first: rows are
+ * fetched again by position. */
+static sl_status spool(diff_reader *d, FILE *in, const char *tmpdir, sl_error *e) {
+  const char *td = tmpdir && *tmpdir ? tmpdir : getenv("TMPDIR");
+  if (!td || !*td) td = "/tmp";
+  char *tpl = xmalloc(strlen(td) + 32);
+  sprintf(tpl, "%s/sluice-diff-in-XXXXXX", td);
+  int fd = mkstemp(tpl);
+  if (fd < 0) {
+    sl_status st =
+        err_set(e, SL_ERUNTIME, "cannot create a temporary file in %s: %s", td, strerror(errno));
+    free(tpl);
+    return st;
+  }
+  unlink(tpl);
+  free(tpl);
+  d->f = fdopen(fd, "w+b");
+  char *b = xmalloc(1 << 16);
+  size_t n;
+  sl_status st = SL_OK;
+  while (!st && (n = fread(b, 1, 1 << 16, in)) > 0)
+    if (fwrite(b, 1, n, d->f) != n)
+      st = err_set(e, SL_ERUNTIME, "cannot write a temporary file in %s", td);
+  if (!st && ferror(in))
+    st = err_set(e, SL_ERUNTIME, "cannot read '%s': %s", d->r.path, strerror(errno));
+  free(b);
+  if (!st && (fflush(d->f) || fseek(d->f, 0, SEEK_SET)))
+    st = err_set(e, SL_ERUNTIME, "cannot write a temporary file in %s", td);
+  return st;
+}
+
+sl_status diff_reader_open(const char *path, diff_fmt fmt, const char *tmpdir, diff_reader **out,
+                           sl_error *e) {
+  *out = NULL;
+  diff_reader *d = xcalloc(1, sizeof *d);
+  d->fmt = fmt == DF_AUTO ? (ends_with(path, ".csv") ? DF_CSV : DF_JSON) : fmt;
+  d->r.path = path;
+  arena_init(&d->r.a, 1 << 16);
+  bool std = !strcmp(path, "-");
+  FILE *f = std ? stdin : fopen(path, "rb");
+  if (!f) {
+    sl_status st = err_set(e, SL_ERUNTIME, "cannot open '%s': %s", path, strerror(errno));
+    diff_reader_free(d);
+    return st;
+  }
+  struct stat sb;
+  if (!fstat(fileno(f), &sb) && S_ISREG(sb.st_mode)) {
+    d->f = f;
+  } else {
+    sl_status st = spool(d, f, tmpdir, e);
+    if (!std) fclose(f);
+    if (st) {
+      diff_reader_free(d);
+      return st;
+    }
+  }
+  *out = d;
+  return SL_OK;
+}
+
+void diff_reader_free(diff_reader *d) {
+  if (!d) return;
+  if (d->f && d->f != stdin) fclose(d->f);
+  free(d->buf);
+  buf_free(&d->rec);
+  rd *r = &d->r;
+  for (int i = 0; i < r->nhdr; i++) free(r->hdr[i]);
+  free(r->hdr);
+  free(r->hlen);
+  free(r->cells);
+  arena_free(&r->a);
+  free(d);
+}
+
+/* One record's cells from p..end (a JSON line without its newline, or a CSV record); *row false
+ * for a blank line, the CSV header sets the names. */
+static sl_status parse_record(diff_reader *d, const char *p, const char *end, bool eof,
+                              size_t *used, uint32_t *lines, bool *row, sl_error *e) {
+  rd *r = &d->r;
+  r->ncells = 0;
+  arena_reset(&r->a);
+  *row = false;
+  *lines = 1;
+  if (d->fmt == DF_JSON) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    *used = 0;
+    if (!nl && !eof) return SL_OK;
+    const char *le = nl ? nl : end;
+    *used = (size_t)(le - p) + (nl ? 1 : 0);
+    return json_line(r, p, le, row, e);
+  }
+  sl_status st = csv_record(r, p, end, eof, used, lines, e);
+  if (st || !*used) return st;
+  *row = !(r->ncells == 1 && r->cells[0].tag == DT_NULL); /* not a blank line */
+  if (*row && !r->hdr) {                                  /* the header */
+    *row = false;
+    r->nhdr = r->ncells;
+    r->hdr = xcalloc((size_t)r->nhdr, sizeof(char *));
+    r->hlen = xcalloc((size_t)r->nhdr, sizeof(size_t));
+    for (int i = 0; i < r->nhdr; i++) {
+      if (r->cells[i].len && memchr(r->cells[i].s, 0, r->cells[i].len))
+        return err_set(e, SL_EDATA, "%s:%llu: a column name with a NUL character", r->path,
+                       (unsigned long long)r->line);
+      r->hdr[i] = xstrndup(r->cells[i].s ? r->cells[i].s : "", r->cells[i].len);
+      r->hlen[i] = r->cells[i].len;
+    }
+  } else if (*row) {
+    if (r->ncells != r->nhdr)
+      return err_set(e, SL_EDATA, "%s:%llu: %d fields, the header has %d", r->path,
+                     (unsigned long long)r->line, r->ncells, r->nhdr);
+    for (int i = 0; i < r->ncells; i++) {
+      r->cells[i].name = r->hdr[i];
+      r->cells[i].nlen = r->hlen[i];
+    }
+  }
+  return SL_OK;
+}
+
+sl_status diff_reader_scan(diff_reader *d, diff_row_fn fn, void *ctx, sl_error *e) {
+  rd *r = &d->r;
+  r->line = 1;
+  d->cap = 1 << 20;
+  d->buf = xrealloc(d->buf, d->cap);
+  size_t lo = 0, hi = 0;
+  uint64_t base = 0;
   bool eof = false;
   sl_status st = SL_OK;
-  while (!st && !eof && hi < 3) st = refill(f, path, &buf, &cap, &lo, &hi, &eof, e);
-  if (hi >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) lo = 3;
+  while (!st && !eof && hi < 3) st = refill(d, &lo, &hi, &base, &eof, e);
+  if (hi >= 3 && !memcmp(d->buf, "\xEF\xBB\xBF", 3)) lo = 3;
   while (!st && !(lo == hi && eof)) {
-    r.ncells = 0;
-    arena_reset(&r.a);
-    const char *p = buf + lo, *end = buf + hi;
     size_t used = 0;
     uint32_t lines = 1;
     bool row = false;
-    if (fmt == DF_JSON) {
-      const char *nl = memchr(p, '\n', (size_t)(end - p));
-      if (nl || eof) {
-        const char *le = nl ? nl : end;
-        used = (size_t)(le - p) + (nl ? 1 : 0);
-        st = json_line(&r, p, le, &row, e);
-      }
-    } else {
-      st = csv_record(&r, p, end, eof, &used, &lines, e);
-      row = used && !(r.ncells == 1 && r.cells[0].tag == DT_NULL); /* not a blank line */
-      if (!st && row && !r.hdr) {                                  /* the header */
-        row = false;
-        r.nhdr = r.ncells;
-        r.hdr = xcalloc((size_t)r.nhdr, sizeof(char *));
-        r.hlen = xcalloc((size_t)r.nhdr, sizeof(size_t));
-        for (int i = 0; i < r.nhdr; i++) {
-          r.hdr[i] = xstrndup(r.cells[i].s ? r.cells[i].s : "", r.cells[i].len);
-          r.hlen[i] = r.cells[i].len;
-        }
-      } else if (!st && row) {
-        if (r.ncells != r.nhdr)
-          st = err_set(e, SL_EDATA, "%s:%llu: %d fields, the header has %d", path,
-                       (unsigned long long)r.line, r.ncells, r.nhdr);
-        for (int i = 0; !st && i < r.ncells; i++) {
-          r.cells[i].name = r.hdr[i];
-          r.cells[i].nlen = r.hlen[i];
-        }
-      }
-    }
+    st = parse_record(d, d->buf + lo, d->buf + hi, eof, &used, &lines, &row, e);
     if (st) break;
     if (!used) { /* an incomplete record: read more */
-      st = refill(f, path, &buf, &cap, &lo, &hi, &eof, e);
+      st = refill(d, &lo, &hi, &base, &eof, e);
       continue;
     }
-    if (row) st = fn(ctx, r.cells, r.ncells, e);
+    if (row) {
+      diff_pos pos = {base + lo, (uint32_t)used};
+      if (used > UINT32_MAX)
+        st = err_set(e, SL_EDATA, "%s:%llu: a record over 4 GB", r->path,
+                     (unsigned long long)r->line);
+      else
+        st = fn(ctx, r->cells, r->ncells, &pos, e);
+    }
     lo += used;
-    r.line += lines;
+    r->line += lines;
   }
-  if (f != stdin) fclose(f);
-  free(buf);
-  for (int i = 0; i < r.nhdr; i++) free(r.hdr[i]);
-  free(r.hdr);
-  free(r.hlen);
-  free(r.cells);
-  arena_free(&r.a);
+  return st;
+}
+
+sl_status diff_reader_fetch(diff_reader *d, const diff_pos *pos, const diff_cell **cells, int *n,
+                            sl_error *e) {
+  d->rec.len = 0;
+  buf_reserve(&d->rec, pos->len);
+  ssize_t got = pread(fileno(d->f), d->rec.data, pos->len, (off_t)pos->off);
+  if (got != (ssize_t)pos->len)
+    return err_set(e, SL_ERUNTIME, "cannot read '%s' again (was it changed?)", d->r.path);
+  size_t used;
+  uint32_t lines;
+  bool row;
+  sl_status st = parse_record(d, d->rec.data, d->rec.data + pos->len, true, &used, &lines, &row, e);
+  if (!st && !row) st = err_set(e, SL_ERUNTIME, "'%s' changed while it was read", d->r.path);
+  *cells = d->r.cells;
+  *n = d->r.ncells;
   return st;
 }

@@ -276,6 +276,12 @@ bool diff_cell_equal(diff_tag ta, const char *a, size_t na, diff_tag tb, const c
   return false;
 }
 
+static bool digits_only(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
 void diff_key_canon(diff_tag tag, const char *s, size_t n, sl_buf *out) {
   sl_buf tmp = {0};
   const char *p = s;
@@ -284,9 +290,13 @@ void diff_key_canon(diff_tag tag, const char *s, size_t n, sl_buf *out) {
   diff_num x;
   int64_t ms;
   char nb[32];
+  size_t d = n && s[0] == '-';
   if (tag == DT_NULL) {
     k = 'N';
     len = 0;
+  } else if (tag != DT_BOOL && n > d && n - d <= 40 && s[d] > '0' && s[d] <= '9' &&
+             digits_only(s + d, n - d)) {
+    k = '#'; /* an integer without leading zeros is its own canonical text */
   } else if (looks_num(tag, s, n) && diff_num_parse(s, n, &x)) {
     k = '#';
     diff_num_format(&x, &tmp);

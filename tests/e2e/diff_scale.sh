@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `sluice diff` end to end: a random differential test against a Python oracle, in memory and
 # hash-partitioned (--memory 64kb) with identical reports (seed printed; SEED=N replays);
-# a pipeline table read through its connector; --history with --require-clean; the HTML report.
+# a pipeline table read through its connector; --history with --require-clean; the HTML report;
+# standard input and FIFOs.
 set -u
 S=${SLUICE:?}
 cd "${ROOT:?}"
@@ -36,4 +37,16 @@ H="$T/h.jsonl"
 [ "$(wc -l < "$H")" = 4 ] || fail "history lines"
 "$S" diff "$T/src.jsonl" "$T/bad.csv" --key id --format html > "$T/r.html"
 grep -q '<td>differing</td>' "$T/r.html" && grep -q 'amount' "$T/r.html" || fail "html report"
+# standard input and a FIFO are read again after the scan (copied to a temporary file first):
+# the differing row's sample shows both sides' values, and nothing is left in --tmpdir
+mkdir "$T/tmp"
+out=$("$S" diff - "$T/bad.csv" --key id --input-format csv --tmpdir "$T/tmp" --format json < "$T/want.csv")
+[ $? = 1 ] || fail "stdin: exit 1"
+echo "$out" | grep -q '"left": {"amount": "1.50", "ts": "2024-01-01T00:00:00Z"}' || fail "stdin sample: $out"
+mkfifo "$T/fifo"
+cat "$T/want.csv" > "$T/fifo" &
+"$S" diff "$T/fifo" "$T/want.csv" --key id --input-format csv --tmpdir "$T/tmp" > /dev/null ||
+  fail "a FIFO against its own contents"
+wait
+[ -z "$(ls -A "$T/tmp")" ] || fail "left in --tmpdir: $(ls "$T/tmp")"
 echo ok
