@@ -57,6 +57,14 @@ typedef struct block {
   size_t used, cap;
 } block;
 
+enum { NSUB_BITS = 6, NSUB = 1 << NSUB_BITS };
+
+typedef struct sub { /* the rows of one list */
+  block *blocks;
+  int nblocks, capblocks;
+  size_t rows;
+} sub;
+
 typedef struct eng {
   const diff_opts *o;
   diff_result *r;
@@ -73,9 +81,8 @@ typedef struct eng {
   poscache *pc[2];
   int npc[2];
   /* the rows of the partition in memory */
-  block *blocks;
-  int nblocks, capblocks;
-  size_t held; /* bytes of rows and table */
+  sub subs[NSUB];
+  size_t held; /* bytes of the lists' blocks */
   size_t mem;  /* the bound */
   entry *tab;
   size_t tcap, tn;
@@ -183,25 +190,11 @@ static inline uint64_t fnv64(const char *s, size_t n, uint64_t h) {
   return h;
 }
 
-/* ---- the rows of a partition ---- */
-static void tab_grow(eng *g) {
-  size_t ncap = g->tcap ? g->tcap * 2 : 1024;
-  entry *t = xcalloc(ncap, sizeof(entry));
-  for (size_t i = 0; i < g->tcap; i++) {
-    entry *x = &g->tab[i];
-    if (!x->lcount && !x->rcount) continue;
-    size_t j = x->hash & (ncap - 1);
-    while (t[j].lcount || t[j].rcount) j = (j + 1) & (ncap - 1);
-    t[j] = *x;
-  }
-  free(g->tab);
-  g->held += (ncap - g->tcap) * sizeof(entry);
-  g->tab = t;
-  g->tcap = ncap;
-}
-
+/* ---- the rows of a partition ----
+ * Rows are appended to one of NSUB lists by the top bits of their key's hash; at
+ * classification each list gets a hash table of its own, sized for it: small enough to stay in
+ * cache, so inserting and probing rarely miss. */
 static void tab_add(eng *g, const rec *x, uint64_t h) {
-  if ((g->tn + 1) * 4 > g->tcap * 3) tab_grow(g);
   size_t j = h & (g->tcap - 1);
   const char *key = rec_key(x);
   for (;; j = (j + 1) & (g->tcap - 1)) {
@@ -231,10 +224,6 @@ static void tab_flush(eng *g) {
 /* Queues a row for the table and prefetches its slot: the probes of consecutive rows overlap
  * instead of waiting on one cache miss each. */
 static void tab_push(eng *g, const rec *x, uint64_t h) {
-  if ((g->tn + (size_t)g->npend + 1) * 4 > g->tcap * 3) {
-    tab_flush(g);
-    tab_grow(g);
-  }
   __builtin_prefetch(&g->tab[h & (g->tcap - 1)]);
   if (g->npend >= PEND / 2) { /* half way: its slot is in cache, prefetch the row it holds */
     const struct pend *m = &g->pend[(g->phead + g->npend - PEND / 2) % PEND];
@@ -249,44 +238,67 @@ static void tab_push(eng *g, const rec *x, uint64_t h) {
   g->pend[(g->phead + g->npend++) % PEND] = (struct pend){x, h};
 }
 
-/* Copies a row into the blocks (8-byte aligned) and indexes it. */
+/* The table of one list: every row of it inserted in input order. */
+static void tab_build(eng *g, const sub *u) {
+  size_t cap = 16;
+  while (cap * 3 < u->rows * 4 + 4) cap *= 2;
+  if (cap > g->tcap) {
+    free(g->tab);
+    g->tab = xmalloc(cap * sizeof(entry));
+  }
+  memset(g->tab, 0, cap * sizeof(entry));
+  g->tcap = cap;
+  g->tn = 0;
+  g->npend = g->phead = 0;
+  for (int b = 0; b < u->nblocks; b++)
+    for (size_t at = 0; at < u->blocks[b].used;) {
+      const rec *x = (const rec *)(const void *)(u->blocks[b].data + at);
+      tab_push(g, x, state_hash(rec_key(x), x->klen));
+      at += (rec_size(x) + 7) & ~(size_t)7;
+    }
+  tab_flush(g);
+}
+
+/* Copies a row into its list (8-byte aligned). */
 static void rec_keep(eng *g, const rec *x, uint64_t h) {
   size_t n = (rec_size(x) + 7) & ~(size_t)7;
-  block *b = g->nblocks ? &g->blocks[g->nblocks - 1] : NULL;
+  sub *u = &g->subs[h >> (64 - NSUB_BITS)];
+  block *b = u->nblocks ? &u->blocks[u->nblocks - 1] : NULL;
   if (!b || b->cap - b->used < n) {
-    if (g->nblocks == g->capblocks) {
-      g->capblocks = g->capblocks ? g->capblocks * 2 : 16;
-      g->blocks = xrealloc(g->blocks, sizeof(block) * (size_t)g->capblocks);
+    if (u->nblocks == u->capblocks) {
+      u->capblocks = u->capblocks ? u->capblocks * 2 : 4;
+      u->blocks = xrealloc(u->blocks, sizeof(block) * (size_t)u->capblocks);
     }
-    b = &g->blocks[g->nblocks++];
-    size_t bs = g->mem / 16; /* 64 KB to 4 MB: small against the bound */
-    bs = bs < ((size_t)64 << 10) ? (size_t)64 << 10 : bs > ((size_t)4 << 20) ? (size_t)4 << 20 : bs;
+    b = &u->blocks[u->nblocks++];
+    size_t bs = g->mem / (NSUB * 8); /* 16 KB to 1 MB: small against the bound */
+    bs = bs < ((size_t)16 << 10) ? (size_t)16 << 10 : bs > ((size_t)1 << 20) ? (size_t)1 << 20 : bs;
     b->cap = n > bs ? n : bs;
     b->data = xmalloc(b->cap);
     b->used = 0;
+    g->held += b->cap;
   }
-  rec *c = (rec *)(void *)(b->data + b->used);
-  memcpy(c, x, rec_size(x));
+  memcpy(b->data + b->used, x, rec_size(x));
   b->used += n;
-  g->held += n;
-  tab_push(g, c, h);
+  u->rows++;
 }
 
 static void part_reset(eng *g) {
-  g->npend = g->phead = 0;
-  free(g->tab);
-  g->tab = NULL;
-  g->tcap = g->tn = 0;
-  for (int i = 0; i < g->nblocks; i++) free(g->blocks[i].data);
-  g->nblocks = 0;
+  for (int i = 0; i < NSUB; i++) {
+    sub *u = &g->subs[i];
+    for (int b = 0; b < u->nblocks; b++) free(u->blocks[b].data);
+    u->nblocks = 0;
+    u->rows = 0;
+  }
   g->held = 0;
 }
 
 static sl_status rec_spill(eng *g, const rec *x, uint64_t h, sl_error *e) {
-  /* the high bits pick the partition: the table inside it indexes by the low ones */
-  FILE *f = g->files[x->side][(h >> 40) % (uint64_t)g->parts];
-  size_t n = rec_size(x);
-  if (fwrite(x, 1, n, f) != n)
+  /* the middle bits pick the partition: the lists inside it are picked by the top ones, the
+   * slots of their tables by the low ones */
+  FILE *f = g->files[x->side][(h >> 32 & 0xffffff) % (uint64_t)g->parts];
+  static const char zero[8];
+  size_t n = rec_size(x), pad = ((n + 7) & ~(size_t)7) - n; /* records stay 8-byte aligned */
+  if (fwrite(x, 1, n, f) != n || (pad && fwrite(zero, 1, pad, f) != pad))
     return err_set(e, SL_ERUNTIME, "cannot write a temporary partition in %s", g->dir);
   return SL_OK;
 }
@@ -311,6 +323,9 @@ static sl_status spill_start(eng *g, uint64_t done, sl_error *e) {
     return err_set(e, SL_ERUNTIME, "cannot create a temporary directory in %s", td);
   }
   sl_buf p = {0};
+  /* write buffers: an eighth of the bound over all files, 4 KB to 256 KB each */
+  size_t bufsz = g->mem / 8 / (size_t)(2 * g->parts);
+  bufsz = bufsz < 4096 ? 4096 : bufsz > ((size_t)256 << 10) ? (size_t)256 << 10 : bufsz;
   for (int s = 0; s < 2; s++) {
     g->files[s] = xcalloc((size_t)g->parts, sizeof(FILE *));
     for (int i = 0; i < g->parts; i++) {
@@ -323,16 +338,18 @@ static sl_status spill_start(eng *g, uint64_t done, sl_error *e) {
         return st;
       }
       unlink(p.data); /* gone when closed, even after a crash */
+      setvbuf(g->files[s][i], NULL, _IOFBF, bufsz);
     }
   }
   buf_free(&p);
   sl_status st = SL_OK;
-  for (int b = 0; !st && b < g->nblocks; b++)
-    for (size_t at = 0; !st && at < g->blocks[b].used;) {
-      const rec *x = (const rec *)(const void *)(g->blocks[b].data + at);
-      st = rec_spill(g, x, state_hash(rec_key(x), x->klen), e);
-      at += (rec_size(x) + 7) & ~(size_t)7;
-    }
+  for (int i = 0; i < NSUB; i++)
+    for (int b = 0; !st && b < g->subs[i].nblocks; b++)
+      for (size_t at = 0; !st && at < g->subs[i].blocks[b].used;) {
+        const rec *x = (const rec *)(const void *)(g->subs[i].blocks[b].data + at);
+        st = rec_spill(g, x, state_hash(rec_key(x), x->klen), e);
+        at += (rec_size(x) + 7) & ~(size_t)7;
+      }
   part_reset(g);
   return st;
 }
@@ -396,10 +413,9 @@ static sl_status on_row(void *ctx, const diff_cell *cells, int n, const diff_pos
   const rec *xr = (const rec *)(const void *)b->data;
   uint64_t h = state_hash(k->data, k->len);
   if (!g->parts) {
-    /* the row, and the table it may double into while the old one is still there */
-    bool grow = (g->tn + (size_t)g->npend + 1) * 4 > g->tcap * 3;
-    size_t need = b->len + 8 + (grow ? (g->tcap ? 2 * g->tcap : 1024) * sizeof(entry) : 0);
-    if (g->held && g->held + need > g->mem) {
+    /* the rows take at most 7/8 of the bound: the tables of the lists are built one at a
+     * time, each about 1/NSUB of the rows */
+    if (g->held && g->held + b->len + 8 > g->mem / 8 * 7) {
       sl_status st = spill_start(g, (s ? g->insize[0] : 0) + pos->off, e);
       if (st) return st;
     }
@@ -577,7 +593,6 @@ static bool compare_rows(eng *g, int ln, int rn, sl_buf *cols) {
 
 static sl_status classify(eng *g, sl_error *e) {
   diff_result *r = g->r;
-  tab_flush(g);
   sl_buf cols = {0};
   sl_status st = SL_OK;
   for (size_t i = 0; !st && i < g->tcap; i++) {
@@ -632,27 +647,45 @@ static sl_status classify(eng *g, sl_error *e) {
   return st;
 }
 
+/* Every list of the partition in memory: its table, then its keys classified. */
+static sl_status classify_all(eng *g, sl_error *e) {
+  sl_status st = SL_OK;
+  for (int i = 0; !st && i < NSUB; i++) {
+    if (!g->subs[i].rows) continue;
+    tab_build(g, &g->subs[i]);
+    st = classify(g, e);
+  }
+  return st;
+}
+
+/* Reads a partition file back into the lists, in large reads. */
 static sl_status part_load(eng *g, FILE *f, sl_error *e) {
   rewind(f);
-  rec h;
-  sl_buf b = {0};
+  size_t cap = (size_t)1 << 20, lo = 0, hi = 0;
+  char *buf = xmalloc(cap);
   sl_status st = SL_OK;
-  while (!st && fread(&h, sizeof h, 1, f) == 1) {
-    b.len = 0;
-    buf_put(&b, &h, sizeof h);
-    size_t more = (size_t)h.wlen + h.klen;
-    buf_reserve(&b, more);
-    if (more && fread(b.data + b.len, 1, more, f) != more) {
-      st = err_set(e, SL_ERUNTIME, "cannot read a temporary partition in %s", g->dir);
-      break;
+  for (;;) {
+    if (hi - lo < sizeof(rec) ||
+        hi - lo < ((rec_size((const rec *)(const void *)(buf + lo)) + 7) & ~(size_t)7)) {
+      memmove(buf, buf + lo, hi - lo);
+      hi -= lo;
+      lo = 0;
+      if (hi >= sizeof(rec) && rec_size((const rec *)(const void *)buf) > cap)
+        buf = xrealloc(buf, cap = rec_size((const rec *)(const void *)buf) * 2);
+      size_t got = fread(buf + hi, 1, cap - hi, f);
+      if (!got) {
+        if (ferror(f) || hi)
+          st = err_set(e, SL_ERUNTIME, "cannot read a temporary partition in %s", g->dir);
+        break;
+      }
+      hi += got;
+      continue;
     }
-    b.len += more;
-    const rec *x = (const rec *)(const void *)b.data;
+    const rec *x = (const rec *)(const void *)(buf + lo);
     rec_keep(g, x, state_hash(rec_key(x), x->klen));
+    lo += (rec_size(x) + 7) & ~(size_t)7;
   }
-  if (!st && ferror(f))
-    st = err_set(e, SL_ERUNTIME, "cannot read a temporary partition in %s", g->dir);
-  buf_free(&b);
+  free(buf);
   return st;
 }
 
@@ -681,12 +714,12 @@ sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff
     g.side = s;
     st = diff_reader_scan(g.in[s], on_row, &g, e);
   }
-  if (!st && !g.parts) st = classify(&g, e);
+  if (!st && !g.parts) st = classify_all(&g, e);
   for (int i = 0; !st && i < g.parts; i++) {
     part_reset(&g);
     st = part_load(&g, g.files[0][i], e);
     if (!st) st = part_load(&g, g.files[1][i], e);
-    if (!st) st = classify(&g, e);
+    if (!st) st = classify_all(&g, e);
   }
   r->partitions = g.parts ? g.parts : 1;
   for (int s = 0; s < 2; s++) {
@@ -702,7 +735,8 @@ sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff
   r->seconds = clock_wall_seconds() - w0;
   r->cpu_seconds = clock_cpu_seconds() - c0;
   part_reset(&g);
-  free(g.blocks);
+  for (int i = 0; i < NSUB; i++) free(g.subs[i].blocks);
+  free(g.tab);
   for (int s = 0; s < 2; s++) {
     for (int i = 0; i < g.npc[s]; i++) free(g.pc[s][i].name);
     free(g.pc[s]);
