@@ -83,7 +83,9 @@ typedef struct eng {
   /* the rows of the partition in memory */
   sub subs[NSUB];
   size_t held; /* bytes of the lists' blocks */
-  size_t mem;  /* the bound */
+  char **pool; /* free blocks of block_size() */
+  int npool, cappool;
+  size_t mem; /* the bound */
   entry *tab;
   size_t tcap, tn;
   struct pend { /* rows whose slot is being prefetched, inserted PEND rows later */
@@ -259,6 +261,11 @@ static void tab_build(eng *g, const sub *u) {
   tab_flush(g);
 }
 
+static size_t block_size(const eng *g) { /* 16 KB to 1 MB: small against the bound */
+  size_t bs = g->mem / (NSUB * 8);
+  return bs < ((size_t)16 << 10) ? (size_t)16 << 10 : bs > ((size_t)1 << 20) ? (size_t)1 << 20 : bs;
+}
+
 /* Copies a row into its list (8-byte aligned). */
 static void rec_keep(eng *g, const rec *x, uint64_t h) {
   size_t n = (rec_size(x) + 7) & ~(size_t)7;
@@ -270,11 +277,15 @@ static void rec_keep(eng *g, const rec *x, uint64_t h) {
       u->blocks = xrealloc(u->blocks, sizeof(block) * (size_t)u->capblocks);
     }
     b = &u->blocks[u->nblocks++];
-    size_t bs = g->mem / (NSUB * 8); /* 16 KB to 1 MB: small against the bound */
-    bs = bs < ((size_t)16 << 10) ? (size_t)16 << 10 : bs > ((size_t)1 << 20) ? (size_t)1 << 20 : bs;
-    b->cap = n > bs ? n : bs;
-    b->data = xmalloc(b->cap);
+    size_t bs = block_size(g);
     b->used = 0;
+    if (n <= bs && g->npool) { /* a block of an earlier partition: its pages are mapped */
+      b->data = g->pool[--g->npool];
+      b->cap = bs;
+    } else {
+      b->cap = n > bs ? n : bs;
+      b->data = xmalloc(b->cap);
+    }
     g->held += b->cap;
   }
   memcpy(b->data + b->used, x, rec_size(x));
@@ -282,10 +293,22 @@ static void rec_keep(eng *g, const rec *x, uint64_t h) {
   u->rows++;
 }
 
-static void part_reset(eng *g) {
+/* Empties the lists; their blocks are kept for the next partition (pool false: freed). */
+static void part_reset(eng *g, bool pool) {
+  size_t bs = block_size(g);
   for (int i = 0; i < NSUB; i++) {
     sub *u = &g->subs[i];
-    for (int b = 0; b < u->nblocks; b++) free(u->blocks[b].data);
+    for (int b = 0; b < u->nblocks; b++) {
+      if (pool && u->blocks[b].cap == bs) {
+        if (g->npool == g->cappool) {
+          g->cappool = g->cappool ? g->cappool * 2 : 64;
+          g->pool = xrealloc(g->pool, sizeof(char *) * (size_t)g->cappool);
+        }
+        g->pool[g->npool++] = u->blocks[b].data;
+      } else {
+        free(u->blocks[b].data);
+      }
+    }
     u->nblocks = 0;
     u->rows = 0;
   }
@@ -350,7 +373,7 @@ static sl_status spill_start(eng *g, uint64_t done, sl_error *e) {
         st = rec_spill(g, x, state_hash(rec_key(x), x->klen), e);
         at += (rec_size(x) + 7) & ~(size_t)7;
       }
-  part_reset(g);
+  part_reset(g, true);
   return st;
 }
 
@@ -716,7 +739,7 @@ sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff
   }
   if (!st && !g.parts) st = classify_all(&g, e);
   for (int i = 0; !st && i < g.parts; i++) {
-    part_reset(&g);
+    part_reset(&g, true);
     st = part_load(&g, g.files[0][i], e);
     if (!st) st = part_load(&g, g.files[1][i], e);
     if (!st) st = classify_all(&g, e);
@@ -734,7 +757,9 @@ sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff
   r->equal = !st && !r->missing && !r->extra && !r->differing && !r->duplicate_keys;
   r->seconds = clock_wall_seconds() - w0;
   r->cpu_seconds = clock_cpu_seconds() - c0;
-  part_reset(&g);
+  part_reset(&g, false);
+  for (int i = 0; i < g.npool; i++) free(g.pool[i]);
+  free(g.pool);
   for (int i = 0; i < NSUB; i++) free(g.subs[i].blocks);
   free(g.tab);
   for (int s = 0; s < 2; s++) {
