@@ -1,12 +1,13 @@
 /* diff.c - the engine of `sluice diff`. Per row it keeps the canonical key, a 128-bit
- * fingerprint of the value cells as written (two independent hash sums over (column, bytes) of
+ * fingerprint of the value cells (two independent hash sums over (column, diff_value_canon) of
  * the non-NULL values), the window's text and the row's position in its input: no row is held.
- * Keys are matched in a hash table (one partition in memory; past the memory bound the rows so
- * far and the rest are hash-partitioned to temporary files and matched partition by
- * partition). Equal bytes are equal values, so a key whose two fingerprints agree matches
- * without its rows; the others (and every sample) are read again from the inputs by position
- * and compared cell by cell with the value semantics (numbers exactly, timestamps as instants,
- * tolerances). Owns the result it fills; must not touch the readers or the reports. */
+ * Rows go to 64 lists by key hash, each matched in a hash table of its own when the inputs are
+ * read (past the memory bound the rows so far and the rest are hash-partitioned to temporary
+ * files first, and matched partition by partition). Equal canonical bytes are equal values, so
+ * a key whose two fingerprints agree matches without its rows; the others (and every sample)
+ * are read again from the inputs by position and compared cell by cell with the value semantics
+ * (numbers exactly, timestamps as instants, tolerances). Owns the result it fills; must not
+ * touch the readers or the reports. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -97,7 +98,7 @@ typedef struct eng {
   int parts;
   FILE **files[2];
   char *dir;
-  sl_buf row, key, win;
+  sl_buf row, key, win, canon;
   ucell *uc[2]; /* the cells of the rows read again */
   int ucap[2];
   uint8_t *used;
@@ -289,6 +290,7 @@ static void rec_keep(eng *g, const rec *x, uint64_t h) {
     g->held += b->cap;
   }
   memcpy(b->data + b->used, x, rec_size(x));
+  memset(b->data + b->used + rec_size(x), 0, n - rec_size(x));
   b->used += n;
   u->rows++;
 }
@@ -315,13 +317,13 @@ static void part_reset(eng *g, bool pool) {
   g->held = 0;
 }
 
+/* x is followed by its zero padding to 8 bytes. */
 static sl_status rec_spill(eng *g, const rec *x, uint64_t h, sl_error *e) {
   /* the middle bits pick the partition: the lists inside it are picked by the top ones, the
    * slots of their tables by the low ones */
   FILE *f = g->files[x->side][(h >> 32 & 0xffffff) % (uint64_t)g->parts];
-  static const char zero[8];
-  size_t n = rec_size(x), pad = ((n + 7) & ~(size_t)7) - n; /* records stay 8-byte aligned */
-  if (fwrite(x, 1, n, f) != n || (pad && fwrite(zero, 1, pad, f) != pad))
+  size_t n = (rec_size(x) + 7) & ~(size_t)7; /* with its zero padding: records stay aligned */
+  if (fwrite_unlocked(x, 1, n, f) != n)
     return err_set(e, SL_ERUNTIME, "cannot write a temporary partition in %s", g->dir);
   return SL_OK;
 }
@@ -414,8 +416,10 @@ static sl_status on_row(void *ctx, const diff_cell *cells, int n, const diff_pos
     g->stamp[id] = g->rowno;
     if (g->kind[id] != CK_VALUE || cells[i].tag == DT_NULL) continue; /* NULL = absent */
     uint64_t salt = (uint64_t)(id + 1) * 0x9e3779b97f4a7c15ULL;
-    f1 += mix64(state_hash(cells[i].s, cells[i].len) ^ salt);
-    f2 += mix64(fnv64(cells[i].s, cells[i].len, 0xcbf29ce484222325ULL ^ salt));
+    sl_buf *cv = &g->canon;
+    diff_value_canon(cells[i].tag, cells[i].s, cells[i].len, cv);
+    f1 += mix64(state_hash(cv->data, cv->len) ^ salt);
+    f2 += mix64(fnv64(cv->data, cv->len, 0xcbf29ce484222325ULL ^ salt));
   }
   x.fp1 = f1;
   x.fp2 = f2;
@@ -433,6 +437,8 @@ static sl_status on_row(void *ctx, const diff_cell *cells, int n, const diff_pos
   buf_put(b, &x, sizeof x);
   buf_put(b, w->data, w->len);
   buf_put(b, k->data, k->len);
+  static const char zero[8];
+  buf_put(b, zero, ((b->len + 7) & ~(size_t)7) - b->len); /* the padding rec_spill writes */
   const rec *xr = (const rec *)(const void *)b->data;
   uint64_t h = state_hash(k->data, k->len);
   if (!g->parts) {
@@ -777,6 +783,7 @@ sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff
   buf_free(&g.row);
   buf_free(&g.key);
   buf_free(&g.win);
+  buf_free(&g.canon);
   return st;
 }
 

@@ -314,6 +314,24 @@ void diff_key_canon(diff_tag tag, const char *s, size_t n, sl_buf *out) {
   buf_free(&tmp);
 }
 
+void diff_value_canon(diff_tag tag, const char *s, size_t n, sl_buf *out) {
+  out->len = 0;
+  diff_num x;
+  int64_t ms;
+  if ((tag == DT_NUM || tag == DT_TEXT) && looks_num(tag, s, n) && diff_num_parse(s, n, &x)) {
+    buf_putc(out, '#'); /* compared as numbers with any cell that is not a JSON string */
+    buf_putc(out, x.neg ? '-' : '+');
+    buf_put(out, &x.exp, sizeof x.exp);
+    buf_put(out, x.dig, x.ndig);
+  } else if ((tag == DT_STR || tag == DT_TEXT) && ts_of(s, n, &ms)) {
+    buf_putc(out, 'T'); /* no cell of these reads as a number: compared as instants */
+    buf_put(out, &ms, sizeof ms);
+  } else {
+    buf_putc(out, 'S'); /* equal bytes are equal values */
+    buf_put(out, s, n);
+  }
+}
+
 void diff_cell_text(diff_tag tag, const char *s, size_t n, sl_buf *out) {
   diff_num x;
   int64_t ms;

@@ -1,8 +1,9 @@
 /* fuzz_diff.c - libFuzzer target: `sluice diff`'s reader and engine over arbitrary bytes. The
  * first byte chooses JSON lines or CSV, a tiny memory bound (hash partitioning) or not, and the
  * key column. Every row is read again by its position and must give the same cells; every value
- * goes through the number, timestamp and key canonical forms; then the input is diffed against
- * itself, which must find nothing missing, extra or differing (only duplicate keys). */
+ * goes through the number, timestamp and key canonical forms, and two neighbouring cells with
+ * the same canonical value bytes must compare equal; then the input is diffed against itself,
+ * which must find nothing missing, extra or differing (only duplicate keys). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,9 +41,17 @@ static sl_status on_row(void *ctx, const diff_cell *cells, int n, const diff_pos
     diff_cell_text(c->tag, c->s, c->len, &b);
     diff_cell_json(c->tag, c->s, c->len, &b);
     if (!diff_cell_equal(c->tag, c->s, c->len, c->tag, c->s, c->len, &tol, TR_SECOND)) abort();
-    if (i) {
+    if (i) { /* equal canonical bytes must be equal values (the fingerprints rely on it) */
       const diff_cell *p = &cells[i - 1];
-      diff_cell_equal(p->tag, p->s, p->len, c->tag, c->s, c->len, &tol, TR_NONE);
+      sl_buf cp = {0}, cc = {0};
+      diff_value_canon(p->tag, p->s, p->len, &cp);
+      diff_value_canon(c->tag, c->s, c->len, &cc);
+      bool eq = diff_cell_equal(p->tag, p->s, p->len, c->tag, c->s, c->len, NULL, TR_NONE);
+      if (p->tag != DT_NULL && c->tag != DT_NULL && cp.len == cc.len &&
+          !memcmp(cp.data, cc.data, cp.len) && !eq)
+        abort();
+      buf_free(&cp);
+      buf_free(&cc);
     }
     b.len = 0;
   }
