@@ -98,7 +98,7 @@ typedef struct eng {
   int parts;
   FILE **files[2];
   char *dir;
-  sl_buf row, key, win, canon;
+  sl_buf row, key, win;
   ucell *uc[2]; /* the cells of the rows read again */
   int ucap[2];
   uint8_t *used;
@@ -416,10 +416,11 @@ static sl_status on_row(void *ctx, const diff_cell *cells, int n, const diff_pos
     g->stamp[id] = g->rowno;
     if (g->kind[id] != CK_VALUE || cells[i].tag == DT_NULL) continue; /* NULL = absent */
     uint64_t salt = (uint64_t)(id + 1) * 0x9e3779b97f4a7c15ULL;
-    sl_buf *cv = &g->canon;
-    diff_value_canon(cells[i].tag, cells[i].s, cells[i].len, cv);
-    f1 += mix64(state_hash(cv->data, cv->len) ^ salt);
-    f2 += mix64(fnv64(cv->data, cv->len, 0xcbf29ce484222325ULL ^ salt));
+    diff_canon cv;
+    diff_value_canon(cells[i].tag, cells[i].s, cells[i].len, &cv);
+    salt ^= (uint64_t)(uint8_t)cv.kind << 56;
+    f1 += mix64(state_hash(cv.p, cv.n) ^ salt);
+    f2 += mix64(fnv64(cv.p, cv.n, 0xcbf29ce484222325ULL ^ salt));
   }
   x.fp1 = f1;
   x.fp2 = f2;
@@ -783,7 +784,6 @@ sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff
   buf_free(&g.row);
   buf_free(&g.key);
   buf_free(&g.win);
-  buf_free(&g.canon);
   return st;
 }
 

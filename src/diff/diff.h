@@ -155,10 +155,17 @@ sl_status diff_history(const char *path, const diff_result *r, const diff_opts *
                        bool *clean, int *have, sl_error *e);
 
 /* Bytes such that two cells with equal bytes are equal under diff_cell_equal, whatever the
- * tolerance or truncation: a number (not a JSON string) as sign, exponent and digits, a date or
- * timestamp (a JSON string or CSV text) as its instant, anything else as it is. Unequal bytes
- * say nothing (a JSON string "1" equals the number 1.0). The fingerprints are made of these. */
-void diff_value_canon(diff_tag tag, const char *s, size_t n, sl_buf *out);
+ * tolerance or truncation (with the kind): a number (not a JSON string) as sign, exponent and
+ * digits, a date or timestamp (a JSON string or CSV text) as its instant, anything else as it
+ * is. Unequal bytes say nothing (a JSON string "1" equals the number 1.0). The fingerprints are
+ * made of these. */
+typedef struct diff_canon {
+  char kind;     /* '#' number, 'T' instant, 'S' the bytes as they are */
+  const char *p; /* the bytes: buf, or the cell's own */
+  size_t n;
+  char buf[96];
+} diff_canon;
+void diff_value_canon(diff_tag tag, const char *s, size_t n, diff_canon *out);
 
 /* ---- internals shared by the files of src/diff ---- */
 int diff_col_id(diff_cols *c, const char *name, size_t n);

@@ -314,21 +314,25 @@ void diff_key_canon(diff_tag tag, const char *s, size_t n, sl_buf *out) {
   buf_free(&tmp);
 }
 
-void diff_value_canon(diff_tag tag, const char *s, size_t n, sl_buf *out) {
-  out->len = 0;
+void diff_value_canon(diff_tag tag, const char *s, size_t n, diff_canon *out) {
   diff_num x;
   int64_t ms;
   if ((tag == DT_NUM || tag == DT_TEXT) && looks_num(tag, s, n) && diff_num_parse(s, n, &x)) {
-    buf_putc(out, '#'); /* compared as numbers with any cell that is not a JSON string */
-    buf_putc(out, x.neg ? '-' : '+');
-    buf_put(out, &x.exp, sizeof x.exp);
-    buf_put(out, x.dig, x.ndig);
+    out->kind = '#'; /* compared as numbers with any cell that is not a JSON string */
+    out->buf[0] = x.neg ? '-' : '+';
+    memcpy(out->buf + 1, &x.exp, sizeof x.exp);
+    memcpy(out->buf + 1 + sizeof x.exp, x.dig, x.ndig);
+    out->p = out->buf;
+    out->n = 1 + sizeof x.exp + x.ndig;
   } else if ((tag == DT_STR || tag == DT_TEXT) && ts_of(s, n, &ms)) {
-    buf_putc(out, 'T'); /* no cell of these reads as a number: compared as instants */
-    buf_put(out, &ms, sizeof ms);
+    out->kind = 'T'; /* no cell of these reads as a number: compared as instants */
+    memcpy(out->buf, &ms, sizeof ms);
+    out->p = out->buf;
+    out->n = sizeof ms;
   } else {
-    buf_putc(out, 'S'); /* equal bytes are equal values */
-    buf_put(out, s, n);
+    out->kind = 'S'; /* equal bytes are equal values */
+    out->p = s;
+    out->n = n;
   }
 }
 

@@ -43,15 +43,13 @@ static sl_status on_row(void *ctx, const diff_cell *cells, int n, const diff_pos
     if (!diff_cell_equal(c->tag, c->s, c->len, c->tag, c->s, c->len, &tol, TR_SECOND)) abort();
     if (i) { /* equal canonical bytes must be equal values (the fingerprints rely on it) */
       const diff_cell *p = &cells[i - 1];
-      sl_buf cp = {0}, cc = {0};
+      diff_canon cp, cc;
       diff_value_canon(p->tag, p->s, p->len, &cp);
       diff_value_canon(c->tag, c->s, c->len, &cc);
       bool eq = diff_cell_equal(p->tag, p->s, p->len, c->tag, c->s, c->len, NULL, TR_NONE);
-      if (p->tag != DT_NULL && c->tag != DT_NULL && cp.len == cc.len &&
-          !memcmp(cp.data, cc.data, cp.len) && !eq)
+      if (p->tag != DT_NULL && c->tag != DT_NULL && cp.kind == cc.kind && cp.n == cc.n &&
+          !memcmp(cp.p, cc.p, cp.n) && !eq)
         abort();
-      buf_free(&cp);
-      buf_free(&cc);
     }
     b.len = 0;
   }
