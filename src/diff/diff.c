@@ -6,106 +6,16 @@
  * files first, and matched partition by partition). Equal canonical bytes are equal values, so
  * a key whose two fingerprints agree matches without its rows; the others (and every sample)
  * are read again from the inputs by position and compared cell by cell with the value semantics
- * (numbers exactly, timestamps as instants, tolerances). Owns the result it fills; must not
- * touch the readers or the reports. */
+ * (numbers exactly, timestamps as instants, tolerances). Owns the run and the result it fills;
+ * the lists, tables and partition files are store.c's. Must not touch the readers or the
+ * reports. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../state/state.h"
-#include "diff.h"
-
-enum { CK_VALUE = -1, CK_IGNORED = -2 };
-
-/* A row as kept: the header, then the window text (wlen) and the canonical key (klen); 8-byte
- * aligned in memory. order: the byte offset in its input, RIGHT's past 2^62, so samples come in
- * LEFT's order, then RIGHT's. */
-typedef struct rec {
-  uint64_t order, fp1, fp2;
-  uint32_t len, wlen, klen;
-  uint8_t side, force; /* force: compare the rows even when the fingerprints agree */
-  uint8_t pad[2];
-} rec;
-
-#define ORDER_RIGHT ((uint64_t)1 << 62)
-
-static inline const char *rec_win(const rec *x) { return (const char *)(x + 1); }
-static inline const char *rec_key(const rec *x) { return (const char *)(x + 1) + x->wlen; }
-static inline size_t rec_size(const rec *x) { return sizeof(rec) + x->wlen + x->klen; }
-
-typedef struct entry {
-  uint64_t hash;
-  const rec *l, *r; /* first row of each side */
-  uint32_t lcount, rcount;
-} entry;
-
-typedef struct poscache {
-  char *name;
-  size_t nlen;
-  int id;
-} poscache;
-
-typedef struct ucell {
-  int col;
-  diff_tag tag;
-  const char *s;
-  uint32_t len;
-} ucell;
-
-typedef struct block {
-  char *data;
-  size_t used, cap;
-} block;
-
-enum { NSUB_BITS = 6, NSUB = 1 << NSUB_BITS };
-
-typedef struct sub { /* the rows of one list */
-  block *blocks;
-  int nblocks, capblocks;
-  size_t rows;
-} sub;
-
-typedef struct eng {
-  const diff_opts *o;
-  diff_result *r;
-  diff_reader *in[2];
-  uint64_t insize[2]; /* bytes of each input (0: unknown) */
-  int *kind;          /* per column: key position, CK_VALUE or CK_IGNORED */
-  const diff_tol **tol;
-  diff_trunc *tr;
-  uint32_t *stamp; /* per column: the last row that had it (a column twice in a row) */
-  uint32_t rowno;
-  int ncolcap;
-  int *keycol; /* per key: column id */
-  int wincol;
-  poscache *pc[2];
-  int npc[2];
-  /* the rows of the partition in memory */
-  sub subs[NSUB];
-  size_t held; /* bytes of the lists' blocks */
-  char **pool; /* free blocks of block_size() */
-  int npool, cappool;
-  size_t mem; /* the bound */
-  entry *tab;
-  size_t tcap, tn;
-  struct pend { /* rows whose slot is being prefetched, inserted PEND rows later */
-    const rec *x;
-    uint64_t h;
-  } pend[16];
-  int npend, phead;
-  /* spilling */
-  int parts;
-  FILE **files[2];
-  char *dir;
-  sl_buf row, key, win;
-  ucell *uc[2]; /* the cells of the rows read again */
-  int ucap[2];
-  uint8_t *used;
-  int side;
-  uint64_t win_hash_cap;
-  int *win_idx; /* open addressing over r->windows */
-} eng;
+#include "diff_int.h"
 
 static const char *right_to_left(const diff_opts *o, const char *s, size_t n, size_t *ln) {
   for (int i = 0; i < o->nmaps; i++)
@@ -193,192 +103,6 @@ static inline uint64_t fnv64(const char *s, size_t n, uint64_t h) {
   return h;
 }
 
-/* ---- the rows of a partition ----
- * Rows are appended to one of NSUB lists by the top bits of their key's hash; at
- * classification each list gets a hash table of its own, sized for it: small enough to stay in
- * cache, so inserting and probing rarely miss. */
-static void tab_add(eng *g, const rec *x, uint64_t h) {
-  size_t j = h & (g->tcap - 1);
-  const char *key = rec_key(x);
-  for (;; j = (j + 1) & (g->tcap - 1)) {
-    entry *t = &g->tab[j];
-    if (!t->lcount && !t->rcount) break;
-    if (t->hash != h) continue;
-    const rec *o = t->l ? t->l : t->r;
-    if (o->klen == x->klen && !memcmp(rec_key(o), key, x->klen)) break;
-  }
-  entry *t = &g->tab[j];
-  if (!t->lcount && !t->rcount) {
-    t->hash = h;
-    g->tn++;
-  }
-  if (x->side == 0 && !t->lcount++) t->l = x;
-  if (x->side == 1 && !t->rcount++) t->r = x;
-}
-
-enum { PEND = 16 };
-
-/* Inserts the pending rows in their order (the first row of a key stays the first). */
-static void tab_flush(eng *g) {
-  for (; g->npend; g->npend--, g->phead = (g->phead + 1) % PEND)
-    tab_add(g, g->pend[g->phead].x, g->pend[g->phead].h);
-}
-
-/* Queues a row for the table and prefetches its slot: the probes of consecutive rows overlap
- * instead of waiting on one cache miss each. */
-static void tab_push(eng *g, const rec *x, uint64_t h) {
-  __builtin_prefetch(&g->tab[h & (g->tcap - 1)]);
-  if (g->npend >= PEND / 2) { /* half way: its slot is in cache, prefetch the row it holds */
-    const struct pend *m = &g->pend[(g->phead + g->npend - PEND / 2) % PEND];
-    const entry *t = &g->tab[m->h & (g->tcap - 1)];
-    if (t->hash == m->h && (t->l || t->r)) __builtin_prefetch(t->l ? t->l : t->r);
-  }
-  if (g->npend == PEND) {
-    tab_add(g, g->pend[g->phead].x, g->pend[g->phead].h);
-    g->phead = (g->phead + 1) % PEND;
-    g->npend--;
-  }
-  g->pend[(g->phead + g->npend++) % PEND] = (struct pend){x, h};
-}
-
-/* The table of one list: every row of it inserted in input order. */
-static void tab_build(eng *g, const sub *u) {
-  size_t cap = 16;
-  while (cap * 3 < u->rows * 4 + 4) cap *= 2;
-  if (cap > g->tcap) {
-    free(g->tab);
-    g->tab = xmalloc(cap * sizeof(entry));
-  }
-  memset(g->tab, 0, cap * sizeof(entry));
-  g->tcap = cap;
-  g->tn = 0;
-  g->npend = g->phead = 0;
-  for (int b = 0; b < u->nblocks; b++)
-    for (size_t at = 0; at < u->blocks[b].used;) {
-      const rec *x = (const rec *)(const void *)(u->blocks[b].data + at);
-      tab_push(g, x, state_hash(rec_key(x), x->klen));
-      at += (rec_size(x) + 7) & ~(size_t)7;
-    }
-  tab_flush(g);
-}
-
-static size_t block_size(const eng *g) { /* 16 KB to 1 MB: small against the bound */
-  size_t bs = g->mem / (NSUB * 8);
-  return bs < ((size_t)16 << 10) ? (size_t)16 << 10 : bs > ((size_t)1 << 20) ? (size_t)1 << 20 : bs;
-}
-
-/* Copies a row into its list (8-byte aligned). */
-static void rec_keep(eng *g, const rec *x, uint64_t h) {
-  size_t n = (rec_size(x) + 7) & ~(size_t)7;
-  sub *u = &g->subs[h >> (64 - NSUB_BITS)];
-  block *b = u->nblocks ? &u->blocks[u->nblocks - 1] : NULL;
-  if (!b || b->cap - b->used < n) {
-    if (u->nblocks == u->capblocks) {
-      u->capblocks = u->capblocks ? u->capblocks * 2 : 4;
-      u->blocks = xrealloc(u->blocks, sizeof(block) * (size_t)u->capblocks);
-    }
-    b = &u->blocks[u->nblocks++];
-    size_t bs = block_size(g);
-    b->used = 0;
-    if (n <= bs && g->npool) { /* a block of an earlier partition: its pages are mapped */
-      b->data = g->pool[--g->npool];
-      b->cap = bs;
-    } else {
-      b->cap = n > bs ? n : bs;
-      b->data = xmalloc(b->cap);
-    }
-    g->held += b->cap;
-  }
-  memcpy(b->data + b->used, x, rec_size(x));
-  memset(b->data + b->used + rec_size(x), 0, n - rec_size(x));
-  b->used += n;
-  u->rows++;
-}
-
-/* Empties the lists; their blocks are kept for the next partition (pool false: freed). */
-static void part_reset(eng *g, bool pool) {
-  size_t bs = block_size(g);
-  for (int i = 0; i < NSUB; i++) {
-    sub *u = &g->subs[i];
-    for (int b = 0; b < u->nblocks; b++) {
-      if (pool && u->blocks[b].cap == bs) {
-        if (g->npool == g->cappool) {
-          g->cappool = g->cappool ? g->cappool * 2 : 64;
-          g->pool = xrealloc(g->pool, sizeof(char *) * (size_t)g->cappool);
-        }
-        g->pool[g->npool++] = u->blocks[b].data;
-      } else {
-        free(u->blocks[b].data);
-      }
-    }
-    u->nblocks = 0;
-    u->rows = 0;
-  }
-  g->held = 0;
-}
-
-/* x is followed by its zero padding to 8 bytes. */
-static sl_status rec_spill(eng *g, const rec *x, uint64_t h, sl_error *e) {
-  /* the middle bits pick the partition: the lists inside it are picked by the top ones, the
-   * slots of their tables by the low ones */
-  FILE *f = g->files[x->side][(h >> 32 & 0xffffff) % (uint64_t)g->parts];
-  size_t n = (rec_size(x) + 7) & ~(size_t)7; /* with its zero padding: records stay aligned */
-  if (fwrite_unlocked(x, 1, n, f) != n)
-    return err_set(e, SL_ERUNTIME, "cannot write a temporary partition in %s", g->dir);
-  return SL_OK;
-}
-
-/* Past the memory bound: the rows so far go to partition files, and so do the rest. The number
- * of partitions is what the bytes held so far project for the whole input. */
-static sl_status spill_start(eng *g, uint64_t done, sl_error *e) {
-  uint64_t total = g->insize[0] + g->insize[1];
-  double frac = total && done ? (double)done / (double)total : 0.25;
-  if (frac > 1) frac = 1;
-  double need = (double)g->held / frac * 1.3;
-  int parts = (int)(need / (double)g->mem) + 1;
-  g->parts = parts < 2 ? 2 : parts > 256 ? 256 : parts; /* two files each: under 1024 fds */
-  const char *td = g->o->tmpdir ? g->o->tmpdir : getenv("TMPDIR");
-  if (!td || !*td) td = "/tmp";
-  g->dir = xmalloc(strlen(td) + 32);
-  sprintf(g->dir, "%s/sluice-diff-XXXXXX", td);
-  if (!mkdtemp(g->dir)) {
-    free(g->dir);
-    g->dir = NULL;
-    g->parts = 0;
-    return err_set(e, SL_ERUNTIME, "cannot create a temporary directory in %s", td);
-  }
-  sl_buf p = {0};
-  /* write buffers: an eighth of the bound over all files, 4 KB to 256 KB each */
-  size_t bufsz = g->mem / 8 / (size_t)(2 * g->parts);
-  bufsz = bufsz < 4096 ? 4096 : bufsz > ((size_t)256 << 10) ? (size_t)256 << 10 : bufsz;
-  for (int s = 0; s < 2; s++) {
-    g->files[s] = xcalloc((size_t)g->parts, sizeof(FILE *));
-    for (int i = 0; i < g->parts; i++) {
-      p.len = 0;
-      buf_printf(&p, "%s/%c%d", g->dir, s ? 'r' : 'l', i);
-      g->files[s][i] = fopen(buf_cstr(&p), "w+b");
-      if (!g->files[s][i]) {
-        sl_status st = err_set(e, SL_ERUNTIME, "cannot create %s", p.data);
-        buf_free(&p);
-        return st;
-      }
-      unlink(p.data); /* gone when closed, even after a crash */
-      setvbuf(g->files[s][i], NULL, _IOFBF, bufsz);
-    }
-  }
-  buf_free(&p);
-  sl_status st = SL_OK;
-  for (int i = 0; i < NSUB; i++)
-    for (int b = 0; !st && b < g->subs[i].nblocks; b++)
-      for (size_t at = 0; !st && at < g->subs[i].blocks[b].used;) {
-        const rec *x = (const rec *)(const void *)(g->subs[i].blocks[b].data + at);
-        st = rec_spill(g, x, state_hash(rec_key(x), x->klen), e);
-        at += (rec_size(x) + 7) & ~(size_t)7;
-      }
-  part_reset(g, true);
-  return st;
-}
-
 /* ---- rows in ---- */
 static sl_status on_row(void *ctx, const diff_cell *cells, int n, const diff_pos *pos,
                         sl_error *e) {
@@ -446,12 +170,12 @@ static sl_status on_row(void *ctx, const diff_cell *cells, int n, const diff_pos
     /* the rows take at most 7/8 of the bound: the tables of the lists are built one at a
      * time, each about 1/NSUB of the rows */
     if (g->held && g->held + b->len + 8 > g->mem / 8 * 7) {
-      sl_status st = spill_start(g, (s ? g->insize[0] : 0) + pos->off, e);
+      sl_status st = diff_spill_start(g, (s ? g->insize[0] : 0) + pos->off, e);
       if (st) return st;
     }
   }
-  if (g->parts) return rec_spill(g, xr, h, e);
-  rec_keep(g, xr, h);
+  if (g->parts) return diff_rec_spill(g, xr, h, e);
+  diff_rec_keep(g, xr, h);
   return SL_OK;
 }
 
@@ -682,43 +406,13 @@ static sl_status classify_all(eng *g, sl_error *e) {
   sl_status st = SL_OK;
   for (int i = 0; !st && i < NSUB; i++) {
     if (!g->subs[i].rows) continue;
-    tab_build(g, &g->subs[i]);
+    diff_tab_build(g, &g->subs[i]);
     st = classify(g, e);
   }
   return st;
 }
 
 /* Reads a partition file back into the lists, in large reads. */
-static sl_status part_load(eng *g, FILE *f, sl_error *e) {
-  rewind(f);
-  size_t cap = (size_t)1 << 20, lo = 0, hi = 0;
-  char *buf = xmalloc(cap);
-  sl_status st = SL_OK;
-  for (;;) {
-    if (hi - lo < sizeof(rec) ||
-        hi - lo < ((rec_size((const rec *)(const void *)(buf + lo)) + 7) & ~(size_t)7)) {
-      memmove(buf, buf + lo, hi - lo);
-      hi -= lo;
-      lo = 0;
-      if (hi >= sizeof(rec) && rec_size((const rec *)(const void *)buf) > cap)
-        buf = xrealloc(buf, cap = rec_size((const rec *)(const void *)buf) * 2);
-      size_t got = fread(buf + hi, 1, cap - hi, f);
-      if (!got) {
-        if (ferror(f) || hi)
-          st = err_set(e, SL_ERUNTIME, "cannot read a temporary partition in %s", g->dir);
-        break;
-      }
-      hi += got;
-      continue;
-    }
-    const rec *x = (const rec *)(const void *)(buf + lo);
-    rec_keep(g, x, state_hash(rec_key(x), x->klen));
-    lo += (rec_size(x) + 7) & ~(size_t)7;
-  }
-  free(buf);
-  return st;
-}
-
 static int win_cmp(const void *a, const void *b) {
   return strcmp(((const diff_window *)a)->value, ((const diff_window *)b)->value);
 }
@@ -746,9 +440,9 @@ sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff
   }
   if (!st && !g.parts) st = classify_all(&g, e);
   for (int i = 0; !st && i < g.parts; i++) {
-    part_reset(&g, true);
-    st = part_load(&g, g.files[0][i], e);
-    if (!st) st = part_load(&g, g.files[1][i], e);
+    diff_part_reset(&g, true);
+    st = diff_part_load(&g, g.files[0][i], e);
+    if (!st) st = diff_part_load(&g, g.files[1][i], e);
     if (!st) st = classify_all(&g, e);
   }
   r->partitions = g.parts ? g.parts : 1;
@@ -764,7 +458,7 @@ sl_status diff_run(const char *left, const char *right, const diff_opts *o, diff
   r->equal = !st && !r->missing && !r->extra && !r->differing && !r->duplicate_keys;
   r->seconds = clock_wall_seconds() - w0;
   r->cpu_seconds = clock_cpu_seconds() - c0;
-  part_reset(&g, false);
+  diff_part_reset(&g, false);
   for (int i = 0; i < g.npool; i++) free(g.pool[i]);
   free(g.pool);
   for (int i = 0; i < NSUB; i++) free(g.subs[i].blocks);
