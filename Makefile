@@ -64,7 +64,7 @@ build/kafka_mock: tests/kafka/mock_broker.c
 	@mkdir -p build
 	$(Q)$(CC) $(CSTD) -O1 -g $(WARN) -o $@ $< -lrdkafka
 
-FUZZERS := sql json csv expr state changelog restore pgoutput diff
+FUZZERS := sql json csv expr state changelog restore pgoutput diff inventory migrate
 TESTBINS := build/sluice build/kafka_mock build/test_unit build/test_json_diff $(FUZZERS:%=build/fuzz_replay_%)
 ASANBINS := build/asan/sluice build/asan/test_unit build/asan/test_json_diff $(FUZZERS:%=build/asan/fuzz_replay_%)
 TSANBINS := build/tsan/sluice

@@ -132,7 +132,7 @@ run_suite() {
     else bad "e2e/$(basename "$t" .sh)$VARIANT" "$out"; fi
   done
   if out=$(SLUICE="$SLUICE" bash tests/docs_examples.sh 2>&1); then ok "docs$VARIANT"; else bad "docs$VARIANT" "$out"; fi
-  for fz in sql json csv expr state changelog restore pgoutput diff; do
+  for fz in sql json csv expr state changelog restore pgoutput diff inventory migrate; do
     if out=$("$FUZZDIR/fuzz_replay_$fz" tests/fuzz/corpus/$fz 2>&1); then ok "fuzz-replay/$fz$VARIANT"
     else bad "fuzz-replay/$fz$VARIANT" "$out"; fi
   done

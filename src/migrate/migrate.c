@@ -490,10 +490,13 @@ sl_status mig_translate(const mig_opts *o, mig_result *r, sl_error *e) {
   r->untranslated = m.untranslated;
   r->rewrites = m.rewrites;
 out:
-  if (st && e->src) { /* positions into a file read here: keep its text for printing */
-    static sl_source keep;
-    keep.name = xstrdup(e->src->name);
-    keep.text = xstrndup(e->src->text, e->src->len);
+  if (st && e->src) {      /* positions into a file read here: keep its text for printing */
+    static sl_source keep; /* the last error's: the one before is freed */
+    char *name = xstrdup(e->src->name), *text = xstrndup(e->src->text, e->src->len);
+    free((char *)keep.name);
+    free((char *)keep.text);
+    keep.name = name;
+    keep.text = text;
     keep.len = e->src->len;
     e->src = &keep;
   }

@@ -9,7 +9,7 @@ secs=${1:-30}
 cd "$(dirname "$0")/../.."
 mkdir -p build/fuzz
 srcs=$(find src -name '*.c' ! -name main.c | sort)
-for t in ${FUZZ_TARGETS:-sql json csv expr state changelog restore pgoutput diff}; do
+for t in ${FUZZ_TARGETS:-sql json csv expr state changelog restore pgoutput diff inventory migrate}; do
   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
     -o build/fuzz/fuzz_$t tests/fuzz/fuzz_$t.c $srcs -lm -lpcre2-8 -lutf8proc -lpthread -lrdkafka -lpq -lsqlite3 -lgvc -lcgraph
   mkdir -p build/fuzz/corpus-$t
