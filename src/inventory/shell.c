@@ -103,7 +103,7 @@ stok *inv_sh_tokenize(sctx *c, const char *s, int line, int *ntok) {
       line++;
       continue;
     }
-    if (ch == ' ' || ch == '\t' || ch == '\r') {
+    if (ch != '\n' && isspace((unsigned char)ch)) { /* blanks, and \r \v \f */
       i++;
       continue;
     }
@@ -190,6 +190,10 @@ stok *inv_sh_tokenize(sctx *c, const char *s, int line, int *ntok) {
       } else {
         i++;
       }
+    }
+    if (i == st) { /* nothing a word can start with: never loop on it */
+      i++;
+      continue;
     }
     bool digits = i > st;
     for (size_t k = st; k < i; k++) digits &= isdigit((unsigned char)s[k]) != 0;
