@@ -91,6 +91,15 @@ static size_t skip_part(const char *s, size_t i, size_t n) {
   return i + 1;
 }
 
+/* The length of what is between a part's opener (open bytes at s[i]) and its closer at
+ * s[*e - 1], when it has one (an unterminated part runs to the end); *e is kept within n. */
+static size_t part_inner(const char *s, size_t n, size_t i, size_t *e, size_t open, char close) {
+  if (*e > n) *e = n;
+  if (*e <= i + open) return 0;
+  size_t len = *e - i - open;
+  return s[*e - 1] == close ? len - 1 : len;
+}
+
 stok *inv_sh_tokenize(sctx *c, const char *s, int line, int *ntok) {
   size_t n = strlen(s);
   stok *t = NULL;
@@ -161,7 +170,7 @@ stok *inv_sh_tokenize(sctx *c, const char *s, int line, int *ntok) {
           if (s[i] == '\'' || s[i] == '"') {
             q = true;
             size_t e = skip_part(s, i, n);
-            buf_put(&d, s + i + 1, e - i - 2);
+            buf_put(&d, s + i + 1, part_inner(s, n, i, &e, 1, s[i]));
             i = e;
           } else {
             if (s[i] == '\\') q = true, i++;
@@ -264,11 +273,11 @@ char *inv_sh_expand(sctx *c, const char *s, bool split, bool in_dq) {
     char ch = s[i];
     if (ch == '\'' && !in_dq) {
       size_t e = skip_part(s, i, n);
-      buf_put(&b, s + i + 1, e - i >= 2 ? e - i - 2 : 0);
+      buf_put(&b, s + i + 1, part_inner(s, n, i, &e, 1, '\''));
       i = e;
     } else if (ch == '"' && !in_dq) {
       size_t e = skip_part(s, i, n);
-      char *in = arena_strndup(&c->es->a, s + i + 1, e - i >= 2 ? e - i - 2 : 0);
+      char *in = arena_strndup(&c->es->a, s + i + 1, part_inner(s, n, i, &e, 1, '"'));
       if (!strcmp(in, "$@")) { /* "$@": one field per argument */
         for (int k = 0; k < c->nargs; k++) {
           if (k) buf_putc(&b, FS);
@@ -283,7 +292,8 @@ char *inv_sh_expand(sctx *c, const char *s, bool split, bool in_dq) {
       i += 2;
     } else if (ch == '$' && i + 1 < n && s[i + 1] == '(' && !(i + 2 < n && s[i + 2] == '(')) {
       size_t e = skip_part(s, i, n);
-      const char *v = cmdsubst(c, arena_strndup(&c->es->a, s + i + 2, e - i - 3), 0);
+      const char *v =
+          cmdsubst(c, arena_strndup(&c->es->a, s + i + 2, part_inner(s, n, i, &e, 2, ')')), 0);
       if (v)
         put_value(&b, v, split && !in_dq);
       else
@@ -291,7 +301,8 @@ char *inv_sh_expand(sctx *c, const char *s, bool split, bool in_dq) {
       i = e;
     } else if (ch == '`') {
       size_t e = skip_part(s, i, n);
-      const char *v = cmdsubst(c, arena_strndup(&c->es->a, s + i + 1, e - i - 2), 0);
+      const char *v =
+          cmdsubst(c, arena_strndup(&c->es->a, s + i + 1, part_inner(s, n, i, &e, 1, '`')), 0);
       if (v)
         put_value(&b, v, split && !in_dq);
       else
@@ -300,7 +311,7 @@ char *inv_sh_expand(sctx *c, const char *s, bool split, bool in_dq) {
     } else if (ch == '$' && i + 1 < n && s[i + 1] == '{') {
       size_t e = skip_part(s, i, n);
       const char *in = s + i + 2;
-      size_t inl = e - i - 3, nl = 0;
+      size_t inl = part_inner(s, n, i, &e, 2, '}'), nl = 0;
       while (nl < inl && (isalnum((unsigned char)in[nl]) || in[nl] == '_')) nl++;
       const char *v = inv_sh_var_get(c, in, nl);
       const char *op = in + nl;
