@@ -22,7 +22,7 @@ static bool field_value(const char *s, size_t n, int lo, const char *const *name
   if (!n) return false;
   int x = 0;
   for (size_t i = 0; i < n; i++) {
-    if (!isdigit((unsigned char)s[i])) return false;
+    if (!isdigit((unsigned char)s[i]) || x > 1000000) return false; /* no field is that big */
     x = x * 10 + (s[i] - '0');
   }
   *v = x;
