@@ -6,6 +6,9 @@
 # normal test run replays them.
 set -e
 secs=${1:-30}
+# undefined behaviour stops the fuzzer like a crash (by default UBSan only reports it), as it
+# fails the ASan+UBSan replay of the corpus in make test
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 cd "$(dirname "$0")/../.."
 mkdir -p build/fuzz
 srcs=$(find src -name '*.c' ! -name main.c | sort)
