@@ -31,7 +31,7 @@ static const char usage_diff[] =
     "  --input-format json|csv    how both inputs are read (default: by extension)\n"
     "  --memory SIZE              memory bound (default 512mb): larger inputs are\n"
     "                             hash-partitioned to temporary files\n"
-    "  --tmpdir DIR               where partitions go (default $TMPDIR or /tmp)\n"
+    "  --tmpdir DIR               where temporary files go (default $TMPDIR or /tmp)\n"
     "  --history FILE             append the result to FILE (one JSON line)\n"
     "  --require-clean N          exit 1 unless the last N results in --history are equal\n"
     "  --set KEY=VALUE            for PIPELINE.sql:TABLE inputs, as in `sluice run`\n"
@@ -279,8 +279,7 @@ int cli_diff(int argc, char **argv) {
     char *file;
     const char *table;
     if (!pipeline_input(d.in[s], &file, &table)) continue;
-    const char *td = d.o.tmpdir ? d.o.tmpdir : getenv("TMPDIR");
-    if (!td || !*td) td = "/tmp";
+    const char *td = diff_tmpdir(d.o.tmpdir);
     tmp[s] = xmalloc(strlen(td) + 40);
     sprintf(tmp[s], "%s/sluice-diff-%ld-%d.jsonl", td, (long)getpid(), s);
     sl_status st = pipeline_dump(file, table, &d, tmp[s], &e);

@@ -169,6 +169,8 @@ void diff_value_canon(diff_tag tag, const char *s, size_t n, diff_canon *out);
 
 /* ---- internals shared by the files of src/diff ---- */
 int diff_col_id(diff_cols *c, const char *name, size_t n);
+/* Where temporary files go: --tmpdir, else $TMPDIR, else /tmp. */
+const char *diff_tmpdir(const char *opt);
 void diff_cols_free(diff_cols *c);
 /* The canonical form of a key cell appended to out (numbers and timestamps by value). */
 void diff_key_canon(diff_tag tag, const char *s, size_t n, sl_buf *out);

@@ -308,8 +308,7 @@ static sl_status refill(diff_reader *d, size_t *lo, size_t *hi, uint64_t *base, 
 /* Standard input, a FIFO or a device is copied to an unlinked temporary file first: rows are
  * fetched again by position. */
 static sl_status spool(diff_reader *d, FILE *in, const char *tmpdir, sl_error *e) {
-  const char *td = tmpdir && *tmpdir ? tmpdir : getenv("TMPDIR");
-  if (!td || !*td) td = "/tmp";
+  const char *td = diff_tmpdir(tmpdir);
   char *tpl = xmalloc(strlen(td) + 32);
   sprintf(tpl, "%s/sluice-diff-in-XXXXXX", td);
   int fd = mkstemp(tpl);

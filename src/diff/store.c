@@ -153,8 +153,7 @@ sl_status diff_spill_start(eng *g, uint64_t done, sl_error *e) {
   double need = (double)g->held / frac * 1.3;
   int parts = (int)(need / (double)g->mem) + 1;
   g->parts = parts < 2 ? 2 : parts > 256 ? 256 : parts; /* two files each: under 1024 fds */
-  const char *td = g->o->tmpdir ? g->o->tmpdir : getenv("TMPDIR");
-  if (!td || !*td) td = "/tmp";
+  const char *td = diff_tmpdir(g->o->tmpdir);
   g->dir = xmalloc(strlen(td) + 32);
   sprintf(g->dir, "%s/sluice-diff-XXXXXX", td);
   if (!mkdtemp(g->dir)) {

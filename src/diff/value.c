@@ -361,6 +361,11 @@ void diff_cell_json(diff_tag tag, const char *s, size_t n, sl_buf *out) {
   }
 }
 
+const char *diff_tmpdir(const char *opt) {
+  const char *td = opt && *opt ? opt : getenv("TMPDIR");
+  return td && *td ? td : "/tmp";
+}
+
 int diff_col_id(diff_cols *c, const char *name, size_t n) {
   for (int i = 0; i < c->n; i++)
     if (strlen(c->names[i]) == n && !memcmp(c->names[i], name, n)) return i;

@@ -10,15 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz_util.h"
 #include "inventory/inventory.h"
 
 static void put(const char *dir, const char *rel, const uint8_t *p, size_t n) {
   char path[512];
   snprintf(path, sizeof path, "%s%s", dir, rel);
-  FILE *f = fopen(path, "wb");
-  if (!f) abort();
-  if (n && fwrite(p, 1, n, f) != n) abort();
-  fclose(f);
+  fuzz_put(path, p, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

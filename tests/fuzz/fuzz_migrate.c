@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_util.h"
 #include "migrate/migrate.h"
 
 static const char schema_sql[] =
@@ -17,13 +18,6 @@ static const char schema_sql[] =
     "numeric(10,2), status text, created_at timestamp);\n"
     "CREATE TABLE shop.customers (id int PRIMARY KEY, name text, country text);\n"
     "CREATE TABLE shop.shipments (order_id bigint, carrier text, shipped_at timestamp);\n";
-
-static void put(const char *path, const void *p, size_t n) {
-  FILE *f = fopen(path, "wb");
-  if (!f) abort();
-  if (n && fwrite(p, 1, n, f) != n) abort();
-  fclose(f);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -35,9 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   snprintf(sch, sizeof sch, "%s/schema.sql", dir);
   const uint8_t *nul = memchr(data, 0, size);
   size_t jn = nul ? (size_t)(nul - data) : size;
-  put(job, data, jn);
-  if (nul) put(src, nul + 1, size - jn - 1);
-  put(sch, schema_sql, sizeof schema_sql - 1);
+  fuzz_put(job, data, jn);
+  if (nul) fuzz_put(src, nul + 1, size - jn - 1);
+  fuzz_put(sch, schema_sql, sizeof schema_sql - 1);
   const char *schemas[] = {sch};
   mig_opts o = {job, nul ? src : NULL, schemas, 1, 5000, 3600000};
   mig_result r;
